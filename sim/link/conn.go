@@ -1,0 +1,582 @@
+package link
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Errors a Conn returns.
+var (
+	// ErrReset is returned by reads and writes on a reset connection.
+	ErrReset = errors.New("link: connection reset")
+	// ErrOffline is returned when dialling an offline link, and by
+	// connections the link reset when it went offline.
+	ErrOffline = errors.New("link: offline")
+	// ErrRefused is returned when nothing listens at the address.
+	ErrRefused = errors.New("link: connection refused")
+)
+
+// timeoutError is a deadline's error: a net.Error whose Timeout is true and
+// which matches os.ErrDeadlineExceeded.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "link: i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+func (timeoutError) Is(err error) bool {
+	return err == os.ErrDeadlineExceeded
+}
+
+// Addr is the address of a simulated endpoint.
+type Addr string
+
+// Network is "link".
+func (Addr) Network() string  { return "link" }
+func (a Addr) String() string { return string(a) }
+
+// pair is the shared state of one connection.
+type pair struct {
+	link   *Link
+	info   ConnInfo
+	live   *LiveClock // nil: virtual clock
+	tap    Tap
+	faults faultSet
+	up     *pipe // client → server
+	down   *pipe // server → client
+	stats  [2]dirCounters
+	fault  atomic.Pointer[string]
+	client *Conn
+	server *Conn
+	closed atomic.Int32 // ends closed
+}
+
+// Conn is one end of a simulated connection. It implements net.Conn.
+// Read and Write are safe to call from different goroutines.
+type Conn struct {
+	p        *pair
+	isClient bool
+	rd, wr   *pipe
+
+	mu    sync.Mutex // guards clock and wrote
+	clock time.Duration
+	wrote bool // written since the last wait (a turn ends when we wait)
+	turns atomic.Int64
+
+	rmu, wmu  sync.Mutex // one reader, one writer at a time
+	rdeadline atomic.Pointer[deadline]
+	wdeadline atomic.Pointer[deadline]
+	closeOnce sync.Once
+	done      chan struct{}
+}
+
+// deadline is a read or write deadline: a wall time for virtual conns, a
+// virtual time for live ones.
+type deadline struct {
+	wall time.Time
+	vt   time.Duration
+}
+
+var _ net.Conn = (*Conn)(nil)
+
+func (c *Conn) dir() Direction {
+	if c.isClient {
+		return Up
+	}
+	return Down
+}
+
+// Info describes the connection.
+func (c *Conn) Info() ConnInfo { return c.p.info }
+
+// IsClient reports whether this is the client's end.
+func (c *Conn) IsClient() bool { return c.isClient }
+
+// Peer is the other end.
+func (c *Conn) Peer() *Conn {
+	if c.isClient {
+		return c.p.server
+	}
+	return c.p.client
+}
+
+// Now is this end's virtual clock.
+func (c *Conn) Now() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.clock
+}
+
+// Advance moves this end's clock forward to t (a device that thinks, or
+// waits for 09:00, before its next command). It never moves it back.
+func (c *Conn) Advance(t time.Duration) {
+	c.mu.Lock()
+	if t > c.clock {
+		c.clock = t
+	}
+	c.mu.Unlock()
+}
+
+// now is the time a write leaves: this end's clock, or the live clock if
+// that is later.
+func (c *Conn) now() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.p.live != nil {
+		if lt := c.p.live.Now(); lt > c.clock {
+			c.clock = lt
+		}
+	}
+	return c.clock
+}
+
+// arrived moves the clock to the arrival of bytes just read and counts a
+// turn if this end had to wait for them after writing.
+func (c *Conn) arrived(t time.Duration) {
+	c.mu.Lock()
+	if t > c.clock {
+		if c.wrote {
+			c.turns.Add(1)
+			c.wrote = false
+		}
+		c.clock = t
+	}
+	c.mu.Unlock()
+}
+
+// Stats returns the connection's counters so far.
+func (c *Conn) Stats() Stats { return c.p.statsNow() }
+
+// Inject adds a fault to this connection (both ends share it).
+func (c *Conn) Inject(f Fault) { c.p.faults.add(f) }
+
+// Reset breaks the connection at once: both ends' reads and writes fail
+// with err (ErrReset if nil) and what was in flight is lost.
+func (c *Conn) Reset(err error) { c.p.reset(err, "reset") }
+
+func (p *pair) statsNow() Stats {
+	s := Stats{
+		ID: p.info.ID, Protocol: p.info.Protocol,
+		Up: p.stats[Up].load(), Down: p.stats[Down].load(),
+		ClientTurns: p.client.turns.Load(), ServerTurns: p.server.turns.Load(),
+		Start: p.info.Start, End: max(p.client.Now(), p.server.Now()),
+		Closed: p.closed.Load() == 2,
+	}
+	if f := p.fault.Load(); f != nil {
+		s.Fault = *f
+	}
+	return s
+}
+
+func (p *pair) reset(err error, why string) {
+	if err == nil {
+		err = ErrReset
+	}
+	if p.fault.CompareAndSwap(nil, &why) && p.tap != nil {
+		at := max(p.client.Now(), p.server.Now())
+		p.tap.Mark(MarkFault, why, true, at, time.Now())
+	}
+	p.up.reset(err)
+	p.down.reset(err)
+}
+
+// Write sends b towards the peer. It returns at once, like a write into a
+// socket buffer, unless the peer has more than the link's buffer limit
+// unread.
+func (c *Conn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	select {
+	case <-c.done:
+		return 0, net.ErrClosed
+	default:
+	}
+	if d := c.wdeadline.Load(); d != nil && c.expired(d) {
+		return 0, timeoutError{}
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	prof := c.p.link.Profile()
+	if prof.Offline {
+		c.p.reset(ErrOffline, "offline")
+		return 0, ErrOffline
+	}
+	now := c.now()
+	dir := c.dir()
+	p := c.wr
+
+	p.mu.Lock()
+	if p.err != nil {
+		p.mu.Unlock()
+		return 0, p.err
+	}
+	if p.finErr != nil {
+		p.mu.Unlock()
+		return 0, p.finErr
+	}
+	if p.fin {
+		p.mu.Unlock()
+		return 0, net.ErrClosed
+	}
+	if p.gone {
+		p.mu.Unlock()
+		return 0, ErrReset
+	}
+	act, hit := c.p.faults.plan(dir, p.sent, len(b))
+
+	bps := prof.UpBps
+	if dir == Down {
+		bps = prof.DownBps
+	}
+	mss, ovh := prof.SegmentPayload(), prof.SegmentOverhead()
+	n := len(b)
+	if act.reset || act.drop {
+		n = act.keep
+	}
+	depart := max(now, p.freeAt) + act.stall
+	wire := wireThrough(len(b), mss, ovh)
+	if act.reset {
+		wire = wireThrough(n, mss, ovh)
+	}
+	lat := prof.Latency
+	if prof.Jitter > 0 {
+		lat += time.Duration(p.rng.Int64N(int64(prof.Jitter)))
+	}
+	ch := &chunk{depart: depart, lat: lat, bps: bps, mss: mss, ovh: ovh}
+	ch.data = b // for the arithmetic; copied below before queueing
+	if n > 0 {
+		// TCP never reorders: no segment overtakes the one before it.
+		if first := ch.arrival(0); first < p.lastArr {
+			ch.lat += p.lastArr - first
+		}
+	}
+	p.freeAt = depart + Serialise(int64(wire), bps)
+	sent := len(b)
+	if act.reset {
+		sent = n
+	}
+	p.sent += int64(sent)
+	if sent > 0 {
+		p.lastArr = ch.arrival(sent - 1)
+	}
+
+	st := &c.p.stats[dir]
+	st.payload.Add(int64(sent))
+	st.wire.Add(int64(wire))
+	st.segments.Add(int64(prof.Segments(sent)))
+	st.writes.Add(1)
+	if tap := c.p.tap; tap != nil {
+		emitPieces(tap, c.isClient, b[:sent], ch)
+	}
+	if n > 0 {
+		ch.data = append([]byte(nil), b[:n]...)
+		p.q = append(p.q, ch)
+		p.queued += n
+		p.signal()
+	}
+	p.mu.Unlock()
+	c.mu.Lock()
+	c.wrote = true
+	c.mu.Unlock()
+
+	for _, f := range hit {
+		if c.p.tap != nil {
+			c.p.tap.Mark(MarkFault, f.String(), c.isClient, depart, time.Now())
+		}
+	}
+	if act.reset {
+		// The bytes before the reset still arrive; then the reader fails.
+		c.p.resetAfterDrain(f2s(hit), depart)
+		return n, ErrReset
+	}
+	c.backpressure(p)
+	return len(b), nil
+}
+
+func f2s(fs []Fault) string {
+	if len(fs) == 0 {
+		return "reset"
+	}
+	return fs[0].String()
+}
+
+// resetAfterDrain fails both directions, letting the reader of each first
+// take what is already queued.
+func (p *pair) resetAfterDrain(why string, at time.Duration) {
+	p.fault.CompareAndSwap(nil, &why)
+	for _, pp := range []*pipe{p.up, p.down} {
+		pp.mu.Lock()
+		if pp.err == nil && !pp.fin {
+			pp.fin = true
+			pp.finAt = pp.lastArr
+			pp.finErr = ErrReset
+			pp.signal()
+		}
+		pp.gone = true
+		pp.mu.Unlock()
+	}
+}
+
+// emitPieces reports b to the tap one LF-terminated piece at a time, with
+// each piece's departure, arrival and share of the wire.
+func emitPieces(tap Tap, fromClient bool, b []byte, ch *chunk) {
+	wall := time.Now()
+	start := 0
+	for start < len(b) {
+		end := len(b)
+		if i := bytes.IndexByte(b[start:], '\n'); i >= 0 {
+			end = start + i + 1
+		}
+		w0 := wireThrough(start, ch.mss, ch.ovh)
+		w1 := wireThrough(end, ch.mss, ch.ovh)
+		depart := ch.depart + Serialise(int64(w0), ch.bps)
+		tap.Transfer(fromClient, b[start:end], depart, ch.arrival(end-1), w1-w0, wall)
+		start = end
+	}
+}
+
+// backpressure blocks while the peer has more than the buffer limit unread.
+func (c *Conn) backpressure(p *pipe) {
+	limit := c.p.link.bufferLimit
+	for {
+		p.mu.Lock()
+		if p.queued <= limit || p.err != nil || p.gone {
+			p.mu.Unlock()
+			return
+		}
+		ch := p.waitCh()
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// Read reads bytes of at most one write, stopping after the first LF, and
+// moves this end's clock to their arrival.
+func (c *Conn) Read(b []byte) (int, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if len(b) == 0 {
+		return 0, nil
+	}
+	p := c.rd
+	live := c.p.live
+	for {
+		select {
+		case <-c.done:
+			return 0, net.ErrClosed
+		default:
+		}
+		p.mu.Lock()
+		if p.err != nil {
+			p.mu.Unlock()
+			return 0, p.err
+		}
+		if len(p.q) > 0 {
+			limit := -1
+			if live != nil {
+				head := p.q[0]
+				limit = head.arrivedBy(live.Now())
+				if limit == 0 {
+					at := head.arrival(head.off)
+					p.mu.Unlock()
+					if !live.Sleep(at, c.done) {
+						return 0, net.ErrClosed
+					}
+					continue
+				}
+			}
+			n, arr := p.take(b, limit)
+			wasFull := p.queued+n > c.p.link.bufferLimit
+			if wasFull {
+				p.signal()
+			}
+			p.mu.Unlock()
+			c.arrived(arr)
+			return n, nil
+		}
+		if p.fin {
+			at, err := p.finAt, p.finErr
+			p.mu.Unlock()
+			if live != nil && !live.Sleep(at, c.done) {
+				return 0, net.ErrClosed
+			}
+			c.arrived(at)
+			if err != nil {
+				return 0, err
+			}
+			return 0, io.EOF
+		}
+		wake := p.waitCh()
+		p.mu.Unlock()
+		if err := c.waitRead(wake); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// waitRead waits for the pipe to change, the conn to close or the read
+// deadline to pass.
+func (c *Conn) waitRead(wake <-chan struct{}) error {
+	d := c.rdeadline.Load()
+	if d == nil {
+		select {
+		case <-wake:
+			return nil
+		case <-c.done:
+			return net.ErrClosed
+		}
+	}
+	if c.expired(d) {
+		return timeoutError{}
+	}
+	var timer *time.Timer
+	var speed <-chan struct{}
+	if live := c.p.live; live != nil {
+		wait, running, changed := live.until(d.vt)
+		speed = changed
+		if running {
+			timer = time.NewTimer(wait)
+		}
+	} else {
+		timer = time.NewTimer(time.Until(d.wall))
+	}
+	var fire <-chan time.Time
+	if timer != nil {
+		defer timer.Stop()
+		fire = timer.C
+	}
+	select {
+	case <-wake:
+		return nil
+	case <-c.done:
+		return net.ErrClosed
+	case <-speed:
+		return nil // re-evaluate the deadline at the new speed
+	case <-fire:
+		return timeoutError{}
+	}
+}
+
+func (c *Conn) expired(d *deadline) bool {
+	if c.p.live != nil {
+		return c.p.live.Now() >= d.vt
+	}
+	return !time.Now().Before(d.wall)
+}
+
+// toDeadline converts a library's wall-clock deadline. On a live link the
+// time left becomes virtual time at no less than real time, so a paused
+// clock never expires it and a fast-forwarded one never shortens it.
+func (c *Conn) toDeadline(t time.Time) *deadline {
+	if t.IsZero() {
+		return nil
+	}
+	d := &deadline{wall: t}
+	if live := c.p.live; live != nil {
+		left := time.Until(t)
+		d.vt = live.Now() + time.Duration(float64(left)*max(1, live.Speed()))
+	}
+	return d
+}
+
+// SetDeadline sets both deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.SetReadDeadline(t)
+	return c.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the read deadline. A read waiting for the peer fails
+// with a timeout (os.ErrDeadlineExceeded) once it passes; see the package
+// doc for how live links scale it.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.rdeadline.Store(c.toDeadline(t))
+	// Wake a waiting reader so it sees the new deadline.
+	c.rd.mu.Lock()
+	c.rd.signal()
+	c.rd.mu.Unlock()
+	return nil
+}
+
+// SetWriteDeadline sets the write deadline. Writes rarely wait (see Write);
+// a write after the deadline fails with a timeout.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wdeadline.Store(c.toDeadline(t))
+	return nil
+}
+
+// LocalAddr is this end's address.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.isClient {
+		return Addr(c.p.info.ClientAddr)
+	}
+	return Addr(c.p.info.ServerAddr)
+}
+
+// RemoteAddr is the peer's address.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.isClient {
+		return Addr(c.p.info.ServerAddr)
+	}
+	return Addr(c.p.info.ClientAddr)
+}
+
+// CloseWrite sends a FIN: the peer reads EOF after everything written so
+// far; this end can still read.
+func (c *Conn) CloseWrite() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.fin()
+	return nil
+}
+
+func (c *Conn) fin() {
+	now := c.now()
+	p := c.wr
+	p.mu.Lock()
+	if !p.fin && p.err == nil {
+		p.fin = true
+		p.finAt = max(now, p.freeAt) + c.p.link.Profile().Latency
+		if p.finAt < p.lastArr {
+			p.finAt = p.lastArr
+		}
+		p.signal()
+	}
+	p.mu.Unlock()
+}
+
+// Close closes this end: the peer reads EOF after what was written, and
+// its later writes fail with ErrReset.
+func (c *Conn) Close() error {
+	c.closeOnce.Do(func() {
+		c.fin()
+		close(c.done)
+		rd := c.rd
+		rd.mu.Lock()
+		rd.gone = true
+		rd.q = nil
+		rd.queued = 0
+		rd.signal()
+		rd.mu.Unlock()
+		if tap := c.p.tap; tap != nil {
+			who := "server closed"
+			if c.isClient {
+				who = "client closed"
+			}
+			c.p.tap.Mark(MarkClose, who, c.isClient, c.Now(), time.Now())
+		}
+		if c.p.closed.Add(1) == 2 {
+			c.p.link.forget(c.p)
+		}
+	})
+	return nil
+}

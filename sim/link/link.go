@@ -1,0 +1,205 @@
+package link
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Link is one simulated network: a current Profile shared by every
+// connection it makes, the in-memory listeners, and the open connections.
+// A Link is safe for concurrent use.
+type Link struct {
+	profile     atomic.Pointer[Profile]
+	live        *LiveClock
+	newTap      func(ConnInfo) Tap
+	bufferLimit int
+
+	nextID atomic.Uint64
+
+	mu        sync.Mutex
+	conns     map[uint64]*pair
+	listeners map[string]*Listener
+	next      []Fault // faults for the next connection
+	changed   []func(Profile)
+}
+
+// Options configures a Link.
+type Options struct {
+	// Profile is the initial profile; the zero Profile is a perfect link.
+	Profile Profile
+	// Live, if set, is the live clock for connections made with
+	// PipeOptions.Live and for wrapped TCP conns. Nil means the link makes
+	// its own real-time clock the first time one is needed.
+	Live *LiveClock
+	// NewTap, if set, is called for each new connection and returns the
+	// Tap that observes it (nil for none).
+	NewTap func(ConnInfo) Tap
+	// BufferLimit is the unread bytes a direction holds before writes
+	// block; zero means 16 MiB.
+	BufferLimit int
+}
+
+// New makes a Link.
+func New(o Options) *Link {
+	l := &Link{
+		live:        o.Live,
+		newTap:      o.NewTap,
+		bufferLimit: o.BufferLimit,
+		conns:       map[uint64]*pair{},
+		listeners:   map[string]*Listener{},
+	}
+	if l.bufferLimit <= 0 {
+		l.bufferLimit = 16 << 20
+	}
+	p := o.Profile
+	l.profile.Store(&p)
+	return l
+}
+
+// Profile is the current profile.
+func (l *Link) Profile() Profile { return *l.profile.Load() }
+
+// SetProfile changes the profile. Writes already in flight keep the
+// figures they left with; later writes use the new ones. Going offline
+// resets every open connection.
+func (l *Link) SetProfile(p Profile) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	old := l.profile.Swap(&p)
+	if p.Offline && !old.Offline {
+		l.resetAll(ErrOffline, "offline")
+	}
+	l.mu.Lock()
+	fns := append([]func(Profile){}, l.changed...)
+	l.mu.Unlock()
+	for _, fn := range fns {
+		fn(p)
+	}
+	return nil
+}
+
+// OnChange calls fn after every profile change.
+func (l *Link) OnChange(fn func(Profile)) {
+	l.mu.Lock()
+	l.changed = append(l.changed, fn)
+	l.mu.Unlock()
+}
+
+// LiveClock returns the link's live clock, making a real-time one if there
+// is none yet.
+func (l *Link) LiveClock() *LiveClock {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.live == nil {
+		l.live = NewLiveClock(LiveOptions{})
+	}
+	return l.live
+}
+
+// InjectNext adds a fault to the next connection the link makes.
+func (l *Link) InjectNext(f Fault) {
+	l.mu.Lock()
+	l.next = append(l.next, f)
+	l.mu.Unlock()
+}
+
+// PipeOptions describes a new connection.
+type PipeOptions struct {
+	Protocol   string
+	ClientAddr string
+	ServerAddr string
+	// Start is the virtual time the client begins to connect. On a live
+	// pair the live clock's now is used if it is later.
+	Start time.Duration
+	// Live paces the pair against the link's live clock.
+	Live bool
+}
+
+// Pipe makes a connected pair. The client's clock starts after the
+// handshake, the server's half a round trip later. It fails with
+// ErrOffline when the link is offline.
+func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
+	prof := l.Profile()
+	if prof.Offline {
+		return nil, nil, fmt.Errorf("link: dial %s: %w", o.ServerAddr, ErrOffline)
+	}
+	id := l.nextID.Add(1)
+	pr := &pair{link: l}
+	if o.Live {
+		pr.live = l.LiveClock()
+		if now := pr.live.Now(); now > o.Start {
+			o.Start = now
+		}
+	}
+	if o.ClientAddr == "" {
+		o.ClientAddr = fmt.Sprintf("client-%d", id)
+	}
+	pr.info = ConnInfo{
+		ID: id, Protocol: o.Protocol, ClientAddr: o.ClientAddr, ServerAddr: o.ServerAddr,
+		Start: o.Start, Wall: time.Now(),
+	}
+	pr.up = newPipe(Up, prof.Seed, id)
+	pr.down = newPipe(Down, prof.Seed, id)
+	setup := prof.Setup()
+	accept := setup
+	if setup > 0 {
+		accept += prof.Latency
+	}
+	pr.client = &Conn{p: pr, isClient: true, rd: pr.down, wr: pr.up, clock: o.Start + setup, wrote: true, done: make(chan struct{})}
+	pr.server = &Conn{p: pr, rd: pr.up, wr: pr.down, clock: o.Start + accept, wrote: true, done: make(chan struct{})}
+
+	l.mu.Lock()
+	for _, f := range l.next {
+		pr.faults.add(f)
+	}
+	l.next = nil
+	l.conns[id] = pr
+	l.mu.Unlock()
+
+	if l.newTap != nil {
+		pr.tap = l.newTap(pr.info)
+	}
+	if pr.tap != nil {
+		pr.tap.Mark(MarkConnect, fmt.Sprintf("%s → %s", o.ClientAddr, o.ServerAddr), true, o.Start, pr.info.Wall)
+	}
+	return pr.client, pr.server, nil
+}
+
+func (l *Link) forget(p *pair) {
+	l.mu.Lock()
+	delete(l.conns, p.info.ID)
+	l.mu.Unlock()
+}
+
+// Open returns the counters of every connection not yet closed at both
+// ends, oldest first.
+func (l *Link) Open() []Stats {
+	l.mu.Lock()
+	ps := make([]*pair, 0, len(l.conns))
+	for _, p := range l.conns {
+		ps = append(ps, p)
+	}
+	l.mu.Unlock()
+	sort.Slice(ps, func(i, j int) bool { return ps[i].info.ID < ps[j].info.ID })
+	out := make([]Stats, len(ps))
+	for i, p := range ps {
+		out[i] = p.statsNow()
+	}
+	return out
+}
+
+func (l *Link) resetAll(err error, why string) {
+	l.mu.Lock()
+	ps := make([]*pair, 0, len(l.conns))
+	for _, p := range l.conns {
+		ps = append(ps, p)
+	}
+	l.mu.Unlock()
+	for _, p := range ps {
+		p.reset(err, why)
+	}
+}

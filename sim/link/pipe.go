@@ -1,0 +1,147 @@
+package link
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// chunk is one write in flight: its bytes and the figures that give every
+// segment's arrival time.
+type chunk struct {
+	data   []byte
+	off    int // bytes already read
+	depart time.Duration
+	lat    time.Duration // latency including jitter
+	bps    int64
+	mss    int
+	ovh    int
+}
+
+// wireThrough is the wire bytes of the first k payload bytes of a write.
+func wireThrough(k, mss, ovh int) int {
+	if k <= 0 {
+		return 0
+	}
+	return k + (k+mss-1)/mss*ovh
+}
+
+// arrival is when the segment holding byte i (0-based) reaches the reader.
+func (c *chunk) arrival(i int) time.Duration {
+	end := (i/c.mss + 1) * c.mss
+	if end > len(c.data) {
+		end = len(c.data)
+	}
+	return c.depart + Serialise(int64(wireThrough(end, c.mss, c.ovh)), c.bps) + c.lat
+}
+
+// pipe is one direction of a connection: a queue of writes in flight.
+type pipe struct {
+	dir Direction
+
+	mu      sync.Mutex
+	q       []*chunk
+	queued  int           // payload bytes queued, for back-pressure
+	freeAt  time.Duration // when the direction can take the next write
+	lastArr time.Duration // arrival of the last byte written
+	sent    int64         // payload bytes accepted, for faults
+	fin     bool          // the writer closed: EOF once q drains
+	finAt   time.Duration // arrival of the FIN
+	finErr  error         // returned instead of io.EOF after a reset-after-drain
+	gone    bool          // the reader closed: writes fail
+	err     error         // the connection was reset
+	rng     *rand.Rand    // jitter, seeded per connection and direction
+
+	waiters int
+	changed chan struct{}
+}
+
+func newPipe(dir Direction, seed int64, id uint64) *pipe {
+	return &pipe{
+		dir:     dir,
+		rng:     rand.New(rand.NewPCG(uint64(seed), id<<1|uint64(dir))),
+		changed: make(chan struct{}),
+	}
+}
+
+// waitCh returns a channel closed at the next change. Call with mu held.
+func (p *pipe) waitCh() <-chan struct{} {
+	p.waiters++
+	return p.changed
+}
+
+// signal wakes every waiter. Call with mu held.
+func (p *pipe) signal() {
+	if p.waiters > 0 {
+		close(p.changed)
+		p.changed = make(chan struct{})
+		p.waiters = 0
+	}
+}
+
+// reset fails the pipe with err and discards what was in flight.
+func (p *pipe) reset(err error) {
+	p.mu.Lock()
+	if p.err == nil {
+		p.err = err
+		p.q = nil
+		p.queued = 0
+		p.signal()
+	}
+	p.mu.Unlock()
+}
+
+// take removes up to len(b) bytes of the head write, stopping after the
+// first LF, and returns how many and the arrival of the last one. Call with
+// mu held and q non-empty. limit bounds the bytes by what has arrived (live
+// mode); limit < 0 means no bound.
+func (p *pipe) take(b []byte, limit int) (int, time.Duration) {
+	c := p.q[0]
+	rest := c.data[c.off:]
+	n := len(b)
+	if n > len(rest) {
+		n = len(rest)
+	}
+	if limit >= 0 && n > limit {
+		n = limit
+	}
+	if i := bytes.IndexByte(rest[:n], '\n'); i >= 0 {
+		n = i + 1
+	}
+	copy(b, rest[:n])
+	arr := c.arrival(c.off + n - 1)
+	c.off += n
+	p.queued -= n
+	if c.off == len(c.data) {
+		p.q[0] = nil
+		p.q = p.q[1:]
+	}
+	return n, arr
+}
+
+// arrivedBy is how many bytes of the head write have arrived by vt.
+func (c *chunk) arrivedBy(vt time.Duration) int {
+	n := len(c.data)
+	if c.arrival(n-1) <= vt {
+		return n - c.off
+	}
+	// Segments arrive in order: find the last one that has.
+	lo, hi := c.off/c.mss, (n-1)/c.mss // segment indexes
+	if c.arrival(lo*c.mss) > vt {
+		return 0
+	}
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if c.arrival(mid*c.mss) <= vt {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	end := (lo + 1) * c.mss
+	if end > n {
+		end = n
+	}
+	return end - c.off
+}

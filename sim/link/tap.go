@@ -1,0 +1,41 @@
+package link
+
+import "time"
+
+// Tap observes everything that crosses one connection: the trace recorder
+// implements it. The link calls a Tap synchronously from the goroutine that
+// wrote the data, in wire order per direction, so a Tap must be fast and
+// must never block; it must not retain p after returning.
+//
+// The method set uses only standard types so that the trace package, a
+// leaf like this one, implements it without importing link.
+type Tap interface {
+	// Transfer reports one piece of a write: the bytes of a write up to
+	// and including each LF (the last piece may lack one). depart is the
+	// virtual time its first byte left, arrive the virtual time its last
+	// byte reached the other end, wire the bytes it occupied on the wire
+	// including its share of segment overhead.
+	Transfer(fromClient bool, p []byte, depart, arrive time.Duration, wire int, wall time.Time)
+
+	// Mark reports a connection event: "connect", "close", "tls",
+	// "fault", with a detail for people ("reset after 1024 bytes").
+	Mark(kind, detail string, fromClient bool, at time.Duration, wall time.Time)
+}
+
+// Tap event kinds passed to Mark.
+const (
+	MarkConnect = "connect"
+	MarkClose   = "close"
+	MarkTLS     = "tls"
+	MarkFault   = "fault"
+)
+
+// ConnInfo names one connection for its Tap.
+type ConnInfo struct {
+	ID         uint64
+	Protocol   string // "smtp", "pop3", "imap", or "" when unknown
+	ClientAddr string
+	ServerAddr string
+	Start      time.Duration // virtual time the client began to connect
+	Wall       time.Time
+}
