@@ -530,4 +530,3 @@ func TestFormatBps(t *testing.T) {
 		}
 	}
 }
-
