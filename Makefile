@@ -1,0 +1,96 @@
+# Mailscope: `make run` to use it, `make test` to check it. Both install what
+# is missing first (see `deps`), so a fresh Debian 12 machine needs nothing
+# but Go, Node and make.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO       ?= go
+NPM      ?= npm
+BIN      := build/bin/mailscope
+# desktop: the real Wails window; production: no dev tools or dev server;
+# webkit2_41: Debian 12 ships libwebkit2gtk-4.1, not 4.0.
+TAGS     := desktop,production,webkit2_41
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/mailscope/mailscope/app/cli.Version=$(VERSION)
+
+# Debian packages: WebKitGTK and GTK headers for the window (cgo), tshark to
+# check pcapng exports, Xvfb/xauth/xdotool/imagemagick for headless window
+# checks and screenshots, chromium for end-to-end tests, curl for probes.
+APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config gcc tshark \
+	xvfb xauth xdotool imagemagick curl chromium python3
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps deps-apt deps-npm deps-go frontend build run test clean
+
+help:
+	@echo "make run    install what is missing, build the desktop app and start it"
+	@echo "make test   install what is missing, then run every check and test"
+	@echo "make build  build $(BIN) (frontend first)"
+	@echo "make deps   install missing apt packages, npm packages and Go modules"
+	@echo "make clean  remove build output"
+
+deps: deps-apt deps-npm deps-go
+
+# Installs only the packages that are missing, so a second run does nothing
+# and needs no network. The lock timeout waits out a concurrent apt run
+# instead of failing on a held dpkg lock.
+deps-apt:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing apt packages:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+			install -y -q --no-install-recommends $$missing; \
+	fi
+
+# npm ci runs only when node_modules is missing or older than the lock file
+# (npm writes node_modules/.package-lock.json on every install).
+deps-npm: frontend/node_modules/.package-lock.json
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+deps-go:
+	$(GO) mod download
+
+frontend: deps-npm
+	cd frontend && $(NPM) run build
+
+# Built without the Wails CLI: the frontend goes into frontend/dist, which
+# main.go embeds, then a plain go build with the desktop tags.
+build: deps frontend
+	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+run: build
+	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
+		echo "No display found (DISPLAY is not set), so the Mailscope window cannot open."; \
+		echo "The headless subcommands work without one, for example:"; \
+		echo "  ./$(BIN) presets      # or: go run . presets"; \
+		echo "  ./$(BIN) help         # every subcommand"; \
+	else \
+		./$(BIN); \
+	fi
+
+# MAILSCOPE_REQUIRE_TOOLS=1 turns "tshark/curl/... not installed, skipping"
+# into a failure: `deps` installed them, so a skip would hide a broken setup.
+test: export MAILSCOPE_REQUIRE_TOOLS := 1
+test: deps frontend
+	$(GO) vet ./...
+	@unformatted="$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go' -not -path './frontend/*'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; fi
+	$(GO) test -race ./...
+	cd frontend && $(NPM) run check
+	cd frontend && $(NPM) test
+
+# Keeps frontend/dist/.gitkeep: main.go's go:embed needs a file there.
+clean:
+	rm -rf build/bin frontend/wailsjs
+	find frontend/dist -mindepth 1 -not -name .gitkeep -delete
+	touch frontend/dist/.gitkeep

@@ -1,0 +1,124 @@
+// Mailscope is a desktop lab for the mail protocols: real SMTP, POP3 and
+// IMAP servers and clients in one process, over a simulated link.
+//
+//	mailscope                open the desktop window (needs a desktop build)
+//	mailscope COMMAND ...    run headless: presets, version, help, ...
+//
+// The window needs a build with `-tags desktop,production,webkit2_41` (see
+// the Makefile). Without the desktop tag the Wails packages compile as pure
+// Go, so a plain `go build` or `go run .` still gives every headless
+// subcommand; only opening the window then fails, with a message.
+package main
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/signal"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/mailscope/mailscope/app"
+	"github.com/mailscope/mailscope/app/cli"
+)
+
+// dist is the built frontend (npm run build writes frontend/dist).
+//
+// frontend/dist is build output and ignored by git, all but one tracked,
+// empty file: frontend/dist/.gitkeep. go:embed fails to compile when its
+// pattern matches nothing, so the placeholder keeps `go vet`, `go test` and
+// `go build` working on a fresh clone before anyone builds the frontend.
+// `all:` is what lets a dot-file count; Vite's build removes the file and
+// the vite.config.ts plugin writes it back, so the work tree stays clean.
+// A binary built without the frontend refuses to open the window (see
+// runWindow) rather than show an empty one.
+//
+//go:embed all:frontend/dist
+var dist embed.FS
+
+// icon is the window icon (the taskbar and the window switcher use it).
+//
+//go:embed build/appicon.png
+var icon []byte
+
+func main() {
+	args := os.Args[1:]
+	if cli.Wants(args) {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		code := cli.Main(ctx, args, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	if err := runWindow(); err != nil {
+		fmt.Fprintf(os.Stderr, "mailscope: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// runWindow opens the desktop window and returns when it closes.
+func runWindow() error {
+	assets, err := fs.Sub(dist, "frontend/dist")
+	if err != nil {
+		return err
+	}
+	if _, err := fs.Stat(assets, "index.html"); err != nil {
+		return fmt.Errorf("this binary has no frontend (frontend/dist was empty when it was built): build it with `make build`, or run a headless command: mailscope help")
+	}
+
+	rt := wailsRuntimeAdapter{}
+	linkService := app.NewLinkService(rt)
+
+	err = wails.Run(&options.App{
+		Title:     "Mailscope",
+		Width:     1120,
+		Height:    760,
+		MinWidth:  800,
+		MinHeight: 560,
+		AssetServer: &assetserver.Options{
+			Assets: assets,
+		},
+		// Opaque, and the page's own background colour: a transparent
+		// window renders black under Xvfb and flashes on start-up.
+		BackgroundColour: &options.RGBA{R: 0xf7, G: 0xf7, B: 0xf4, A: 255},
+		// Closures, not the methods themselves: Wails exempts the exact
+		// OnStartup/OnShutdown values from binding, and every service
+		// gets its own call here.
+		OnStartup: func(ctx context.Context) {
+			linkService.Startup(ctx)
+		},
+		OnShutdown: func(context.Context) {
+			linkService.Shutdown()
+		},
+		Bind: []any{
+			linkService,
+		},
+		Linux: &linux.Options{
+			Icon:        icon,
+			ProgramName: "mailscope",
+			// Software rendering: GPU acceleration in WebKitGTK breaks on
+			// many VMs and under Xvfb (Wails's own default when Linux
+			// options are nil).
+			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("%w (the window needs a build with -tags desktop,production,webkit2_41: make build; headless commands: mailscope help)", err)
+	}
+	return nil
+}
+
+// wailsRuntimeAdapter is the real app.Runtime. Its calls are valid only with
+// the context Wails passes to OnStartup, inside a running window; outside
+// one, Wails's runtime exits the process, which is why app/ sees only the
+// interface.
+type wailsRuntimeAdapter struct{}
+
+func (wailsRuntimeAdapter) EventsEmit(ctx context.Context, name string, data ...any) {
+	wailsruntime.EventsEmit(ctx, name, data...)
+}
