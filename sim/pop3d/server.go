@@ -1,0 +1,681 @@
+package pop3d
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/md5"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailscope/mailscope/sim/mailstore"
+)
+
+// Backend is what the server needs of a mail store. *mailstore.Store
+// implements it.
+type Backend interface {
+	// Authenticate checks a user's password (USER/PASS, AUTH PLAIN) and
+	// returns the user's canonical name.
+	Authenticate(user, password string) (string, error)
+	// Password returns the shared secret APOP digests are made with
+	// (RFC 1939 §7).
+	Password(user string) (string, error)
+	// LockMaildrop takes the user's maildrop for the session.
+	LockMaildrop(user string) (*mailstore.Maildrop, error)
+}
+
+// Options configures a Server. The zero value of each field is documented.
+type Options struct {
+	// Backend holds the mail. Required.
+	Backend Backend
+	// Hostname names the server in the greeting and the APOP timestamp;
+	// "" means "localhost".
+	Hostname string
+	// TLSConfig enables STLS; nil means no STLS.
+	TLSConfig *tls.Config
+	// ImplicitTLS says connections are TLS from the first byte (port 995):
+	// STLS is then neither offered nor accepted.
+	ImplicitTLS bool
+	// InsecureAuth allows USER/PASS and AUTH PLAIN before TLS; false means
+	// a TLS config is required before they are offered. APOP never sends
+	// the password and is always allowed.
+	InsecureAuth bool
+	// IdleTimeout is the autologout timer (RFC 1939 §3: at least 10
+	// minutes); zero means 10 minutes. On a link it runs on link time.
+	IdleTimeout time.Duration
+	// MaxErrors is how many bad commands in a row close the connection;
+	// zero means 10.
+	MaxErrors int
+	// Implementation is CAPA's IMPLEMENTATION; "" means "Mailscope".
+	Implementation string
+}
+
+// Server serves POP3 on any net.Listener.
+type Server struct {
+	o      Options
+	mu     sync.Mutex
+	lns    map[net.Listener]struct{}
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+	nonce  atomic.Uint64
+}
+
+// New makes a Server.
+func New(o Options) *Server {
+	if o.Hostname == "" {
+		o.Hostname = "localhost"
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 10 * time.Minute
+	}
+	if o.MaxErrors <= 0 {
+		o.MaxErrors = 10
+	}
+	if o.Implementation == "" {
+		o.Implementation = "Mailscope"
+	}
+	return &Server{o: o, lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+}
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("pop3d: server closed")
+
+// Serve accepts connections on ln until it fails or the server closes.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.lns[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.lns, ln)
+		s.mu.Unlock()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.ServeConn(c)
+		}()
+	}
+}
+
+// Close stops the listeners and closes every connection; sessions end
+// without entering UPDATE, so nothing is deleted.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for ln := range s.lns {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// clock is implemented by link conns: the virtual time of this end.
+type clock interface{ Now() time.Duration }
+
+// ServeConn runs one POP3 session on c and closes it.
+func (s *Server) ServeConn(c net.Conn) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
+	if s.o.ImplicitTLS && s.o.TLSConfig != nil {
+		if _, ok := c.(*tls.Conn); !ok {
+			c = tls.Server(c, s.o.TLSConfig)
+		}
+	}
+	ss := &session{srv: s, raw: c, state: stateAuth}
+	ss.setConn(c)
+	ss.tls = s.o.ImplicitTLS
+	ss.run()
+}
+
+type state int
+
+const (
+	stateAuth   state = iota // AUTHORIZATION
+	stateTrans               // TRANSACTION
+	stateUpdate              // UPDATE
+)
+
+// session is one connection's state.
+type session struct {
+	srv   *Server
+	raw   net.Conn // the transport as accepted (for the link clock)
+	conn  net.Conn // raw, or TLS over it after STLS
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	state state
+	tls   bool
+
+	stamp  string // APOP timestamp from the greeting
+	user   string // from USER
+	md     *mailstore.Maildrop
+	errors int
+}
+
+func (ss *session) setConn(c net.Conn) {
+	ss.conn = c
+	ss.br = bufio.NewReaderSize(c, 1024)
+	ss.bw = bufio.NewWriterSize(c, 32<<10)
+}
+
+func (ss *session) now() time.Duration {
+	if c, ok := ss.raw.(clock); ok {
+		return c.Now()
+	}
+	return 0
+}
+
+func (ss *session) run() {
+	defer ss.conn.Close()
+	defer func() {
+		// Anything but QUIT in TRANSACTION — a drop, a timeout, a
+		// server shutdown — releases the lock and deletes nothing.
+		if ss.md != nil {
+			ss.md.Release()
+		}
+	}()
+	ss.stamp = fmt.Sprintf("<%d.%d@%s>", ss.srv.nonce.Add(1), time.Now().UnixNano()%1e9, ss.srv.o.Hostname)
+	ss.ok("POP3 server ready " + ss.stamp)
+	for ss.state != stateUpdate {
+		if !ss.flush() {
+			return
+		}
+		ss.conn.SetReadDeadline(time.Now().Add(ss.srv.o.IdleTimeout))
+		line, err := readLine(ss.br, MaxLine)
+		if err == ErrLineTooLong {
+			if !ss.bad("line too long (RFC 2449: at most 255 octets)") {
+				return
+			}
+			continue
+		}
+		if err != nil {
+			// EOF, reset or the autologout timer: RFC 1939 §3 says close
+			// without entering UPDATE.
+			return
+		}
+		cmd, err := ParseCommand(line)
+		if err != nil {
+			if !ss.bad(err.Error()) {
+				return
+			}
+			continue
+		}
+		if !ss.handle(cmd) {
+			ss.flush()
+			return
+		}
+	}
+	ss.flush()
+}
+
+// flush sends what is buffered unless more pipelined commands are already
+// waiting (RFC 2449 PIPELINING: answer them in one go).
+func (ss *session) flush() bool {
+	if ss.br.Buffered() > 0 {
+		return true
+	}
+	return ss.bw.Flush() == nil
+}
+
+func (ss *session) ok(text string) {
+	if text == "" {
+		ss.bw.WriteString("+OK\r\n")
+		return
+	}
+	ss.bw.WriteString("+OK " + text + "\r\n")
+}
+
+func (ss *session) err(text string) { ss.bw.WriteString("-ERR " + text + "\r\n") }
+
+// bad answers a bad command and reports whether the session goes on.
+func (ss *session) bad(text string) bool {
+	ss.errors++
+	if ss.errors >= ss.srv.o.MaxErrors {
+		ss.err("too many bad commands, closing connection")
+		ss.bw.Flush()
+		return false
+	}
+	ss.err(text)
+	return true
+}
+
+// handle runs one command and reports whether the connection stays open.
+func (ss *session) handle(cmd Command) bool {
+	switch cmd.Verb {
+	case "CAPA":
+		return ss.handleCapa(cmd)
+	case "QUIT":
+		return ss.handleQuit(cmd)
+	case "NOOP":
+		if ss.state != stateTrans {
+			return ss.bad("NOOP is only valid after login")
+		}
+		ss.errors = 0
+		ss.ok("")
+		return true
+	}
+	if ss.state == stateAuth {
+		switch cmd.Verb {
+		case "USER":
+			return ss.handleUser(cmd)
+		case "PASS":
+			return ss.handlePass(cmd)
+		case "APOP":
+			return ss.handleAPOP(cmd)
+		case "AUTH":
+			return ss.handleAuth(cmd)
+		case "STLS":
+			return ss.handleSTLS(cmd)
+		case "STAT", "LIST", "RETR", "DELE", "RSET", "TOP", "UIDL":
+			return ss.bad(cmd.Verb + " is only valid after login")
+		}
+		return ss.bad("unknown command " + cmd.Verb)
+	}
+	switch cmd.Verb {
+	case "STAT":
+		return ss.handleStat(cmd)
+	case "LIST":
+		return ss.handleList(cmd, false)
+	case "UIDL":
+		return ss.handleList(cmd, true)
+	case "RETR":
+		return ss.handleRetr(cmd)
+	case "TOP":
+		return ss.handleTop(cmd)
+	case "DELE":
+		return ss.handleDele(cmd)
+	case "RSET":
+		return ss.handleRset(cmd)
+	case "USER", "PASS", "APOP", "AUTH", "STLS":
+		return ss.bad("already logged in")
+	}
+	return ss.bad("unknown command " + cmd.Verb)
+}
+
+func (ss *session) authAllowed() bool { return ss.tls || ss.srv.o.InsecureAuth }
+
+func (ss *session) handleCapa(cmd Command) bool {
+	if len(cmd.Args) != 0 {
+		return ss.bad("CAPA takes no arguments")
+	}
+	ss.errors = 0
+	ss.ok("capability list follows")
+	caps := []string{"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"}
+	if ss.state == stateAuth {
+		if ss.authAllowed() {
+			caps = append(caps, "USER", "SASL PLAIN")
+		}
+		if ss.srv.o.TLSConfig != nil && !ss.tls {
+			caps = append(caps, "STLS")
+		}
+	}
+	caps = append(caps, "IMPLEMENTATION "+ss.srv.o.Implementation)
+	for _, c := range caps {
+		ss.bw.WriteString(c + "\r\n")
+	}
+	ss.bw.WriteString(".\r\n")
+	return true
+}
+
+func (ss *session) handleQuit(cmd Command) bool {
+	if ss.state == stateAuth {
+		ss.ok(ss.srv.o.Hostname + " POP3 server signing off")
+		return false
+	}
+	// UPDATE (RFC 1939 §6): remove the marked messages, then release.
+	ss.state = stateUpdate
+	md := ss.md
+	ss.md = nil
+	n, err := md.Commit(ss.now())
+	if err != nil {
+		ss.err("[SYS/TEMP] some deleted messages not removed: " + err.Error())
+		return false
+	}
+	ss.ok(fmt.Sprintf("%s POP3 server signing off (%d messages deleted)", ss.srv.o.Hostname, n))
+	return false
+}
+
+func (ss *session) handleUser(cmd Command) bool {
+	if !ss.authAllowed() {
+		return ss.bad("[AUTH] USER/PASS needs TLS first: use STLS")
+	}
+	if len(cmd.Args) != 1 {
+		return ss.bad("USER takes one argument: the mailbox name")
+	}
+	ss.user = cmd.Args[0]
+	ss.errors = 0
+	// Never say whether the user exists (RFC 1939 §13).
+	ss.ok("send your password")
+	return true
+}
+
+func (ss *session) handlePass(cmd Command) bool {
+	if ss.user == "" {
+		return ss.bad("send USER first")
+	}
+	// The password is the rest of the line and may contain spaces.
+	pass := strings.Join(cmd.Args, " ")
+	user := ss.user
+	ss.user = ""
+	name, err := ss.srv.o.Backend.Authenticate(user, pass)
+	if err != nil {
+		return ss.bad("[AUTH] invalid user name or password")
+	}
+	return ss.login(name)
+}
+
+func (ss *session) handleAPOP(cmd Command) bool {
+	if len(cmd.Args) != 2 {
+		return ss.bad("APOP takes a name and an MD5 digest")
+	}
+	user, digest := cmd.Args[0], strings.ToLower(cmd.Args[1])
+	secret, err := ss.srv.o.Backend.Password(user)
+	if err != nil {
+		return ss.bad("[AUTH] invalid user name or digest")
+	}
+	sum := md5.Sum([]byte(ss.stamp + secret))
+	want := hex.EncodeToString(sum[:])
+	if subtle.ConstantTimeCompare([]byte(digest), []byte(want)) != 1 {
+		return ss.bad("[AUTH] invalid user name or digest")
+	}
+	return ss.login(user)
+}
+
+// handleAuth is RFC 5034 AUTH with the PLAIN mechanism (RFC 4616).
+func (ss *session) handleAuth(cmd Command) bool {
+	if len(cmd.Args) == 0 {
+		// Many clients probe with a bare AUTH for the mechanism list.
+		ss.ok("SASL mechanisms follow")
+		if ss.authAllowed() {
+			ss.bw.WriteString("PLAIN\r\n")
+		}
+		ss.bw.WriteString(".\r\n")
+		return true
+	}
+	if !ss.authAllowed() {
+		return ss.bad("[AUTH] authentication needs TLS first: use STLS")
+	}
+	if !strings.EqualFold(cmd.Args[0], "PLAIN") || len(cmd.Args) > 2 {
+		return ss.bad("unsupported SASL mechanism; try AUTH PLAIN")
+	}
+	var resp string
+	if len(cmd.Args) == 2 {
+		resp = cmd.Args[1]
+		if resp == "=" { // RFC 5034 §4: an empty initial response
+			resp = ""
+		}
+	} else {
+		ss.bw.WriteString("+ \r\n")
+		if !ss.flush() {
+			return false
+		}
+		line, err := readLine(ss.br, 8192)
+		if err != nil && err != ErrLineTooLong {
+			return false
+		}
+		if err == ErrLineTooLong {
+			return ss.bad("SASL response too long")
+		}
+		if line == "*" {
+			return ss.bad("AUTH cancelled")
+		}
+		resp = line
+	}
+	raw, err := base64.StdEncoding.DecodeString(resp)
+	if err != nil {
+		return ss.bad("invalid base64 in SASL response")
+	}
+	// authzid NUL authcid NUL passwd
+	parts := strings.Split(string(raw), "\x00")
+	if len(parts) != 3 || parts[1] == "" {
+		return ss.bad("malformed PLAIN response")
+	}
+	if parts[0] != "" && parts[0] != parts[1] {
+		return ss.bad("[AUTH] acting as another user is not allowed")
+	}
+	name, err := ss.srv.o.Backend.Authenticate(parts[1], parts[2])
+	if err != nil {
+		return ss.bad("[AUTH] invalid user name or password")
+	}
+	return ss.login(name)
+}
+
+// login locks the maildrop and enters TRANSACTION.
+func (ss *session) login(user string) bool {
+	md, err := ss.srv.o.Backend.LockMaildrop(user)
+	switch {
+	case errors.Is(err, mailstore.ErrMaildropLocked):
+		return ss.bad("[IN-USE] maildrop already locked by another POP3 session")
+	case err != nil:
+		return ss.bad("[SYS/TEMP] cannot open maildrop")
+	}
+	ss.md = md
+	ss.state = stateTrans
+	ss.errors = 0
+	count, size := md.Stat()
+	ss.ok(fmt.Sprintf("maildrop locked and ready: %d messages (%d octets)", count, size))
+	return true
+}
+
+func (ss *session) handleSTLS(cmd Command) bool {
+	if ss.srv.o.TLSConfig == nil || ss.tls {
+		return ss.bad("STLS not available")
+	}
+	if len(cmd.Args) != 0 {
+		return ss.bad("STLS takes no arguments")
+	}
+	if ss.br.Buffered() > 0 {
+		// Plain-text bytes pipelined after STLS could be injected into
+		// the TLS session (CVE-2011-0411): refuse.
+		return ss.bad("data after STLS")
+	}
+	ss.ok("begin TLS negotiation")
+	if ss.bw.Flush() != nil {
+		return false
+	}
+	tc := tls.Server(ss.conn, ss.srv.o.TLSConfig)
+	ss.conn.SetDeadline(time.Now().Add(ss.srv.o.IdleTimeout))
+	if err := tc.Handshake(); err != nil {
+		return false
+	}
+	ss.conn.SetDeadline(time.Time{})
+	ss.setConn(tc)
+	ss.tls = true
+	ss.user = ""
+	return true
+}
+
+func (ss *session) handleStat(cmd Command) bool {
+	if len(cmd.Args) != 0 {
+		return ss.bad("STAT takes no arguments")
+	}
+	count, size := ss.md.Stat()
+	ss.errors = 0
+	ss.ok(fmt.Sprintf("%d %d", count, size))
+	return true
+}
+
+// message checks a message-number argument.
+func (ss *session) message(arg string) (mailstore.MaildropMessage, string) {
+	n, err := msgNumber(arg)
+	if err != nil {
+		return mailstore.MaildropMessage{}, err.Error()
+	}
+	m, err := ss.md.Message(n)
+	if errors.Is(err, mailstore.ErrMessageDeleted) {
+		return m, fmt.Sprintf("message %d already deleted", n)
+	}
+	if err != nil {
+		return m, fmt.Sprintf("no such message, only %d messages in maildrop", ss.md.Len())
+	}
+	return m, ""
+}
+
+// handleList is LIST and UIDL, with or without an argument.
+func (ss *session) handleList(cmd Command, uidl bool) bool {
+	val := func(m mailstore.MaildropMessage) string {
+		if uidl {
+			return m.UIDL
+		}
+		return strconv.FormatInt(m.Size, 10)
+	}
+	switch len(cmd.Args) {
+	case 0:
+		count, size := ss.md.Stat()
+		if uidl {
+			ss.ok("unique-id listing follows")
+		} else {
+			ss.ok(fmt.Sprintf("%d messages (%d octets)", count, size))
+		}
+		for _, m := range ss.md.List() {
+			ss.bw.WriteString(strconv.Itoa(m.N) + " " + val(m) + "\r\n")
+		}
+		ss.bw.WriteString(".\r\n")
+	case 1:
+		m, msg := ss.message(cmd.Args[0])
+		if msg != "" {
+			return ss.bad(msg)
+		}
+		ss.ok(strconv.Itoa(m.N) + " " + val(m))
+	default:
+		return ss.bad(cmd.Verb + " takes at most one argument")
+	}
+	ss.errors = 0
+	return true
+}
+
+func (ss *session) handleRetr(cmd Command) bool {
+	if len(cmd.Args) != 1 {
+		return ss.bad("RETR takes one message number")
+	}
+	m, msg := ss.message(cmd.Args[0])
+	if msg != "" {
+		return ss.bad(msg)
+	}
+	ss.errors = 0
+	ss.ok(fmt.Sprintf("%d octets", m.Size))
+	writeStuffed(ss.bw, m.Raw, -1)
+	return true
+}
+
+func (ss *session) handleTop(cmd Command) bool {
+	if len(cmd.Args) != 2 {
+		return ss.bad("TOP takes a message number and a number of lines")
+	}
+	m, msg := ss.message(cmd.Args[0])
+	if msg != "" {
+		return ss.bad(msg)
+	}
+	lines, err := nonNegative(cmd.Args[1])
+	if err != nil {
+		return ss.bad(err.Error())
+	}
+	ss.errors = 0
+	ss.ok("top of message follows")
+	writeStuffed(ss.bw, m.Raw, lines)
+	return true
+}
+
+func (ss *session) handleDele(cmd Command) bool {
+	if len(cmd.Args) != 1 {
+		return ss.bad("DELE takes one message number")
+	}
+	m, msg := ss.message(cmd.Args[0])
+	if msg != "" {
+		return ss.bad(msg)
+	}
+	if err := ss.md.MarkDeleted(m.N); err != nil {
+		return ss.bad(err.Error())
+	}
+	ss.errors = 0
+	ss.ok(fmt.Sprintf("message %d deleted", m.N))
+	return true
+}
+
+func (ss *session) handleRset(cmd Command) bool {
+	if len(cmd.Args) != 0 {
+		return ss.bad("RSET takes no arguments")
+	}
+	ss.md.Reset()
+	count, size := ss.md.Stat()
+	ss.errors = 0
+	ss.ok(fmt.Sprintf("maildrop has %d messages (%d octets)", count, size))
+	return true
+}
+
+// writeStuffed writes a message as a multi-line response body (RFC 1939
+// §3): lines beginning with "." get another, and ".\r\n" ends it. With
+// bodyLines ≥ 0 only the header and that many body lines are sent (TOP).
+func writeStuffed(bw *bufio.Writer, raw []byte, bodyLines int) {
+	inBody := false
+	for len(raw) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i+1], raw[i+1:]
+		} else {
+			line, raw = raw, nil
+		}
+		if inBody {
+			if bodyLines == 0 {
+				break
+			}
+			if bodyLines > 0 {
+				bodyLines--
+			}
+		} else if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			inBody = true // the empty line between header and body
+		}
+		if line[0] == '.' {
+			bw.WriteByte('.')
+		}
+		bw.Write(line)
+		if line[len(line)-1] != '\n' {
+			bw.WriteString("\r\n")
+		}
+	}
+	bw.WriteString(".\r\n")
+}
