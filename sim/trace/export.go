@@ -1,0 +1,101 @@
+package trace
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"strconv"
+	"time"
+)
+
+// ExportOptions control the exports. The zero value masks secrets and
+// derives the pcapng time base from the events.
+type ExportOptions struct {
+	// Reveal exports secrets (passwords, AUTH exchanges) as they were
+	// sent. The default masks them.
+	Reveal bool
+
+	// Base is the wall-clock time that virtual time 0 maps to in pcapng
+	// timestamps. The zero value takes the first event's Wall minus its
+	// virtual time, so the capture shows when the run happened.
+	Base time.Time
+}
+
+// WriteText writes a plain transcript, one line per event: virtual time
+// in seconds, session, direction arrow and text.
+//
+//	0.120400  s1  S→C  +OK POP3 ready
+//	0.180800  s1  C→S  USER alice
+//	0.300000  s1  S→C  [bulk 2048 B] Subject: hello↵From: ...
+func WriteText(w io.Writer, events iter.Seq[Event], opt ExportOptions) error {
+	bw := bufio.NewWriter(w)
+	var line []byte
+	for ev := range events {
+		line = AppendText(line[:0], &ev, opt.Reveal)
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return fmt.Errorf("trace: write transcript: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("trace: write transcript: %w", err)
+	}
+	return nil
+}
+
+// AppendText appends ev's transcript line (without newline) to b.
+func AppendText(b []byte, ev *Event, reveal bool) []byte {
+	secs := strconv.FormatFloat(ev.At.Seconds(), 'f', 6, 64)
+	for i := len(secs); i < 11; i++ {
+		b = append(b, ' ')
+	}
+	b = append(b, secs...)
+	b = append(b, "  s"...)
+	b = strconv.AppendUint(b, ev.Session, 10)
+	b = append(b, "  "...)
+	switch ev.Kind {
+	case KindLine:
+		b = append(b, ev.Dir.String()...)
+		b = append(b, "  "...)
+	case KindBulk:
+		b = append(b, ev.Dir.String()...)
+		b = append(b, "  [bulk "...)
+		b = strconv.AppendInt(b, int64(ev.Bytes), 10)
+		b = append(b, " B"...)
+		if ev.Has(FlagTruncated) {
+			b = append(b, ", truncated"...)
+		}
+		b = append(b, "] "...)
+	default:
+		b = append(b, "---  ["...)
+		b = append(b, ev.Kind.String()...)
+		b = append(b, ']')
+		if ev.Text == "" {
+			return b
+		}
+		b = append(b, ' ')
+	}
+	return append(b, ev.Display(reveal)...)
+}
+
+// WriteJSONL writes one JSON object per line per event, with camelCase
+// fields: seq, session, protocol, dir ("c2s"/"s2c"), kind, atNs, arriveNs
+// (virtual nanoseconds), wall, bytes, wire, text, verb, tag, status, code
+// and the flags more, continued, truncated, encrypted, incomplete,
+// masked. Payload bytes are not included.
+func WriteJSONL(w io.Writer, events iter.Seq[Event], opt ExportOptions) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for ev := range events {
+		if err := enc.Encode(ev.toJSON(opt.Reveal)); err != nil {
+			return fmt.Errorf("trace: write JSON Lines: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("trace: write JSON Lines: %w", err)
+	}
+	return nil
+}

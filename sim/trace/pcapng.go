@@ -1,0 +1,244 @@
+package trace
+
+import (
+	"fmt"
+	"io"
+	"iter"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// MSS is the TCP payload per synthesised segment in pcapng exports.
+const MSS = 1460
+
+// clientPortBase is added to a session id to make its client port, so that
+// every session is its own TCP stream in Wireshark.
+const clientPortBase = 40000
+
+// WritePcapng writes the events as a pcapng capture that Wireshark and
+// tshark open and dissect: each session becomes an Ethernet/IPv4/TCP
+// stream with a three-way handshake at connect, data segments of at most
+// MSS bytes with consistent sequence and acknowledgement numbers in both
+// directions, and FIN (or RST after a reset fault) at close. The server
+// side uses the protocol's well-known port (25, 110, 143) and the client
+// port 40000 + session id. Timestamps are opt.Base plus virtual time; a
+// segment of a write is stamped between the write's departure and
+// arrival. Bytes that were not kept (FlagTruncated) advance the sequence
+// numbers without a packet, as a capture that missed them would. Secrets
+// are replaced by '*' byte for byte unless opt.Reveal.
+func WritePcapng(w io.Writer, sessions []SessionInfo, events iter.Seq[Event], opt ExportOptions) error {
+	flows := make(map[uint64]*tcpFlow, len(sessions))
+	for _, s := range sessions {
+		flows[s.ID] = newFlow(s)
+	}
+	var pkts []packet
+	base := opt.Base
+	for ev := range events {
+		if base.IsZero() && !ev.Wall.IsZero() {
+			base = ev.Wall.Add(-ev.At)
+		}
+		f := flows[ev.Session]
+		if f == nil {
+			f = newFlow(SessionInfo{ID: ev.Session, Protocol: ev.Protocol, Start: ev.At})
+			flows[ev.Session] = f
+		}
+		pkts = f.add(pkts, &ev, opt.Reveal)
+	}
+	if base.IsZero() {
+		base = time.Unix(0, 0).UTC()
+	}
+	// Segments of long writes overlap other sessions' traffic in time.
+	slices.SortStableFunc(pkts, func(a, b packet) int {
+		switch {
+		case a.ts < b.ts:
+			return -1
+		case a.ts > b.ts:
+			return 1
+		}
+		return 0
+	})
+
+	nw, err := pcapgo.NewNgWriterInterface(w, pcapgo.NgInterface{
+		Name:                "mailscope",
+		Description:         "Mailscope simulated link",
+		LinkType:            layers.LinkTypeEthernet,
+		SnapLength:          0,
+		TimestampResolution: 9,
+	}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "mailscope"}})
+	if err != nil {
+		return fmt.Errorf("trace: pcapng: %w", err)
+	}
+	buf := gopacket.NewSerializeBuffer()
+	sopt := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	for i := range pkts {
+		p := &pkts[i]
+		if err := p.serialize(buf, sopt); err != nil {
+			return fmt.Errorf("trace: pcapng: %w", err)
+		}
+		data := buf.Bytes()
+		ci := gopacket.CaptureInfo{Timestamp: base.Add(p.ts), CaptureLength: len(data), Length: len(data)}
+		if err := nw.WritePacket(ci, data); err != nil {
+			return fmt.Errorf("trace: pcapng: %w", err)
+		}
+	}
+	if err := nw.Flush(); err != nil {
+		return fmt.Errorf("trace: pcapng: %w", err)
+	}
+	return nil
+}
+
+// tcpFlow is one session's synthesised TCP connection.
+type tcpFlow struct {
+	info     SessionInfo
+	ip       [2]netip.Addr // by Direction of the sender: client, server
+	port     [2]uint16
+	next     [2]uint32 // next sequence number each side sends
+	ipID     [2]uint16
+	open     bool
+	finished bool
+}
+
+func newFlow(s SessionInfo) *tcpFlow {
+	f := &tcpFlow{info: s}
+	f.ip[ClientToServer] = addrOr(s.ClientAddr, netip.AddrFrom4([4]byte{10, 0, 0, 2}))
+	f.ip[ServerToClient] = addrOr(s.ServerAddr, netip.AddrFrom4([4]byte{10, 0, 0, 1}))
+	f.port[ClientToServer] = uint16(clientPortBase + s.ID%20000)
+	f.port[ServerToClient] = s.Protocol.WellKnownPort()
+	if f.port[ServerToClient] == 0 {
+		f.port[ServerToClient] = s.ServerPort
+	}
+	if f.port[ServerToClient] == 0 {
+		f.port[ServerToClient] = 9
+	}
+	// Fixed, distinct initial sequence numbers keep exports reproducible.
+	f.next[ClientToServer] = uint32(1000 + s.ID*100000)
+	f.next[ServerToClient] = uint32(5000 + s.ID*100000)
+	return f
+}
+
+// addrOr returns the IPv4 address of "host:port" or def.
+func addrOr(hostport string, def netip.Addr) netip.Addr {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || !a.Unmap().Is4() {
+		return def
+	}
+	return a.Unmap()
+}
+
+type tcpFlags uint8
+
+const (
+	tcpSYN tcpFlags = 1 << iota
+	tcpACK
+	tcpPSH
+	tcpFIN
+	tcpRST
+)
+
+type packet struct {
+	ts      time.Duration
+	flow    *tcpFlow
+	dir     Direction
+	seq     uint32
+	ack     uint32
+	flags   tcpFlags
+	ipID    uint16
+	payload []byte
+}
+
+func (f *tcpFlow) packet(ts time.Duration, d Direction, flags tcpFlags, payload []byte) packet {
+	p := packet{ts: ts, flow: f, dir: d, seq: f.next[d], flags: flags, ipID: f.ipID[d], payload: payload}
+	f.ipID[d]++
+	if flags&tcpACK != 0 {
+		p.ack = f.next[1-d]
+	}
+	f.next[d] += uint32(len(payload))
+	if flags&(tcpSYN|tcpFIN) != 0 {
+		f.next[d]++
+	}
+	return p
+}
+
+// handshake opens the connection: SYN at the session's start, SYN-ACK
+// half way, ACK when the link reported the connection up.
+func (f *tcpFlow) handshake(pkts []packet, up time.Duration) []packet {
+	f.open = true
+	start := min(f.info.Start, up)
+	pkts = append(pkts, f.packet(start, ClientToServer, tcpSYN, nil))
+	pkts = append(pkts, f.packet(start+(up-start)/2, ServerToClient, tcpSYN|tcpACK, nil))
+	return append(pkts, f.packet(up, ClientToServer, tcpACK, nil))
+}
+
+func (f *tcpFlow) add(pkts []packet, ev *Event, reveal bool) []packet {
+	if f.finished {
+		return pkts
+	}
+	if !f.open {
+		pkts = f.handshake(pkts, ev.At)
+	}
+	switch ev.Kind {
+	case KindLine, KindBulk:
+		data, missing := ev.WireBytes(reveal)
+		n := (len(data) + MSS - 1) / MSS
+		for k := 0; k < n; k++ {
+			seg := data[k*MSS : min((k+1)*MSS, len(data))]
+			ts := ev.At + (ev.Arrive-ev.At)*time.Duration(k+1)/time.Duration(n)
+			flags := tcpACK
+			if k == n-1 {
+				flags |= tcpPSH
+			}
+			pkts = append(pkts, f.packet(ts, ev.Dir, flags, seg))
+		}
+		f.next[ev.Dir] += uint32(missing)
+	case KindClose:
+		d := ev.Dir
+		pkts = append(pkts, f.packet(ev.At, d, tcpFIN|tcpACK, nil))
+		pkts = append(pkts, f.packet(ev.At, 1-d, tcpFIN|tcpACK, nil))
+		pkts = append(pkts, f.packet(ev.At, d, tcpACK, nil))
+		f.finished = true
+	case KindFault:
+		if strings.Contains(strings.ToLower(ev.Text), "reset") {
+			pkts = append(pkts, f.packet(ev.At, ev.Dir, tcpRST|tcpACK, nil))
+			f.finished = true
+		}
+	}
+	return pkts
+}
+
+func (p *packet) serialize(buf gopacket.SerializeBuffer, opt gopacket.SerializeOptions) error {
+	f := p.flow
+	src, dst := p.dir, 1-p.dir
+	// Locally administered MACs: ...:02 is the client, ...:01 the server.
+	clientMAC := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x02}
+	serverMAC := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}
+	eth := &layers.Ethernet{SrcMAC: clientMAC, DstMAC: serverMAC, EthernetType: layers.EthernetTypeIPv4}
+	if p.dir == ServerToClient {
+		eth.SrcMAC, eth.DstMAC = serverMAC, clientMAC
+	}
+	sip, dip := f.ip[src].As4(), f.ip[dst].As4()
+	ip := &layers.IPv4{
+		Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, Id: p.ipID,
+		Flags: layers.IPv4DontFragment, SrcIP: sip[:], DstIP: dip[:],
+	}
+	tcp := &layers.TCP{
+		SrcPort: layers.TCPPort(f.port[src]), DstPort: layers.TCPPort(f.port[dst]),
+		Seq: p.seq, Ack: p.ack, Window: 65535,
+		SYN: p.flags&tcpSYN != 0, ACK: p.flags&tcpACK != 0, PSH: p.flags&tcpPSH != 0,
+		FIN: p.flags&tcpFIN != 0, RST: p.flags&tcpRST != 0,
+	}
+	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+		return err
+	}
+	return gopacket.SerializeLayers(buf, opt, eth, ip, tcp, gopacket.Payload(p.payload))
+}

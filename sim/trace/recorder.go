@@ -1,0 +1,314 @@
+package trace
+
+import (
+	"iter"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultPayloadLimit is the PayloadLimit used when Options leaves it 0.
+const DefaultPayloadLimit = 256 << 20
+
+// DefaultMaxLine is the MaxLine used when Options leaves it 0.
+const DefaultMaxLine = 64 << 10
+
+// Options configure a Recorder. The zero value is ready to use.
+type Options struct {
+	// PayloadLimit caps the bulk payload bytes (message bodies, literals)
+	// the recorder keeps for export, across all sessions. A bulk event that
+	// would exceed it keeps only its preview and is marked FlagTruncated.
+	// 0 means DefaultPayloadLimit (256 MiB); a negative value keeps no
+	// payload at all.
+	PayloadLimit int64
+
+	// MaxLine caps the bytes of one line kept as an event's Text; the rest
+	// is counted but dropped and the event is marked FlagTruncated. 0 means
+	// DefaultMaxLine (64 KiB).
+	MaxLine int
+}
+
+// chunkSize is how many events one storage chunk holds. Chunks are never
+// moved once allocated, so a snapshot can read them while the recorder
+// appends to the last one.
+const chunkSize = 1024
+
+// Recorder stores the events of every traced session in order and fans
+// them out to subscribers. It is safe for concurrent use. A Recorder
+// never blocks its writers on a subscriber.
+type Recorder struct {
+	opt Options
+
+	payloadUsed atomic.Int64
+
+	mu          sync.Mutex
+	chunks      []*[chunkSize]Event
+	n           int
+	subs        []*Subscription
+	sessions    []SessionInfo
+	nextSession uint64
+	closed      bool
+}
+
+// NewRecorder returns an empty recorder. opt may be nil.
+func NewRecorder(opt *Options) *Recorder {
+	r := &Recorder{}
+	if opt != nil {
+		r.opt = *opt
+	}
+	if r.opt.PayloadLimit == 0 {
+		r.opt.PayloadLimit = DefaultPayloadLimit
+	}
+	if r.opt.MaxLine <= 0 {
+		r.opt.MaxLine = DefaultMaxLine
+	}
+	return r
+}
+
+// SessionInfo describes one traced connection.
+type SessionInfo struct {
+	// ID identifies the session in events. 0 lets NewSession assign the
+	// next free id.
+	ID         uint64   `json:"id"`
+	Protocol   Protocol `json:"protocol"`
+	ClientAddr string   `json:"clientAddr"`
+	ServerAddr string   `json:"serverAddr"`
+	// ServerPort is the port the server really listened on (0 when
+	// unknown); pcapng export uses the protocol's well-known port anyway
+	// so that dissectors recognise it.
+	ServerPort uint16        `json:"serverPort,omitempty"`
+	Start      time.Duration `json:"startNs"` // virtual time the client began to connect
+	Wall       time.Time     `json:"wall"`
+}
+
+// NewSession registers a session and returns the tap that records its
+// traffic. The returned Session implements the link's Tap.
+func (r *Recorder) NewSession(info SessionInfo) *Session {
+	r.mu.Lock()
+	if info.ID == 0 {
+		r.nextSession++
+		info.ID = r.nextSession
+	} else if info.ID > r.nextSession {
+		r.nextSession = info.ID
+	}
+	r.sessions = append(r.sessions, info)
+	r.mu.Unlock()
+	return newSession(r, info)
+}
+
+// reserve claims n bytes of the payload budget.
+func (r *Recorder) reserve(n int) bool {
+	if r.opt.PayloadLimit < 0 {
+		return false
+	}
+	if r.payloadUsed.Add(int64(n)) > r.opt.PayloadLimit {
+		r.payloadUsed.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+func (r *Recorder) release(n int) { r.payloadUsed.Add(-int64(n)) }
+
+// PayloadBytes reports how many payload bytes are kept.
+func (r *Recorder) PayloadBytes() int64 { return r.payloadUsed.Load() }
+
+// Append records ev, assigning its Seq, and returns that Seq. Sessions
+// call it; it is exported for tools that replay or add events.
+func (r *Recorder) Append(ev Event) uint64 {
+	r.mu.Lock()
+	seq := r.appendLocked(&ev)
+	r.mu.Unlock()
+	return seq
+}
+
+func (r *Recorder) appendLocked(ev *Event) uint64 {
+	i := r.n
+	r.n++
+	ev.Seq = uint64(r.n)
+	if i/chunkSize == len(r.chunks) {
+		r.chunks = append(r.chunks, new([chunkSize]Event))
+	}
+	r.chunks[i/chunkSize][i%chunkSize] = *ev
+	for _, s := range r.subs {
+		s.deliver(ev)
+	}
+	return ev.Seq
+}
+
+// Len reports how many events are recorded.
+func (r *Recorder) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// Snapshot returns a read-only view of every event recorded so far.
+func (r *Recorder) Snapshot() *Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.snapshotLocked()
+}
+
+func (r *Recorder) snapshotLocked() *Snapshot {
+	return &Snapshot{
+		Seq:      uint64(r.n),
+		chunks:   append([]*[chunkSize]Event(nil), r.chunks...),
+		sessions: r.sessions[:len(r.sessions):len(r.sessions)],
+	}
+}
+
+// Snapshot is a consistent read-only view of a recorder: the events with
+// Seq 1 through Seq. It shares storage with the recorder (events never
+// change once appended), so taking one is cheap.
+type Snapshot struct {
+	Seq      uint64 // the last event included; 0 when empty
+	chunks   []*[chunkSize]Event
+	sessions []SessionInfo
+}
+
+// Len is the number of events in the snapshot.
+func (s *Snapshot) Len() int { return int(s.Seq) }
+
+// At returns the event with index i (Seq i+1). The event is shared: do
+// not modify it.
+func (s *Snapshot) At(i int) *Event { return &s.chunks[i/chunkSize][i%chunkSize] }
+
+// Events yields every event in order.
+func (s *Snapshot) Events() iter.Seq[Event] { return s.Since(0) }
+
+// Since yields the events after seq, in order.
+func (s *Snapshot) Since(seq uint64) iter.Seq[Event] {
+	return func(yield func(Event) bool) {
+		for i := int(seq); i < int(s.Seq); i++ {
+			if !yield(*s.At(i)) {
+				return
+			}
+		}
+	}
+}
+
+// Slice copies the events into a new slice.
+func (s *Snapshot) Slice() []Event {
+	out := make([]Event, 0, s.Len())
+	for ev := range s.Events() {
+		out = append(out, ev)
+	}
+	return out
+}
+
+// Sessions returns the sessions registered when the snapshot was taken.
+func (s *Snapshot) Sessions() []SessionInfo { return s.sessions }
+
+// Update is one message on a subscription's channel: an event, or a
+// notice that the subscriber fell behind.
+type Update struct {
+	Event Event
+	// Resync is set when the subscriber's buffer filled up: events were
+	// dropped, and nothing more arrives until it calls Resync.
+	Resync bool
+}
+
+// Subscription receives the events a recorder appends, on C. The
+// recorder never waits for a subscriber: when C is full the subscriber is
+// sent one Update with Resync set and then nothing until it calls Resync.
+// Call Close when done.
+type Subscription struct {
+	C <-chan Update
+
+	c       chan Update
+	r       *Recorder
+	stalled bool // guarded by r.mu
+	closed  bool // guarded by r.mu
+}
+
+// Subscribe returns a subscription whose channel buffers up to buffer
+// updates (at least 2: one slot is kept for the resync notice). Events
+// appended after Subscribe returns are delivered; call Resync at once for
+// a snapshot that lines up with the channel.
+func (r *Recorder) Subscribe(buffer int) *Subscription {
+	buffer = max(buffer, 2)
+	c := make(chan Update, buffer)
+	s := &Subscription{C: c, c: c, r: r}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		s.closed = true
+		close(c)
+		return s
+	}
+	r.subs = append(r.subs, s)
+	return s
+}
+
+// deliver sends ev without blocking; the caller holds r.mu, so it is the
+// only sender and the length check cannot go stale.
+func (s *Subscription) deliver(ev *Event) {
+	if s.stalled {
+		return
+	}
+	if len(s.c) >= cap(s.c)-1 {
+		s.stalled = true
+		s.c <- Update{Resync: true}
+		return
+	}
+	s.c <- Update{Event: *ev}
+}
+
+// Resync discards whatever is still queued on C and returns a snapshot;
+// live delivery resumes with the event after the snapshot's Seq.
+func (s *Subscription) Resync() *Snapshot {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	if !s.closed {
+	drain:
+		for {
+			select {
+			case <-s.c:
+			default:
+				break drain
+			}
+		}
+		s.stalled = false
+	}
+	return s.r.snapshotLocked()
+}
+
+// Stalled reports whether the subscriber fell behind and awaits Resync.
+func (s *Subscription) Stalled() bool {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	return s.stalled
+}
+
+// Close ends the subscription and closes C. It is safe to call twice.
+func (s *Subscription) Close() {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.closeLocked()
+	for i, x := range s.r.subs {
+		if x == s {
+			s.r.subs = append(s.r.subs[:i], s.r.subs[i+1:]...)
+			break
+		}
+	}
+}
+
+func (s *Subscription) closeLocked() {
+	if !s.closed {
+		s.closed = true
+		close(s.c)
+	}
+}
+
+// Close ends every subscription. Events may still be appended and
+// snapshotted; new subscriptions start closed.
+func (r *Recorder) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	for _, s := range r.subs {
+		s.closeLocked()
+	}
+	r.subs = nil
+}
