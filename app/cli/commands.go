@@ -11,6 +11,7 @@ import (
 // package and one more entry here.
 func Commands() []*Command {
 	return []*Command{
+		serveCommand(),
 		presetsCommand(),
 		versionCommand(),
 	}
