@@ -206,7 +206,7 @@ func TestDroppedConnectionDeletesNothing(t *testing.T) {
 	}
 }
 
-func waitUnlocked(t *testing.T, st *mailstore.Store, user string) {
+func waitUnlocked(t testing.TB, st *mailstore.Store, user string) {
 	t.Helper()
 	for i := 0; st.MaildropLocked(user); i++ {
 		if i > 500 {
