@@ -23,7 +23,7 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config gcc tshark \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps deps-apt deps-npm deps-go frontend build run test clean
+.PHONY: fuzz-smoke help deps deps-apt deps-npm deps-go frontend build run test clean
 
 help:
 	@echo "make run    install what is missing, build the desktop app and start it"
@@ -86,8 +86,20 @@ test: deps frontend
 	@unformatted="$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go' -not -path './frontend/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; fi
 	$(GO) test -race ./...
+	$(MAKE) --no-print-directory fuzz-smoke
 	cd frontend && $(NPM) run check
 	cd frontend && $(NPM) test
+
+# Every Go fuzz target runs briefly on top of its seed corpus (which
+# `go test` already ran): FUZZTIME each, found by name so none is missed.
+FUZZTIME ?= 5s
+fuzz-smoke:
+	@grep -rl --include='*_test.go' '^func Fuzz' sim app | xargs -n1 dirname | sort -u | while read -r dir; do \
+		for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "fuzz $$dir $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$dir >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 1x ./$$dir; exit 1; }; \
+		done; \
+	done
 
 # Keeps frontend/dist/.gitkeep: main.go's go:embed needs a file there.
 clean:
