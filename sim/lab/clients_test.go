@@ -1,0 +1,180 @@
+package lab
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailscope/mailscope/sim/link"
+)
+
+// Tests with real mail clients that no one here wrote: Python's poplib,
+// imaplib and smtplib, and curl, against the lab's TCP listeners.
+
+// need returns the path of a tool, skipping the test when it is missing
+// unless MAILSCOPE_REQUIRE_TOOLS=1 (make test installs them).
+func need(t *testing.T, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("MAILSCOPE_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s is required (MAILSCOPE_REQUIRE_TOOLS=1) but not installed", tool)
+		}
+		t.Skipf("%s not installed", tool)
+	}
+	return p
+}
+
+// tcpLab starts a lab with every service on an ephemeral loopback port.
+func tcpLab(t *testing.T, o Options) (*Lab, map[string]string) {
+	t.Helper()
+	l, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	want := map[string]string{}
+	for s := range l.inApp {
+		want[s] = "127.0.0.1:0"
+	}
+	eps, err := l.ListenTCP(want, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, ep := range eps {
+		got[ep.Service] = ep.Addr
+	}
+	return l, got
+}
+
+// python runs a Python script with the endpoints in its environment
+// (POP3=127.0.0.1:NNNN …) and returns its stdout.
+func python(t *testing.T, eps map[string]string, script string) string {
+	t.Helper()
+	py := need(t, "python3")
+	cmd := exec.Command(py, "-c", script)
+	cmd.Env = os.Environ()
+	for s, a := range eps {
+		cmd.Env = append(cmd.Env, strings.ToUpper(s)+"="+a)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("python: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+func curl(t *testing.T, args ...string) string {
+	t.Helper()
+	c := need(t, "curl")
+	cmd := exec.Command(c, append([]string{"-sS", "--max-time", "20"}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("curl %v: %v\n%s", args, err, errb.String())
+	}
+	return out.String()
+}
+
+const pyPOP3 = `
+import os, poplib, ssl
+host, port = os.environ["POP3"].split(":")
+ctx = ssl._create_unverified_context()
+p = poplib.POP3(host, int(port))
+caps = p.capa()
+assert "STLS" in caps and "UIDL" in caps and "PIPELINING" in caps, caps
+p.stls(context=ctx)
+p.user("student"); p.pass_("secret")
+n, size = p.stat()
+print("STAT", n, size)
+resp, lines, octets = p.retr(1)
+print("RETR1", octets, lines[0].decode())
+resp, listing, _ = p.list()
+print("LIST", " ".join(x.decode() for x in listing))
+p.dele(1)
+p.quit()
+host, port = os.environ["POP3S"].split(":")
+p = poplib.POP3_SSL(host, int(port), context=ctx)
+p.user("student"); p.pass_("secret")
+print("AFTER", p.stat()[0])
+p.quit()
+`
+
+func TestPythonPoplib(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	if err := l.Seed("student", 3, 7); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := l.Store.Messages("student", "INBOX")
+	out := python(t, eps, pyPOP3)
+	total := 0
+	for _, m := range msgs {
+		total += len(m.Raw)
+	}
+	for _, want := range []string{
+		"STAT 3 " + itoa(total),
+		"LIST 1 " + itoa(len(msgs[0].Raw)) + " 2 " + itoa(len(msgs[1].Raw)),
+		"AFTER 2",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("poplib output lacks %q:\n%s", want, out)
+		}
+	}
+	// poplib counts octets with CRLF: the same as LIST and the store.
+	if !strings.Contains(out, "RETR1 "+itoa(len(msgs[0].Raw))) {
+		t.Errorf("RETR octets differ from the stored size %d:\n%s", len(msgs[0].Raw), out)
+	}
+	if after, _ := l.Store.Messages("student", "INBOX"); len(after) != 2 || after[0].UID != msgs[1].UID {
+		t.Errorf("after DELE 1 + QUIT: %d messages", len(after))
+	}
+}
+
+func TestCurlPOP3(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	l.Seed("alice", 2, 3)
+	msgs, _ := l.Store.Messages("alice", "INBOX")
+	list := curl(t, "pop3://"+eps[POP3]+"/", "-u", "alice:alice")
+	if want := "1 " + itoa(len(msgs[0].Raw)) + "\r\n2 " + itoa(len(msgs[1].Raw)) + "\r\n"; list != want {
+		t.Errorf("curl LIST = %q, want %q", list, want)
+	}
+	body := curl(t, "pop3://"+eps[POP3]+"/2", "-u", "alice:alice")
+	if body != string(msgs[1].Raw) {
+		t.Errorf("curl RETR 2 returned %d bytes, want the stored %d", len(body), len(msgs[1].Raw))
+	}
+	// Implicit TLS, as on port 995.
+	if tl := curl(t, "-k", "pop3s://"+eps[POP3S]+"/", "-u", "alice:alice"); tl != list {
+		t.Errorf("pop3s LIST = %q", tl)
+	}
+}
+
+// An outside client on a slow link really experiences it: the live clock
+// paces the bytes.
+func TestOutsideClientIsPaced(t *testing.T) {
+	p, _ := link.Preset("satellite-geo")
+	p.Jitter = 0
+	l, eps := tcpLab(t, Options{Profile: p, Speed: 4})
+	start := time.Now()
+	curl(t, "pop3://"+eps[POP3]+"/", "-u", "bob:bob")
+	// Handshake, greeting, CAPA, AUTH, LIST, QUIT: at least 5 round trips
+	// of 600 ms, at 4× speed ≥ 750 ms of wall time.
+	if el := time.Since(start); el < 700*time.Millisecond {
+		t.Errorf("curl over a 600 ms RTT link at 4× took %v; the link did not pace it", el)
+	}
+	var sessions int
+	for _, s := range l.Trace.Snapshot().Sessions() {
+		if s.Protocol.String() == "pop3" {
+			sessions++
+		}
+	}
+	if sessions != 1 {
+		t.Errorf("trace has %d POP3 sessions, want 1", sessions)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
