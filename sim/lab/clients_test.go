@@ -178,3 +178,68 @@ func TestOutsideClientIsPaced(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+const pySMTP = `
+import os, smtplib, ssl
+from email.message import EmailMessage
+host, port = os.environ["SMTP"].split(":")
+msg = EmailMessage()
+msg["From"] = "visitor@example.org"
+msg["To"] = "alice@mailscope.lab, bob@mailscope.lab"
+msg["Subject"] = "smtplib says hello"
+msg.set_content("Line one.\n.leading dot\nLast line.\n")
+with smtplib.SMTP(host, int(port)) as s:
+    s.ehlo()
+    assert s.has_extn("pipelining") and s.has_extn("8bitmime") and s.has_extn("size") and s.has_extn("starttls"), s.esmtp_features
+    refused = s.send_message(msg)
+    print("REFUSED", sorted(refused))
+    try:
+        s.sendmail("visitor@example.org", ["nobody@mailscope.lab"], "Subject: x\r\n\r\nx\r\n")
+    except smtplib.SMTPRecipientsRefused as e:
+        print("UNKNOWN", e.recipients["nobody@mailscope.lab"][0])
+    try:
+        s.sendmail("visitor@example.org", ["someone@elsewhere.example"], "Subject: x\r\n\r\nx\r\n")
+    except smtplib.SMTPRecipientsRefused as e:
+        print("RELAY", e.recipients["someone@elsewhere.example"][0])
+ctx = ssl._create_unverified_context()
+with smtplib.SMTP(host, int(port)) as s:
+    s.starttls(context=ctx)
+    s.login("student", "secret")
+    s.sendmail("student@mailscope.lab", ["bob@mailscope.lab"], "Subject: over TLS\r\n\r\nsecret stuff\r\n")
+    print("TLS-SENT")
+host, port = os.environ["SMTPS"].split(":")
+with smtplib.SMTP_SSL(host, int(port), context=ctx) as s:
+    s.login("bob", "bob")
+    s.sendmail("bob@mailscope.lab", ["alice@mailscope.lab"], "Subject: implicit TLS\r\n\r\nhi\r\n")
+    print("SMTPS-SENT")
+`
+
+func TestPythonSmtplib(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	out := python(t, eps, pySMTP)
+	for _, want := range []string{"REFUSED []", "UNKNOWN 550", "RELAY 550", "TLS-SENT", "SMTPS-SENT"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("smtplib output lacks %q:\n%s", want, out)
+		}
+	}
+	alice, _ := l.Store.Messages("alice", "INBOX")
+	bob, _ := l.Store.Messages("bob", "INBOX")
+	if len(alice) != 2 || len(bob) != 2 {
+		t.Fatalf("alice has %d messages, bob %d; want 2 each", len(alice), len(bob))
+	}
+	if !bytes.Contains(alice[0].Raw, []byte("\r\n.leading dot\r\n")) || !bytes.Contains(alice[0].Raw, []byte("Subject: smtplib says hello")) {
+		t.Errorf("stored message lost its dot line or subject:\n%s", alice[0].Raw)
+	}
+}
+
+func TestCurlSMTP(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	msg := "From: curl@example.org\r\nTo: bob@mailscope.lab\r\nSubject: from curl\r\n\r\nHello from curl.\r\n"
+	f := t.TempDir() + "/msg.eml"
+	os.WriteFile(f, []byte(msg), 0o644)
+	curl(t, "smtp://"+eps[SMTP], "--mail-from", "curl@example.org", "--mail-rcpt", "bob@mailscope.lab", "-T", f)
+	bob, _ := l.Store.Messages("bob", "INBOX")
+	if len(bob) != 1 || !bytes.HasSuffix(bob[0].Raw, []byte(msg)) {
+		t.Fatalf("bob has %d messages; want the curl message after a Received header", len(bob))
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mailstore"
 	"github.com/mailscope/mailscope/sim/pop3d"
+	"github.com/mailscope/mailscope/sim/smtpd"
 	"github.com/mailscope/mailscope/sim/trace"
 )
 
@@ -132,6 +133,8 @@ func New(o Options) (*Lab, error) {
 		name string
 		srv  server
 	}{
+		{SMTP, smtpd.New(smtpd.Options{Store: l.Store, Domain: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth})},
+		{SMTPS, smtpd.New(smtpd.Options{Store: l.Store, Domain: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true, RequireAuth: o.RequireAuth})},
 		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure})},
 		{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true})},
 	} {
