@@ -210,6 +210,11 @@ func (c *Conn) Write(b []byte) (int, error) {
 	now := c.now()
 	dir := c.dir()
 	p := c.wr
+	// Mark the turn before the bytes can be read: a reply read by another
+	// goroutine (imapclient reads on its own) must find it set.
+	c.mu.Lock()
+	c.wrote = true
+	c.mu.Unlock()
 
 	p.mu.Lock()
 	if p.err != nil {
@@ -281,9 +286,6 @@ func (c *Conn) Write(b []byte) (int, error) {
 		p.signal()
 	}
 	p.mu.Unlock()
-	c.mu.Lock()
-	c.wrote = true
-	c.mu.Unlock()
 
 	for _, f := range hit {
 		if c.p.tap != nil {

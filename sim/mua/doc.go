@@ -1,0 +1,61 @@
+// Package mua simulates mail clients ("devices"): a named client such as
+// "Home PC", "Laptop" or "Phone" with an account, a local store, an outbox
+// and a retrieval policy, whose every connection crosses a sim/link Link on
+// the virtual clock.
+//
+// It drives real client libraries, never a second client of its own:
+//   - POP3 (RFC 1939) through github.com/knadh/go-pop3, whose Dialer is a
+//     link.Dialer so the link sits in its path. What the library lacks is
+//     sent through its raw API (Conn.Cmd, Send, ReadOne, ReadAll): CAPA
+//     (RFC 2449), command pipelining (RFC 2449 6.6: a batch of RETR or DELE
+//     in one write, then the responses in order), AUTH PLAIN (RFC 5034),
+//     APOP (RFC 1939 7; a thin conn under the library keeps the greeting's
+//     timestamp, which go-pop3 drops) and STLS (RFC 2595; the same conn
+//     swaps TLS in under the library). USER/PASS is sent without the NOOP
+//     that the library's Auth adds.
+//   - IMAP (RFC 3501, RFC 9051) through go-imap/v2's imapclient over a
+//     link-dialled conn, waiting for the greeting before the first command.
+//     Headers first (ENVELOPE, FLAGS, RFC822.SIZE) with bodies on Open, or
+//     whole messages for offline reading; flag changes, UID MOVE (RFC 6851,
+//     with the library's COPY fallback), \Deleted + UID EXPUNGE (UIDPLUS,
+//     RFC 4315) or EXPUNGE, SEARCH TEXT on the server, APPEND of sent mail,
+//     and IDLE (RFC 2177) for always-on push.
+//   - Submission (RFC 6409) through go-smtp's client with AUTH PLAIN
+//     (RFC 4954). go-smtp's client has no PIPELINING (RFC 2920): it waits
+//     for each reply before the next command, so submission is lock-step.
+//   - TLS: implicit (RFC 8314) or STARTTLS/STLS (RFC 3207, 2595, 3501)
+//     for all three, with the device's tls.Config.
+//
+// # Policies
+//
+//   - POP3Delete: download everything, delete it from the server.
+//   - POP3Keep: "leave a copy on the server": remember the UIDLs seen,
+//     download only new ones, optionally delete from the server after N days.
+//   - IMAPOnline: headers first; a body crosses the link only when the user
+//     opens that message.
+//   - IMAPOffline: synchronise whole messages for offline reading, either in
+//     one FETCH or headers first and then bodies.
+//
+// By default every network action connects, logs in and logs out, as a
+// client that checks mail and hangs up; Policy.IMAPStayConnected keeps one
+// IMAP session open between actions instead, and StartIdle holds one in
+// IDLE for push.
+//
+// # Time and metrics
+//
+// Every action starts at a virtual time the caller gives (the device never
+// starts an action before its previous one ended) and returns an
+// ActionResult: virtual start and end (the client conn's final clock),
+// connections, payload and wire bytes each way, round trips (client turns),
+// time until the first message was readable, messages downloaded, and the
+// link.Stats of each connection. Round trips are the client's turns as the
+// link counts them. A dial-up call's DialTime and tariff are not added here:
+// the scenario runner owns the call. Actions that need no network (reading
+// downloaded mail, composing, searching a POP3 device's local copies) run
+// offline and cost nothing.
+//
+// # Isolation
+//
+// Devices share nothing but the servers. A Device is not safe for
+// concurrent use: a scenario runner calls one action at a time per device.
+package mua
