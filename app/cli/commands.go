@@ -12,6 +12,7 @@ import (
 func Commands() []*Command {
 	return []*Command{
 		serveCommand(),
+		runCommand(),
 		presetsCommand(),
 		versionCommand(),
 	}

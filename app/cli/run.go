@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/mailscope/mailscope/sim/lab"
+	"github.com/mailscope/mailscope/sim/link"
+	"github.com/mailscope/mailscope/sim/mua"
+	"github.com/mailscope/mailscope/sim/trace"
+)
+
+func runCommand() *Command {
+	return &Command{
+		Name:    "run",
+		Summary: "run one scripted mail session on the virtual clock and print its trace and cost",
+		Long: `Runs one session of a simulated mail client against the lab's servers
+over the chosen link, on the virtual clock: nothing waits, and the summary
+says how long the session would have taken on that link.
+
+  --proto pop3   download every message and delete it from the server
+  --proto imap   sync the mailbox, downloading every message (offline mode)
+  --proto smtp   submit --messages messages with AUTH
+
+The mailbox is seeded with --messages generated messages (deterministic
+for --seed).`,
+		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
+			proto := fs.String("proto", "pop3", "pop3, imap or smtp")
+			linkID := fs.String("link", "dialup-56k", "link preset (see `mailscope presets`)")
+			n := fs.Int("messages", 10, "messages in the mailbox (or to send, for smtp)")
+			seed := fs.Int64("seed", 1, "seed of the generated mailbox")
+			pipelining := fs.Bool("pipelining", false, "POP3: pipeline RETR and DELE (RFC 2449)")
+			jitter := fs.Bool("jitter", true, "keep the preset's jitter (seeded, so still reproducible)")
+			traceFmt := fs.String("trace", "text", "trace on stdout: text, jsonl or none")
+			asJSON := fs.Bool("json", false, "print the summary as JSON")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return Usagef("unexpected argument %q", args[0])
+				}
+				prof, err := link.Preset(*linkID)
+				if err != nil {
+					return Usagef("%v", err)
+				}
+				if !*jitter {
+					prof.Jitter = 0
+				}
+				if *n < 0 || *n > 100000 {
+					return Usagef("--messages must be between 0 and 100000")
+				}
+				var policy mua.Policy
+				switch *proto {
+				case "pop3":
+					policy = mua.Policy{Mode: mua.POP3Delete, POP3Pipelining: *pipelining}
+				case "imap":
+					policy = mua.Policy{Mode: mua.IMAPOffline}
+				case "smtp":
+					policy = mua.Policy{Mode: mua.POP3Delete}
+				default:
+					return Usagef("--proto must be pop3, imap or smtp")
+				}
+				switch *traceFmt {
+				case "text", "jsonl", "none":
+				default:
+					return Usagef("--trace must be text, jsonl or none")
+				}
+				l, err := lab.New(lab.Options{Profile: prof})
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				dev, err := l.NewDevice("Home PC", "student", policy)
+				if err != nil {
+					return err
+				}
+				var res mua.ActionResult
+				if *proto == "smtp" {
+					for i := 0; i < *n; i++ {
+						dev.Compose(0, mua.Draft{
+							To:      []string{"alice@" + l.Domain},
+							Subject: fmt.Sprintf("Note %d", i+1),
+							Body:    "A short note written for the run command.\n",
+						})
+					}
+					res, err = dev.Send(0)
+				} else {
+					if err := l.Seed("student", *n, *seed); err != nil {
+						return err
+					}
+					res, err = dev.CheckMail(0)
+				}
+				if err != nil {
+					return err
+				}
+				snap := l.Trace.Snapshot()
+				switch *traceFmt {
+				case "text":
+					trace.WriteText(env.Stdout, snap.Events(), trace.ExportOptions{})
+					fmt.Fprintln(env.Stdout)
+				case "jsonl":
+					trace.WriteJSONL(env.Stdout, snap.Events(), trace.ExportOptions{})
+				}
+				return writeRunSummary(env.Stdout, *proto, prof, res, *asJSON)
+			}
+		},
+	}
+}
+
+// RunSummary is `mailscope run --json`'s output.
+type RunSummary struct {
+	Protocol         string  `json:"protocol"`
+	Link             string  `json:"link"`
+	SimSeconds       float64 `json:"sim_seconds"`
+	PayloadBytesUp   int64   `json:"payload_bytes_up"`
+	PayloadBytesDown int64   `json:"payload_bytes_down"`
+	WireBytesUp      int64   `json:"wire_bytes_up"`
+	WireBytesDown    int64   `json:"wire_bytes_down"`
+	RoundTrips       int64   `json:"round_trips"`
+	Connections      int     `json:"connections"`
+	Messages         int     `json:"messages"`
+	FirstReadable    float64 `json:"first_readable_seconds"`
+}
+
+func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResult, asJSON bool) error {
+	msgs := r.Downloaded
+	if proto == "smtp" {
+		msgs = r.Sent
+	}
+	s := RunSummary{
+		Protocol: proto, Link: p.ID, SimSeconds: (r.End - r.Start).Seconds(),
+		PayloadBytesUp: r.PayloadUp, PayloadBytesDown: r.PayloadDown,
+		WireBytesUp: r.WireUp, WireBytesDown: r.WireDown,
+		RoundTrips: r.RoundTrips, Connections: r.Connections, Messages: msgs,
+		FirstReadable: -1,
+	}
+	if r.FirstReadable >= 0 {
+		s.FirstReadable = r.FirstReadable.Seconds()
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	fmt.Fprintf(w, "%s over %s (%s down, %s up, RTT %v)\n", proto, p.Name, link.FormatBps(p.DownBps), link.FormatBps(p.UpBps), p.RTT())
+	fmt.Fprintf(w, "  simulated time   %v\n", (r.End - r.Start).Round(time.Millisecond))
+	if r.FirstReadable >= 0 {
+		fmt.Fprintf(w, "  first readable   %v\n", r.FirstReadable.Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "  messages         %d\n", msgs)
+	fmt.Fprintf(w, "  bytes up         %d payload, %d on the wire\n", r.PayloadUp, r.WireUp)
+	fmt.Fprintf(w, "  bytes down       %d payload, %d on the wire\n", r.PayloadDown, r.WireDown)
+	fmt.Fprintf(w, "  round trips      %d\n", r.RoundTrips)
+	fmt.Fprintf(w, "  connections      %d\n", r.Connections)
+	return nil
+}
