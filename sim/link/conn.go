@@ -426,6 +426,38 @@ func (c *Conn) Read(b []byte) (int, error) {
 	}
 }
 
+// readBulk is Read for a pump that forwards bytes to a real socket: it
+// returns everything that has arrived, across writes and past LFs, so a
+// message body leaves in one syscall rather than one per line. It still
+// blocks until at least one byte has arrived.
+func (c *Conn) readBulk(b []byte) (int, error) {
+	n, err := c.Read(b)
+	if n == 0 || err != nil {
+		return n, err
+	}
+	p := c.rd
+	live := c.p.live
+	var arr time.Duration
+	p.mu.Lock()
+	for n < len(b) && len(p.q) > 0 && p.err == nil {
+		limit := -1
+		if live != nil {
+			if limit = p.q[0].arrivedBy(live.Now()); limit == 0 {
+				break
+			}
+		}
+		k, a := p.take(b[n:], limit)
+		n += k
+		arr = a
+	}
+	p.signal()
+	p.mu.Unlock()
+	if arr > 0 {
+		c.arrived(arr)
+	}
+	return n, nil
+}
+
 // waitRead waits for the pipe to change, the conn to close or the read
 // deadline to pass.
 func (c *Conn) waitRead(wake <-chan struct{}) error {

@@ -53,7 +53,7 @@ func (l *Link) WrapTCP(tcp net.Conn, protocol string) (*Conn, error) {
 		defer wg.Done()
 		buf := make([]byte, 32<<10)
 		for {
-			n, err := client.Read(buf)
+			n, err := client.readBulk(buf)
 			if n > 0 {
 				if _, werr := tcp.Write(buf[:n]); werr != nil {
 					client.Close()
