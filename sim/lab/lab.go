@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailscope/mailscope/sim/imapd"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mailstore"
 	"github.com/mailscope/mailscope/sim/pop3d"
@@ -135,6 +136,8 @@ func New(o Options) (*Lab, error) {
 	}{
 		{SMTP, smtpd.New(smtpd.Options{Store: l.Store, Domain: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth})},
 		{SMTPS, smtpd.New(smtpd.Options{Store: l.Store, Domain: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true, RequireAuth: o.RequireAuth})},
+		{IMAP, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, InsecureAuth: insecure, Logger: discard{}})},
+		{IMAPS, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, ImplicitTLS: true, Logger: discard{}})},
 		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure})},
 		{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true})},
 	} {
@@ -234,3 +237,8 @@ func (l *Lab) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// discard is a logger for server internals the trace already shows.
+type discard struct{}
+
+func (discard) Printf(string, ...any) {}

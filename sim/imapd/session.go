@@ -1,0 +1,370 @@
+package imapd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/mailscope/mailscope/sim/mailstore"
+)
+
+// session is one connection's state. imapserver calls its methods from the
+// connection's goroutine, except Idle, which runs beside the reader of
+// DONE; mu keeps the two apart.
+type session struct {
+	srv     *Server
+	conn    *imapserver.Conn
+	store   *mailstore.Store
+	source  mailstore.Source
+	clock   clock    // nil on a transport without a virtual clock
+	advance advancer // nil likewise
+
+	mu     sync.Mutex
+	user   string // canonical name; "" before login
+	sel    *view  // nil unless a mailbox is selected
+	closed bool
+}
+
+var (
+	_ imapserver.Session               = (*session)(nil)
+	_ imapserver.SessionIMAP4rev2      = (*session)(nil)
+	_ imapserver.SessionNamespace      = (*session)(nil)
+	_ imapserver.SessionMove           = (*session)(nil)
+	_ imapserver.SessionUnauthenticate = (*session)(nil)
+	_ imapserver.SessionAppendLimit    = (*session)(nil)
+)
+
+// op stamps a change with the connection's virtual time and this session.
+func (ss *session) op() mailstore.Op {
+	var at time.Duration
+	if ss.clock != nil {
+		at = ss.clock.Now()
+	}
+	return mailstore.Op{At: at, Source: ss.source}
+}
+
+// catchUp moves the connection's clock to at, so that an update caused by
+// a change at virtual time at does not leave before it happened.
+func (ss *session) catchUp(at time.Duration) {
+	if ss.advance != nil && at > 0 {
+		ss.advance.Advance(at)
+	}
+}
+
+func (ss *session) Close() error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.sel != nil {
+		ss.sel.close()
+		ss.sel = nil
+	}
+	if !ss.closed {
+		ss.closed = true
+		ss.srv.forget(ss)
+	}
+	return nil
+}
+
+func (ss *session) Login(username, password string) error {
+	name, err := ss.store.Authenticate(username, password)
+	if err != nil {
+		return imapserver.ErrAuthFailed
+	}
+	ss.mu.Lock()
+	ss.user = name
+	ss.mu.Unlock()
+	return nil
+}
+
+func (ss *session) Unauthenticate() error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.sel != nil {
+		ss.sel.close()
+		ss.sel = nil
+	}
+	ss.user = ""
+	return nil
+}
+
+func (ss *session) AppendLimit() uint32 { return ss.srv.o.MaxLiteralSize }
+
+func (ss *session) Namespace() (*imap.NamespaceData, error) {
+	return &imap.NamespaceData{
+		Personal: []imap.NamespaceDescriptor{{Prefix: "", Delim: mailstore.Separator}},
+	}, nil
+}
+
+func (ss *session) Create(name string, options *imap.CreateOptions) error {
+	use := mailstore.UseNone
+	if options != nil {
+		switch len(options.SpecialUse) {
+		case 0:
+		case 1:
+			u, ok := specialUse(options.SpecialUse[0])
+			if !ok {
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: "USEATTR", Text: fmt.Sprintf("Unknown special-use attribute %s", options.SpecialUse[0])}
+			}
+			use = u
+		default:
+			return &imap.Error{Type: imap.StatusResponseTypeNo, Code: "USEATTR", Text: "One special-use attribute per mailbox"}
+		}
+	}
+	return storeErr(ss.store.CreateMailbox(ss.user, name, use))
+}
+
+func (ss *session) Delete(name string) error {
+	return storeErr(ss.store.DeleteMailbox(ss.user, name, ss.op()))
+}
+
+func (ss *session) Rename(name, newName string, _ *imap.RenameOptions) error {
+	return storeErr(ss.store.RenameMailbox(ss.user, name, newName, ss.op()))
+}
+
+func (ss *session) Subscribe(name string) error {
+	return storeErr(ss.store.Subscribe(ss.user, name))
+}
+
+func (ss *session) Unsubscribe(name string) error {
+	return storeErr(ss.store.Unsubscribe(ss.user, name))
+}
+
+func (ss *session) List(w *imapserver.ListWriter, ref string, patterns []string, options *imap.ListOptions) error {
+	if options == nil {
+		options = &imap.ListOptions{}
+	}
+	if len(patterns) == 0 {
+		// LIST "" "": the hierarchy delimiter and the root (RFC 3501 6.3.8).
+		return w.WriteList(&imap.ListData{Attrs: []imap.MailboxAttr{imap.MailboxAttrNoSelect}, Delim: mailstore.Separator})
+	}
+	boxes, err := ss.store.Mailboxes(ss.user)
+	if err != nil {
+		return storeErr(err)
+	}
+	for _, mb := range boxes {
+		match := false
+		for _, p := range patterns {
+			if listMatch(mb.Name, ref, p) {
+				match = true
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		if options.SelectSubscribed && !mb.Subscribed {
+			continue
+		}
+		if options.SelectSpecialUse && mb.Use == mailstore.UseNone {
+			continue
+		}
+		data := &imap.ListData{Delim: mailstore.Separator, Mailbox: mb.Name}
+		if mb.HasChildren {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrHasChildren)
+		} else {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrHasNoChildren)
+		}
+		if mb.Subscribed && (options.SelectSubscribed || options.ReturnSubscribed) {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrSubscribed)
+		}
+		if mb.Use != mailstore.UseNone {
+			data.Attrs = append(data.Attrs, imap.MailboxAttr(mb.Use))
+		}
+		if options.ReturnStatus != nil {
+			st, err := ss.store.Status(ss.user, mb.Name)
+			if err != nil {
+				continue // deleted meanwhile
+			}
+			data.Status = statusData(st)
+		}
+		if err := w.WriteList(data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listMatch applies a LIST reference and pattern (RFC 3501 6.3.8) as
+// imapserver.MatchList does, INBOX matching case-insensitively. Its own
+// matcher runs in time proportional to name × pattern: MatchList
+// backtracks, and LIST "" "*%*%*%*%…" would keep a session busy for
+// minutes.
+func listMatch(name, ref, pattern string) bool {
+	const delim = string(mailstore.Separator)
+	if strings.HasPrefix(pattern, delim) {
+		ref, pattern = "", pattern[1:]
+	}
+	if ref != "" {
+		if !strings.HasSuffix(ref, delim) {
+			ref += delim
+		}
+		if !strings.HasPrefix(name, ref) {
+			if !hasInboxPrefix(name) || !hasInboxPrefix(ref) || !strings.HasPrefix(name[len(mailstore.Inbox):], ref[len(mailstore.Inbox):]) {
+				return false
+			}
+		}
+		name = name[len(ref):]
+	} else if hasInboxPrefix(name) && hasInboxPrefix(pattern) {
+		pattern = mailstore.Inbox + pattern[len(mailstore.Inbox):]
+	}
+	return wildmatch(name, pattern)
+}
+
+func hasInboxPrefix(s string) bool {
+	n := len(mailstore.Inbox)
+	return len(s) >= n && strings.EqualFold(s[:n], mailstore.Inbox) && (len(s) == n || s[n] == mailstore.Separator)
+}
+
+// wildmatch matches name against a LIST pattern: "*" matches anything, "%"
+// anything but the hierarchy separator. It keeps the set of pattern
+// positions reachable after each byte of name.
+func wildmatch(name, pattern string) bool {
+	cur := make([]bool, len(pattern)+1)
+	next := make([]bool, len(pattern)+1)
+	// close adds the positions reachable by letting wildcards match
+	// nothing.
+	closure := func(set []bool) {
+		for j := 0; j < len(pattern); j++ {
+			if set[j] && (pattern[j] == '*' || pattern[j] == '%') {
+				set[j+1] = true
+			}
+		}
+	}
+	cur[0] = true
+	closure(cur)
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		clear(next)
+		alive := false
+		for j := 0; j < len(pattern); j++ {
+			if !cur[j] {
+				continue
+			}
+			switch p := pattern[j]; {
+			case p == '*' || (p == '%' && c != mailstore.Separator):
+				next[j] = true // the wildcard takes c and may take more
+				alive = true
+			case p == c:
+				next[j+1] = true
+				alive = true
+			}
+		}
+		if !alive {
+			return false
+		}
+		closure(next)
+		cur, next = next, cur
+	}
+	return cur[len(pattern)]
+}
+
+func (ss *session) Status(name string, _ *imap.StatusOptions) (*imap.StatusData, error) {
+	st, err := ss.store.Status(ss.user, name)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return statusData(st), nil
+}
+
+// statusData fills every item, since imapserver writes whichever the
+// client asked for.
+func statusData(st mailstore.Status) *imap.StatusData {
+	var zero uint32
+	var zero64 int64
+	size := st.Size
+	return &imap.StatusData{
+		Mailbox:        st.Mailbox,
+		NumMessages:    &st.Messages,
+		NumRecent:      &zero,
+		UIDNext:        imap.UID(st.UIDNext),
+		UIDValidity:    st.UIDValidity,
+		NumUnseen:      &st.Unseen,
+		NumDeleted:     &st.Deleted,
+		Size:           &size,
+		DeletedStorage: &zero64,
+	}
+}
+
+func (ss *session) Append(name string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
+	limit := int64(ss.srv.o.MaxLiteralSize)
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeTooBig, Text: "Message too large"}
+	}
+	var flags []string
+	var date time.Time
+	if options != nil {
+		for _, f := range options.Flags {
+			flags = append(flags, string(f))
+		}
+		date = options.Time
+	}
+	uid, err := ss.store.Append(ss.user, name, raw, flags, date, ss.op())
+	if err != nil {
+		if errors.Is(err, mailstore.ErrNoSuchMailbox) {
+			return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeTryCreate, Text: "No such mailbox"}
+		}
+		return nil, storeErr(err)
+	}
+	info, err := ss.store.Mailbox(ss.user, name)
+	if err != nil {
+		return nil, nil // appended, then deleted: no APPENDUID to give
+	}
+	return &imap.AppendData{UID: imap.UID(uid), UIDValidity: info.UIDValidity}, nil
+}
+
+func specialUse(a imap.MailboxAttr) (mailstore.SpecialUse, bool) {
+	for _, u := range []mailstore.SpecialUse{
+		mailstore.UseAll, mailstore.UseArchive, mailstore.UseDrafts, mailstore.UseFlagged,
+		mailstore.UseJunk, mailstore.UseSent, mailstore.UseTrash,
+	} {
+		if strings.EqualFold(string(a), string(u)) {
+			return u, true
+		}
+	}
+	return mailstore.UseNone, false
+}
+
+func no(code imap.ResponseCode, text string) *imap.Error {
+	return &imap.Error{Type: imap.StatusResponseTypeNo, Code: code, Text: text}
+}
+
+// storeErr maps a store error to the IMAP response that carries its code.
+func storeErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mailstore.ErrOverQuota):
+		return no(imap.ResponseCodeOverQuota, "Quota exceeded")
+	case errors.Is(err, mailstore.ErrMessageTooLarge):
+		return no(imap.ResponseCodeTooBig, "Message too large")
+	case errors.Is(err, mailstore.ErrNoSuchMailbox):
+		return no(imap.ResponseCodeNonExistent, "No such mailbox")
+	case errors.Is(err, mailstore.ErrMailboxExists):
+		return no(imap.ResponseCodeAlreadyExists, "Mailbox already exists")
+	case errors.Is(err, mailstore.ErrInvalidMailboxName):
+		return no(imap.ResponseCodeCannot, "Invalid mailbox name")
+	case errors.Is(err, mailstore.ErrCannotDeleteInbox):
+		return no(imap.ResponseCodeCannot, "INBOX cannot be deleted")
+	case errors.Is(err, mailstore.ErrMailboxHasChildren):
+		return no(imap.ResponseCodeHasChildren, "Mailbox has children")
+	case errors.Is(err, mailstore.ErrInvalidFlag):
+		return &imap.Error{Type: imap.StatusResponseTypeBad, Code: imap.ResponseCodeClientBug, Text: "Invalid flag"}
+	case errors.Is(err, mailstore.ErrInvalidMessage):
+		return no(imap.ResponseCodeParse, "Invalid message")
+	case errors.Is(err, mailstore.ErrUIDSpaceExhausted):
+		return no(imap.ResponseCodeLimit, "No more UIDs in this mailbox")
+	case errors.Is(err, mailstore.ErrNoSuchUser):
+		return no(imap.ResponseCodeUnavailable, "User no longer exists")
+	}
+	return fmt.Errorf("imapd: %w", err)
+}
