@@ -200,6 +200,7 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 		for _, uid := range pending {
 			if i := v.find(uid); i >= 0 && !v.msgs[i].expunged {
 				v.msgs[i].dirty = true
+				v.dirty = true
 			}
 		}
 		return nil

@@ -24,6 +24,8 @@ type view struct {
 
 	msgs  []entry // ascending UID, which is sequence order
 	known int     // the client has been told of msgs[:known]
+	gone  int     // entries marked expunged, not yet removed
+	dirty bool    // some entry may be dirty: update must scan
 
 	mailboxFlags []string // pending FLAGS response, nil if none
 	deleted      bool     // the mailbox was deleted under us
@@ -82,8 +84,9 @@ func (v *view) apply(ev mailstore.Event) {
 			v.msgs = append(v.msgs, entry{uid: ev.UID, flags: ev.Flags})
 		}
 	case mailstore.EventExpunge:
-		if i := v.find(ev.UID); i >= 0 {
+		if i := v.find(ev.UID); i >= 0 && !v.msgs[i].expunged {
 			v.msgs[i].expunged = true
+			v.gone++
 		}
 	case mailstore.EventFlags:
 		if i := v.find(ev.UID); i >= 0 && !v.msgs[i].expunged {
@@ -92,13 +95,17 @@ func (v *view) apply(ev mailstore.Event) {
 			// FETCH responses; a later change by someone else makes
 			// the entry dirty again.
 			v.msgs[i].dirty = ev.Source != v.source
+			v.dirty = v.dirty || v.msgs[i].dirty
 		}
 	case mailstore.EventMailboxFlags:
 		v.mailboxFlags = ev.Flags
 	case mailstore.EventDeleted:
 		v.deleted = true
 		for i := range v.msgs {
-			v.msgs[i].expunged = true
+			if !v.msgs[i].expunged {
+				v.msgs[i].expunged = true
+				v.gone++
+			}
 		}
 	}
 }
@@ -111,6 +118,9 @@ type expungeWriter interface{ WriteExpunge(seqNum uint32) error }
 // with the sequence number it has at that moment, and forgets unknown
 // messages that are gone. w nil forgets them silently (CLOSE).
 func (v *view) flushExpunges(w expungeWriter) error {
+	if v.gone == 0 {
+		return nil // the common case: nothing to scan for
+	}
 	kept := v.msgs[:0]
 	known := v.known
 	var err error
@@ -130,16 +140,22 @@ func (v *view) flushExpunges(w expungeWriter) error {
 	clear(v.msgs[len(kept):])
 	v.msgs = kept
 	v.known = known
+	v.gone = 0
 	return err
 }
 
 // dropUnknownExpunged forgets gone messages the client never heard of;
 // it shifts no known sequence number.
 func (v *view) dropUnknownExpunged() {
+	if v.gone == 0 {
+		return
+	}
 	kept := v.msgs[:v.known]
 	for _, e := range v.msgs[v.known:] {
 		if !e.expunged {
 			kept = append(kept, e)
+		} else {
+			v.gone--
 		}
 	}
 	clear(v.msgs[len(kept):])
@@ -169,6 +185,10 @@ func (v *view) update(w *imapserver.UpdateWriter, allowExpunge bool) error {
 			return err
 		}
 	}
+	if !v.dirty {
+		return nil
+	}
+	v.dirty = false // every known entry is written below; known is all of msgs
 	for i := range v.msgs[:v.known] {
 		e := &v.msgs[i]
 		if !e.dirty || e.expunged {

@@ -143,7 +143,7 @@ func startServe(b *testing.B) map[string]string {
 	if out, err := exec.Command("go", "build", "-o", bin, root).CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	args := []string{"serve", "--trace", "text", "--cert-dir", ""}
+	args := []string{"serve", "--trace", benchTrace(), "--cert-dir", ""}
 	for _, s := range []string{SMTP, SMTPS, POP3, POP3S, IMAP, IMAPS} {
 		args = append(args, "--"+s, "127.0.0.1:0")
 	}
@@ -171,4 +171,13 @@ func startServe(b *testing.B) map[string]string {
 	}
 	go io.Copy(io.Discard, br) // the live trace
 	return eps
+}
+
+// benchTrace is the served trace format: text unless MAILSCOPE_BENCH_TRACE
+// says otherwise (none, to measure what printing costs).
+func benchTrace() string {
+	if v := os.Getenv("MAILSCOPE_BENCH_TRACE"); v != "" {
+		return v
+	}
+	return "text"
 }

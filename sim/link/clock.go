@@ -16,6 +16,7 @@ type LiveClock struct {
 	baseVT    time.Duration
 	changed   chan struct{}
 	wallClock func() time.Time
+	fake      bool // wallClock is a test's, not time.Now
 }
 
 // LiveOptions configures a LiveClock.
@@ -35,6 +36,7 @@ func NewLiveClock(o LiveOptions) *LiveClock {
 		c.speed = 1
 	}
 	c.resume = c.speed
+	c.fake = c.wallClock != nil
 	if c.wallClock == nil {
 		c.wallClock = time.Now
 	}
@@ -51,6 +53,17 @@ func (c *LiveClock) Now() time.Duration {
 
 func (c *LiveClock) nowLocked(wall time.Time) time.Duration {
 	return c.baseVT + time.Duration(float64(wall.Sub(c.baseWall))*c.speed)
+}
+
+// NowAt is the virtual time at wall-clock time wall, a time.Now() the
+// caller already read (a clock with an injected wall clock reads its own).
+func (c *LiveClock) NowAt(wall time.Time) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fake {
+		wall = c.wallClock()
+	}
+	return c.nowLocked(wall)
 }
 
 // Speed is the current speed factor (0 while paused).

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,11 +125,11 @@ func (c *Conn) Advance(t time.Duration) {
 
 // now is the time a write leaves: this end's clock, or the live clock if
 // that is later.
-func (c *Conn) now() time.Duration {
+func (c *Conn) now(wall time.Time) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.p.live != nil {
-		if lt := c.p.live.Now(); lt > c.clock {
+		if lt := c.p.live.NowAt(wall); lt > c.clock {
 			c.clock = lt
 		}
 	}
@@ -207,7 +208,8 @@ func (c *Conn) Write(b []byte) (int, error) {
 		c.p.reset(ErrOffline, "offline")
 		return 0, ErrOffline
 	}
-	now := c.now()
+	wall := time.Now() // once per write: clock reads are syscalls on some VMs
+	now := c.now(wall)
 	dir := c.dir()
 	p := c.wr
 	// Mark the turn before the bytes can be read: a reply read by another
@@ -277,7 +279,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 	st.segments.Add(int64(prof.Segments(sent)))
 	st.writes.Add(1)
 	if tap := c.p.tap; tap != nil {
-		emitPieces(tap, c.isClient, b[:sent], ch)
+		emitPieces(tap, c.isClient, b[:sent], ch, wall)
 	}
 	if n > 0 {
 		ch.data = append([]byte(nil), b[:n]...)
@@ -327,8 +329,7 @@ func (p *pair) resetAfterDrain(why string, at time.Duration) {
 
 // emitPieces reports b to the tap one LF-terminated piece at a time, with
 // each piece's departure, arrival and share of the wire.
-func emitPieces(tap Tap, fromClient bool, b []byte, ch *chunk) {
-	wall := time.Now()
+func emitPieces(tap Tap, fromClient bool, b []byte, ch *chunk, wall time.Time) {
 	start := 0
 	for start < len(b) {
 		end := len(b)
@@ -435,14 +436,21 @@ func (c *Conn) readBulk(b []byte) (int, error) {
 	if n == 0 || err != nil {
 		return n, err
 	}
+	// A response is usually several writes in quick succession (a FETCH
+	// line, its literal, the tagged OK): let the writer finish before
+	// taking what has arrived, so they leave in one segment.
+	runtime.Gosched()
 	p := c.rd
 	live := c.p.live
-	var arr time.Duration
+	var arr, now time.Duration
+	if live != nil {
+		now = live.Now()
+	}
 	p.mu.Lock()
 	for n < len(b) && len(p.q) > 0 && p.err == nil {
 		limit := -1
 		if live != nil {
-			if limit = p.q[0].arrivedBy(live.Now()); limit == 0 {
+			if limit = p.q[0].arrivedBy(now); limit == 0 {
 				break
 			}
 		}
@@ -574,7 +582,7 @@ func (c *Conn) CloseWrite() error {
 }
 
 func (c *Conn) fin() {
-	now := c.now()
+	now := c.now(time.Now())
 	p := c.wr
 	p.mu.Lock()
 	if !p.fin && p.err == nil {
