@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/wailsapp/wails/v2"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/mailscope/mailscope/app"
 	"github.com/mailscope/mailscope/app/cli"
+	"github.com/mailscope/mailscope/sim/lab"
 )
 
 // dist is the built frontend (npm run build writes frontend/dist).
@@ -72,8 +74,10 @@ func runWindow() error {
 		return fmt.Errorf("this binary has no frontend (frontend/dist was empty when it was built): build it with `make build`, or run a headless command: mailscope help")
 	}
 
-	rt := wailsRuntimeAdapter{}
-	linkService := app.NewLinkService(rt)
+	backend, err := app.New(wailsRuntimeAdapter{}, lab.Options{CertDir: certDir()})
+	if err != nil {
+		return err
+	}
 
 	err = wails.Run(&options.App{
 		Title:     "Mailscope",
@@ -91,14 +95,12 @@ func runWindow() error {
 		// OnStartup/OnShutdown values from binding, and every service
 		// gets its own call here.
 		OnStartup: func(ctx context.Context) {
-			linkService.Startup(ctx)
+			backend.Startup(ctx)
 		},
 		OnShutdown: func(context.Context) {
-			linkService.Shutdown()
+			backend.Shutdown()
 		},
-		Bind: []any{
-			linkService,
-		},
+		Bind: backend.Services(),
 		Linux: &linux.Options{
 			Icon:        icon,
 			ProgramName: "mailscope",
@@ -122,4 +124,18 @@ type wailsRuntimeAdapter struct{}
 
 func (wailsRuntimeAdapter) EventsEmit(ctx context.Context, name string, data ...any) {
 	wailsruntime.EventsEmit(ctx, name, data...)
+}
+
+func (wailsRuntimeAdapter) SaveFileDialog(ctx context.Context, name string) (string, error) {
+	return wailsruntime.SaveFileDialog(ctx, wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: "Export the trace"})
+}
+
+// certDir keeps the lab's TLS certificate between runs, so outside clients
+// told to trust it keep trusting it.
+func certDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "mailscope", "tls")
 }

@@ -3,18 +3,32 @@ package app
 // Event names the backend emits, `domain:verb`. frontend/src/lib/events.ts
 // mirrors this list; events_test.go checks that the two agree.
 const (
-	// EventLinkChanged: the current link profile changed. Payload: PresetDTO.
+	// EventLinkChanged: the link profile, offline state or live speed
+	// changed. Payload: LinkStateDTO.
 	EventLinkChanged = "link:changed"
 	// EventTraceAppend: a batch of trace events, flushed every ~50 ms or
-	// every N events, never one event per line. Payload: defined with the
-	// trace view.
+	// every 500 events, never one event per line. Payload: TraceBatchDTO.
 	EventTraceAppend = "trace:append"
-	// EventTraceResync: the UI fell behind the recorder; it must drop its
-	// trace and reload a snapshot. No payload.
+	// EventTraceResync: the UI fell behind the recorder (or the reveal
+	// setting changed); it must drop its trace and reload a snapshot. No
+	// payload.
 	EventTraceResync = "trace:resync"
+	// EventLabChanged: accounts, mailboxes or listeners changed. Payload:
+	// LabStateDTO.
+	EventLabChanged = "lab:changed"
+	// EventConsoleOutput: lines a console's server sent. Payload:
+	// ConsoleOutputDTO.
+	EventConsoleOutput = "console:output"
+	// EventConsoleClosed: a console's connection ended. Payload:
+	// ConsoleOutputDTO with the reason as its only line.
+	EventConsoleClosed = "console:closed"
+	// EventActionProgress: an action (send, check mail) started or
+	// finished. Payload: ActionProgressDTO.
+	EventActionProgress = "action:progress"
 )
 
 // EventNames lists every event name above, for tests and tools.
 func EventNames() []string {
-	return []string{EventLinkChanged, EventTraceAppend, EventTraceResync}
+	return []string{EventLinkChanged, EventTraceAppend, EventTraceResync, EventLabChanged,
+		EventConsoleOutput, EventConsoleClosed, EventActionProgress}
 }

@@ -1,70 +1,88 @@
 package app
 
 import (
-	"context"
 	"fmt"
-	"sync"
+	"time"
 
+	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
 )
 
-// LinkService exposes the simulated link to the frontend: the presets, and
-// which one is current. Create it with NewLinkService and bind it in
-// main.go; Wails calls Startup and Shutdown.
+// LinkService is the link panel: the presets, the current profile (a
+// preset or custom figures), the offline switch and the live speed. Every
+// change emits link:changed with the new LinkStateDTO.
 type LinkService struct {
-	rt Runtime
-
-	mu      sync.Mutex
-	ctx     context.Context // set by Startup; nil until then
-	current link.Profile
-}
-
-// NewLinkService returns a service whose current link is the first preset
-// (loopback: no delay, no limit). rt must not be nil: pass NopRuntime{} when
-// no window exists.
-func NewLinkService(rt Runtime) *LinkService {
-	return &LinkService{rt: rt, current: link.Presets()[0]}
-}
-
-// Startup keeps the Wails context, which every runtime call needs.
-func (s *LinkService) Startup(ctx context.Context) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ctx = ctx
-}
-
-// Shutdown forgets the context: events after it are dropped.
-func (s *LinkService) Shutdown() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ctx = nil
+	lab  *lab.Lab
+	emit *emitter
 }
 
 // Presets lists the built-in link profiles, slowest first.
-func (s *LinkService) Presets() ([]PresetDTO, error) {
-	return PresetDTOs(), nil
+func (s *LinkService) Presets() ([]PresetDTO, error) { return PresetDTOs(), nil }
+
+// State is the link as it is now.
+func (s *LinkService) State() (LinkStateDTO, error) { return s.state(), nil }
+
+func (s *LinkService) state() LinkStateDTO {
+	clock := s.lab.Link.LiveClock()
+	p := s.lab.Link.Profile()
+	return LinkStateDTO{
+		Profile: NewPresetDTO(p), Custom: p.ID == "custom",
+		Offline: p.Offline, Speed: clock.Speed(), Paused: clock.Paused(),
+		NowUs: us(clock.Now()),
+	}
 }
 
-// Current is the link profile in use.
-func (s *LinkService) Current() (PresetDTO, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return NewPresetDTO(s.current), nil
+func (s *LinkService) changed() LinkStateDTO {
+	st := s.state()
+	s.emit.Emit(EventLinkChanged, st)
+	return st
 }
 
-// Select makes the preset with this id current and emits link:changed.
-func (s *LinkService) Select(id string) (PresetDTO, error) {
+// Select makes the preset with this id current, keeping the offline state.
+func (s *LinkService) Select(id string) (LinkStateDTO, error) {
 	p, err := link.Preset(id)
 	if err != nil {
-		return PresetDTO{}, fmt.Errorf("app: select link: %w", err)
+		return LinkStateDTO{}, fmt.Errorf("app: select link: %w", err)
 	}
-	dto := NewPresetDTO(p)
-	s.mu.Lock()
-	s.current = p
-	ctx := s.ctx
-	s.mu.Unlock()
-	if ctx != nil {
-		s.rt.EventsEmit(ctx, EventLinkChanged, dto)
+	p.Offline = s.lab.Link.Offline()
+	if err := s.lab.Link.SetProfile(p); err != nil {
+		return LinkStateDTO{}, err
 	}
-	return dto, nil
+	return s.changed(), nil
+}
+
+// SetCustom makes a custom profile current: bandwidth down and up in
+// bit/s (0 = unlimited), round-trip time and jitter in milliseconds.
+func (s *LinkService) SetCustom(c CustomLinkDTO) (LinkStateDTO, error) {
+	if c.DownBps < 0 || c.UpBps < 0 || c.RTTMs < 0 || c.JitterMs < 0 || c.RTTMs > 60_000 || c.JitterMs > 10_000 {
+		return LinkStateDTO{}, fmt.Errorf("app: custom link out of range: %+v", c)
+	}
+	base := s.lab.Link.Profile()
+	p := link.Profile{
+		ID: "custom", Name: "Custom", Description: "Your own figures.",
+		DownBps: c.DownBps, UpBps: c.UpBps,
+		Latency:     time.Duration(c.RTTMs * float64(time.Millisecond) / 2),
+		Jitter:      time.Duration(c.JitterMs * float64(time.Millisecond)),
+		HeaderBytes: 40, HandshakeRTTs: 1, Offline: base.Offline,
+	}
+	if err := s.lab.Link.SetProfile(p); err != nil {
+		return LinkStateDTO{}, err
+	}
+	return s.changed(), nil
+}
+
+// SetOffline takes the link offline (open connections reset, dials fail)
+// or back online.
+func (s *LinkService) SetOffline(off bool) (LinkStateDTO, error) {
+	s.lab.Link.SetOffline(off)
+	return s.changed(), nil
+}
+
+// SetSpeed sets the live clock's speed factor (1 = real time); 0 pauses.
+func (s *LinkService) SetSpeed(speed float64) (LinkStateDTO, error) {
+	if speed < 0 || speed > 10_000 {
+		return LinkStateDTO{}, fmt.Errorf("app: speed %v out of range 0–10000", speed)
+	}
+	s.lab.Link.LiveClock().SetSpeed(speed)
+	return s.changed(), nil
 }

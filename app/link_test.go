@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"sync"
 	"testing"
 
@@ -29,8 +28,8 @@ func (r *recorder) EventsEmit(ctx context.Context, name string, data ...any) {
 }
 
 func TestPresetsCoverEveryLinkPreset(t *testing.T) {
-	s := NewLinkService(NopRuntime{})
-	got, err := s.Presets()
+	a := newApp(t, &recorder{})
+	got, err := a.Link.Presets()
 	if err != nil {
 		t.Fatalf("Presets() error = %v", err)
 	}
@@ -85,88 +84,5 @@ func TestPresetDTOJSONIsCamelCase(t *testing.T) {
 		if _, ok := tariff[k]; !ok {
 			t.Errorf("TariffDTO JSON has no key %q", k)
 		}
-	}
-}
-
-func TestSelectEmitsLinkChanged(t *testing.T) {
-	rec := &recorder{}
-	s := NewLinkService(rec)
-	ctx := context.WithValue(context.Background(), struct{}{}, "wails")
-	s.Startup(ctx)
-
-	got, err := s.Select("satellite-geo")
-	if err != nil {
-		t.Fatalf("Select(satellite-geo) error = %v", err)
-	}
-	if got.ID != "satellite-geo" {
-		t.Errorf("Select(satellite-geo).ID = %q", got.ID)
-	}
-	if cur, _ := s.Current(); cur.ID != "satellite-geo" {
-		t.Errorf("Current().ID = %q after Select, want satellite-geo", cur.ID)
-	}
-	if len(rec.events) != 1 {
-		t.Fatalf("emitted %d events, want 1", len(rec.events))
-	}
-	e := rec.events[0]
-	if e.name != EventLinkChanged || e.ctx != ctx {
-		t.Errorf("emitted %q with ctx %v, want %q with the Startup ctx", e.name, e.ctx, EventLinkChanged)
-	}
-	if len(e.data) != 1 || e.data[0] != any(got) {
-		t.Errorf("link:changed payload = %v, want the selected PresetDTO", e.data)
-	}
-}
-
-func TestSelectUnknownPreset(t *testing.T) {
-	rec := &recorder{}
-	s := NewLinkService(rec)
-	s.Startup(context.Background())
-	before, _ := s.Current()
-	if _, err := s.Select("carrier-pigeon"); err == nil || !strings.Contains(err.Error(), "carrier-pigeon") {
-		t.Errorf("Select(carrier-pigeon) error = %v, want one naming the id", err)
-	}
-	if after, _ := s.Current(); after.ID != before.ID {
-		t.Errorf("Current() changed to %q after a failed Select", after.ID)
-	}
-	if len(rec.events) != 0 {
-		t.Errorf("a failed Select emitted %d events", len(rec.events))
-	}
-}
-
-// Before Startup and after Shutdown there is no Wails context: a real
-// runtime call would exit the process, so nothing may be emitted.
-func TestNoEventsOutsideStartupShutdown(t *testing.T) {
-	rec := &recorder{}
-	s := NewLinkService(rec)
-	if _, err := s.Select("lte"); err != nil {
-		t.Fatal(err)
-	}
-	s.Startup(context.Background())
-	s.Shutdown()
-	if _, err := s.Select("fibre-1g"); err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.events) != 0 {
-		t.Errorf("emitted %d events without a Wails context, want 0", len(rec.events))
-	}
-}
-
-func TestSelectConcurrently(t *testing.T) {
-	rec := &recorder{}
-	s := NewLinkService(rec)
-	s.Startup(context.Background())
-	var wg sync.WaitGroup
-	for _, p := range link.Presets() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := s.Select(p.ID); err != nil {
-				t.Error(err)
-			}
-			_, _ = s.Current()
-		}()
-	}
-	wg.Wait()
-	if len(rec.events) != len(link.Presets()) {
-		t.Errorf("emitted %d events, want %d", len(rec.events), len(link.Presets()))
 	}
 }

@@ -1,6 +1,11 @@
 package app
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+var errNoDialogs = errors.New("app: no window to open a save dialog in; use ExportData")
 
 // Runtime is the part of the Wails runtime that services use. main.go passes
 // an adapter over github.com/wailsapp/wails/v2/pkg/runtime; tests pass a
@@ -17,3 +22,22 @@ type NopRuntime struct{}
 
 // EventsEmit does nothing.
 func (NopRuntime) EventsEmit(context.Context, string, ...any) {}
+
+// Dialogs is the part of the runtime that opens native dialogs. A Runtime
+// that also implements it lets Export ask where to save.
+type Dialogs interface {
+	// SaveFileDialog asks for a path to save to; "" means cancelled.
+	SaveFileDialog(ctx context.Context, defaultName string) (string, error)
+}
+
+// saveDialog asks the runtime for a path, if it can open dialogs.
+func (e *emitter) saveDialog(name string) (string, error) {
+	e.mu.Lock()
+	ctx := e.ctx
+	e.mu.Unlock()
+	d, ok := e.rt.(Dialogs)
+	if !ok || ctx == nil {
+		return "", errNoDialogs
+	}
+	return d.SaveFileDialog(ctx, name)
+}

@@ -72,7 +72,7 @@ for --seed).`,
 					return err
 				}
 				defer l.Close()
-				dev, err := l.NewDevice("Home PC", "student", policy)
+				dev, err := l.NewDevice("Home PC", "student", policy, false)
 				if err != nil {
 					return err
 				}

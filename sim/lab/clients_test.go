@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailscope/mailscope/sim/link"
+	"github.com/mailscope/mailscope/sim/trace"
 )
 
 // Tests with real mail clients that no one here wrote: Python's poplib,
@@ -241,5 +242,43 @@ func TestCurlSMTP(t *testing.T) {
 	bob, _ := l.Store.Messages("bob", "INBOX")
 	if len(bob) != 1 || !bytes.HasSuffix(bob[0].Raw, []byte(msg)) {
 		t.Fatalf("bob has %d messages; want the curl message after a Received header", len(bob))
+	}
+}
+
+// Lines inside TLS — STLS on the POP3 port, STARTTLS on IMAP, and the
+// implicit-TLS ports — show decrypted in the trace, marked as TLS, with
+// passwords still masked.
+func TestTraceShowsDecryptedTLS(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	l.Seed("student", 1, 2)
+	python(t, eps, `
+import os, poplib, imaplib, ssl
+ctx = ssl._create_unverified_context()
+h, p = os.environ["POP3"].split(":")
+pp = poplib.POP3(h, int(p)); pp.stls(context=ctx); pp.user("student"); pp.pass_("secret"); pp.stat(); pp.quit()
+h, p = os.environ["IMAPS"].split(":")
+im = imaplib.IMAP4_SSL(h, int(p), ssl_context=ctx); im.login("student", "secret"); im.select("INBOX"); im.logout()
+`)
+	var tlsLines []string
+	var began, leaked int
+	for ev := range l.Trace.Snapshot().Events() {
+		if ev.Kind.String() == "tls" && strings.Contains(ev.Text, "begins") {
+			began++
+		}
+		if ev.Has(trace.FlagTLS) && ev.Kind.String() == "line" {
+			tlsLines = append(tlsLines, ev.Display(false))
+		}
+		if strings.Contains(ev.Display(false), "secret") {
+			leaked++
+		}
+	}
+	joined := strings.Join(tlsLines, "\n")
+	for _, want := range []string{"USER student", "+OK 1 ", "SELECT INBOX", "LOGIN"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("decrypted TLS lines lack %q:\n%s", want, joined)
+		}
+	}
+	if began != 2 || leaked != 0 {
+		t.Errorf("%d TLS starts (want 2), %d lines showing the password (want 0)", began, leaked)
 	}
 }

@@ -8,7 +8,9 @@ import (
 
 // NewDevice makes a simulated mail client for one of the lab's accounts,
 // pointed at the lab's servers on the link.
-func (l *Lab) NewDevice(name, user string, p mua.Policy) (*mua.Device, error) {
+// Live paces its connections against the live clock (the desktop app);
+// false runs them on the virtual clock (scenarios, `mailscope run`).
+func (l *Lab) NewDevice(name, user string, p mua.Policy, live bool) (*mua.Device, error) {
 	pass, err := l.Store.Password(user)
 	if err != nil {
 		return nil, fmt.Errorf("lab: device %q: %w", name, err)
@@ -21,5 +23,6 @@ func (l *Lab) NewDevice(name, user string, p mua.Policy) (*mua.Device, error) {
 		Policy:  p,
 		Link:    l.Link,
 		Epoch:   l.Store.Epoch(),
+		Live:    live,
 	}), nil
 }

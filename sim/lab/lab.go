@@ -72,6 +72,9 @@ type Lab struct {
 	Link   *link.Link
 	Trace  *trace.Recorder
 	TLS    *tls.Config
+	// KeyLog holds the servers' TLS secrets (for decrypting the trace and
+	// for pcapng exports Wireshark can decrypt).
+	KeyLog *trace.KeyLog
 
 	servers map[string]server // service → its server
 	inApp   map[string]string // service → link address
@@ -117,7 +120,15 @@ func New(o Options) (*Lab, error) {
 			return nil, fmt.Errorf("lab: account %q: %w", a.Name, err)
 		}
 	}
-	l.Trace = trace.NewRecorder(o.Trace)
+	// The servers log their TLS 1.3 secrets here, so the trace can show
+	// the lines inside TLS decrypted, as Wireshark does with SSLKEYLOGFILE.
+	l.KeyLog = &trace.KeyLog{}
+	topt := trace.Options{}
+	if o.Trace != nil {
+		topt = *o.Trace
+	}
+	topt.KeyLog = l.KeyLog
+	l.Trace = trace.NewRecorder(&topt)
 	l.Link = link.New(link.Options{
 		Profile: o.Profile,
 		Live:    link.NewLiveClock(link.LiveOptions{Speed: o.Speed}),
@@ -127,7 +138,9 @@ func New(o Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	// TLS 1.2 clients still connect; their sessions show as encrypted
+	// bulk, since only TLS 1.3 is decrypted in the trace.
+	l.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, KeyLogWriter: l.KeyLog}
 
 	insecure := !o.RequireAuth
 	for _, s := range []struct {

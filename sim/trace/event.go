@@ -47,6 +47,20 @@ func ParseProtocol(s string) Protocol {
 	return ProtocolUnknown
 }
 
+// ImplicitTLSPort is the IANA port of the protocol over implicit TLS
+// (465 submissions, 995, 993), or 0 when unknown.
+func (p Protocol) ImplicitTLSPort() uint16 {
+	switch p {
+	case SMTP:
+		return 465
+	case POP3:
+		return 995
+	case IMAP:
+		return 993
+	}
+	return 0
+}
+
 // WellKnownPort is the IANA port of the protocol without TLS (25, 110,
 // 143), or 0 when unknown.
 func (p Protocol) WellKnownPort() uint16 {
@@ -124,8 +138,11 @@ type Kind uint8
 
 // Event kinds. A line is one protocol line (a command or a response
 // line); a bulk is one payload carried between lines (a message body after
-// DATA or RETR, an IMAP literal, BDAT chunk, or TLS records); the others
-// mirror the link's marks.
+// DATA or RETR, an IMAP literal, BDAT chunk, or TLS records that could not
+// be decrypted); a TLS event marks where TLS began and when its handshake
+// completed, or is one TLS record that is not application data
+// (ClientHello, ServerHello, an encrypted handshake message, an alert:
+// Verb names it); the others mirror the link's marks.
 const (
 	KindLine Kind = iota
 	KindBulk
@@ -186,11 +203,18 @@ const (
 	// payload beyond the recorder's PayloadLimit (only the preview is kept)
 	// or a line longer than MaxLine.
 	FlagTruncated
-	// FlagEncrypted marks a bulk event of TLS records after STARTTLS.
+	// FlagEncrypted marks TLS ciphertext shown as such: a bulk event of
+	// TLS records the trace could not decrypt (no key log, TLS 1.2, an
+	// unknown client random), or an encrypted handshake record.
 	FlagEncrypted
 	// FlagIncomplete marks a line or bulk cut short by the close of the
 	// connection.
 	FlagIncomplete
+	// FlagTLS marks a line or bulk event that crossed the wire encrypted
+	// inside TLS records and is shown decrypted: its Text, Payload and
+	// Bytes are the plaintext, as if no TLS were there, while RecordBytes
+	// and Records tell the records as they crossed, ciphertext.
+	FlagTLS
 )
 
 // Span is a byte range [Start, End) of an event's Text.
@@ -240,7 +264,9 @@ type Event struct {
 	Code string
 
 	// Payload holds a bulk event's bytes (unless FlagTruncated), for
-	// pcapng export. Read-only.
+	// pcapng export; with FlagTLS, the TLS records follow them; a TLS
+	// record event's or a decrypted line's records (see Records).
+	// Read-only.
 	Payload []byte
 
 	// Secret is the span of Text that Display masks; for a bulk event any
@@ -251,10 +277,61 @@ type Event struct {
 	Dir      Direction
 	Kind     Kind
 	Flags    Flags
+
+	// RecordBytes is, for an event with FlagTLS or a TLS record event
+	// (KindTLS with Bytes), how many bytes of the TCP stream it accounts
+	// for: the TLS records (headers, ciphertext, tags) that completed with
+	// it since the previous such event of its direction. A record carrying
+	// several lines is accounted to the first of them, and Wire follows
+	// RecordBytes; so summing StreamBytes over a session's events gives
+	// the bytes that crossed, each once. A TLS record event's Bytes equal
+	// its RecordBytes. (The field sits in what would be padding: the event
+	// stays within its memory budget.)
+	RecordBytes uint32
 }
 
 // Has reports whether all of f are set.
 func (e *Event) Has(f Flags) bool { return e.Flags&f == f }
+
+// StreamBytes is how many bytes of the TCP stream the event accounts for:
+// RecordBytes for an event decrypted from TLS (FlagTLS), else Bytes.
+func (e *Event) StreamBytes() int {
+	if e.Has(FlagTLS) {
+		return int(e.RecordBytes)
+	}
+	return e.Bytes
+}
+
+// Records returns the TLS records an event with FlagTLS or a TLS record
+// event accounts for, as they crossed the wire (ciphertext), as far as
+// they were kept (the recorder's PayloadLimit applies); nil for other
+// events. They are kept in Payload: after a bulk event's plaintext, in
+// place of nothing for the others.
+func (e *Event) Records() []byte {
+	switch {
+	case e.Kind == KindTLS:
+		return e.Payload
+	case !e.Has(FlagTLS):
+		return nil
+	case e.Kind != KindBulk:
+		return e.Payload
+	case len(e.Payload) > e.Bytes:
+		return e.Payload[e.Bytes:]
+	}
+	return nil
+}
+
+// StreamData returns the bytes the event put on the TCP stream, as far as
+// they were kept: the TLS records for an event with FlagTLS (ciphertext,
+// which needs no masking), else WireBytes(reveal). The second result is
+// how many bytes at the end were not kept.
+func (e *Event) StreamData(reveal bool) ([]byte, int) {
+	if e.Has(FlagTLS) {
+		r := e.Records()
+		return r, int(e.RecordBytes) - len(r)
+	}
+	return e.WireBytes(reveal)
+}
 
 // Masked reports whether the event carries a secret.
 func (e *Event) Masked() bool { return !e.Secret.Empty() }
@@ -282,7 +359,7 @@ func (e *Event) Display(reveal bool) string {
 }
 
 // WireBytes returns the bytes the event carried, as far as they were kept:
-// the line with its terminator, or a bulk payload. Secrets are replaced by
+// the line with its terminator, a bulk payload, or a TLS event's records. Secrets are replaced by
 // '*' byte for byte unless reveal, so that framing (literal counts) stays
 // valid. The second result is how many bytes at the end were not kept
 // (Bytes minus what is returned).
@@ -307,6 +384,9 @@ func (e *Event) WireBytes(reveal bool) ([]byte, int) {
 				b[i] = '*'
 			}
 		}
+	case KindTLS:
+		// TLS records, ciphertext: nothing to mask.
+		return e.Payload, e.Bytes - len(e.Payload)
 	case KindBulk:
 		if e.Has(FlagTruncated) {
 			return nil, e.Bytes
@@ -347,6 +427,8 @@ type jsonEvent struct {
 	Truncated  bool      `json:"truncated,omitempty"`
 	Encrypted  bool      `json:"encrypted,omitempty"`
 	Incomplete bool      `json:"incomplete,omitempty"`
+	TLS        bool      `json:"tls,omitempty"`
+	Records    int       `json:"recordBytes,omitempty"`
 	Masked     bool      `json:"masked,omitempty"`
 }
 
@@ -358,6 +440,7 @@ func (e *Event) toJSON(reveal bool) jsonEvent {
 		Verb: e.Verb, Tag: e.Tag, Status: e.Status, Code: e.Code,
 		More: e.Has(FlagMore), Continued: e.Has(FlagContinued), Truncated: e.Has(FlagTruncated),
 		Encrypted: e.Has(FlagEncrypted), Incomplete: e.Has(FlagIncomplete),
+		TLS: e.Has(FlagTLS), Records: int(e.RecordBytes),
 		Masked: e.Masked() && !reveal,
 	}
 }

@@ -92,8 +92,18 @@ func ExplainExtension(p Protocol, keyword string) (Explanation, bool) {
 
 // ExplainEvent returns what the catalogue says about an event, most
 // important first: the command or status, then the response code or
-// extension it names. Marks have no explanation.
+// extension it names, then a note if it crossed inside TLS. A TLS event
+// is explained by its handshake message (ExplainsTLS); other marks have no
+// explanation.
 func ExplainEvent(ev *Event) []Explanation {
+	out := explainEvent(ev)
+	if ev.Kind != KindTLS && ev.Has(FlagTLS) || ev.Kind == KindBulk && ev.Has(FlagEncrypted) {
+		out = append(out, explainTLS(ev)...)
+	}
+	return out
+}
+
+func explainEvent(ev *Event) []Explanation {
 	var out []Explanation
 	add := func(e Explanation, ok bool) {
 		if ok {
@@ -102,6 +112,8 @@ func ExplainEvent(ev *Event) []Explanation {
 	}
 	switch ev.Kind {
 	case KindLine, KindBulk:
+	case KindTLS:
+		return explainTLS(ev)
 	default:
 		return nil
 	}

@@ -21,6 +21,12 @@ type ExportOptions struct {
 	// timestamps. The zero value takes the first event's Wall minus its
 	// virtual time, so the capture shows when the run happened.
 	Base time.Time
+
+	// KeyLog, with Reveal, puts the TLS secrets of the exported sessions
+	// into a pcapng capture, so that Wireshark decrypts them. Without
+	// Reveal it is ignored: the secrets would reveal the passwords sent
+	// inside TLS.
+	KeyLog *KeyLog
 }
 
 // WriteText writes a plain transcript, one line per event: virtual time
@@ -59,11 +65,17 @@ func AppendText(b []byte, ev *Event, reveal bool) []byte {
 	case KindLine:
 		b = append(b, ev.Dir.String()...)
 		b = append(b, "  "...)
+		if ev.Has(FlagTLS) {
+			b = append(b, "[tls] "...)
+		}
 	case KindBulk:
 		b = append(b, ev.Dir.String()...)
 		b = append(b, "  [bulk "...)
 		b = strconv.AppendInt(b, int64(ev.Bytes), 10)
 		b = append(b, " B"...)
+		if ev.Has(FlagTLS) {
+			b = append(b, ", tls"...)
+		}
 		if ev.Has(FlagTruncated) {
 			b = append(b, ", truncated"...)
 		}
@@ -83,8 +95,9 @@ func AppendText(b []byte, ev *Event, reveal bool) []byte {
 // WriteJSONL writes one JSON object per line per event, with camelCase
 // fields: seq, session, protocol, dir ("c2s"/"s2c"), kind, atNs, arriveNs
 // (virtual nanoseconds), wall, bytes, wire, text, verb, tag, status, code
-// and the flags more, continued, truncated, encrypted, incomplete,
-// masked. Payload bytes are not included.
+// and the flags more, continued, truncated, encrypted, incomplete, tls,
+// masked, and recordBytes for events decrypted from TLS. Payload bytes
+// are not included.
 func WriteJSONL(w io.Writer, events iter.Seq[Event], opt ExportOptions) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)

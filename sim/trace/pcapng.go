@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"iter"
@@ -33,14 +34,27 @@ const clientPortBase = 40000
 // arrival. Bytes that were not kept (FlagTruncated) advance the sequence
 // numbers without a packet, as a capture that missed them would. Secrets
 // are replaced by '*' byte for byte unless opt.Reveal.
+//
+// TLS sessions carry their records as they crossed, ciphertext; a session
+// that began with TLS (implicit TLS) uses the protocol's implicit-TLS port
+// (465, 995, 993) so that Wireshark takes it for TLS. With opt.Reveal and
+// opt.KeyLog, the capture holds a Decryption Secrets Block (pcapng block
+// type 0x0000000A, "TLSK") with the NSS key log lines of its sessions, so
+// that Wireshark and tshark show them decrypted with no key log file.
 func WritePcapng(w io.Writer, sessions []SessionInfo, events iter.Seq[Event], opt ExportOptions) error {
 	flows := make(map[uint64]*tcpFlow, len(sessions))
 	for _, s := range sessions {
 		flows[s.ID] = newFlow(s)
 	}
 	var pkts []packet
+	var randoms [][32]byte
 	base := opt.Base
 	for ev := range events {
+		if ev.Kind == KindTLS && ev.Verb == "ClientHello" {
+			if r, ok := clientHelloIn(ev.Payload); ok {
+				randoms = append(randoms, r)
+			}
+		}
 		if base.IsZero() && !ev.Wall.IsZero() {
 			base = ev.Wall.Add(-ev.At)
 		}
@@ -75,6 +89,22 @@ func WritePcapng(w io.Writer, sessions []SessionInfo, events iter.Seq[Event], op
 	if err != nil {
 		return fmt.Errorf("trace: pcapng: %w", err)
 	}
+	if opt.Reveal && opt.KeyLog != nil {
+		var keys []byte
+		for _, r := range randoms {
+			keys = opt.KeyLog.appendNSS(keys, r)
+		}
+		if len(keys) > 0 {
+			// The writer has no call for it: the block goes straight after
+			// the section and interface headers, before any packet.
+			if err := nw.Flush(); err != nil {
+				return fmt.Errorf("trace: pcapng: %w", err)
+			}
+			if _, err := w.Write(decryptionSecretsBlock(keys)); err != nil {
+				return fmt.Errorf("trace: pcapng: %w", err)
+			}
+		}
+	}
 	buf := gopacket.NewSerializeBuffer()
 	sopt := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
 	for i := range pkts {
@@ -103,6 +133,7 @@ type tcpFlow struct {
 	ipID     [2]uint16
 	open     bool
 	finished bool
+	last     time.Duration // the latest packet's time
 }
 
 func newFlow(s SessionInfo) *tcpFlow {
@@ -160,6 +191,7 @@ type packet struct {
 func (f *tcpFlow) packet(ts time.Duration, d Direction, flags tcpFlags, payload []byte) packet {
 	p := packet{ts: ts, flow: f, dir: d, seq: f.next[d], flags: flags, ipID: f.ipID[d], payload: payload}
 	f.ipID[d]++
+	f.last = max(f.last, ts)
 	if flags&tcpACK != 0 {
 		p.ack = f.next[1-d]
 	}
@@ -188,8 +220,18 @@ func (f *tcpFlow) add(pkts []packet, ev *Event, reveal bool) []packet {
 		pkts = f.handshake(pkts, ev.At)
 	}
 	switch ev.Kind {
+	case KindTLS:
+		if ev.Text == tlsBeginImplicitText {
+			if p := f.info.Protocol.ImplicitTLSPort(); p != 0 {
+				f.port[ServerToClient] = p
+			}
+		}
+		if ev.Bytes == 0 {
+			break // a mark, not a record
+		}
+		fallthrough
 	case KindLine, KindBulk:
-		data, missing := ev.WireBytes(reveal)
+		data, missing := ev.StreamData(reveal)
 		n := (len(data) + MSS - 1) / MSS
 		for k := 0; k < n; k++ {
 			seg := data[k*MSS : min((k+1)*MSS, len(data))]
@@ -202,14 +244,16 @@ func (f *tcpFlow) add(pkts []packet, ev *Event, reveal bool) []packet {
 		}
 		f.next[ev.Dir] += uint32(missing)
 	case KindClose:
-		d := ev.Dir
-		pkts = append(pkts, f.packet(ev.At, d, tcpFIN|tcpACK, nil))
-		pkts = append(pkts, f.packet(ev.At, 1-d, tcpFIN|tcpACK, nil))
-		pkts = append(pkts, f.packet(ev.At, d, tcpACK, nil))
+		// Not before the last segment: a close can be stamped before the
+		// departure of what was written just ahead of it.
+		d, at := ev.Dir, max(ev.At, f.last)
+		pkts = append(pkts, f.packet(at, d, tcpFIN|tcpACK, nil))
+		pkts = append(pkts, f.packet(at, 1-d, tcpFIN|tcpACK, nil))
+		pkts = append(pkts, f.packet(at, d, tcpACK, nil))
 		f.finished = true
 	case KindFault:
 		if strings.Contains(strings.ToLower(ev.Text), "reset") {
-			pkts = append(pkts, f.packet(ev.At, ev.Dir, tcpRST|tcpACK, nil))
+			pkts = append(pkts, f.packet(max(ev.At, f.last), ev.Dir, tcpRST|tcpACK, nil))
 			f.finished = true
 		}
 	}
@@ -241,4 +285,28 @@ func (p *packet) serialize(buf gopacket.SerializeBuffer, opt gopacket.SerializeO
 		return err
 	}
 	return gopacket.SerializeLayers(buf, opt, eth, ip, tcp, gopacket.Payload(p.payload))
+}
+
+// clientHelloIn returns the client random of the ClientHello record that
+// starts b (a ClientHello event's records).
+func clientHelloIn(b []byte) ([32]byte, bool) {
+	if len(b) < recordHeaderLen || b[0] != recordHandshake {
+		return [32]byte{}, false
+	}
+	return clientHelloRandom(b)
+}
+
+// decryptionSecretsBlock returns a pcapng Decryption Secrets Block holding
+// a TLS key log (pcapng draft §4.7; secrets type 0x544c534b, "TLSK").
+func decryptionSecretsBlock(keys []byte) []byte {
+	pad := (4 - len(keys)%4) % 4
+	total := 4 + 4 + 4 + 4 + len(keys) + pad + 4
+	b := make([]byte, 0, total)
+	b = binary.LittleEndian.AppendUint32(b, 0x0000000A)
+	b = binary.LittleEndian.AppendUint32(b, uint32(total))
+	b = binary.LittleEndian.AppendUint32(b, 0x544c534b)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(keys)))
+	b = append(b, keys...)
+	b = append(b, make([]byte, pad)...)
+	return binary.LittleEndian.AppendUint32(b, uint32(total))
 }

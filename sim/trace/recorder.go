@@ -26,6 +26,12 @@ type Options struct {
 	// is counted but dropped and the event is marked FlagTruncated. 0 means
 	// DefaultMaxLine (64 KiB).
 	MaxLine int
+
+	// KeyLog, if set, holds the TLS secrets the lab's servers log (pass
+	// the same KeyLog as their crypto/tls Config.KeyLogWriter): TLS 1.3
+	// sessions are then shown decrypted, each line marked FlagTLS. nil
+	// records TLS as encrypted bulk.
+	KeyLog *KeyLog
 }
 
 // chunkSize is how many events one storage chunk holds. Chunks are never

@@ -18,8 +18,13 @@ import (
 //     bulk event; other multi-line listings (LIST, UIDL, CAPA) stay lines.
 //   - IMAP: a line ending in {n}, {n+} or ~{n} (either direction) is
 //     followed by n bytes of bulk, then the rest of the line.
-//   - STARTTLS/STLS: once accepted, if the next bytes are TLS records they
-//     are recorded as encrypted bulk, one event per flight.
+//   - TLS: after an accepted STARTTLS/STLS, or from the start when the
+//     client's first byte opens a TLS handshake record (implicit TLS, ports
+//     465, 993, 995), the bytes are TLS records (see tls_session.go). With
+//     the recorder's KeyLog holding the connection's TLS 1.3 secrets they
+//     are decrypted and the plaintext goes through the same parsing as
+//     above, its events marked FlagTLS; otherwise they are recorded as
+//     encrypted bulk, one event per flight.
 //
 // Transfer and Mark are safe to call from the client and server writer
 // goroutines at once.
@@ -30,11 +35,14 @@ type Session struct {
 	mu   sync.Mutex
 	dirs [2]dirState
 
-	pending []pendingCmd // SMTP, POP3: commands awaiting their reply, oldest first
-	auth    bool         // SMTP, POP3: a SASL exchange is under way
-	authTag string       // IMAP: tag of the AUTHENTICATE under way
-	tlsTag  string       // IMAP: tag of the STARTTLS under way
-	login   loginState   // IMAP: LOGIN arguments across literals
+	pending  []pendingCmd // SMTP, POP3: commands awaiting their reply, oldest first
+	auth     bool         // SMTP, POP3: a SASL exchange is under way
+	authTag  string       // IMAP: tag of the AUTHENTICATE under way
+	tlsTag   string       // IMAP: tag of the STARTTLS under way
+	login    loginState   // IMAP: LOGIN arguments across literals
+	seen     bool         // some bytes crossed: TLS can no longer be implicit
+	starttls bool         // STARTTLS (STLS) was accepted
+	tls      *tlsState    // from the start of TLS on
 }
 
 // tap mirrors the link's Tap interface, which this leaf package does not
@@ -75,6 +83,7 @@ type dirState struct {
 	contNext bool  // IMAP: the next line continues after a literal
 	maybeTLS bool  // STARTTLS accepted: the next bytes may be TLS records
 	opaque   bool  // TLS records follow: everything is encrypted bulk
+	records  bool  // TLS records follow, to be decrypted (unless opaque)
 	cmdVerb  string
 	cmdTag   string
 
@@ -97,7 +106,9 @@ type bulkState struct {
 }
 
 func newSession(r *Recorder, info SessionInfo) *Session {
-	return &Session{r: r, info: info}
+	s := &Session{r: r, info: info}
+	s.dirs[ClientToServer].maybeTLS = true // implicit TLS
+	return s
 }
 
 // Info returns the session's description.
@@ -118,6 +129,13 @@ func (s *Session) Transfer(fromClient bool, p []byte, depart, arrive time.Durati
 	if o := &s.dirs[1-d]; o.opaque && o.bulk.active {
 		s.flushBulk(1-d, 0)
 	}
+	s.feed(d, p, depart, arrive, wire, wall, false)
+	s.seen = true
+}
+
+// feed parses bytes of direction d. inner is set for the plaintext
+// decrypted from TLS records, which is parsed like bytes off the wire.
+func (s *Session) feed(d Direction, p []byte, depart, arrive time.Duration, wire int, wall time.Time, inner bool) {
 	ds := &s.dirs[d]
 	total, off := len(p), 0
 	share := func(k int) int {
@@ -127,6 +145,14 @@ func (s *Session) Transfer(fromClient bool, p []byte, depart, arrive time.Durati
 	}
 	for len(p) > 0 {
 		switch {
+		case ds.opaque:
+			s.bulkAdd(d, p, depart, arrive, share(len(p)), wall)
+			p = nil
+		case ds.records && !inner:
+			// Ciphertext: records first; their plaintext comes back here.
+			k := s.tlsNeed(d, len(p))
+			s.tlsAdd(d, p[:k], depart, arrive, share(k), wall)
+			p = p[k:]
 		case ds.literal > 0:
 			k := int(min(int64(len(p)), ds.literal))
 			s.bulkAdd(d, p[:k], depart, arrive, share(k), wall)
@@ -136,15 +162,14 @@ func (s *Session) Transfer(fromClient bool, p []byte, depart, arrive time.Durati
 				s.flushBulk(d, 0)
 				ds.contNext = s.info.Protocol == IMAP
 			}
-		case ds.opaque:
-			s.bulkAdd(d, p, depart, arrive, share(len(p)), wall)
-			p = nil
 		default:
-			if ds.maybeTLS && !ds.partial {
+			if ds.maybeTLS && !ds.partial && !inner {
 				ds.maybeTLS = false
-				if p[0] == 0x16 { // TLS handshake record
-					ds.opaque = true
-					s.startBulk(d, "", "", FlagEncrypted)
+				// A TLS handshake record: after STARTTLS, or as the very
+				// first byte of a connection (implicit TLS).
+				implicit := d == ClientToServer && !s.seen && !s.starttls
+				if p[0] == recordHandshake && (implicit || s.starttls) {
+					s.beginTLS(d, depart, wall, implicit)
 					continue
 				}
 			}
@@ -273,6 +298,12 @@ func (s *Session) lineEvent(d Direction, text string, n int, at, arrive time.Dur
 }
 
 func (s *Session) emit(ev *Event) {
+	if ds := &s.dirs[ev.Dir]; ds.records && !ds.opaque && (ev.Kind == KindLine || ev.Kind == KindBulk) {
+		ev.Flags |= FlagTLS
+	}
+	if ev.Flags&FlagTLS != 0 {
+		s.takeSealed(ev) // the records that carried it
+	}
 	s.r.mu.Lock()
 	s.r.appendLocked(ev)
 	s.r.mu.Unlock()
@@ -307,6 +338,10 @@ func wholeSecret(ev *Event) {
 }
 
 func (s *Session) startTLS() {
+	if s.dirs[0].records || s.dirs[0].opaque {
+		return // TLS inside TLS is not a thing
+	}
+	s.starttls = true
 	s.dirs[0].maybeTLS = true
 	s.dirs[1].maybeTLS = true
 }
@@ -611,6 +646,7 @@ func (s *Session) Mark(kind, detail string, fromClient bool, at time.Duration, w
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if k == KindClose {
+		s.tlsClose()
 		for d := range s.dirs {
 			ds := &s.dirs[d]
 			if ds.partial {
@@ -624,7 +660,12 @@ func (s *Session) Mark(kind, detail string, fromClient bool, at time.Duration, w
 				}
 				s.flushBulk(Direction(d), f)
 			}
-			ds.literal, ds.dotBulk, ds.opaque = 0, false, false
+			if ds.records {
+				s.drainSealed(Direction(d), at, wall)
+			}
+			// A TLS direction stays one: a close_notify may follow the
+			// peer's close.
+			ds.literal, ds.dotBulk = 0, false
 		}
 	}
 	s.emit(&Event{

@@ -439,6 +439,7 @@ func TestSTARTTLSOpaque(t *testing.T) {
 	checkEvents(t, r, false, []string{
 		`line C→S verb=STARTTLS "STARTTLS"`,
 		`line S→C status=220 code=2.0.0 "220 2.0.0 Ready to start TLS"`,
+		`tls C→S "TLS handshake begins"`,
 		fmt.Sprintf(`bulk C→S [%d] "TLS records"`, len(hello)),
 		`bulk S→C [7] "TLS records"`,
 		`bulk C→S [6] "TLS records"`,

@@ -1,16 +1,63 @@
 // The one module that knows how the UI talks to Go. Wails injects the bound
-// services as window.go.<package>.<Service>.<Method> (each returns a Promise)
-// and its runtime as window.runtime. Everything else imports typed functions
+// services as window.go.app.<Service>.<Method> (each returns a Promise) and
+// its runtime as window.runtime. Everything else imports typed functions
 // from here and never touches window.go or window.runtime itself.
 
 import type { EventName, EventPayloads } from './events';
-import type { PresetDTO } from './types';
+import type {
+  ActionResultDTO,
+  ConsoleDTO,
+  CustomLinkDTO,
+  DeviceDTO,
+  DraftDTO,
+  ExplanationDTO,
+  ExportDTO,
+  LabStateDTO,
+  LinkStateDTO,
+  PresetDTO,
+  SessionDTO,
+  TraceSnapshotDTO,
+} from './types';
 
-interface LinkServiceBinding {
-  Presets(): Promise<PresetDTO[]>;
-  Current(): Promise<PresetDTO>;
-  Select(id: string): Promise<PresetDTO>;
+interface Bindings {
+  LinkService: {
+    Presets(): Promise<PresetDTO[]>;
+    State(): Promise<LinkStateDTO>;
+    Select(id: string): Promise<LinkStateDTO>;
+    SetCustom(c: CustomLinkDTO): Promise<LinkStateDTO>;
+    SetOffline(off: boolean): Promise<LinkStateDTO>;
+    SetSpeed(speed: number): Promise<LinkStateDTO>;
+  };
+  TraceService: {
+    Snapshot(): Promise<TraceSnapshotDTO>;
+    Reveal(): Promise<boolean>;
+    SetReveal(on: boolean): Promise<void>;
+    Explain(seq: number): Promise<ExplanationDTO[] | null>;
+    ExportData(format: ExportFormat): Promise<ExportDTO>;
+    /** Native save dialog; resolves to the path, or "" if cancelled. */
+    Export(format: ExportFormat): Promise<string>;
+  };
+  LabService: {
+    State(): Promise<LabStateDTO>;
+    SetListening(on: boolean): Promise<LabStateDTO>;
+    Seed(user: string, n: number): Promise<LabStateDTO>;
+  };
+  SessionService: {
+    List(): Promise<SessionDTO[] | null>;
+  };
+  ConsoleService: {
+    Open(service: string): Promise<ConsoleDTO>;
+    Send(id: number, line: string): Promise<void>;
+    Close(id: number): Promise<void>;
+  };
+  ActionService: {
+    Devices(): Promise<DeviceDTO[]>;
+    CheckMail(device: string): Promise<ActionResultDTO>;
+    SendMail(d: DraftDTO): Promise<ActionResultDTO>;
+  };
 }
+
+export type ExportFormat = 'text' | 'jsonl' | 'pcapng';
 
 interface WailsRuntime {
   /** Returns a function that removes the listener. */
@@ -19,12 +66,12 @@ interface WailsRuntime {
 
 declare global {
   interface Window {
-    go?: { app?: { LinkService?: LinkServiceBinding } };
+    go?: { app?: Partial<Bindings> };
     runtime?: WailsRuntime;
   }
 }
 
-/** Thrown when the page runs outside the Mailscope window (e.g. `vite dev`). */
+/** Thrown when the page runs outside the Mailscope app (e.g. `vite dev`). */
 export class BackendUnavailableError extends Error {
   constructor(what: string) {
     super(`${what} is not available: open this page inside the Mailscope app`);
@@ -32,10 +79,10 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-function linkService(): LinkServiceBinding {
-  const svc = window.go?.app?.LinkService;
-  if (!svc) throw new BackendUnavailableError('LinkService');
-  return svc;
+function svc<K extends keyof Bindings>(name: K): Bindings[K] {
+  const s = window.go?.app?.[name];
+  if (!s) throw new BackendUnavailableError(name);
+  return s as Bindings[K];
 }
 
 /** True when the Wails bindings are present. */
@@ -43,20 +90,45 @@ export function hasBackend(): boolean {
   return window.go?.app?.LinkService !== undefined && window.runtime !== undefined;
 }
 
-/** The built-in link profiles, slowest first. */
-export function presets(): Promise<PresetDTO[]> {
-  return linkService().Presets();
-}
+export const link = {
+  presets: () => svc('LinkService').Presets(),
+  state: () => svc('LinkService').State(),
+  select: (id: string) => svc('LinkService').Select(id),
+  setCustom: (c: CustomLinkDTO) => svc('LinkService').SetCustom(c),
+  setOffline: (off: boolean) => svc('LinkService').SetOffline(off),
+  setSpeed: (speed: number) => svc('LinkService').SetSpeed(speed),
+};
 
-/** The link profile in use. */
-export function currentLink(): Promise<PresetDTO> {
-  return linkService().Current();
-}
+export const trace = {
+  snapshot: () => svc('TraceService').Snapshot(),
+  reveal: () => svc('TraceService').Reveal(),
+  setReveal: (on: boolean) => svc('TraceService').SetReveal(on),
+  explain: async (seq: number) => (await svc('TraceService').Explain(seq)) ?? [],
+  exportData: (f: ExportFormat) => svc('TraceService').ExportData(f),
+  exportDialog: (f: ExportFormat) => svc('TraceService').Export(f),
+};
 
-/** Switches the link to the preset with this id; Go also emits link:changed. */
-export function selectLink(id: string): Promise<PresetDTO> {
-  return linkService().Select(id);
-}
+export const lab = {
+  state: () => svc('LabService').State(),
+  setListening: (on: boolean) => svc('LabService').SetListening(on),
+  seed: (user: string, n: number) => svc('LabService').Seed(user, n),
+};
+
+export const sessions = {
+  list: async () => (await svc('SessionService').List()) ?? [],
+};
+
+export const consoles = {
+  open: (service: string) => svc('ConsoleService').Open(service),
+  send: (id: number, line: string) => svc('ConsoleService').Send(id, line),
+  close: (id: number) => svc('ConsoleService').Close(id),
+};
+
+export const actions = {
+  devices: () => svc('ActionService').Devices(),
+  checkMail: (device: string) => svc('ActionService').CheckMail(device),
+  sendMail: (d: DraftDTO) => svc('ActionService').SendMail(d),
+};
 
 /**
  * Subscribes to a Go event with its typed payload. Returns the unsubscribe

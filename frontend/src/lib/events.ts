@@ -1,22 +1,40 @@
 // Event names, `domain:verb`, mirroring app/events.go one for one
 // (app/events_test.go checks that the two lists agree).
 
-import type { PresetDTO } from './types';
+import type {
+  ActionProgressDTO,
+  ConsoleOutputDTO,
+  LabStateDTO,
+  LinkStateDTO,
+  TraceBatchDTO,
+} from './types';
 
 export const Events = {
-  /** The current link profile changed; payload: the new PresetDTO. */
+  /** The link profile, offline state or live speed changed. */
   LinkChanged: 'link:changed',
-  /** A batch of trace events to append (payload defined with the trace view). */
+  /** A batch of trace events to append (≤ 500, every ~50 ms). */
   TraceAppend: 'trace:append',
-  /** The UI fell behind: drop the trace and reload it from a snapshot. */
+  /** The UI fell behind (or reveal changed): drop the trace and reload a snapshot. */
   TraceResync: 'trace:resync',
+  /** Accounts, mailboxes or listeners changed. */
+  LabChanged: 'lab:changed',
+  /** Lines a console's server sent. */
+  ConsoleOutput: 'console:output',
+  /** A console's connection ended; the one line is the reason. */
+  ConsoleClosed: 'console:closed',
+  /** An action (send, check mail) started, finished or failed. */
+  ActionProgress: 'action:progress',
 } as const;
 
 export type EventName = (typeof Events)[keyof typeof Events];
 
 /** What each event carries. */
 export interface EventPayloads {
-  'link:changed': PresetDTO;
-  'trace:append': unknown[];
+  'link:changed': LinkStateDTO;
+  'trace:append': TraceBatchDTO;
   'trace:resync': null;
+  'lab:changed': LabStateDTO;
+  'console:output': ConsoleOutputDTO;
+  'console:closed': ConsoleOutputDTO;
+  'action:progress': ActionProgressDTO;
 }

@@ -27,3 +27,180 @@ export interface PresetDTO {
   dialTimeMs: number;
   tariff: TariffDTO;
 }
+
+/** The link panel's state (payload of link:changed). */
+export interface LinkStateDTO {
+  profile: PresetDTO;
+  custom: boolean;
+  offline: boolean;
+  /** Live clock speed factor; 0 while paused. */
+  speed: number;
+  paused: boolean;
+  /** The live clock's virtual now, µs. */
+  nowUs: number;
+}
+
+/** Custom link figures from the sliders. */
+export interface CustomLinkDTO {
+  downBps: number;
+  upBps: number;
+  rttMs: number;
+  jitterMs: number;
+}
+
+export type Protocol = 'smtp' | 'pop3' | 'imap' | 'unknown';
+export type Dir = 'c2s' | 's2c';
+export type Kind = 'line' | 'bulk' | 'connect' | 'close' | 'tls' | 'fault';
+
+/** One trace event. Times are virtual µs since the lab started. */
+export interface TraceEventDTO {
+  seq: number;
+  session: number;
+  protocol: Protocol;
+  dir: Dir;
+  kind: Kind;
+  /** First byte left. */
+  atUs: number;
+  /** Last byte arrived. */
+  arriveUs: number;
+  /** Unix ms when it crossed (wall clock). */
+  wallMs: number;
+  bytes: number;
+  wire: number;
+  /** The line (masked unless reveal is on); a preview for bulk payloads. */
+  text: string;
+  verb?: string;
+  tag?: string;
+  status?: string;
+  code?: string;
+  /** The text holds a secret (masked unless reveal is on). */
+  masked?: boolean;
+  /** SMTP "250-" continuation line. */
+  more?: boolean;
+  /** Crossed the wire inside TLS; shown decrypted. */
+  tls?: boolean;
+}
+
+export interface TraceBatchDTO {
+  events: TraceEventDTO[];
+}
+
+export interface SessionInfoDTO {
+  id: number;
+  protocol: Protocol;
+  client: string;
+  server: string;
+  startUs: number;
+}
+
+export interface TraceSnapshotDTO {
+  /** The last event's seq: apply only batch events after it. */
+  seq: number;
+  reveal: boolean;
+  events: TraceEventDTO[];
+  sessions: SessionInfoDTO[] | null;
+}
+
+export interface ExplanationDTO {
+  key: string;
+  kind: string;
+  sentence: string;
+  rfc: number;
+  section: string;
+  /** "RFC 1939 §7" */
+  cite: string;
+}
+
+export interface ExportDTO {
+  name: string;
+  base64: string;
+  bytes: number;
+}
+
+export interface AccountDTO {
+  name: string;
+  password: string;
+  address: string;
+  quota: number;
+  used: number;
+  inbox: number;
+  unseen: number;
+}
+
+export interface EndpointDTO {
+  service: string;
+  protocol: Protocol;
+  tls: boolean;
+  addr: string;
+}
+
+export interface LabStateDTO {
+  domain: string;
+  accounts: AccountDTO[] | null;
+  endpoints: EndpointDTO[] | null;
+  listening: boolean;
+}
+
+export interface SessionDTO extends SessionInfoDTO {
+  open: boolean;
+  endUs: number;
+  payloadUp: number;
+  payloadDown: number;
+  wireUp: number;
+  wireDown: number;
+  clientTurns: number;
+  serverTurns: number;
+}
+
+export interface ConsoleDTO {
+  id: number;
+  service: string;
+  addr: string;
+  /** Its trace session id. */
+  session: number;
+  verbs: string[];
+}
+
+export interface ConsoleOutputDTO {
+  id: number;
+  lines: string[];
+}
+
+export interface DraftDTO {
+  from: string;
+  to: string[];
+  subject: string;
+  body: string;
+}
+
+export interface DeviceDTO {
+  name: string;
+  user: string;
+  policy: 'pop3-delete' | 'pop3-keep' | 'imap-online' | 'imap-offline' | string;
+  visible: number;
+  offlineReadable: number;
+  unread: number;
+}
+
+export interface ActionResultDTO {
+  seconds: number;
+  connections: number;
+  roundTrips: number;
+  payloadUp: number;
+  payloadDown: number;
+  wireUp: number;
+  wireDown: number;
+  downloaded: number;
+  sent: number;
+  /** Seconds until the first message was readable; -1 if none. */
+  firstReadable: number;
+}
+
+export interface ActionProgressDTO {
+  id: number;
+  action: 'send' | 'check' | string;
+  device: string;
+  state: 'running' | 'done' | 'error';
+  error?: string;
+  result?: ActionResultDTO;
+}

@@ -1,0 +1,212 @@
+package app
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mailscope/mailscope/sim/lab"
+	"github.com/mailscope/mailscope/sim/trace"
+)
+
+// Trace streaming: events leave in batches of at most batchMax, at least
+// every batchEvery, never one event per line.
+const (
+	batchMax   = 500
+	batchEvery = 50 * time.Millisecond
+	subBuffer  = 16384
+)
+
+// TraceService streams the trace to the UI (snapshot first, then batched
+// trace:append events), explains lines and exports the trace.
+type TraceService struct {
+	lab  *lab.Lab
+	emit *emitter
+
+	mu     sync.Mutex
+	reveal bool
+	sub    *trace.Subscription
+	done   chan struct{}
+}
+
+func newTraceService(l *lab.Lab, e *emitter) *TraceService {
+	return &TraceService{lab: l, emit: e}
+}
+
+// Snapshot is every event so far. The UI loads it first and then applies
+// trace:append batches whose events come after snapshot.seq.
+func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
+	snap := s.lab.Trace.Snapshot()
+	reveal := s.Reveal()
+	out := TraceSnapshotDTO{Seq: snap.Seq, Reveal: reveal, Events: make([]TraceEventDTO, 0, snap.Len())}
+	for i := 0; i < snap.Len(); i++ {
+		out.Events = append(out.Events, newTraceEventDTO(snap.At(i), reveal))
+	}
+	for _, si := range snap.Sessions() {
+		out.Sessions = append(out.Sessions, newSessionInfoDTO(si))
+	}
+	return out, nil
+}
+
+// Reveal reports whether secrets are shown.
+func (s *TraceService) Reveal() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reveal
+}
+
+// SetReveal shows or masks passwords and AUTH exchanges. The UI reloads
+// its snapshot (trace:resync) to see the change.
+func (s *TraceService) SetReveal(on bool) error {
+	s.mu.Lock()
+	changed := s.reveal != on
+	s.reveal = on
+	s.mu.Unlock()
+	if changed {
+		s.emit.Emit(EventTraceResync, nil)
+	}
+	return nil
+}
+
+// Explain returns what the event's command, status and response code
+// mean, each with its RFC and section.
+func (s *TraceService) Explain(seq uint64) ([]ExplanationDTO, error) {
+	snap := s.lab.Trace.Snapshot()
+	if seq == 0 || seq > snap.Seq {
+		return nil, fmt.Errorf("app: no trace event %d", seq)
+	}
+	ev := snap.At(int(seq - 1))
+	var out []ExplanationDTO
+	for _, x := range trace.ExplainEvent(ev) {
+		out = append(out, ExplanationDTO{Key: x.Key, Kind: string(x.Kind), Sentence: x.Sentence, RFC: x.RFC, Section: x.Section, Cite: x.Cite()})
+	}
+	return out, nil
+}
+
+// Export formats.
+const (
+	FormatText   = "text"
+	FormatJSONL  = "jsonl"
+	FormatPcapng = "pcapng"
+)
+
+// ExportData renders the trace in a format ("text", "jsonl", "pcapng") and
+// returns it base64-encoded with a suggested file name; the UI saves it
+// (a download in a browser).
+func (s *TraceService) ExportData(format string) (ExportDTO, error) {
+	var buf bytes.Buffer
+	name, err := s.render(&buf, format)
+	if err != nil {
+		return ExportDTO{}, err
+	}
+	return ExportDTO{Name: name, Base64: base64.StdEncoding.EncodeToString(buf.Bytes()), Bytes: buf.Len()}, nil
+}
+
+// Export asks where to save (a native dialog) and writes the trace there.
+// It returns the path, or "" if the user cancelled.
+func (s *TraceService) Export(format string) (string, error) {
+	name := exportName(format)
+	path, err := s.emit.saveDialog(name)
+	if err != nil || path == "" {
+		return "", err
+	}
+	return path, s.ExportTo(format, path)
+}
+
+// ExportTo writes the trace to path.
+func (s *TraceService) ExportTo(format, path string) error {
+	var buf bytes.Buffer
+	if _, err := s.render(&buf, format); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+func exportName(format string) string {
+	ext := map[string]string{FormatText: "txt", FormatJSONL: "jsonl", FormatPcapng: "pcapng"}[format]
+	return "mailscope-trace-" + time.Now().Format("20060102-150405") + "." + ext
+}
+
+func (s *TraceService) render(buf *bytes.Buffer, format string) (string, error) {
+	snap := s.lab.Trace.Snapshot()
+	opt := trace.ExportOptions{Reveal: s.Reveal()}
+	var err error
+	switch format {
+	case FormatText:
+		err = trace.WriteText(buf, snap.Events(), opt)
+	case FormatJSONL:
+		err = trace.WriteJSONL(buf, snap.Events(), opt)
+	case FormatPcapng:
+		err = trace.WritePcapng(buf, snap.Sessions(), snap.Events(), opt)
+	default:
+		return "", fmt.Errorf("app: unknown export format %q (text, jsonl, pcapng)", format)
+	}
+	return exportName(format), err
+}
+
+// start subscribes to the recorder and streams batches until stop.
+func (s *TraceService) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sub != nil {
+		return
+	}
+	s.sub = s.lab.Trace.Subscribe(subBuffer)
+	s.done = make(chan struct{})
+	go s.pump(s.sub, s.done)
+}
+
+func (s *TraceService) stop() {
+	s.mu.Lock()
+	sub, done := s.sub, s.done
+	s.sub = nil
+	s.mu.Unlock()
+	if sub != nil {
+		sub.Close()
+		<-done
+	}
+}
+
+// pump batches events: a batch leaves when it holds batchMax events or
+// batchEvery has passed since its first. A subscription that overflowed
+// tells the UI to resync from a snapshot.
+func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
+	defer close(done)
+	var batch []TraceEventDTO
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func() {
+		if len(batch) > 0 {
+			s.emit.Emit(EventTraceAppend, TraceBatchDTO{Events: batch})
+			batch = nil
+		}
+	}
+	for {
+		select {
+		case u, ok := <-sub.C:
+			if !ok {
+				flush()
+				return
+			}
+			if u.Resync {
+				batch = nil
+				sub.Resync()
+				s.emit.Emit(EventTraceResync, nil)
+				continue
+			}
+			if len(batch) == 0 {
+				timer.Reset(batchEvery)
+			}
+			batch = append(batch, newTraceEventDTO(&u.Event, s.Reveal()))
+			if len(batch) >= batchMax {
+				timer.Stop()
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		}
+	}
+}
