@@ -94,10 +94,18 @@ test: deps frontend
 # `go test` already ran): FUZZTIME each, found by name so none is missed.
 FUZZTIME ?= 5s
 fuzz-smoke:
-	@grep -rl --include='*_test.go' '^func Fuzz' sim app | xargs -n1 dirname | sort -u | while read -r dir; do \
+	@log=$$(mktemp); trap 'rm -f $$log' EXIT; \
+	grep -rl --include='*_test.go' '^func Fuzz' sim app | xargs -n1 dirname | sort -u | while read -r dir; do \
 		for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
 			echo "fuzz $$dir $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$dir >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 1x ./$$dir; exit 1; }; \
+			for try in 1 2; do \
+				if $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$dir >$$log 2>&1; then break; fi; \
+				tail -40 $$log; \
+				if [ -n "$$(git status --porcelain -- $$dir/testdata/fuzz/$$f 2>/dev/null)" ] || [ $$try = 2 ]; then \
+					echo "fuzz-smoke: $$f failed (a new crasher is in $$dir/testdata/fuzz/$$f if it found one)"; exit 1; \
+				fi; \
+				echo "fuzz-smoke: $$f stopped without a crasher (a loaded machine?); once more"; \
+			done; \
 		done; \
 	done
 
