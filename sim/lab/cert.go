@@ -1,20 +1,14 @@
 package lab
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mailscope/mailscope/sim/internal/selfsigned"
 )
 
 // Certificate returns the lab's self-signed TLS certificate for the given
@@ -27,7 +21,7 @@ func Certificate(dir string, hosts []string) (tls.Certificate, error) {
 		if c, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil && certCovers(c, hosts) {
 			return c, nil
 		}
-		certPEM, keyPEM, err := newCertificate(hosts)
+		certPEM, keyPEM, err := selfsigned.PEM(hosts...)
 		if err != nil {
 			return tls.Certificate{}, err
 		}
@@ -42,7 +36,7 @@ func Certificate(dir string, hosts []string) (tls.Certificate, error) {
 		}
 		return tls.X509KeyPair(certPEM, keyPEM)
 	}
-	certPEM, keyPEM, err := newCertificate(hosts)
+	certPEM, keyPEM, err := selfsigned.PEM(hosts...)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -64,45 +58,4 @@ func certCovers(c tls.Certificate, hosts []string) bool {
 		}
 	}
 	return true
-}
-
-func newCertificate(hosts []string) (certPEM, keyPEM []byte, err error) {
-	if len(hosts) == 0 {
-		return nil, nil, errors.New("lab: certificate needs a host name")
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: hosts[0], Organization: []string{"Mailscope lab"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().AddDate(1, 0, 0),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, h)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }

@@ -48,8 +48,8 @@ type Options struct {
 	Domain string
 	// Accounts are created at start; nil means DefaultAccounts().
 	Accounts []Account
-	// Profile is the initial link profile; the zero Profile is a perfect
-	// link (the "loopback" preset).
+	// Profile is the initial link profile; the zero Profile means the
+	// "loopback" preset (a perfect link).
 	Profile link.Profile
 	// Speed is the live clock's speed factor for outside clients and live
 	// sessions; 0 means 1 (real time).
@@ -112,6 +112,9 @@ func New(o Options) (*Lab, error) {
 	}
 	if o.Accounts == nil {
 		o.Accounts = DefaultAccounts()
+	}
+	if o.Profile == (link.Profile{}) {
+		o.Profile, _ = link.Preset("loopback")
 	}
 	l := &Lab{Domain: o.Domain, inApp: map[string]string{}, servers: map[string]server{}}
 	l.Store = mailstore.New(o.Store)

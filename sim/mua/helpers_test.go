@@ -1,20 +1,16 @@
 package mua
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailscope/mailscope/sim/internal/selfsigned"
 
 	"github.com/mailscope/mailscope/sim/imapd"
 	"github.com/mailscope/mailscope/sim/link"
@@ -160,31 +156,12 @@ func newWorldTLS(t testing.TB, prof link.Profile, cert *tls.Config) *world {
 // returns the servers' and the clients' TLS configurations.
 func testCert(t testing.TB) (server, client *tls.Config) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	server, client, err := selfsigned.Configs("lab", "smtp.lab", "pop3.lab", "imap.lab", "smtps.lab", "pop3s.lab", "imaps.lab")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "lab"},
-		DNSNames:     []string{"smtp.lab", "pop3.lab", "imap.lab", "smtps.lab", "pop3s.lab", "imaps.lab"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}}},
-		&tls.Config{RootCAs: pool}
+	client.ServerName = ""
+	return server, client
 }
 
 // seed delivers n generated messages to student before 08:00.

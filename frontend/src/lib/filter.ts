@@ -1,0 +1,153 @@
+// Trace filters and the filtered view: pure functions, no DOM. The view is
+// a sorted list of indices into the trace's event array. It is extended
+// incrementally as events arrive (only new events are tested) and rebuilt
+// only when the filter or the underlying array changes.
+
+import type { Dir, Protocol, TraceEventDTO } from './types';
+
+export type StatusFilter = 'all' | 'ok' | 'error';
+export type MailProtocol = Exclude<Protocol, 'unknown'>;
+
+export interface TraceFilter {
+  /** Session id, or null for every session. */
+  session: number | null;
+  /** Only the protocols picked; none picked shows every protocol. */
+  protocols: Record<MailProtocol, boolean>;
+  /** Only the directions picked; none picked shows both. */
+  dirs: Record<Dir, boolean>;
+  status: StatusFilter;
+  /** Case-insensitive substring of the text, verb or status. */
+  text: string;
+}
+
+export const defaultFilter: TraceFilter = {
+  session: null,
+  protocols: { smtp: false, pop3: false, imap: false },
+  dirs: { c2s: false, s2c: false },
+  status: 'all',
+  text: '',
+};
+
+export function isDefaultFilter(f: TraceFilter): boolean {
+  return filterKey(f) === filterKey(defaultFilter);
+}
+
+/** A string that changes exactly when the filter's meaning changes (memo key). */
+export function filterKey(f: TraceFilter): string {
+  return JSON.stringify([
+    f.session,
+    f.protocols.smtp,
+    f.protocols.pop3,
+    f.protocols.imap,
+    f.dirs.c2s,
+    f.dirs.s2c,
+    f.status,
+    f.text.trim().toLowerCase(),
+  ]);
+}
+
+export type StatusClass = 'ok' | 'error' | 'info';
+
+/**
+ * Classifies a response status: +OK, OK, PREAUTH and SMTP 2xx/3xx are ok;
+ * -ERR, NO, BAD and SMTP 4xx/5xx are errors; continuation requests ("+")
+ * and BYE are informational. Lines without a status give null.
+ */
+export function statusClass(status: string | undefined): StatusClass | null {
+  if (!status) return null;
+  switch (status) {
+    case '+OK':
+    case 'OK':
+    case 'PREAUTH':
+      return 'ok';
+    case '-ERR':
+    case 'NO':
+    case 'BAD':
+      return 'error';
+    case '+':
+    case 'BYE':
+      return 'info';
+  }
+  if (/^[1-5]\d\d$/.test(status)) {
+    const c = status[0];
+    if (c === '4' || c === '5') return 'error';
+    return 'ok';
+  }
+  return 'info';
+}
+
+/** A predicate for one filter, with its text lowered once. */
+export function compileFilter(f: TraceFilter): (ev: TraceEventDTO) => boolean {
+  const needle = f.text.trim().toLowerCase();
+  const anyProtocol = f.protocols.smtp || f.protocols.pop3 || f.protocols.imap;
+  const anyDir = f.dirs.c2s || f.dirs.s2c;
+  return (ev) => {
+    if (f.session !== null && ev.session !== f.session) return false;
+    if (anyProtocol && (ev.protocol === 'unknown' || !f.protocols[ev.protocol])) return false;
+    if (anyDir && !f.dirs[ev.dir]) return false;
+    if (f.status !== 'all') {
+      const c = statusClass(ev.status);
+      if (c !== f.status) return false;
+    }
+    if (needle) {
+      const hay = ev.text.toLowerCase();
+      if (!hay.includes(needle) && !(ev.verb?.toLowerCase().includes(needle) ?? false)) return false;
+    }
+    return true;
+  };
+}
+
+export function matches(ev: TraceEventDTO, f: TraceFilter): boolean {
+  return compileFilter(f)(ev);
+}
+
+/** The filtered view of an event array. */
+export interface FilteredView {
+  /** The array the indices point into (identity, to notice a resync). */
+  source: readonly TraceEventDTO[] | null;
+  key: string;
+  /** How many source events have been tested. */
+  scanned: number;
+  /** Indices of matching events, ascending. Append-only while source and key hold. */
+  indices: number[];
+}
+
+export const emptyView: FilteredView = { source: null, key: '', scanned: 0, indices: [] };
+
+/**
+ * Brings a view up to date with events and filter. Costs O(new events)
+ * when only events were appended and O(all events) when the filter or the
+ * array changed. The indices array is shared with the previous view when
+ * it is extended (the previous view must not be used afterwards).
+ */
+export function updateView(prev: FilteredView, events: readonly TraceEventDTO[], f: TraceFilter): FilteredView {
+  const key = filterKey(f);
+  const reuse = prev.source === events && prev.key === key && prev.scanned <= events.length;
+  if (reuse && prev.scanned === events.length) return prev;
+  const indices = reuse ? prev.indices : [];
+  const from = reuse ? prev.scanned : 0;
+  const test = compileFilter(f);
+  for (let i = from; i < events.length; i++) {
+    if (test(events[i] as TraceEventDTO)) indices.push(i);
+  }
+  return { source: events, key, scanned: events.length, indices };
+}
+
+/**
+ * Splits a response line around its status word ("* OK [..]" → "* ",
+ * "OK", " [..]") so the word can be highlighted in place; null when the
+ * line has no status or it is not found as a whole word.
+ */
+export function splitStatus(text: string, status: string | undefined): [string, string, string] | null {
+  if (!status) return null;
+  let from = 0;
+  for (;;) {
+    const i = text.indexOf(status, from);
+    if (i < 0) return null;
+    const before = i === 0 ? ' ' : text[i - 1];
+    const after = text[i + status.length];
+    const word = (c: string | undefined) => c !== undefined && /[A-Za-z0-9]/.test(c);
+    if (!word(before) && !word(after)) return [text.slice(0, i), status, text.slice(i + status.length)];
+    from = i + 1;
+  }
+}

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import type { TraceEventDTO, TraceSnapshotDTO } from '../types';
+import { createTraceStore, initialTraceState, reduceTrace, type TraceState } from './trace';
+
+function ev(seq: number, session = 1): TraceEventDTO {
+  return {
+    seq,
+    session,
+    protocol: 'pop3',
+    dir: seq % 2 ? 'c2s' : 's2c',
+    kind: 'line',
+    atUs: seq,
+    arriveUs: seq + 1,
+    wallMs: seq,
+    bytes: 4,
+    wire: 44,
+    text: `line ${seq}`,
+  };
+}
+
+function snap(seqs: number[], reveal = false): TraceSnapshotDTO {
+  return {
+    seq: seqs.length ? (seqs[seqs.length - 1] as number) : 0,
+    reveal,
+    events: seqs.map((s) => ev(s)),
+    sessions: [{ id: 1, protocol: 'pop3', client: 'c', server: 's', startUs: 0 }],
+  };
+}
+
+const seqs = (s: TraceState) => s.events.map((e) => e.seq);
+
+describe('reduceTrace', () => {
+  it('queues batches until the snapshot lands, then applies only newer events', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    expect(s.phase).toBe('loading');
+    s = reduceTrace(s, { type: 'append', events: [ev(3), ev(4)] });
+    s = reduceTrace(s, { type: 'append', events: [ev(5)] });
+    expect(s.events).toEqual([]);
+    expect(s.pending.length).toBe(2);
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2, 3, 4], true) });
+    expect(s.phase).toBe('live');
+    expect(seqs(s)).toEqual([1, 2, 3, 4, 5]);
+    expect(s.seq).toBe(5);
+    expect(s.pending).toEqual([]);
+    expect(s.reveal).toBe(true);
+  });
+
+  it('drops duplicates and stale seqs in live batches', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2]) });
+    const v = s.version;
+    s = reduceTrace(s, { type: 'append', events: [ev(2), ev(3)] });
+    s = reduceTrace(s, { type: 'append', events: [ev(3), ev(4)] });
+    expect(seqs(s)).toEqual([1, 2, 3, 4]);
+    expect(s.version).toBe(v + 2);
+    const same = reduceTrace(s, { type: 'append', events: [ev(4)] });
+    expect(same).toBe(s);
+  });
+
+  it('ignores a snapshot from an older load (resync during load)', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    const old = s.epoch;
+    s = reduceTrace(s, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: old, snapshot: snap([1]) });
+    expect(s.phase).toBe('loading');
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2]) });
+    expect(seqs(s)).toEqual([1, 2]);
+  });
+
+  it('resync replaces the array and forgets everything', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2, 3]) });
+    const before = s.events;
+    s = reduceTrace(s, { type: 'load' });
+    expect(s.events).not.toBe(before);
+    expect(s.events).toEqual([]);
+    expect(before.length).toBe(3);
+  });
+
+  it('learns sessions first seen live', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1]) });
+    const sessions = s.sessions;
+    s = reduceTrace(s, { type: 'append', events: [ev(2, 1)] });
+    expect(s.sessions).toBe(sessions);
+    s = reduceTrace(s, { type: 'append', events: [ev(3, 7), ev(4, 7)] });
+    expect(s.sessions.map((x) => x.id)).toEqual([1, 7]);
+    expect(s.sessions).not.toBe(sessions);
+  });
+
+  it('records a failure only for the current load', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'failed', epoch: s.epoch - 1, error: 'old' });
+    expect(s.phase).toBe('loading');
+    s = reduceTrace(s, { type: 'failed', epoch: s.epoch, error: 'boom' });
+    expect(s.phase).toBe('failed');
+    expect(s.error).toBe('boom');
+  });
+
+  it('appends 100,000 events in 200 batches without copying the log', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([]) });
+    const log = s.events;
+    const t0 = performance.now();
+    let seq = 0;
+    for (let b = 0; b < 200; b++) {
+      const batch: TraceEventDTO[] = [];
+      for (let i = 0; i < 500; i++) batch.push(ev(++seq, 1 + (seq % 50)));
+      s = reduceTrace(s, { type: 'append', events: batch });
+    }
+    expect(s.events).toBe(log);
+    expect(s.events.length).toBe(100_000);
+    expect(s.sessions.length).toBe(50);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('createTraceStore', () => {
+  it('subscribes before loading, queues, and reloads on resync', async () => {
+    const store = createTraceStore();
+    let append: (e: TraceEventDTO[]) => void = () => {};
+    let resync: () => void = () => {};
+    const calls: string[] = [];
+    let resolve: (s: TraceSnapshotDTO) => void = () => {};
+    const stop = store.connect({
+      snapshot: () => {
+        calls.push('snapshot');
+        return new Promise((r) => (resolve = r));
+      },
+      onAppend: (cb) => {
+        calls.push('onAppend');
+        append = cb;
+        return () => {};
+      },
+      onResync: (cb) => {
+        calls.push('onResync');
+        resync = cb;
+        return () => {};
+      },
+    });
+    expect(calls).toEqual(['onAppend', 'onResync', 'snapshot']);
+    append([ev(3)]);
+    resolve(snap([1, 2]));
+    await Promise.resolve();
+    expect(seqs(store.get())).toEqual([1, 2, 3]);
+    resync();
+    expect(store.get().phase).toBe('loading');
+    resolve(snap([1, 2, 3, 4]));
+    await Promise.resolve();
+    expect(seqs(store.get())).toEqual([1, 2, 3, 4]);
+    stop();
+  });
+
+  it('reports a failed snapshot', async () => {
+    const store = createTraceStore();
+    store.connect({
+      snapshot: () => Promise.reject(new Error('no window')),
+      onAppend: () => () => {},
+      onResync: () => () => {},
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.get().phase).toBe('failed');
+    expect(store.get().error).toBe('no window');
+  });
+});
