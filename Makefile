@@ -23,12 +23,15 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config gcc tshark \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: fuzz-smoke help deps deps-apt deps-npm deps-go frontend build run test clean
+.PHONY: fuzz-smoke help deps deps-apt deps-npm deps-go frontend build run test clean e2e window-check ui-bench
 
 help:
 	@echo "make run    install what is missing, build the desktop app and start it"
 	@echo "make test   install what is missing, then run every check and test"
 	@echo "make build  build $(BIN) (frontend first)"
+	@echo "make e2e    end-to-end flows in Chromium against a dev build, under Xvfb"
+	@echo "make window-check  screenshot the production window under Xvfb"
+	@echo "make ui-bench      UI figures: scroll frame time, wire-to-row latency, memory, cold start"
 	@echo "make deps   install missing apt packages, npm packages and Go modules"
 	@echo "make clean  remove build output"
 
@@ -89,6 +92,7 @@ test: deps frontend
 	$(MAKE) --no-print-directory fuzz-smoke
 	cd frontend && $(NPM) run check
 	cd frontend && $(NPM) test
+	$(MAKE) --no-print-directory e2e window-check
 
 # Every Go fuzz target runs briefly on top of its seed corpus (which
 # `go test` already ran): FUZZTIME each, found by name so none is missed.
@@ -108,6 +112,30 @@ fuzz-smoke:
 			done; \
 		done; \
 	done
+
+# End-to-end: a dev-tagged build serves frontend/dist and the Wails IPC
+# bridge on a free loopback port (-assetdir/-devserver) under a private
+# Xvfb, and playwright-core drives Debian's Chromium through the flows in
+# frontend/e2e/run.mjs. Screenshots, exports and results.json land in
+# build/e2e-artifacts/. FLOW=name runs only the flows matching it.
+DEV_BIN  := build/bin/mailscope-dev
+DEV_TAGS := dev,webkit2_41
+FLOW     ?=
+
+$(DEV_BIN): deps frontend
+	$(GO) build -tags $(DEV_TAGS) -ldflags '$(LDFLAGS)' -o $(DEV_BIN) .
+
+e2e: $(DEV_BIN)
+	cd frontend && node e2e/run.mjs $(FLOW)
+
+# The production window under Xvfb: found with xdotool, screenshot with
+# ImageMagick, asserted not blank (build/e2e-artifacts/window.png).
+window-check: build
+	cd frontend && node e2e/window-check.mjs ../$(BIN)
+
+# Figures, not pass/fail tests (not part of `make test`).
+ui-bench: build $(DEV_BIN)
+	cd frontend && node e2e/bench-ui.mjs && node e2e/bench-startup.mjs ../$(BIN)
 
 # Keeps frontend/dist/.gitkeep: main.go's go:embed needs a file there.
 clean:

@@ -171,17 +171,20 @@ func (s *TraceService) stop() {
 }
 
 // pump batches events: a batch leaves when it holds batchMax events or
-// batchEvery has passed since its first. A subscription that overflowed
+// batchEvery has passed since its first; the first event after a quiet
+// spell of batchEvery leaves at once. A subscription that overflowed
 // tells the UI to resync from a snapshot.
 func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 	defer close(done)
 	var batch []TraceEventDTO
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var last time.Time // when the last batch left
 	flush := func() {
 		if len(batch) > 0 {
 			s.emit.Emit(EventTraceAppend, TraceBatchDTO{Events: batch})
 			batch = nil
+			last = time.Now()
 		}
 	}
 	for {
@@ -197,11 +200,16 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 				s.emit.Emit(EventTraceResync, nil)
 				continue
 			}
-			if len(batch) == 0 {
-				timer.Reset(batchEvery)
-			}
 			batch = append(batch, newTraceEventDTO(&u.Event, s.Reveal()))
-			if len(batch) >= batchMax {
+			switch {
+			case len(batch) == 1 && time.Since(last) >= batchEvery:
+				// The first line after a quiet spell goes at once: a
+				// student typing in the console sees the reply without
+				// waiting for the batch window. A burst still batches.
+				flush()
+			case len(batch) == 1:
+				timer.Reset(batchEvery)
+			case len(batch) >= batchMax:
 				timer.Stop()
 				flush()
 			}

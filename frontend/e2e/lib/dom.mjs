@@ -1,0 +1,325 @@
+// DOM helpers for the e2e flows, all keyed on the data-testid contract
+// (/tmp/ui-contract.md). Waits are on DOM conditions, never fixed sleeps.
+
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/**
+ * Installed before the page loads: records every trace row the page ever
+ * renders (the list is virtualised, so rows come and go) with the time it
+ * first appeared, and every trace event the bridge delivers with its wall
+ * clock. window.__e2e.rows: seq -> row info; window.__e2e.events: seq -> event.
+ */
+export function recorderScript() {
+  const e2e = (window.__e2e = { rows: new Map(), events: new Map(), maxSeq: 0, listening: false });
+  const now = () => performance.timeOrigin + performance.now();
+  const record = (el) => {
+    const seq = Number(el.getAttribute('data-seq'));
+    if (!Number.isFinite(seq)) return;
+    const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+    const old = e2e.rows.get(seq);
+    if (!old) {
+      // The frame after the row entered the DOM is when it reaches the screen.
+      requestAnimationFrame(() => {
+        const r = e2e.rows.get(seq);
+        if (r) r.paintedMs = now();
+      });
+    }
+    e2e.rows.set(seq, {
+      seq,
+      text,
+      protocol: el.getAttribute('data-protocol'),
+      dir: el.getAttribute('data-dir'),
+      kind: el.getAttribute('data-kind'),
+      session: Number(el.getAttribute('data-session')),
+      firstSeen: old?.firstSeen ?? now(),
+      paintedMs: old?.paintedMs,
+    });
+  };
+  const scan = (node) => {
+    if (!(node instanceof Element)) node = node?.parentElement;
+    if (!node) return;
+    const row = node.closest?.('[data-testid="trace-row"]');
+    if (row) record(row);
+    for (const r of node.querySelectorAll?.('[data-testid="trace-row"]') ?? []) record(r);
+  };
+  const start = () => {
+    new MutationObserver((muts) => {
+      for (const m of muts) {
+        if (m.type === 'childList') for (const n of m.addedNodes) scan(n);
+        else scan(m.target);
+      }
+    }).observe(document.documentElement, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ['data-seq', 'data-testid'],
+    });
+    scan(document.documentElement);
+  };
+  if (document.documentElement) start();
+  else document.addEventListener('DOMContentLoaded', start);
+  // Our own listener on the bridge, for wire-to-screen timing.
+  const listen = () => {
+    if (e2e.listening || !window.runtime?.EventsOn) return false;
+    e2e.listening = true;
+    e2e.resyncs = 0;
+    window.runtime.EventsOn('trace:resync', () => {
+      e2e.resyncs++;
+    });
+    window.runtime.EventsOn('trace:append', (batch) => {
+      const t = now();
+      for (const ev of batch?.events ?? []) {
+        e2e.events.set(ev.seq, { wallMs: ev.wallMs, receivedMs: t, dir: ev.dir, session: ev.session });
+        if (ev.seq > e2e.maxSeq) e2e.maxSeq = ev.seq;
+      }
+    });
+    return true;
+  };
+  const timer = setInterval(() => listen() && clearInterval(timer), 20);
+}
+
+/** Fails with a clear message when a contract element has not landed. */
+export async function requireTestids(page, ids, timeoutMs = 5000) {
+  const missing = [];
+  for (const id of ids) {
+    try {
+      await page.locator(tid(id)).first().waitFor({ state: 'attached', timeout: timeoutMs });
+    } catch {
+      missing.push(id);
+    }
+  }
+  if (missing.length) {
+    throw new Error(`missing data-testid ${missing.map((m) => `"${m}"`).join(', ')} (component not landed yet?)`);
+  }
+}
+
+/**
+ * Makes a left-rail panel visible: the panel itself if shown, else a tab
+ * named after it (data-testid tab-<name>, or role=tab / button by name).
+ */
+export async function openPanel(page, name) {
+  const panel = page.locator(tid(`${name}-panel`)).first();
+  if (await panel.isVisible().catch(() => false)) return panel;
+  const candidates = [
+    page.locator(tid(`tab-${name}`)).first(),
+    page.getByRole('tab', { name: new RegExp(`^\\s*${name}`, 'i') }).first(),
+    page.getByRole('button', { name: new RegExp(`^\\s*${name}\\s*$`, 'i') }).first(),
+  ];
+  for (const c of candidates) {
+    if ((await c.count()) && (await c.isVisible().catch(() => false))) {
+      await c.click();
+      break;
+    }
+  }
+  await panel.waitFor({ state: 'visible', timeout: 10000 }).catch(() => {
+    throw new Error(`panel "${name}-panel" not visible (no tab-${name} / tab named "${name}" found?)`);
+  });
+  return panel;
+}
+
+/** Rows the recorder has seen, as an array sorted by seq. */
+export async function seenRows(page) {
+  return page.evaluate(() => [...window.__e2e.rows.values()].sort((a, b) => a.seq - b.seq));
+}
+
+/** Rows in the DOM right now (what the virtual list renders). */
+export async function domRows(page) {
+  return page.$$eval(tid('trace-row'), (els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return {
+        seq: Number(el.getAttribute('data-seq')),
+        protocol: el.getAttribute('data-protocol'),
+        dir: el.getAttribute('data-dir'),
+        kind: el.getAttribute('data-kind'),
+        session: Number(el.getAttribute('data-session')),
+        text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
+        top: r.top,
+        bottom: r.bottom,
+        visible: r.height > 0 && r.bottom > 0 && r.top < window.innerHeight,
+      };
+    }),
+  );
+}
+
+/** Rows visible inside the trace view's viewport. */
+export async function visibleRows(page) {
+  const box = await page.locator(tid('trace-view')).first().boundingBox();
+  const rows = await domRows(page);
+  if (!box) return rows.filter((r) => r.visible);
+  return rows.filter((r) => r.bottom > box.y + 1 && r.top < box.y + box.height - 1);
+}
+
+export async function traceCount(page) {
+  const t = await page.locator(tid('trace-count')).first().textContent();
+  const m = (t ?? '').replace(/[,\u202f\u00a0 ]/g, '').match(/\d+/);
+  if (!m) throw new Error(`trace-count has no number: "${t}"`);
+  return Number(m[0]);
+}
+
+export async function isPressed(locator) {
+  return (await locator.getAttribute('aria-pressed')) === 'true';
+}
+
+/** Turns follow-tail on (if the toggle exists) and scrolls to the end. */
+export async function followTail(page) {
+  const ft = page.locator(tid('follow-tail')).first();
+  if ((await ft.count()) && !(await isPressed(ft))) await ft.click();
+  await page.locator(tid('trace-view')).first().evaluate((el) => {
+    el.scrollTop = el.scrollHeight;
+  });
+}
+
+/**
+ * Scrolls the trace view from top to bottom so the recorder sees every row
+ * (the list is virtual), then goes back to following the tail.
+ * Returns the distinct rows rendered on the way (in the current filter).
+ */
+export async function sweepTrace(page) {
+  const view = page.locator(tid('trace-view')).first();
+  const seen = new Map();
+  const grab = async () => {
+    for (const r of await domRows(page)) seen.set(r.seq, r);
+  };
+  await view.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  for (let i = 0; i < 5000; i++) {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await grab();
+    const done = await view.evaluate((el) => {
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) return true;
+      el.scrollTop += Math.max(40, el.clientHeight * 0.8);
+      return false;
+    });
+    if (done) break;
+  }
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await grab();
+  await followTail(page);
+  return [...seen.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Waits until the rows seen so far satisfy check(rows) (returns truthy).
+ * Every few seconds sweeps the trace in case the rows were rendered out of
+ * view (follow-tail paused).
+ */
+export async function waitRows(page, what, check, timeoutMs = 30000) {
+  const end = Date.now() + timeoutMs;
+  let nextSweep = Date.now() + 3000;
+  let rows = [];
+  for (;;) {
+    rows = await seenRows(page);
+    const ok = check(rows);
+    if (ok) return ok;
+    if (Date.now() > end) {
+      const tail = rows.slice(-25).map((r) => `  #${r.seq} ${r.protocol} ${r.dir} ${r.kind} s${r.session}: ${r.text.slice(0, 90)}`);
+      throw new Error(`timed out waiting for ${what}; last rows seen (${rows.length} total):\n${tail.join('\n')}`);
+    }
+    if (Date.now() > nextSweep) {
+      await sweepTrace(page).catch(() => {});
+      nextSweep = Date.now() + 4000;
+    }
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Sessions of a protocol first seen after seq `after`, with their rows. */
+export function sessionsOf(rows, protocol, after = 0) {
+  const by = new Map();
+  for (const r of rows) {
+    if (r.protocol !== protocol || r.seq <= after) continue;
+    if (!by.has(r.session)) by.set(r.session, []);
+    by.get(r.session).push(r);
+  }
+  return [...by.entries()].map(([session, rs]) => ({ session, rows: rs }));
+}
+
+/** Parses "12.5 ms", "1.2 s", "830 µs", "1:02.5" into µs; null if none. */
+export function parseDurationUs(text) {
+  const m = String(text).match(/(-?\d+(?:[.,]\d+)?)\s*(µs|us|ms|s|min)\b/);
+  if (!m) return null;
+  const v = Number(m[1].replace(',', '.'));
+  return v * { µs: 1, us: 1, ms: 1e3, s: 1e6, min: 6e7 }[m[2]];
+}
+
+/** The ladder's arrows: { seq, dir, drop } with drop = y2 - y1 in px. */
+export async function ladderArrows(page) {
+  return page.$$eval(tid('ladder-arrow'), (els) =>
+    els.map((el) => {
+      // The testid may sit on the <line>/<path> or on a <g> around it.
+      const shape = el.matches('line,path,polyline') ? el : el.querySelector('line,path,polyline');
+      let y1 = NaN;
+      let y2 = NaN;
+      if (shape?.tagName === 'line') {
+        y1 = Number(shape.getAttribute('y1'));
+        y2 = Number(shape.getAttribute('y2'));
+      } else if (shape && typeof shape.getTotalLength === 'function') {
+        const len = shape.getTotalLength();
+        y1 = shape.getPointAtLength(0).y;
+        y2 = shape.getPointAtLength(len).y;
+      }
+      if (!Number.isFinite(y1) && el.hasAttribute('y1')) {
+        y1 = Number(el.getAttribute('y1'));
+        y2 = Number(el.getAttribute('y2'));
+      }
+      return { seq: Number(el.getAttribute('data-seq')), dir: el.getAttribute('data-dir'), y1, y2, drop: Math.abs(y2 - y1) };
+    }),
+  );
+}
+
+export function median(xs) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function percentile(xs, p) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+/**
+ * Polls the rows visible in the trace view until check(rows) is truthy
+ * (the count can update a frame before the rows do). Returns the rows.
+ */
+export async function waitVisible(page, what, check, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  let rows = [];
+  for (;;) {
+    rows = await visibleRows(page);
+    if (check(rows)) return rows;
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}; visible rows (${rows.length}):\n${rows.slice(0, 12).map((r) => `  #${r.seq} ${r.protocol} ${r.dir}: ${r.text.slice(0, 80)}`).join('\n')}`);
+    }
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+  }
+}
+
+/** The filter controls' state, to put back between flows. */
+export async function filterState(page) {
+  return page.evaluate(() => {
+    const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+    const pressed = {};
+    for (const el of document.querySelectorAll('[data-testid^="filter-protocol-"],[data-testid^="filter-dir-"]')) {
+      pressed[el.getAttribute('data-testid')] = el.getAttribute('aria-pressed');
+    }
+    return { text: q('filter-text')?.value ?? '', status: q('filter-status')?.value, session: q('filter-session')?.value, pressed };
+  });
+}
+
+/** Puts the filters back to `initial` (from filterState at start-up). */
+export async function restoreFilters(page, initial) {
+  if (!initial) return;
+  const now = await filterState(page);
+  if (now.text !== initial.text && (await page.locator(tid('filter-text')).count())) await page.locator(tid('filter-text')).fill(initial.text);
+  for (const [id, v] of Object.entries(initial.pressed)) {
+    if (now.pressed[id] !== v && (await page.locator(tid(id)).count())) await page.locator(tid(id)).click();
+  }
+  if (initial.status !== undefined && now.status !== initial.status) await page.locator(tid('filter-status')).selectOption(initial.status);
+  if (initial.session !== undefined && now.session !== initial.session) await page.locator(tid('filter-session')).selectOption(initial.session);
+}

@@ -1,0 +1,580 @@
+#!/usr/bin/env node
+// End-to-end flows in a real browser against the real Go bindings.
+//
+//   make e2e                       (builds the frontend and the dev binary first)
+//   node e2e/run.mjs [filter]      (from frontend/, with build/bin/mailscope-dev built;
+//                                   runs only the flows whose name contains filter)
+//
+// A dev-tagged build (-tags dev,webkit2_41) serves frontend/dist and the Wails
+// IPC bridge on a free loopback port under a private Xvfb; Debian's Chromium
+// (playwright-core) opens it. Flows assert on the DOM through the
+// data-testid contract. Screenshots go to build/e2e-artifacts/ (one per
+// flow, plus fail-*.png on a failure), with a results.json summary.
+// E2E_HEADED=1 shows Chromium on the Xvfb display instead of headless.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+import { ARTIFACTS, log, startAll, stopAll, waitFor } from './lib/harness.mjs';
+import {
+  filterState,
+  followTail,
+  restoreFilters,
+  isPressed,
+  ladderArrows,
+  median,
+  openPanel,
+  parseDurationUs,
+  recorderScript,
+  requireTestids,
+  seenRows,
+  sessionsOf,
+  sweepTrace,
+  tid,
+  traceCount,
+  visibleRows,
+  waitRows,
+  waitVisible,
+} from './lib/dom.mjs';
+
+const flows = [];
+const flow = (name, fn) => flows.push({ name, fn });
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** Waits for a fresh session of `protocol` (after seq) whose rows satisfy `need`. */
+async function waitSession(page, protocol, after, need, what, timeoutMs = 45000) {
+  return waitRows(
+    page,
+    what,
+    (rows) => sessionsOf(rows, protocol, after).find((s) => need(s.rows)),
+    timeoutMs,
+  );
+}
+
+const has = (rows, dir, re) => rows.some((r) => r.dir === dir && re.test(r.text));
+const lastSeq = async (page) => (await seenRows(page)).reduce((m, r) => Math.max(m, r.seq), 0);
+
+async function actionDone(page) {
+  // The action is over when no busy indicator is left.
+  await page.locator(tid('busy')).first().waitFor({ state: 'detached', timeout: 90000 }).catch(async () => {
+    if (await page.locator(tid('busy')).first().isVisible()) throw new Error('busy indicator still shown after 90 s');
+  });
+  const status = (await page.locator(tid('action-status')).first().textContent().catch(() => '')) ?? '';
+  return status.trim();
+}
+
+// ---------------------------------------------------------------------------
+
+flow('bindings and first render', async ({ page }) => {
+  const services = await page.evaluate(() =>
+    Object.fromEntries(Object.entries(window.go.app).map(([k, v]) => [k, Object.keys(v).sort()])),
+  );
+  log('bound services:', JSON.stringify(services));
+  for (const s of ['LinkService', 'TraceService', 'LabService', 'SessionService', 'ConsoleService', 'ActionService']) {
+    assert(services[s]?.length, `window.go.app.${s} is not bound`);
+  }
+  // A call and an event both cross the IPC websocket.
+  const presets = await page.evaluate(() => window.go.app.LinkService.Presets());
+  assert(presets.some((p) => p.id === 'dialup-56k'), 'LinkService.Presets() has no dialup-56k');
+  await page.waitForFunction(() => (document.querySelector('#app')?.children.length ?? 0) > 0, null, { timeout: 15000 });
+  await requireTestids(page, ['trace-view', 'trace-count']);
+  assert(!/open (this page )?inside Mailscope/i.test(await page.locator('body').innerText()), 'the page says it has no backend');
+  assert(page.pageErrors.length === 0, `page errors: ${page.pageErrors.join('; ')}`);
+});
+
+flow('send a mail: SMTP lines arrive in the trace', async ({ page }) => {
+  await openPanel(page, 'actions');
+  await requireTestids(page, ['send-to', 'send-subject', 'send-body', 'send-button']);
+  const after = await lastSeq(page);
+  await page.locator(tid('send-to')).fill('alice@mailscope.lab');
+  await page.locator(tid('send-subject')).fill('e2e hello');
+  await page.locator(tid('send-body')).fill('Sent by the end-to-end test.');
+  await page.locator(tid('send-button')).click();
+  const s = await waitSession(
+    page,
+    'smtp',
+    after,
+    (rows) =>
+      has(rows, 'c2s', /\b(EHLO|HELO)\b/) &&
+      has(rows, 'c2s', /MAIL FROM/i) &&
+      has(rows, 'c2s', /RCPT TO/i) &&
+      has(rows, 'c2s', /\bDATA\b/) &&
+      has(rows, 's2c', /\b250\b/) &&
+      has(rows, 'c2s', /\bQUIT\b/),
+    'an SMTP session with EHLO, MAIL FROM, RCPT TO, DATA, QUIT and 250 replies',
+  );
+  log(`SMTP session ${s.session}: ${s.rows.length} rows`);
+  const status = await actionDone(page);
+  log(`action-status: "${status}"`);
+  assert(!/error|fail/i.test(status), `action-status reports a failure: "${status}"`);
+});
+
+flow('check mail over POP3 (Home PC)', async ({ page }) => {
+  await openPanel(page, 'actions');
+  await requireTestids(page, ['check-Home-PC']);
+  const after = await lastSeq(page);
+  await page.locator(tid('check-Home-PC')).click();
+  const s = await waitSession(
+    page,
+    'pop3',
+    after,
+    (rows) =>
+      has(rows, 's2c', /^\S*\s*\+OK|\+OK/) &&
+      has(rows, 'c2s', /\b(USER|APOP|AUTH)\b/) &&
+      has(rows, 'c2s', /\b(STAT|LIST|UIDL)\b/) &&
+      has(rows, 'c2s', /\bQUIT\b/),
+    'a POP3 session with USER/APOP, STAT/LIST, QUIT and +OK replies',
+  );
+  log(`POP3 session ${s.session}: ${s.rows.length} rows`);
+  const status = await actionDone(page);
+  assert(!/error|fail/i.test(status), `action-status reports a failure: "${status}"`);
+});
+
+flow('check mail over IMAP (Laptop)', async ({ page }) => {
+  await openPanel(page, 'actions');
+  await requireTestids(page, ['check-Laptop']);
+  const after = await lastSeq(page);
+  await page.locator(tid('check-Laptop')).click();
+  const s = await waitSession(
+    page,
+    'imap',
+    after,
+    (rows) =>
+      has(rows, 'c2s', /\b(LOGIN|AUTHENTICATE)\b/i) &&
+      has(rows, 'c2s', /\b(SELECT|EXAMINE)\b/i) &&
+      has(rows, 'c2s', /\bLOGOUT\b/i) &&
+      has(rows, 's2c', /\bOK\b/),
+    'an IMAP session with LOGIN, SELECT, LOGOUT and OK replies',
+  );
+  log(`IMAP session ${s.session}: ${s.rows.length} rows`);
+  const status = await actionDone(page);
+  assert(!/error|fail/i.test(status), `action-status reports a failure: "${status}"`);
+});
+
+flow('console: USER student gets its reply', async ({ page }) => {
+  await openPanel(page, 'console');
+  await requireTestids(page, ['console-service', 'console-connect', 'console-input', 'console-output']);
+  const after = await lastSeq(page);
+  await page.locator(tid('console-service')).selectOption('pop3');
+  await page.locator(tid('console-connect')).click();
+  const lines = page.locator(tid('console-line'));
+  await page.waitForFunction(
+    (sel) => [...document.querySelectorAll(sel)].some((e) => /\+OK/.test(e.textContent ?? '')),
+    tid('console-line'),
+    { timeout: 30000 },
+  );
+  const before = await lines.count();
+  await page.locator(tid('console-input')).fill('USER student');
+  await page.locator(tid('console-input')).press('Enter');
+  await page.waitForFunction(
+    ([sel, n]) => [...document.querySelectorAll(sel)].slice(n).some((e) => /\+OK/.test(e.textContent ?? '')),
+    [tid('console-line'), before],
+    { timeout: 30000 },
+  );
+  const consoleText = (await lines.allTextContents()).join('\n');
+  log(`console lines:\n${consoleText}`);
+  const s = await waitSession(
+    page,
+    'pop3',
+    after,
+    (rows) => {
+      const i = rows.findIndex((r) => r.dir === 'c2s' && /USER student/.test(r.text));
+      return i >= 0 && rows.slice(i + 1).some((r) => r.dir === 's2c' && /\+OK/.test(r.text));
+    },
+    'the console\'s "USER student" and its +OK reply in the trace',
+  );
+  log(`console session ${s.session}: ${s.rows.map((r) => r.text).join(' | ')}`);
+  if (await page.locator(tid('console-disconnect')).count()) await page.locator(tid('console-disconnect')).click();
+});
+
+flow('filter the trace', async ({ page }) => {
+  await requireTestids(page, ['filter-text', 'trace-count', 'filter-protocol-smtp', 'filter-protocol-pop3', 'filter-protocol-imap']);
+  await followTail(page);
+  const total = await traceCount(page);
+  assert(total > 0, 'trace-count is 0 after the earlier flows');
+  const all = await sweepTrace(page);
+  log(`trace-count ${total}; rows rendered while scrolling: ${all.length}`);
+  assert(all.length === total, `scrolling the trace rendered ${all.length} distinct rows but trace-count says ${total}`);
+
+  // Text filter.
+  const text = page.locator(tid('filter-text'));
+  await text.fill('USER');
+  await page.waitForFunction(
+    ([sel, n]) => {
+      const m = (document.querySelector(sel)?.textContent ?? '').replace(/\D+/g, ' ').trim().split(' ')[0];
+      return m !== '' && Number(m) < n;
+    },
+    [tid('trace-count'), total],
+    { timeout: 10000 },
+  );
+  const nUser = await traceCount(page);
+  assert(nUser > 0, 'filter "USER" shows nothing (the POP3 flows sent USER)');
+  const vis = await waitVisible(
+    page,
+    `the ${nUser} rows matching "USER" in view, and only those`,
+    (rows) => (nUser <= 10 ? rows.length === nUser : rows.length > 0) && rows.every((r) => /user/i.test(r.text)),
+  );
+  log(`filter "USER": trace-count ${nUser}, visible rows ${vis.length}`);
+  assert(vis.length <= nUser, `visible rows ${vis.length} vs trace-count ${nUser}`);
+  await text.fill('');
+  await page.waitForFunction(
+    ([sel, n]) => Number((document.querySelector(sel)?.textContent ?? '').replace(/\D+/g, ' ').trim().split(' ')[0]) === n,
+    [tid('trace-count'), total],
+    { timeout: 10000 },
+  );
+
+  // Protocol toggles: whatever the pressed set means, the rows shown must
+  // be the protocols the toggles say (none pressed = all shown).
+  const protos = ['smtp', 'pop3', 'imap'];
+  const pressedSet = async () => {
+    const s = [];
+    for (const p of protos) if (await isPressed(page.locator(tid(`filter-protocol-${p}`)))) s.push(p);
+    return s;
+  };
+  const initial = await pressedSet();
+  await page.locator(tid('filter-protocol-smtp')).click();
+  await page.waitForFunction(
+    ([sel, n]) => Number((document.querySelector(sel)?.textContent ?? '').replace(/\D+/g, ' ').trim().split(' ')[0]) !== n,
+    [tid('trace-count'), total],
+    { timeout: 10000 },
+  );
+  const pressed = await pressedSet();
+  const shown = pressed.length ? pressed : protos;
+  const nSmtp = await traceCount(page);
+  const rows = await sweepTrace(page);
+  log(`protocol toggles ${JSON.stringify(initial)} → ${JSON.stringify(pressed)}: trace-count ${nSmtp}, rows ${rows.length}`);
+  assert(rows.length === nSmtp, `filtered: ${rows.length} rows rendered vs trace-count ${nSmtp}`);
+  const wrong = rows.find((r) => protos.includes(r.protocol) && !shown.includes(r.protocol));
+  assert(!wrong, `row of protocol ${wrong?.protocol} shown while the toggles show ${JSON.stringify(shown)}`);
+  assert(rows.some((r) => shown.includes(r.protocol)), 'no row of a shown protocol');
+  const expect = all.filter((r) => !protos.includes(r.protocol) ? pressed.length === 0 : shown.includes(r.protocol)).length;
+  log(`expected about ${expect} rows from the unfiltered sweep`);
+  await page.locator(tid('filter-protocol-smtp')).click(); // back
+  assert(JSON.stringify(await pressedSet()) === JSON.stringify(initial), 'toggling smtp twice did not restore the toggles');
+
+  // Direction filter, same rule.
+  if (await page.locator(tid('filter-dir-c2s')).count()) {
+    const dirBefore = await isPressed(page.locator(tid('filter-dir-c2s')));
+    await page.locator(tid('filter-dir-c2s')).click();
+    const c2s = await isPressed(page.locator(tid('filter-dir-c2s')));
+    const s2c = await isPressed(page.locator(tid('filter-dir-s2c')));
+    const dirs = c2s || s2c ? [c2s && 'c2s', s2c && 's2c'].filter(Boolean) : ['c2s', 's2c'];
+    await page.waitForFunction(
+      ([sel, n]) => Number((document.querySelector(sel)?.textContent ?? '').replace(/\D+/g, ' ').trim().split(' ')[0]) !== n,
+      [tid('trace-count'), total],
+      { timeout: 10000 },
+    );
+    await waitVisible(page, `only ${JSON.stringify(dirs)} rows in view`, (v) => v.length > 0 && v.every((r) => !r.dir || dirs.includes(r.dir)));
+    await page.locator(tid('filter-dir-c2s')).click();
+    assert((await isPressed(page.locator(tid('filter-dir-c2s')))) === dirBefore, 'filter-dir-c2s did not toggle back');
+  }
+  await page.waitForFunction(
+    ([sel, n]) => Number((document.querySelector(sel)?.textContent ?? '').replace(/\D+/g, ' ').trim().split(' ')[0]) >= n,
+    [tid('trace-count'), total],
+    { timeout: 10000 },
+  );
+  await followTail(page);
+});
+
+flow('export text, JSON Lines and pcapng', async ({ page, outDir }) => {
+  await requireTestids(page, ['export-menu']);
+  const pick = async (id) => {
+    const item = page.locator(tid(id)).first();
+    if (!(await item.isVisible().catch(() => false))) await page.locator(tid('export-menu')).first().click();
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), item.click()]);
+    const file = path.join(outDir, `export-${id.replace('export-', '')}-${dl.suggestedFilename()}`);
+    await dl.saveAs(file);
+    const buf = fs.readFileSync(file);
+    log(`${id}: ${dl.suggestedFilename()} ${buf.length} bytes`);
+    assert(buf.length > 0, `${id} downloaded an empty file`);
+    return { buf, file };
+  };
+  const { buf: text } = await pick('export-text');
+  const s = text.toString('utf8');
+  for (const want of ['EHLO', 'MAIL FROM', 'USER student', 'LOGIN']) {
+    assert(s.includes(want) || (want === 'LOGIN' && /LOGIN|AUTHENTICATE/.test(s)), `the text export lacks "${want}"`);
+  }
+  const { buf: jsonl } = await pick('export-jsonl');
+  const lines = jsonl.toString('utf8').trim().split('\n');
+  const objs = lines.map((l, i) => {
+    try {
+      return JSON.parse(l);
+    } catch {
+      throw new Error(`JSON Lines export: line ${i + 1} is not JSON: ${l.slice(0, 80)}`);
+    }
+  });
+  assert(objs.length > 10, `JSON Lines export has only ${objs.length} lines`);
+  const { buf: pcap, file: pcapFile } = await pick('export-pcapng');
+  assert(pcap.readUInt32LE(0) === 0x0a0d0d0a, 'pcapng export does not start with a Section Header Block');
+  try {
+    const out = execFileSync('tshark', ['-r', pcapFile, '-q', '-z', 'io,stat,0'], { encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
+    log(`tshark reads the pcapng: ${out.split('\n').filter((l) => /Frames|\|/.test(l)).slice(-1)[0]?.trim() ?? 'ok'}`);
+  } catch (e) {
+    if (e.code === 'ENOENT') log('tshark not installed: pcapng checked by its magic only');
+    else throw new Error(`tshark cannot read the pcapng export: ${e.stderr ?? e.message}`);
+  }
+});
+
+flow('dial-up: times and the ladder change', async ({ page }) => {
+  // One POP3 check on the current (fast) link, one on the 56k modem; the
+  // ladder of each, drawn to scale, and the row times must differ.
+  const ladderOf = async (session) => {
+    const rows = (await seenRows(page)).filter((r) => r.session === session);
+    const target = [...rows].reverse().find((r) => r.dir === 's2c' && r.kind === 'line') ?? rows[rows.length - 1];
+    const row = page.locator(`${tid('trace-row')}[data-seq="${target.seq}"]`).first();
+    if (!(await row.count())) await sweepTrace(page);
+    if (!(await row.isVisible().catch(() => false))) {
+      // Not rendered at the tail: narrow the trace to that session.
+      const fs_ = page.locator(tid('filter-session'));
+      if (await fs_.count()) await fs_.selectOption(String(session)).catch(() => {});
+    }
+    await row.scrollIntoViewIfNeeded();
+    await row.click();
+    await page.locator(tid('ladder-arrow')).first().waitFor({ state: 'attached', timeout: 15000 });
+    await page.waitForFunction(
+      (seqs) => {
+        const got = new Set([...document.querySelectorAll('[data-testid="ladder-arrow"]')].map((e) => Number(e.getAttribute('data-seq'))));
+        return seqs.some((s) => got.has(s));
+      },
+      rows.map((r) => r.seq),
+      { timeout: 15000 },
+    );
+    const arrows = (await ladderArrows(page)).filter((a) => rows.some((r) => r.seq === a.seq));
+    const axis = await page.locator(`${tid('ladder-axis')} text`).allTextContents();
+    const axisUs = axis.map(parseDurationUs).filter((v) => v !== null);
+    const times = rows.map((r) => parseDurationUs(r.text)).filter((v) => v !== null);
+    return {
+      arrows,
+      dropMedian: median(arrows.filter((a) => a.dir === 's2c').map((a) => a.drop)),
+      axisMaxUs: axisUs.length ? Math.max(...axisUs) : null,
+      rowSpanUs: times.length >= 2 ? Math.max(...times) - Math.min(...times) : null,
+    };
+  };
+
+  await requireTestids(page, ['link-preset-dialup-56k', 'check-Home-PC']);
+  const run = async (label) => {
+    await openPanel(page, 'actions');
+    const after = await lastSeq(page);
+    await page.locator(tid('check-Home-PC')).click();
+    const s = await waitSession(
+      page,
+      'pop3',
+      after,
+      (rows) => has(rows, 'c2s', /\bQUIT\b/) && rows.some((r) => r.dir === 's2c' && r.seq > rows.find((x) => /QUIT/.test(x.text)).seq),
+      `a POP3 session to its QUIT reply on ${label}`,
+      120000,
+    );
+    await actionDone(page);
+    const l = await ladderOf(s.session);
+    log(`${label}: session ${s.session}, ${l.arrows.length} arrows, median s2c drop ${l.dropMedian.toFixed(1)} px, axis max ${l.axisMaxUs} µs, row time span ${l.rowSpanUs} µs`);
+    return l;
+  };
+
+  await openPanel(page, 'link');
+  const loopback = page.locator(tid('link-preset-loopback'));
+  if (await loopback.count()) {
+    await loopback.click();
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', tid('link-preset-loopback'));
+  }
+  const fast = await run('loopback');
+
+  await openPanel(page, 'link');
+  await page.locator(tid('link-preset-dialup-56k')).click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', tid('link-preset-dialup-56k'), {
+    timeout: 10000,
+  });
+  await page.waitForFunction((sel) => /56k/i.test(document.querySelector(sel)?.textContent ?? ''), tid('link-summary'), { timeout: 10000 });
+  // The modem dials for 20 s of virtual time: run the live clock fast so
+  // the flow takes seconds, not minutes (virtual times are unchanged).
+  const speed = page.locator(tid('link-speed'));
+  if (await speed.count()) {
+    const opts = await speed.locator('option').evaluateAll((os) => os.map((o) => Number(o.value)).filter((v) => v > 0));
+    const fastest = Math.max(...opts.filter((v) => v <= 100));
+    if (Number.isFinite(fastest) && fastest > 1) await speed.selectOption(String(fastest));
+  }
+  const slow = await run('dialup-56k');
+
+  assert(slow.arrows.length > 0 && fast.arrows.length > 0, 'the ladder drew no arrows');
+  assert(
+    slow.dropMedian > fast.dropMedian + 2,
+    `ladder arrows do not drop more on 56k (median ${slow.dropMedian.toFixed(1)} px) than on loopback (${fast.dropMedian.toFixed(1)} px)`,
+  );
+  if (slow.axisMaxUs !== null && fast.axisMaxUs !== null) {
+    assert(slow.axisMaxUs > fast.axisMaxUs, `ladder axis: 56k spans ${slow.axisMaxUs} µs, loopback ${fast.axisMaxUs} µs`);
+  }
+  if (slow.rowSpanUs !== null && fast.rowSpanUs !== null) {
+    assert(slow.rowSpanUs > fast.rowSpanUs, `row times: 56k session spans ${slow.rowSpanUs} µs, loopback ${fast.rowSpanUs} µs`);
+  } else {
+    log('note: trace rows show no parseable times (µs/ms/s); compared the ladder only');
+  }
+
+  // Back to a fast link at real-time speed for anything after.
+  await openPanel(page, 'link');
+  if (await loopback.count()) {
+    await loopback.click();
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', tid('link-preset-loopback'));
+  }
+  if (await speed.count()) {
+    await speed.selectOption('1');
+    const st = await waitFor('the live speed back at 1×', async () => {
+      const s = await page.evaluate(() => window.go.app.LinkService.State());
+      return s.speed === 1 && s;
+    }, 10000).catch((e) => e);
+    if (st instanceof Error) throw st;
+    await page.waitForFunction((sel) => !/\b(10|100|1000)\s*×/.test(document.querySelector(sel)?.textContent ?? ''), tid('link-summary'), {
+      timeout: 10000,
+    }).catch(async () => {
+      throw new Error(`link-summary still shows a fast speed after selecting 1×: "${await page.locator(tid('link-summary')).textContent()}"`);
+    });
+  }
+});
+
+flow('shell: theme, presentation mode, help overlay', async ({ page }) => {
+  await requireTestids(page, ['theme-toggle', 'presentation-toggle', 'help-button']);
+  const ds = () => page.evaluate(() => ({ ...document.documentElement.dataset }));
+  const before = await ds();
+  await page.locator(tid('theme-toggle')).click();
+  await page.waitForFunction((t) => document.documentElement.dataset.theme !== t, before.theme, { timeout: 5000 });
+  const dark = await ds();
+  assert(['light', 'dark'].includes(dark.theme), `data-theme is "${dark.theme}"`);
+  await page.screenshot({ path: path.join(ARTIFACTS, `e2e-theme-${dark.theme}.png`) });
+  await page.locator(tid('theme-toggle')).click();
+  await page.waitForFunction((t) => document.documentElement.dataset.theme !== t, dark.theme, { timeout: 5000 });
+
+  await page.locator(tid('presentation-toggle')).click();
+  await page.waitForFunction(() => document.documentElement.dataset.presentation === 'on', null, { timeout: 5000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-presentation.png') });
+  await page.locator(tid('presentation-toggle')).click();
+  await page.waitForFunction(() => document.documentElement.dataset.presentation !== 'on', null, { timeout: 5000 });
+
+  // "?" opens the help overlay (keyboard shortcuts), Esc closes it.
+  await page.locator('body').click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('?');
+  await page.locator(tid('help-overlay')).waitFor({ state: 'visible', timeout: 5000 });
+  const help = await page.locator(tid('help-overlay')).innerText();
+  assert(/\?/.test(help) && /\//.test(help), 'the help overlay does not list the ? and / shortcuts');
+  await page.keyboard.press('Escape');
+  await page.locator(tid('help-overlay')).waitFor({ state: 'hidden', timeout: 5000 });
+  await page.locator(tid('help-button')).click();
+  await page.locator(tid('help-overlay')).waitFor({ state: 'visible', timeout: 5000 });
+  await page.keyboard.press('Escape');
+  await page.locator(tid('help-overlay')).waitFor({ state: 'hidden', timeout: 5000 });
+});
+
+flow('layout fits the window', async ({ page }) => {
+  // The default window (1120×760, main.go) and a common laptop size: the
+  // top-bar buttons, the panels and the replay bar must be inside the
+  // window, not cut off at its right or bottom edge.
+  const ids = ['theme-toggle', 'presentation-toggle', 'help-button', 'link-summary', 'trace-view', 'explain-panel', 'ladder', 'replay-play', 'replay-position'];
+  const problems = [];
+  for (const [w, h] of [
+    [1120, 760],
+    [1280, 820],
+  ]) {
+    await page.setViewportSize({ width: w, height: h });
+    // Wait for the layout to settle (resize observers re-render the ladder):
+    // the same boxes for 10 frames in a row, at most 3 s.
+    await page.evaluate(
+      (sels) =>
+        new Promise((resolve) => {
+          let last = '';
+          let same = 0;
+          const end = performance.now() + 3000;
+          const tick = () => {
+            const sig = sels.map((q) => JSON.stringify(document.querySelector(q)?.getBoundingClientRect() ?? null)).join();
+            same = sig === last ? same + 1 : 0;
+            last = sig;
+            if (same >= 10 || performance.now() > end) resolve();
+            else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        }),
+      ids.map(tid),
+    );
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 1) problems.push(`${w}×${h}: the page is ${overflow} px wider than the window`);
+    for (const id of ids) {
+      const el = page.locator(tid(id)).first();
+      if (!(await el.count())) continue;
+      const box = await el.evaluate((e) => {
+        const r = e.getBoundingClientRect();
+        // Clipped by an overflow-hidden or scrolling ancestor counts as cut
+        // off too: report where the first clipping edge is.
+        let clip = window.innerWidth;
+        for (let a = e.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible') clip = Math.min(clip, a.getBoundingClientRect().right);
+        }
+        return { x: r.left, y: r.top, right: r.right, clip, bottom: r.bottom, w: r.width, h: r.height };
+      });
+      if (box.w === 0 && box.h === 0) continue; // not shown at this size (e.g. no session selected)
+      if (box.right > Math.min(w, box.clip) + 1 || box.x < -1) {
+        problems.push(`${w}×${h}: ${id} spans x ${box.x.toFixed(0)}–${box.right.toFixed(0)}, but is visible only up to x ${Math.min(w, box.clip).toFixed(0)}`);
+      }
+      if (id !== 'trace-view' && box.bottom > h + 1) problems.push(`${w}×${h}: ${id} ends at y ${box.bottom.toFixed(0)}, below the ${h} px window`);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-layout-${w}x${h}.png`) });
+  }
+  await page.setViewportSize({ width: 1280, height: 820 });
+  assert(!problems.length, `cut off:\n    ${problems.join('\n    ')}`);
+});
+
+// ---------------------------------------------------------------------------
+
+async function main() {
+  const only = process.argv[2];
+  const chosen = only ? flows.filter((f) => f.name.toLowerCase().includes(only.toLowerCase())) : flows;
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of fs.readdirSync(ARTIFACTS)) if (/^(e2e-|fail-|export-)/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+  const results = [];
+  let env;
+  try {
+    env = await startAll();
+    await env.context.addInitScript(recorderScript);
+    await env.page.reload({ waitUntil: 'load' });
+    await env.page.waitForFunction(() => !!(window.go?.app?.LinkService && window.runtime?.EventsOn && window.__e2e));
+    // The filters as the app starts: every flow begins from them, so one
+    // failing flow cannot leave the trace filtered for the next.
+    await env.page.locator(tid('trace-view')).first().waitFor({ timeout: 20000 }).catch(() => {});
+    const initialFilters = await filterState(env.page).catch(() => null);
+    for (const [i, f] of chosen.entries()) {
+      await restoreFilters(env.page, initialFilters).catch((e) => log(`could not reset the filters: ${e.message}`));
+      const slug = `${String(i + 1).padStart(2, '0')}-${f.name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase()}`;
+      const t0 = performance.now();
+      log(`▶ ${f.name}`);
+      try {
+        await Promise.race([
+          f.fn({ ...env, outDir: ARTIFACTS }),
+          new Promise((_, rej) => setTimeout(() => rej(new Error('flow timed out after 240 s')), 240000)),
+        ]);
+        const ms = performance.now() - t0;
+        await env.page.screenshot({ path: path.join(ARTIFACTS, `e2e-${slug}.png`) }).catch(() => {});
+        results.push({ name: f.name, ok: true, ms });
+        log(`✔ ${f.name} (${ms.toFixed(0)} ms)`);
+      } catch (e) {
+        const ms = performance.now() - t0;
+        await env.page.screenshot({ path: path.join(ARTIFACTS, `fail-${slug}.png`), fullPage: true }).catch(() => {});
+        results.push({ name: f.name, ok: false, ms, error: e.message });
+        log(`✘ ${f.name} (${ms.toFixed(0)} ms)\n    ${e.message.split('\n').join('\n    ')}`);
+        await env.page.keyboard.press('Escape').catch(() => {});
+      }
+    }
+  } catch (e) {
+    results.push({ name: 'harness', ok: false, error: e.stack ?? e.message });
+    console.error(`harness failed: ${e.stack ?? e.message}`);
+    if (env?.app?.entry) console.error(`app log:\n${env.app.entry.log()}`);
+  } finally {
+    await stopAll();
+  }
+  fs.writeFileSync(path.join(ARTIFACTS, 'results.json'), JSON.stringify(results, null, 2));
+  const failed = results.filter((r) => !r.ok);
+  console.log(`\ne2e: ${results.length - failed.length} passed, ${failed.length} failed (artifacts: ${path.relative(process.cwd(), ARTIFACTS)})`);
+  for (const r of failed) console.log(`  FAIL ${r.name}: ${r.error.split('\n')[0]}`);
+  process.exit(failed.length ? 1 : 0);
+}
+
+main();
