@@ -71,8 +71,15 @@ async function main() {
     'a visible window named Mailscope',
     async () => {
       if (app.exited) throw new Error(`mailscope exited (${app.code ?? app.signal}):\n${app.log()}`);
+      // xdotool matches names case-insensitively, and GTK may map a helper
+      // window called "mailscope" (the program name): take the one whose
+      // title is exactly the app's.
       const out = await x(display, 'xdotool', ['search', '--onlyvisible', '--name', '^Mailscope$']).catch(() => '');
-      return out.trim().split('\n').filter(Boolean)[0];
+      for (const cand of out.trim().split('\n').filter(Boolean)) {
+        const title = (await x(display, 'xdotool', ['getwindowname', cand]).catch(() => '')).trim();
+        if (title === 'Mailscope') return cand;
+      }
+      return undefined;
     },
     30000,
     25,
