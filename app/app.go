@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
 )
@@ -48,6 +50,7 @@ func (a *App) Services() []any {
 
 // Startup keeps the Wails context and starts streaming the trace.
 func (a *App) Startup(ctx context.Context) {
+	Mark("Startup called")
 	a.emit.setContext(ctx)
 	a.Trace.start()
 }
@@ -85,3 +88,36 @@ func (e *emitter) Emit(name string, data any) {
 		e.rt.EventsEmit(ctx, name, data)
 	}
 }
+
+// Mark prints a start-up milestone, opt-in: with MAILSCOPE_TIMING=1 in the
+// environment, the first time each milestone is reached it writes one line
+// to stderr,
+//
+//	mailscope: timing <ms> ms <milestone> (unix <unix-ms>)
+//
+// where <ms> counts from the process start (this package's initialisation:
+// after the dynamic linker and the Go runtime, a few ms after exec) and
+// <unix-ms> is the wall clock, so a harness that noted when it started the
+// process can line the marks up with its own (frontend/e2e/bench-startup.mjs
+// does). Unset, Mark does nothing. The milestones: "app.New done",
+// "Startup called", "DOM ready" (Wails's OnDomReady), "first Snapshot
+// served" (the trace's first load answered), and the page's own, sent
+// through main.go's timingMiddleware: "page: script running", "page: app
+// mounted", "page: app painted".
+func Mark(milestone string) {
+	if !timingOn {
+		return
+	}
+	if _, seen := timingSeen.LoadOrStore(milestone, true); seen {
+		return
+	}
+	now := time.Now()
+	fmt.Fprintf(os.Stderr, "mailscope: timing %.1f ms %s (unix %d)\n",
+		float64(now.Sub(processStart).Microseconds())/1000, milestone, now.UnixMilli())
+}
+
+var (
+	processStart = time.Now()
+	timingOn     = os.Getenv("MAILSCOPE_TIMING") == "1"
+	timingSeen   sync.Map
+)

@@ -45,6 +45,7 @@ func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
 	for i := 0; i < snap.Len(); i++ {
 		out.Events = append(out.Events, newTraceEventDTO(snap.At(i), reveal))
 	}
+	Mark("first Snapshot served")
 	for _, si := range snap.Sessions() {
 		out.Sessions = append(out.Sessions, newSessionInfoDTO(si))
 	}

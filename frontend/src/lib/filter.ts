@@ -1,8 +1,9 @@
 // Trace filters and the filtered view: pure functions, no DOM. The view is
-// a sorted list of indices into the trace's event array. It is extended
+// a sorted list of indices into the trace's TraceLog. It is extended
 // incrementally as events arrive (only new events are tested) and rebuilt
 // only when the filter or the underlying array changes.
 
+import { codeOfDir, codeOfProtocol, type TraceLog } from './tracelog';
 import type { Dir, Protocol, TraceEventDTO } from './types';
 
 export type StatusFilter = 'all' | 'ok' | 'error';
@@ -101,10 +102,59 @@ export function matches(ev: TraceEventDTO, f: TraceFilter): boolean {
   return compileFilter(f)(ev);
 }
 
+/**
+ * The same predicate as compileFilter, over a row of a TraceLog by index:
+ * it reads the columns and makes no row object.
+ */
+export function compileLogFilter(f: TraceFilter, log: TraceLog): (i: number) => boolean {
+  const needle = f.text.trim().toLowerCase();
+  const anyProtocol = f.protocols.smtp || f.protocols.pop3 || f.protocols.imap;
+  // By protocol code (unknown never matches a protocol filter) and direction code.
+  const protocolOk: boolean[] = [];
+  protocolOk[codeOfProtocol('unknown')] = false;
+  protocolOk[codeOfProtocol('smtp')] = f.protocols.smtp;
+  protocolOk[codeOfProtocol('pop3')] = f.protocols.pop3;
+  protocolOk[codeOfProtocol('imap')] = f.protocols.imap;
+  const anyDir = f.dirs.c2s || f.dirs.s2c;
+  const dirOk: boolean[] = [];
+  dirOk[codeOfDir('c2s')] = f.dirs.c2s;
+  dirOk[codeOfDir('s2c')] = f.dirs.s2c;
+  // Status classes per interned status code, worked out once each.
+  const statusOk: (boolean | undefined)[] = [];
+  const statusMatches = (code: number): boolean => {
+    let ok = statusOk[code];
+    if (ok === undefined) {
+      ok = statusClass(log.statuses.value(code)) === f.status;
+      statusOk[code] = ok;
+    }
+    return ok;
+  };
+  const verbHas: (boolean | undefined)[] = [];
+  const verbMatches = (code: number): boolean => {
+    if (code === 0) return false;
+    let ok = verbHas[code];
+    if (ok === undefined) {
+      ok = (log.verbs.value(code) ?? '').toLowerCase().includes(needle);
+      verbHas[code] = ok;
+    }
+    return ok;
+  };
+  return (i) => {
+    if (f.session !== null && log.session[i] !== f.session) return false;
+    if (anyProtocol && !protocolOk[log.protocol[i] as number]) return false;
+    if (anyDir && !dirOk[log.dir[i] as number]) return false;
+    if (f.status !== 'all' && !statusMatches(log.status[i] as number)) return false;
+    if (needle) {
+      if (!(log.text[i] as string).toLowerCase().includes(needle) && !verbMatches(log.verb[i] as number)) return false;
+    }
+    return true;
+  };
+}
+
 /** The filtered view of an event array. */
 export interface FilteredView {
-  /** The array the indices point into (identity, to notice a resync). */
-  source: readonly TraceEventDTO[] | null;
+  /** The log the indices point into (identity, to notice a resync). */
+  source: TraceLog | null;
   key: string;
   /** How many source events have been tested. */
   scanned: number;
@@ -120,15 +170,15 @@ export const emptyView: FilteredView = { source: null, key: '', scanned: 0, indi
  * array changed. The indices array is shared with the previous view when
  * it is extended (the previous view must not be used afterwards).
  */
-export function updateView(prev: FilteredView, events: readonly TraceEventDTO[], f: TraceFilter): FilteredView {
+export function updateView(prev: FilteredView, events: TraceLog, f: TraceFilter): FilteredView {
   const key = filterKey(f);
   const reuse = prev.source === events && prev.key === key && prev.scanned <= events.length;
   if (reuse && prev.scanned === events.length) return prev;
   const indices = reuse ? prev.indices : [];
   const from = reuse ? prev.scanned : 0;
-  const test = compileFilter(f);
+  const test = compileLogFilter(f, events);
   for (let i = from; i < events.length; i++) {
-    if (test(events[i] as TraceEventDTO)) indices.push(i);
+    if (test(i)) indices.push(i);
   }
   return { source: events, key, scanned: events.length, indices };
 }

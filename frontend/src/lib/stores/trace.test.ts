@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEventDTO, TraceSnapshotDTO } from '../types';
-import { createTraceStore, initialTraceState, reduceTrace, type TraceState } from './trace';
+import { createTraceStore, EARLY_MAX, initialTraceState, reduceTrace, type TraceState } from './trace';
 
 function ev(seq: number, session = 1): TraceEventDTO {
   return {
@@ -27,7 +27,7 @@ function snap(seqs: number[], reveal = false): TraceSnapshotDTO {
   };
 }
 
-const seqs = (s: TraceState) => s.events.map((e) => e.seq);
+const seqs = (s: TraceState) => s.events.toArray().map((e) => e.seq);
 
 describe('reduceTrace', () => {
   it('queues batches until the snapshot lands, then applies only newer events', () => {
@@ -35,7 +35,7 @@ describe('reduceTrace', () => {
     expect(s.phase).toBe('loading');
     s = reduceTrace(s, { type: 'append', events: [ev(3), ev(4)] });
     s = reduceTrace(s, { type: 'append', events: [ev(5)] });
-    expect(s.events).toEqual([]);
+    expect(s.events.length).toBe(0);
     expect(s.pending.length).toBe(2);
     s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2, 3, 4], true) });
     expect(s.phase).toBe('live');
@@ -57,6 +57,35 @@ describe('reduceTrace', () => {
     expect(same).toBe(s);
   });
 
+  it('puts batches that overtook each other back in seq order', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'append', events: [ev(5), ev(6)] }); // ahead of 3, 4 (pending)
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2]) });
+    expect(seqs(s)).toEqual([1, 2]);
+    expect(s.early.map((e) => e.seq)).toEqual([5, 6]);
+    s = reduceTrace(s, { type: 'append', events: [ev(9), ev(10)] });
+    expect(seqs(s)).toEqual([1, 2]);
+    s = reduceTrace(s, { type: 'append', events: [ev(3), ev(4)] });
+    expect(seqs(s)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s.early.map((e) => e.seq)).toEqual([9, 10]);
+    s = reduceTrace(s, { type: 'append', events: [ev(6), ev(7), ev(8)] }); // 6 again: dropped
+    expect(seqs(s)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(s.early).toEqual([]);
+    expect(s.seq).toBe(10);
+  });
+
+  it('stops waiting for a gap when too many events pile up behind it', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1]) });
+    const batch = Array.from({ length: EARLY_MAX }, (_, i) => ev(i + 3)); // 2 never comes
+    s = reduceTrace(s, { type: 'append', events: batch });
+    expect(s.events.length).toBe(1);
+    s = reduceTrace(s, { type: 'append', events: [ev(EARLY_MAX + 3)] });
+    expect(s.events.length).toBe(EARLY_MAX + 2);
+    expect(s.seq).toBe(EARLY_MAX + 3);
+    expect(s.early).toEqual([]);
+  });
+
   it('ignores a snapshot from an older load (resync during load)', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     const old = s.epoch;
@@ -73,7 +102,7 @@ describe('reduceTrace', () => {
     const before = s.events;
     s = reduceTrace(s, { type: 'load' });
     expect(s.events).not.toBe(before);
-    expect(s.events).toEqual([]);
+    expect(s.events.length).toBe(0);
     expect(before.length).toBe(3);
   });
 

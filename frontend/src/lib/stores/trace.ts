@@ -1,23 +1,31 @@
 // The trace store: snapshot first, live batches queued until it lands,
 // deduplicated by seq, dropped and reloaded on trace:resync. The reducer is
-// pure over the state object; the event array is an append-only log that
-// successive states share (copying 100,000 events per batch would defeat
-// the point), so a consumer notices change by `version`, not by deep
-// reactivity.
+// pure over the state object; the events live in an append-only columnar
+// TraceLog that successive states share (copying 100,000 events per batch
+// would defeat the point), so a consumer notices change by `version`, not
+// by deep reactivity.
 
 import { writable, type Readable } from 'svelte/store';
+import { TraceLog } from '../tracelog';
 import type { SessionInfoDTO, TraceEventDTO, TraceSnapshotDTO } from '../types';
 
 export type TracePhase = 'idle' | 'loading' | 'live' | 'failed';
 
 export interface TraceState {
   phase: TracePhase;
-  /** Every event, ascending seq. Append-only until the next snapshot replaces it. */
-  events: TraceEventDTO[];
+  /** Every event, ascending seq, by column. Append-only until the next snapshot replaces it. */
+  events: TraceLog;
   /** The highest seq applied. */
   seq: number;
   /** Batches that arrived while the snapshot was loading. */
   pending: TraceEventDTO[][];
+  /**
+   * Events that arrived ahead of a gap (seq > seq + 1), ascending: batches
+   * can overtake each other on their way (the dev server writes each event
+   * to its websocket from a goroutine of its own). They are applied once
+   * the gap fills, or as they are if too many pile up.
+   */
+  early: TraceEventDTO[];
   /** Which load a snapshot answers; a snapshot of an older load is stale. */
   epoch: number;
   reveal: boolean;
@@ -36,9 +44,10 @@ export type TraceAction =
 
 export const initialTraceState: TraceState = {
   phase: 'idle',
-  events: [],
+  events: new TraceLog(16),
   seq: 0,
   pending: [],
+  early: [],
   epoch: 0,
   reveal: false,
   sessions: [],
@@ -50,24 +59,52 @@ export function assertNever(x: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(x)}`);
 }
 
-/** Appends the events after seq; returns the new highest seq. */
+/** How many events may wait for a gap to fill before they are applied anyway. */
+export const EARLY_MAX = 5000;
+
+function push1(events: TraceLog, sessions: SessionInfoDTO[], known: Set<number>, ev: TraceEventDTO) {
+  events.push(ev);
+  if (!known.has(ev.session)) {
+    known.add(ev.session);
+    sessions.push({ id: ev.session, protocol: ev.protocol, client: '', server: '', startUs: ev.atUs });
+  }
+}
+
+/**
+ * Appends the batch's events after seq in seq order, holding back those
+ * beyond a gap (early); returns the new highest seq and what still waits.
+ * Seqs are dense: every event after the snapshot arrives in some batch.
+ */
 function appendAfter(
-  events: TraceEventDTO[],
+  events: TraceLog,
   sessions: SessionInfoDTO[],
   known: Set<number>,
   seq: number,
+  early: TraceEventDTO[],
   batch: readonly TraceEventDTO[],
-): number {
-  for (const ev of batch) {
-    if (ev.seq <= seq) continue; // already in the snapshot or a duplicate batch
-    events.push(ev);
-    seq = ev.seq;
-    if (!known.has(ev.session)) {
-      known.add(ev.session);
-      sessions.push({ id: ev.session, protocol: ev.protocol, client: '', server: '', startUs: ev.atUs });
+): { seq: number; early: TraceEventDTO[] } {
+  const first = batch[0];
+  if (early.length === 0 && (first === undefined || first.seq <= seq + 1)) {
+    // In order (the usual case): no copying.
+    for (const ev of batch) {
+      if (ev.seq <= seq) continue; // already in the snapshot or a duplicate batch
+      if (ev.seq !== seq + 1) return appendAfter(events, sessions, known, seq, [], batch.slice(batch.indexOf(ev)));
+      push1(events, sessions, known, ev);
+      seq = ev.seq;
     }
+    return { seq, early };
   }
-  return seq;
+  // Merge what waits with the batch, apply the run that follows seq.
+  const all = early.concat(batch.filter((ev) => ev.seq > seq)).sort((a, b) => a.seq - b.seq);
+  let k = 0;
+  for (; k < all.length; k++) {
+    const ev = all[k] as TraceEventDTO;
+    if (ev.seq <= seq) continue; // a duplicate
+    if (ev.seq !== seq + 1 && all.length - k <= EARLY_MAX) break;
+    push1(events, sessions, known, ev);
+    seq = ev.seq;
+  }
+  return { seq, early: all.slice(k) };
 }
 
 // The session ids of a state's sessions array, kept beside it so a batch
@@ -89,9 +126,10 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
       return {
         ...state,
         phase: 'loading',
-        events: [],
+        events: new TraceLog(16),
         seq: 0,
         pending: [],
+        early: [],
         epoch: state.epoch + 1,
         sessions: [],
         version: state.version + 1,
@@ -100,23 +138,20 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
     case 'snapshot': {
       if (action.epoch !== state.epoch || state.phase !== 'loading') return state;
       const snap = action.snapshot;
-      const events = snap.events.slice();
+      const events = new TraceLog(snap.events.length + 1024);
       const sessions = (snap.sessions ?? []).slice();
       const known = sessionSet(sessions);
-      for (const ev of events) {
-        if (!known.has(ev.session)) {
-          known.add(ev.session);
-          sessions.push({ id: ev.session, protocol: ev.protocol, client: '', server: '', startUs: ev.atUs });
-        }
-      }
-      let seq = Math.max(snap.seq, events.length ? (events[events.length - 1] as TraceEventDTO).seq : 0);
-      for (const batch of state.pending) seq = appendAfter(events, sessions, known, seq, batch);
+      for (const ev of snap.events) push1(events, sessions, known, ev);
+      let seq = Math.max(snap.seq, events.length ? events.seqAt(events.length - 1) : 0);
+      let early: TraceEventDTO[] = [];
+      for (const batch of state.pending) ({ seq, early } = appendAfter(events, sessions, known, seq, early, batch));
       return {
         ...state,
         phase: 'live',
         events,
         seq,
         pending: [],
+        early,
         reveal: snap.reveal,
         sessions,
         version: state.version + 1,
@@ -131,12 +166,12 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
       if (state.phase !== 'live') return state;
       const known = sessionSet(state.sessions);
       const before = state.sessions.length;
-      const seq = appendAfter(state.events, state.sessions, known, state.seq, action.events);
-      if (seq === state.seq) return state;
+      const { seq, early } = appendAfter(state.events, state.sessions, known, state.seq, state.early, action.events);
+      if (seq === state.seq) return early.length === state.early.length ? state : { ...state, early };
       // A new sessions array when one was added, so session pickers update.
       const sessions = state.sessions.length === before ? state.sessions : state.sessions.slice();
       if (sessions !== state.sessions) sessionSets.set(sessions, known);
-      return { ...state, seq, sessions, version: state.version + 1 };
+      return { ...state, seq, early, sessions, version: state.version + 1 };
     }
     case 'failed':
       if (action.epoch !== state.epoch) return state;

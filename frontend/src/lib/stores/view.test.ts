@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEventDTO } from '../types';
+import { TraceLog } from '../tracelog';
 import { indexOfSeq, initialView, moveSelection, reduceView } from './view';
 
 const ev = (seq: number): TraceEventDTO => ({
@@ -36,10 +37,10 @@ describe('reduceView', () => {
 });
 
 describe('selection', () => {
-  const events = [1, 2, 3, 4, 5, 6].map(ev);
+  const events = TraceLog.from([1, 2, 3, 4, 5, 6].map(ev));
   it('finds seqs, dense or not', () => {
     expect(indexOfSeq(events, 4)).toBe(3);
-    const sparse = [3, 7, 9].map(ev);
+    const sparse = TraceLog.from([3, 7, 9].map(ev));
     expect(indexOfSeq(sparse, 7)).toBe(1);
     expect(indexOfSeq(sparse, 8)).toBe(-1);
   });

@@ -4,7 +4,8 @@
 
 import { writable } from 'svelte/store';
 import { defaultFilter, type MailProtocol, type StatusFilter, type TraceFilter } from '../filter';
-import type { Dir, TraceEventDTO } from '../types';
+import type { TraceLog } from '../tracelog';
+import type { Dir } from '../types';
 import { binarySearch } from '../virtual';
 import { assertNever } from './trace';
 
@@ -76,20 +77,8 @@ export function reduceView(s: ViewState, a: ViewAction): ViewState {
 }
 
 /** The index in events (ascending seq) of the event with seq, or -1. */
-export function indexOfSeq(events: readonly TraceEventDTO[], seq: number): number {
-  // Seqs start at 1 and are dense in a full trace: try the direct slot first.
-  const guess = events[seq - 1];
-  if (guess && guess.seq === seq) return seq - 1;
-  let lo = 0;
-  let hi = events.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = (events[mid] as TraceEventDTO).seq;
-    if (v === seq) return mid;
-    if (v < seq) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+export function indexOfSeq(events: TraceLog, seq: number): number {
+  return events.indexOfSeq(seq);
 }
 
 /**
@@ -98,7 +87,7 @@ export function indexOfSeq(events: readonly TraceEventDTO[], seq: number): numbe
  * moving down picks the first row and up the last.
  */
 export function moveSelection(
-  events: readonly TraceEventDTO[],
+  events: TraceLog,
   indices: readonly number[],
   selected: number | null,
   delta: number,
@@ -112,7 +101,7 @@ export function moveSelection(
   let next: number;
   if (pos < 0) next = delta >= 0 ? 0 : indices.length - 1;
   else next = Math.min(indices.length - 1, Math.max(0, pos + delta));
-  return (events[indices[next] as number] as TraceEventDTO).seq;
+  return events.seqAt(indices[next] as number);
 }
 
 function createViewStore() {

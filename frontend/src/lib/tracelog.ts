@@ -1,0 +1,237 @@
+// The trace's events, stored by column instead of as one object per event:
+// numbers in typed arrays, the protocol/direction/kind and flags as byte
+// codes, verbs, statuses and response codes interned (a few dozen distinct
+// values), the line text and IMAP tag as plain string arrays. 100,000
+// JSON-parsed event objects cost the web view ~2 KB each; a row here costs
+// well under 100 bytes plus its text. A row object (TraceEventDTO) is made
+// only when asked for: the visible rows, the selection, the ladder's session.
+//
+// Append-only: rows are never changed or removed; a resync makes a new log.
+
+import type { Dir, Kind, Protocol, TraceEventDTO } from './types';
+
+const PROTOCOLS: readonly Protocol[] = ['unknown', 'smtp', 'pop3', 'imap'];
+const DIRS: readonly Dir[] = ['c2s', 's2c'];
+const KINDS: readonly Kind[] = ['line', 'bulk', 'connect', 'close', 'tls', 'fault'];
+
+const protocolCode = (p: Protocol): number => Math.max(0, PROTOCOLS.indexOf(p));
+const dirCode = (d: Dir): number => (d === 's2c' ? 1 : 0);
+const kindCode = (k: Kind): number => Math.max(0, KINDS.indexOf(k));
+
+export const codeOfProtocol = protocolCode;
+export const codeOfDir = dirCode;
+
+const MASKED = 1;
+const MORE = 2;
+const TLS = 4;
+
+/** Interned small-cardinality strings; code 0 is "absent". */
+export class Interner {
+  readonly values: (string | undefined)[] = [undefined];
+  private readonly codes = new Map<string, number>();
+  code(s: string | undefined): number {
+    if (s === undefined) return 0;
+    let c = this.codes.get(s);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(s);
+      this.codes.set(s, c);
+    }
+    return c;
+  }
+  value(c: number): string | undefined {
+    return this.values[c];
+  }
+}
+
+/** Keeps the most recently materialised rows so a row keeps its identity while it stays in view. */
+const CACHE_MAX = 2048;
+
+export class TraceLog {
+  length = 0;
+  private cap: number;
+  seq: Float64Array;
+  session: Float64Array;
+  atUs: Float64Array;
+  arriveUs: Float64Array;
+  wallMs: Float64Array;
+  bytes: Float64Array;
+  wire: Float64Array;
+  protocol: Uint8Array;
+  dir: Uint8Array;
+  kind: Uint8Array;
+  flags: Uint8Array;
+  verb: Uint16Array;
+  status: Uint16Array;
+  code: Uint16Array;
+  text: string[] = [];
+  tag: (string | undefined)[] = [];
+  readonly verbs = new Interner();
+  readonly statuses = new Interner();
+  readonly codes = new Interner();
+  private cache = new Map<number, TraceEventDTO>();
+
+  constructor(capacity = 1024) {
+    this.cap = Math.max(16, capacity);
+    const n = this.cap;
+    this.seq = new Float64Array(n);
+    this.session = new Float64Array(n);
+    this.atUs = new Float64Array(n);
+    this.arriveUs = new Float64Array(n);
+    this.wallMs = new Float64Array(n);
+    this.bytes = new Float64Array(n);
+    this.wire = new Float64Array(n);
+    this.protocol = new Uint8Array(n);
+    this.dir = new Uint8Array(n);
+    this.kind = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.verb = new Uint16Array(n);
+    this.status = new Uint16Array(n);
+    this.code = new Uint16Array(n);
+  }
+
+  static from(events: readonly TraceEventDTO[]): TraceLog {
+    const log = new TraceLog(events.length);
+    for (const ev of events) log.push(ev);
+    return log;
+  }
+
+  private grow() {
+    const n = this.cap * 2;
+    const g = <T extends Float64Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.seq = g(this.seq, (n) => new Float64Array(n));
+    this.session = g(this.session, (n) => new Float64Array(n));
+    this.atUs = g(this.atUs, (n) => new Float64Array(n));
+    this.arriveUs = g(this.arriveUs, (n) => new Float64Array(n));
+    this.wallMs = g(this.wallMs, (n) => new Float64Array(n));
+    this.bytes = g(this.bytes, (n) => new Float64Array(n));
+    this.wire = g(this.wire, (n) => new Float64Array(n));
+    this.protocol = g(this.protocol, (n) => new Uint8Array(n));
+    this.dir = g(this.dir, (n) => new Uint8Array(n));
+    this.kind = g(this.kind, (n) => new Uint8Array(n));
+    this.flags = g(this.flags, (n) => new Uint8Array(n));
+    this.verb = g(this.verb, (n) => new Uint16Array(n));
+    this.status = g(this.status, (n) => new Uint16Array(n));
+    this.code = g(this.code, (n) => new Uint16Array(n));
+    this.cap = n;
+  }
+
+  push(ev: TraceEventDTO): void {
+    if (this.length === this.cap) this.grow();
+    const i = this.length;
+    this.seq[i] = ev.seq;
+    this.session[i] = ev.session;
+    this.atUs[i] = ev.atUs;
+    this.arriveUs[i] = ev.arriveUs;
+    this.wallMs[i] = ev.wallMs;
+    this.bytes[i] = ev.bytes;
+    this.wire[i] = ev.wire;
+    this.protocol[i] = protocolCode(ev.protocol);
+    this.dir[i] = dirCode(ev.dir);
+    this.kind[i] = kindCode(ev.kind);
+    this.flags[i] = (ev.masked ? MASKED : 0) | (ev.more ? MORE : 0) | (ev.tls ? TLS : 0);
+    this.verb[i] = this.verbs.code(ev.verb);
+    this.status[i] = this.statuses.code(ev.status);
+    this.code[i] = this.codes.code(ev.code);
+    this.text.push(ev.text);
+    this.tag.push(ev.tag);
+    this.length = i + 1;
+  }
+
+  seqAt(i: number): number {
+    return this.seq[i] as number;
+  }
+  sessionAt(i: number): number {
+    return this.session[i] as number;
+  }
+  protocolAt(i: number): Protocol {
+    return PROTOCOLS[this.protocol[i] as number] as Protocol;
+  }
+  dirAt(i: number): Dir {
+    return DIRS[this.dir[i] as number] as Dir;
+  }
+  kindAt(i: number): Kind {
+    return KINDS[this.kind[i] as number] as Kind;
+  }
+  textAt(i: number): string {
+    return this.text[i] as string;
+  }
+  verbAt(i: number): string | undefined {
+    return this.verbs.value(this.verb[i] as number);
+  }
+  statusAt(i: number): string | undefined {
+    return this.statuses.value(this.status[i] as number);
+  }
+
+  /** A fresh row object for index i (no cache); undefined out of range. */
+  row(i: number): TraceEventDTO | undefined {
+    if (!(i >= 0 && i < this.length)) return undefined;
+    const ev: TraceEventDTO = {
+      seq: this.seq[i] as number,
+      session: this.session[i] as number,
+      protocol: this.protocolAt(i),
+      dir: this.dirAt(i),
+      kind: this.kindAt(i),
+      atUs: this.atUs[i] as number,
+      arriveUs: this.arriveUs[i] as number,
+      wallMs: this.wallMs[i] as number,
+      bytes: this.bytes[i] as number,
+      wire: this.wire[i] as number,
+      text: this.text[i] as string,
+    };
+    const verb = this.verbAt(i);
+    if (verb !== undefined) ev.verb = verb;
+    const tag = this.tag[i];
+    if (tag !== undefined) ev.tag = tag;
+    const status = this.statusAt(i);
+    if (status !== undefined) ev.status = status;
+    const code = this.codes.value(this.code[i] as number);
+    if (code !== undefined) ev.code = code;
+    const fl = this.flags[i] as number;
+    if (fl & MASKED) ev.masked = true;
+    if (fl & MORE) ev.more = true;
+    if (fl & TLS) ev.tls = true;
+    return ev;
+  }
+
+  /**
+   * The row at index i, the same object for the same index while it stays
+   * among the most recently asked-for rows (so keyed lists do not redraw).
+   */
+  get(i: number): TraceEventDTO | undefined {
+    const hit = this.cache.get(i);
+    if (hit) return hit;
+    const ev = this.row(i);
+    if (!ev) return undefined;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(i, ev);
+    return ev;
+  }
+
+  /** Every row as objects (tests, small logs). */
+  toArray(): TraceEventDTO[] {
+    const out: TraceEventDTO[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.row(i) as TraceEventDTO);
+    return out;
+  }
+
+  /** The index of the event with seq (ascending seqs), or -1. */
+  indexOfSeq(seq: number): number {
+    // Seqs start at 1 and are dense in a full trace: try the direct slot first.
+    if (seq - 1 >= 0 && seq - 1 < this.length && this.seq[seq - 1] === seq) return seq - 1;
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.seq[mid] as number;
+      if (v === seq) return mid;
+      if (v < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
