@@ -44,8 +44,8 @@ func (r *recorder) waitEvent(t *testing.T, name string, ok func(any) bool) any {
 func (r *recorder) appendedText() string {
 	var b strings.Builder
 	for _, d := range r.named(EventTraceAppend) {
-		for _, ev := range d.(TraceBatchDTO).Events {
-			b.WriteString(ev.Text + "\n")
+		for _, text := range d.(TraceBatchDTO).Text {
+			b.WriteString(text + "\n")
 		}
 	}
 	return b.String()
@@ -148,9 +148,9 @@ func TestConsoleTraceExplainExport(t *testing.T) {
 	}
 	snap, _ := a.Trace.Snapshot()
 	var userSeq uint64
-	for _, ev := range snap.Events {
-		if ev.Verb == "USER" {
-			userSeq = ev.Seq
+	for i, verb := range snap.Events.Verb {
+		if verb == "USER" {
+			userSeq = snap.Events.Seq[i]
 		}
 	}
 	ex, err := a.Trace.Explain(userSeq)
@@ -166,8 +166,8 @@ func TestConsoleTraceExplainExport(t *testing.T) {
 	}
 	snap, _ = a.Trace.Snapshot()
 	revealed := false
-	for _, ev := range snap.Events {
-		revealed = revealed || ev.Text == "PASS secret"
+	for _, text := range snap.Events.Text {
+		revealed = revealed || text == "PASS secret"
 	}
 	if !revealed || !snap.Reveal {
 		t.Error("reveal on: the snapshot still masks the password")
@@ -281,7 +281,7 @@ func TestTraceBatching(t *testing.T) {
 	for time.Now().Before(deadline) {
 		got := 0
 		for _, d := range rec.named(EventTraceAppend) {
-			got += len(d.(TraceBatchDTO).Events)
+			got += d.(TraceBatchDTO).N
 		}
 		if got >= n || len(rec.named(EventTraceResync)) > 0 {
 			break
@@ -291,7 +291,7 @@ func TestTraceBatching(t *testing.T) {
 	batches := rec.named(EventTraceAppend)
 	total := 0
 	for _, d := range batches {
-		k := len(d.(TraceBatchDTO).Events)
+		k := d.(TraceBatchDTO).N
 		if k > batchMax {
 			t.Errorf("a batch of %d events, more than %d", k, batchMax)
 		}

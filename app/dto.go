@@ -67,57 +67,140 @@ func PresetDTOs() []PresetDTO {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// TraceEventDTO is one trace event. Times are virtual, in microseconds
-// since the lab started; wall is Unix milliseconds.
-type TraceEventDTO struct {
-	Seq      uint64  `json:"seq"`
-	Session  uint64  `json:"session"`
-	Protocol string  `json:"protocol"` // smtp, pop3, imap
-	Dir      string  `json:"dir"`      // c2s, s2c
-	Kind     string  `json:"kind"`     // line, bulk, connect, close, tls, fault
-	AtUs     float64 `json:"atUs"`     // first byte left
-	ArriveUs float64 `json:"arriveUs"` // last byte arrived
-	WallMs   int64   `json:"wallMs"`
-	Bytes    int     `json:"bytes"`
-	Wire     int     `json:"wire"`
-	Text     string  `json:"text"` // masked unless reveal is on
-	Verb     string  `json:"verb,omitempty"`
-	Tag      string  `json:"tag,omitempty"`
-	Status   string  `json:"status,omitempty"`
-	Code     string  `json:"code,omitempty"`
-	Masked   bool    `json:"masked,omitempty"` // the text holds a secret
-	More     bool    `json:"more,omitempty"`   // SMTP "250-" continuation
-	TLS      bool    `json:"tls,omitempty"`    // crossed the wire encrypted; shown decrypted
-}
-
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
-func newTraceEventDTO(ev *trace.Event, reveal bool) TraceEventDTO {
-	d := TraceEventDTO{
-		Seq: ev.Seq, Session: ev.Session, Protocol: ev.Protocol.String(), Kind: ev.Kind.String(),
-		AtUs: us(ev.At), ArriveUs: us(ev.Arrive), WallMs: ev.Wall.UnixMilli(),
-		Bytes: ev.Bytes, Wire: ev.Wire, Text: ev.Display(reveal),
-		Verb: ev.Verb, Tag: ev.Tag, Status: ev.Status, Code: ev.Code,
-		Masked: ev.Masked(), More: ev.Has(trace.FlagMore), TLS: ev.Has(trace.FlagTLS),
-	}
-	if ev.Dir == trace.ClientToServer {
-		d.Dir = "c2s"
-	} else {
-		d.Dir = "s2c"
-	}
-	return d
+// TraceBatchDTO is a run of trace events stored by column: the payload of
+// trace:append and the events of a snapshot. One JSON object with one
+// array (or string) per field instead of one object per event, so the web
+// view parses a handful of arrays, not N objects of 18 keys, and copies
+// them straight into its columnar log (frontend/src/lib/tracelog.ts).
+//
+// Every column has N entries, index i being the i-th event; seqs ascend.
+// Times are virtual, in microseconds since the lab started; wallMs is Unix
+// milliseconds. The small-int columns are strings of one decimal digit per
+// event, the code at index i being proto[i]-'0':
+//
+//	proto  0 unknown, 1 smtp, 2 pop3, 3 imap
+//	dir    0 c2s, 1 s2c
+//	kind   0 line, 1 bulk, 2 connect, 3 close, 4 tls, 5 fault
+//	flags  bit set: 1 masked (the text holds a secret), 2 more (SMTP "250-"
+//	       continuation), 4 tls (crossed the wire encrypted; shown decrypted)
+//
+// text is the line (masked unless reveal is on; a preview for bulk
+// payloads); verb, tag, status and code are "" when absent.
+//
+// Example, two events:
+//
+//	{"n":2,"seq":[7,8],"session":[3,3],"atUs":[1200.5,1900],"arriveUs":[1800,2500.25],
+//	 "wallMs":[1764000000000,1764000000001],"bytes":[6,14],"wire":[60,68],
+//	 "proto":"22","dir":"01","kind":"00","flags":"00",
+//	 "text":["NOOP","+OK"],"verb":["NOOP",""],"tag":["",""],"status":["","+OK"],"code":["",""]}
+type TraceBatchDTO struct {
+	N        int       `json:"n"`
+	Seq      []uint64  `json:"seq"`
+	Session  []uint64  `json:"session"`
+	AtUs     []float64 `json:"atUs"`     // first byte left
+	ArriveUs []float64 `json:"arriveUs"` // last byte arrived
+	WallMs   []int64   `json:"wallMs"`
+	Bytes    []int     `json:"bytes"`
+	Wire     []int     `json:"wire"`
+	Proto    string    `json:"proto"`
+	Dir      string    `json:"dir"`
+	Kind     string    `json:"kind"`
+	Flags    string    `json:"flags"`
+	Text     []string  `json:"text"`
+	Verb     []string  `json:"verb"`
+	Tag      []string  `json:"tag"`
+	Status   []string  `json:"status"`
+	Code     []string  `json:"code"`
 }
 
-// TraceBatchDTO is the payload of trace:append.
-type TraceBatchDTO struct {
-	Events []TraceEventDTO `json:"events"`
+// Bit values of TraceBatchDTO.Flags.
+const (
+	traceFlagMasked = 1
+	traceFlagMore   = 2
+	traceFlagTLS    = 4
+)
+
+// newTraceBatch makes an empty batch with room for n events. Its columns
+// are never nil, so an empty batch encodes as empty arrays, not nulls.
+func newTraceBatch(n int) *traceBatch {
+	return &traceBatch{
+		dto: TraceBatchDTO{
+			Seq: make([]uint64, 0, n), Session: make([]uint64, 0, n),
+			AtUs: make([]float64, 0, n), ArriveUs: make([]float64, 0, n), WallMs: make([]int64, 0, n),
+			Bytes: make([]int, 0, n), Wire: make([]int, 0, n),
+			Text: make([]string, 0, n), Verb: make([]string, 0, n), Tag: make([]string, 0, n),
+			Status: make([]string, 0, n), Code: make([]string, 0, n),
+		},
+		proto: make([]byte, 0, n), dir: make([]byte, 0, n), kind: make([]byte, 0, n), flags: make([]byte, 0, n),
+	}
+}
+
+// traceBatch builds a TraceBatchDTO one event at a time.
+type traceBatch struct {
+	dto                     TraceBatchDTO
+	proto, dir, kind, flags []byte
+}
+
+func (b *traceBatch) len() int { return b.dto.N }
+
+// add appends one event; reveal shows secrets in its text.
+func (b *traceBatch) add(ev *trace.Event, reveal bool) {
+	d := &b.dto
+	d.N++
+	d.Seq = append(d.Seq, ev.Seq)
+	d.Session = append(d.Session, ev.Session)
+	d.AtUs = append(d.AtUs, us(ev.At))
+	d.ArriveUs = append(d.ArriveUs, us(ev.Arrive))
+	d.WallMs = append(d.WallMs, ev.Wall.UnixMilli())
+	d.Bytes = append(d.Bytes, ev.Bytes)
+	d.Wire = append(d.Wire, ev.Wire)
+	d.Text = append(d.Text, ev.Display(reveal))
+	d.Verb = append(d.Verb, ev.Verb)
+	d.Tag = append(d.Tag, ev.Tag)
+	d.Status = append(d.Status, ev.Status)
+	d.Code = append(d.Code, ev.Code)
+	proto := byte(0)
+	if ev.Protocol <= trace.IMAP {
+		proto = byte(ev.Protocol)
+	}
+	dir := byte(0)
+	if ev.Dir != trace.ClientToServer {
+		dir = 1
+	}
+	kind := byte(0)
+	if ev.Kind <= trace.KindFault {
+		kind = byte(ev.Kind)
+	}
+	flags := byte(0)
+	if ev.Masked() {
+		flags |= traceFlagMasked
+	}
+	if ev.Has(trace.FlagMore) {
+		flags |= traceFlagMore
+	}
+	if ev.Has(trace.FlagTLS) {
+		flags |= traceFlagTLS
+	}
+	b.proto = append(b.proto, '0'+proto)
+	b.dir = append(b.dir, '0'+dir)
+	b.kind = append(b.kind, '0'+kind)
+	b.flags = append(b.flags, '0'+flags)
+}
+
+// done returns the finished batch.
+func (b *traceBatch) done() TraceBatchDTO {
+	d := b.dto
+	d.Proto, d.Dir, d.Kind, d.Flags = string(b.proto), string(b.dir), string(b.kind), string(b.flags)
+	return d
 }
 
 // TraceSnapshotDTO is the whole trace so far.
 type TraceSnapshotDTO struct {
 	Seq      uint64           `json:"seq"` // the last event's seq
 	Reveal   bool             `json:"reveal"`
-	Events   []TraceEventDTO  `json:"events"`
+	Events   TraceBatchDTO    `json:"events"`
 	Sessions []SessionInfoDTO `json:"sessions"`
 }
 

@@ -41,10 +41,11 @@ func newTraceService(l *lab.Lab, e *emitter) *TraceService {
 func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
 	snap := s.lab.Trace.Snapshot()
 	reveal := s.Reveal()
-	out := TraceSnapshotDTO{Seq: snap.Seq, Reveal: reveal, Events: make([]TraceEventDTO, 0, snap.Len())}
+	b := newTraceBatch(snap.Len())
 	for i := 0; i < snap.Len(); i++ {
-		out.Events = append(out.Events, newTraceEventDTO(snap.At(i), reveal))
+		b.add(snap.At(i), reveal)
 	}
+	out := TraceSnapshotDTO{Seq: snap.Seq, Reveal: reveal, Events: b.done()}
 	Mark("first Snapshot served")
 	for _, si := range snap.Sessions() {
 		out.Sessions = append(out.Sessions, newSessionInfoDTO(si))
@@ -177,14 +178,14 @@ func (s *TraceService) stop() {
 // tells the UI to resync from a snapshot.
 func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 	defer close(done)
-	var batch []TraceEventDTO
+	batch := newTraceBatch(batchMax)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var last time.Time // when the last batch left
 	flush := func() {
-		if len(batch) > 0 {
-			s.emit.Emit(EventTraceAppend, TraceBatchDTO{Events: batch})
-			batch = nil
+		if batch.len() > 0 {
+			s.emit.Emit(EventTraceAppend, batch.done())
+			batch = newTraceBatch(batchMax)
 			last = time.Now()
 		}
 	}
@@ -196,21 +197,21 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 				return
 			}
 			if u.Resync {
-				batch = nil
+				batch = newTraceBatch(batchMax)
 				sub.Resync()
 				s.emit.Emit(EventTraceResync, nil)
 				continue
 			}
-			batch = append(batch, newTraceEventDTO(&u.Event, s.Reveal()))
+			batch.add(&u.Event, s.Reveal())
 			switch {
-			case len(batch) == 1 && time.Since(last) >= batchEvery:
+			case batch.len() == 1 && time.Since(last) >= batchEvery:
 				// The first line after a quiet spell goes at once: a
 				// student typing in the console sees the reply without
 				// waiting for the batch window. A burst still batches.
 				flush()
-			case len(batch) == 1:
+			case batch.len() == 1:
 				timer.Reset(batchEvery)
-			case len(batch) >= batchMax:
+			case batch.len() >= batchMax:
 				timer.Stop()
 				flush()
 			}

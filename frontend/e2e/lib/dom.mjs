@@ -69,9 +69,12 @@ export function recorderScript() {
     });
     window.runtime.EventsOn('trace:append', (batch) => {
       const t = now();
-      for (const ev of batch?.events ?? []) {
-        e2e.events.set(ev.seq, { wallMs: ev.wallMs, receivedMs: t, dir: ev.dir, session: ev.session });
-        if (ev.seq > e2e.maxSeq) e2e.maxSeq = ev.seq;
+      // The batch is by column (app/dto.go TraceBatchDTO); dir is "0" c2s, "1" s2c.
+      for (let i = 0; i < (batch?.n ?? 0); i++) {
+        const seq = batch.seq[i];
+        const dir = batch.dir[i] === '1' ? 's2c' : 'c2s';
+        e2e.events.set(seq, { wallMs: batch.wallMs[i], receivedMs: t, dir, session: batch.session[i] });
+        if (seq > e2e.maxSeq) e2e.maxSeq = seq;
       }
     });
     return true;

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TraceLog } from './tracelog';
-import type { TraceEventDTO } from './types';
+import { toColumns, TraceLog } from './tracelog';
+import type { TraceBatchDTO, TraceEventDTO } from './types';
 
 function ev(seq: number, over: Partial<TraceEventDTO> = {}): TraceEventDTO {
   return {
@@ -65,5 +66,66 @@ describe('TraceLog', () => {
     expect(sparse.indexOfSeq(8)).toBe(-1);
     expect(sparse.indexOfSeq(0)).toBe(-1);
     expect(new TraceLog().indexOfSeq(1)).toBe(-1);
+  });
+});
+
+// testdata/trace-batch.json is what Go sends (app/dto_test.go writes and
+// checks it); GOLDEN_ROWS are the same events as the per-event objects the
+// backend used to send (omitempty fields absent).
+const GOLDEN_ROWS: TraceEventDTO[] = [
+  { seq: 7, session: 3, protocol: 'pop3', dir: 'c2s', kind: 'connect', atUs: 1200.5, arriveUs: 1800, wallMs: 1764000000000, bytes: 0, wire: 0, text: 'connect 10.0.0.2:110' },
+  { seq: 8, session: 3, protocol: 'pop3', dir: 'c2s', kind: 'line', atUs: 2000, arriveUs: 2500.25, wallMs: 1764000000001, bytes: 13, wire: 65, text: 'PASS ********', verb: 'PASS', masked: true },
+  { seq: 9, session: 4, protocol: 'imap', dir: 's2c', kind: 'line', atUs: 3e6, arriveUs: 3.04e6, wallMs: 1764000003000, bytes: 40, wire: 92, text: 'a1 OK [CAPABILITY IMAP4rev1] Logged in', tag: 'a1', status: 'OK', code: 'CAPABILITY', tls: true },
+  { seq: 10, session: 5, protocol: 'smtp', dir: 's2c', kind: 'line', atUs: 4e6, arriveUs: 4.001e6, wallMs: 1764000004000, bytes: 16, wire: 68, text: '250-PIPELINING', status: '250', more: true },
+  { seq: 11, session: 5, protocol: 'smtp', dir: 'c2s', kind: 'bulk', atUs: 5e6, arriveUs: 6e6, wallMs: 1764000005000, bytes: 12345, wire: 13000, text: 'Subject: hi\u21b5\u21b5body', verb: 'DATA' },
+  { seq: 12, session: 6, protocol: 'unknown', dir: 's2c', kind: 'fault', atUs: 7e6, arriveUs: 7e6, wallMs: 1764000007000, bytes: 0, wire: 0, text: 'link dropped' },
+  { seq: 13, session: 4, protocol: 'imap', dir: 'c2s', kind: 'tls', atUs: 8e6, arriveUs: 8e6, wallMs: 1764000008000, bytes: 0, wire: 0, text: 'TLS handshake', verb: 'ClientHello' },
+  { seq: 14, session: 4, protocol: 'imap', dir: 's2c', kind: 'close', atUs: 9e6, arriveUs: 9e6, wallMs: 1764000009000, bytes: 0, wire: 0, text: 'close' },
+];
+
+const golden = (): TraceBatchDTO =>
+  JSON.parse(readFileSync(new URL('./testdata/trace-batch.json', import.meta.url), 'utf8')) as TraceBatchDTO;
+
+describe('TraceLog.appendColumns (the wire format)', () => {
+  it("decodes Go's batch to the rows the per-event objects gave", () => {
+    const log = new TraceLog(16);
+    log.appendColumns(golden());
+    const before = TraceLog.from(GOLDEN_ROWS);
+    expect(log.length).toBe(GOLDEN_ROWS.length);
+    for (let i = 0; i < GOLDEN_ROWS.length; i++) {
+      expect(log.get(i)).toEqual(GOLDEN_ROWS[i]);
+      expect(log.get(i)).toEqual(before.get(i));
+    }
+    expect(Object.keys(log.get(0) ?? {})).not.toContain('tag');
+    expect(log.verbs.values).toEqual([undefined, 'PASS', 'DATA', 'ClientHello']);
+  });
+
+  it('encodes rows exactly as Go does (toColumns is the inverse)', () => {
+    expect(toColumns(GOLDEN_ROWS)).toEqual(golden());
+    const log = new TraceLog();
+    log.appendColumns(toColumns(GOLDEN_ROWS));
+    expect(log.toArray()).toEqual(GOLDEN_ROWS);
+  });
+
+  it('copies a range, grows, and mixes with push', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      ev(i + 1, { dir: i % 2 ? 's2c' : 'c2s', verb: i % 3 ? 'NOOP' : undefined, tag: i % 5 ? `a${i}` : undefined }),
+    );
+    const b = toColumns(rows);
+    const log = new TraceLog(16);
+    log.appendColumns(b, 0, 10);
+    log.push(rows[10] as TraceEventDTO);
+    log.appendColumns(b, 11, 11); // empty range
+    log.appendColumns(b, 11);
+    expect(log.length).toBe(3000);
+    expect(log.toArray()).toEqual(rows);
+    expect(log.indexOfSeq(2500)).toBe(2499);
+  });
+
+  it('reads codes out of range as unknown/line and no flags', () => {
+    const b = toColumns([ev(1)]);
+    const log = new TraceLog();
+    log.appendColumns({ ...b, proto: '9', kind: '7', flags: 'x', dir: '1' });
+    expect(log.get(0)).toEqual(ev(1, { protocol: 'unknown', kind: 'line', dir: 's2c' }));
   });
 });

@@ -5,10 +5,12 @@
 // JSON-parsed event objects cost the web view ~2 KB each; a row here costs
 // well under 100 bytes plus its text. A row object (TraceEventDTO) is made
 // only when asked for: the visible rows, the selection, the ladder's session.
+// The backend sends events by column too (TraceBatchDTO): appendColumns
+// copies a batch in without an object per event.
 //
 // Append-only: rows are never changed or removed; a resync makes a new log.
 
-import type { Dir, Kind, Protocol, TraceEventDTO } from './types';
+import type { Dir, Kind, Protocol, TraceBatchDTO, TraceEventDTO } from './types';
 
 const PROTOCOLS: readonly Protocol[] = ['unknown', 'smtp', 'pop3', 'imap'];
 const DIRS: readonly Dir[] = ['c2s', 's2c'];
@@ -142,6 +144,43 @@ export class TraceLog {
     this.length = i + 1;
   }
 
+  /**
+   * Appends events from..to-1 of a batch as they are, straight from its
+   * columns (the wire format, app/dto.go TraceBatchDTO). Codes out of range
+   * read as unknown/line, as push does for unknown names.
+   */
+  appendColumns(b: TraceBatchDTO, from = 0, to = b.n): void {
+    if (!(to > from)) return;
+    while (this.length + (to - from) > this.cap) this.grow();
+    const { seq, session, atUs, arriveUs, wallMs, bytes, wire, proto, dir, kind, flags, text, verb, tag, status, code } = b;
+    let i = this.length;
+    for (let k = from; k < to; k++, i++) {
+      this.seq[i] = seq[k] as number;
+      this.session[i] = session[k] as number;
+      this.atUs[i] = atUs[k] as number;
+      this.arriveUs[i] = arriveUs[k] as number;
+      this.wallMs[i] = wallMs[k] as number;
+      this.bytes[i] = bytes[k] as number;
+      this.wire[i] = wire[k] as number;
+      const p = proto.charCodeAt(k) - 48;
+      this.protocol[i] = p >= 0 && p < PROTOCOLS.length ? p : 0;
+      this.dir[i] = dir.charCodeAt(k) === 49 ? 1 : 0;
+      const kd = kind.charCodeAt(k) - 48;
+      this.kind[i] = kd >= 0 && kd < KINDS.length ? kd : 0;
+      const fl = flags.charCodeAt(k) - 48;
+      this.flags[i] = fl > 0 && fl < 8 ? fl : 0;
+      const v = verb[k];
+      this.verb[i] = v ? this.verbs.code(v) : 0;
+      const st = status[k];
+      this.status[i] = st ? this.statuses.code(st) : 0;
+      const c = code[k];
+      this.code[i] = c ? this.codes.code(c) : 0;
+      this.text.push(text[k] ?? '');
+      this.tag.push(tag[k] || undefined);
+    }
+    this.length = i;
+  }
+
   seqAt(i: number): number {
     return this.seq[i] as number;
   }
@@ -234,4 +273,49 @@ export class TraceLog {
     }
     return -1;
   }
+}
+
+/**
+ * Rows to the wire format (app/dto.go TraceBatchDTO), as the backend would
+ * send them: for tests and fixtures.
+ */
+export function toColumns(events: readonly TraceEventDTO[]): TraceBatchDTO {
+  const b: TraceBatchDTO = {
+    n: events.length,
+    seq: [],
+    session: [],
+    atUs: [],
+    arriveUs: [],
+    wallMs: [],
+    bytes: [],
+    wire: [],
+    proto: '',
+    dir: '',
+    kind: '',
+    flags: '',
+    text: [],
+    verb: [],
+    tag: [],
+    status: [],
+    code: [],
+  };
+  for (const ev of events) {
+    b.seq.push(ev.seq);
+    b.session.push(ev.session);
+    b.atUs.push(ev.atUs);
+    b.arriveUs.push(ev.arriveUs);
+    b.wallMs.push(ev.wallMs);
+    b.bytes.push(ev.bytes);
+    b.wire.push(ev.wire);
+    b.proto += String(protocolCode(ev.protocol));
+    b.dir += String(dirCode(ev.dir));
+    b.kind += String(kindCode(ev.kind));
+    b.flags += String((ev.masked ? MASKED : 0) | (ev.more ? MORE : 0) | (ev.tls ? TLS : 0));
+    b.text.push(ev.text);
+    b.verb.push(ev.verb ?? '');
+    b.tag.push(ev.tag ?? '');
+    b.status.push(ev.status ?? '');
+    b.code.push(ev.code ?? '');
+  }
+  return b;
 }

@@ -52,7 +52,7 @@ export type Protocol = 'smtp' | 'pop3' | 'imap' | 'unknown';
 export type Dir = 'c2s' | 's2c';
 export type Kind = 'line' | 'bulk' | 'connect' | 'close' | 'tls' | 'fault';
 
-/** One trace event. Times are virtual µs since the lab started. */
+/** One trace event as a row object (TraceLog.get/row; on the wire events travel by column, TraceBatchDTO). Times are virtual µs since the lab started. */
 export interface TraceEventDTO {
   seq: number;
   session: number;
@@ -81,8 +81,38 @@ export interface TraceEventDTO {
   tls?: boolean;
 }
 
+/**
+ * A run of trace events by column (app/dto.go TraceBatchDTO): the payload
+ * of trace:append and a snapshot's events. Every column has n entries,
+ * index i being the i-th event, seqs ascending. The small-int columns are
+ * strings of one decimal digit per event (code = charCodeAt(i) - 48):
+ * proto 0 unknown, 1 smtp, 2 pop3, 3 imap; dir 0 c2s, 1 s2c; kind 0 line,
+ * 1 bulk, 2 connect, 3 close, 4 tls, 5 fault; flags bits 1 masked, 2 more,
+ * 4 tls. verb, tag, status and code are "" when absent. TraceLog.appendColumns
+ * copies it without making an object per event.
+ */
 export interface TraceBatchDTO {
-  events: TraceEventDTO[];
+  n: number;
+  seq: number[];
+  session: number[];
+  /** First byte left, virtual µs. */
+  atUs: number[];
+  /** Last byte arrived, virtual µs. */
+  arriveUs: number[];
+  /** Unix ms when it crossed (wall clock). */
+  wallMs: number[];
+  bytes: number[];
+  wire: number[];
+  proto: string;
+  dir: string;
+  kind: string;
+  flags: string;
+  /** The line (masked unless reveal is on); a preview for bulk payloads. */
+  text: string[];
+  verb: string[];
+  tag: string[];
+  status: string[];
+  code: string[];
 }
 
 export interface SessionInfoDTO {
@@ -97,7 +127,7 @@ export interface TraceSnapshotDTO {
   /** The last event's seq: apply only batch events after it. */
   seq: number;
   reveal: boolean;
-  events: TraceEventDTO[];
+  events: TraceBatchDTO;
   sessions: SessionInfoDTO[] | null;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceEventDTO, TraceSnapshotDTO } from '../types';
+import { toColumns } from '../tracelog';
+import type { TraceBatchDTO, TraceEventDTO, TraceSnapshotDTO } from '../types';
 import { createTraceStore, EARLY_MAX, initialTraceState, reduceTrace, type TraceState } from './trace';
 
 function ev(seq: number, session = 1): TraceEventDTO {
@@ -22,7 +23,7 @@ function snap(seqs: number[], reveal = false): TraceSnapshotDTO {
   return {
     seq: seqs.length ? (seqs[seqs.length - 1] as number) : 0,
     reveal,
-    events: seqs.map((s) => ev(s)),
+    events: toColumns(seqs.map((s) => ev(s))),
     sessions: [{ id: 1, protocol: 'pop3', client: 'c', server: 's', startUs: 0 }],
   };
 }
@@ -33,8 +34,8 @@ describe('reduceTrace', () => {
   it('queues batches until the snapshot lands, then applies only newer events', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     expect(s.phase).toBe('loading');
-    s = reduceTrace(s, { type: 'append', events: [ev(3), ev(4)] });
-    s = reduceTrace(s, { type: 'append', events: [ev(5)] });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(3), ev(4)]) });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(5)]) });
     expect(s.events.length).toBe(0);
     expect(s.pending.length).toBe(2);
     s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2, 3, 4], true) });
@@ -49,26 +50,26 @@ describe('reduceTrace', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2]) });
     const v = s.version;
-    s = reduceTrace(s, { type: 'append', events: [ev(2), ev(3)] });
-    s = reduceTrace(s, { type: 'append', events: [ev(3), ev(4)] });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(2), ev(3)]) });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(3), ev(4)]) });
     expect(seqs(s)).toEqual([1, 2, 3, 4]);
     expect(s.version).toBe(v + 2);
-    const same = reduceTrace(s, { type: 'append', events: [ev(4)] });
+    const same = reduceTrace(s, { type: 'append', batch: toColumns([ev(4)]) });
     expect(same).toBe(s);
   });
 
   it('puts batches that overtook each other back in seq order', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
-    s = reduceTrace(s, { type: 'append', events: [ev(5), ev(6)] }); // ahead of 3, 4 (pending)
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(5), ev(6)]) }); // ahead of 3, 4 (pending)
     s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2]) });
     expect(seqs(s)).toEqual([1, 2]);
     expect(s.early.map((e) => e.seq)).toEqual([5, 6]);
-    s = reduceTrace(s, { type: 'append', events: [ev(9), ev(10)] });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(9), ev(10)]) });
     expect(seqs(s)).toEqual([1, 2]);
-    s = reduceTrace(s, { type: 'append', events: [ev(3), ev(4)] });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(3), ev(4)]) });
     expect(seqs(s)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(s.early.map((e) => e.seq)).toEqual([9, 10]);
-    s = reduceTrace(s, { type: 'append', events: [ev(6), ev(7), ev(8)] }); // 6 again: dropped
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(6), ev(7), ev(8)]) }); // 6 again: dropped
     expect(seqs(s)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(s.early).toEqual([]);
     expect(s.seq).toBe(10);
@@ -78,9 +79,9 @@ describe('reduceTrace', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1]) });
     const batch = Array.from({ length: EARLY_MAX }, (_, i) => ev(i + 3)); // 2 never comes
-    s = reduceTrace(s, { type: 'append', events: batch });
+    s = reduceTrace(s, { type: 'append', batch: toColumns(batch) });
     expect(s.events.length).toBe(1);
-    s = reduceTrace(s, { type: 'append', events: [ev(EARLY_MAX + 3)] });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(EARLY_MAX + 3)]) });
     expect(s.events.length).toBe(EARLY_MAX + 2);
     expect(s.seq).toBe(EARLY_MAX + 3);
     expect(s.early).toEqual([]);
@@ -110,11 +111,30 @@ describe('reduceTrace', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1]) });
     const sessions = s.sessions;
-    s = reduceTrace(s, { type: 'append', events: [ev(2, 1)] });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(2, 1)]) });
     expect(s.sessions).toBe(sessions);
-    s = reduceTrace(s, { type: 'append', events: [ev(3, 7), ev(4, 7)] });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(3, 7), ev(4, 7)]) });
     expect(s.sessions.map((x) => x.id)).toEqual([1, 7]);
     expect(s.sessions).not.toBe(sessions);
+  });
+
+  it('takes the part of one batch after seq and holds back what follows a gap in it', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2, 3]) });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(2), ev(3), ev(4), ev(5), ev(8), ev(9)]) });
+    expect(seqs(s)).toEqual([1, 2, 3, 4, 5]);
+    expect(s.early.map((e) => e.seq)).toEqual([8, 9]);
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(6), ev(7)]) });
+    expect(seqs(s)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(s.events.toArray()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((q) => ev(q)));
+    expect(s.early).toEqual([]);
+  });
+
+  it('names a session first seen live after its first event', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1]) });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([{ ...ev(2, 4), protocol: 'imap', atUs: 1234.5 }, ev(3, 4)]) });
+    expect(s.sessions[1]).toEqual({ id: 4, protocol: 'imap', client: '', server: '', startUs: 1234.5 });
   });
 
   it('records a failure only for the current load', () => {
@@ -135,7 +155,7 @@ describe('reduceTrace', () => {
     for (let b = 0; b < 200; b++) {
       const batch: TraceEventDTO[] = [];
       for (let i = 0; i < 500; i++) batch.push(ev(++seq, 1 + (seq % 50)));
-      s = reduceTrace(s, { type: 'append', events: batch });
+      s = reduceTrace(s, { type: 'append', batch: toColumns(batch) });
     }
     expect(s.events).toBe(log);
     expect(s.events.length).toBe(100_000);
@@ -147,7 +167,7 @@ describe('reduceTrace', () => {
 describe('createTraceStore', () => {
   it('subscribes before loading, queues, and reloads on resync', async () => {
     const store = createTraceStore();
-    let append: (e: TraceEventDTO[]) => void = () => {};
+    let append: (b: TraceBatchDTO) => void = () => {};
     let resync: () => void = () => {};
     const calls: string[] = [];
     let resolve: (s: TraceSnapshotDTO) => void = () => {};
@@ -168,7 +188,7 @@ describe('createTraceStore', () => {
       },
     });
     expect(calls).toEqual(['onAppend', 'onResync', 'snapshot']);
-    append([ev(3)]);
+    append(toColumns([ev(3)]));
     resolve(snap([1, 2]));
     await Promise.resolve();
     expect(seqs(store.get())).toEqual([1, 2, 3]);

@@ -3,13 +3,21 @@
 // pure over the state object; the events live in an append-only columnar
 // TraceLog that successive states share (copying 100,000 events per batch
 // would defeat the point), so a consumer notices change by `version`, not
-// by deep reactivity.
+// by deep reactivity. Batches and the snapshot arrive by column
+// (TraceBatchDTO) and are copied into the log without an object per event.
 
 import { writable, type Readable } from 'svelte/store';
 import { TraceLog } from '../tracelog';
-import type { SessionInfoDTO, TraceEventDTO, TraceSnapshotDTO } from '../types';
+import type { SessionInfoDTO, TraceBatchDTO, TraceSnapshotDTO } from '../types';
 
 export type TracePhase = 'idle' | 'loading' | 'live' | 'failed';
+
+/** An event held back until the gap before it fills: its seq and where it is in its batch. */
+export interface EarlyEvent {
+  seq: number;
+  batch: TraceBatchDTO;
+  i: number;
+}
 
 export interface TraceState {
   phase: TracePhase;
@@ -18,14 +26,14 @@ export interface TraceState {
   /** The highest seq applied. */
   seq: number;
   /** Batches that arrived while the snapshot was loading. */
-  pending: TraceEventDTO[][];
+  pending: TraceBatchDTO[];
   /**
    * Events that arrived ahead of a gap (seq > seq + 1), ascending: batches
    * can overtake each other on their way (the dev server writes each event
    * to its websocket from a goroutine of its own). They are applied once
    * the gap fills, or as they are if too many pile up.
    */
-  early: TraceEventDTO[];
+  early: EarlyEvent[];
   /** Which load a snapshot answers; a snapshot of an older load is stale. */
   epoch: number;
   reveal: boolean;
@@ -39,7 +47,7 @@ export interface TraceState {
 export type TraceAction =
   | { type: 'load' }
   | { type: 'snapshot'; epoch: number; snapshot: TraceSnapshotDTO }
-  | { type: 'append'; events: TraceEventDTO[] }
+  | { type: 'append'; batch: TraceBatchDTO }
   | { type: 'failed'; epoch: number; error: string };
 
 export const initialTraceState: TraceState = {
@@ -62,11 +70,23 @@ export function assertNever(x: never): never {
 /** How many events may wait for a gap to fill before they are applied anyway. */
 export const EARLY_MAX = 5000;
 
-function push1(events: TraceLog, sessions: SessionInfoDTO[], known: Set<number>, ev: TraceEventDTO) {
-  events.push(ev);
-  if (!known.has(ev.session)) {
-    known.add(ev.session);
-    sessions.push({ id: ev.session, protocol: ev.protocol, client: '', server: '', startUs: ev.atUs });
+/** Appends events from..to-1 of a batch and learns the sessions first seen among them. */
+function appendRange(
+  events: TraceLog,
+  sessions: SessionInfoDTO[],
+  known: Set<number>,
+  b: TraceBatchDTO,
+  from: number,
+  to: number,
+) {
+  const at = events.length;
+  events.appendColumns(b, from, to);
+  for (let i = at; i < events.length; i++) {
+    const id = events.sessionAt(i);
+    if (!known.has(id)) {
+      known.add(id);
+      sessions.push({ id, protocol: events.protocolAt(i), client: '', server: '', startUs: events.atUs[i] as number });
+    }
   }
 }
 
@@ -80,31 +100,38 @@ function appendAfter(
   sessions: SessionInfoDTO[],
   known: Set<number>,
   seq: number,
-  early: TraceEventDTO[],
-  batch: readonly TraceEventDTO[],
-): { seq: number; early: TraceEventDTO[] } {
-  const first = batch[0];
-  if (early.length === 0 && (first === undefined || first.seq <= seq + 1)) {
-    // In order (the usual case): no copying.
-    for (const ev of batch) {
-      if (ev.seq <= seq) continue; // already in the snapshot or a duplicate batch
-      if (ev.seq !== seq + 1) return appendAfter(events, sessions, known, seq, [], batch.slice(batch.indexOf(ev)));
-      push1(events, sessions, known, ev);
-      seq = ev.seq;
-    }
-    return { seq, early };
-  }
-  // Merge what waits with the batch, apply the run that follows seq.
-  const all = early.concat(batch.filter((ev) => ev.seq > seq)).sort((a, b) => a.seq - b.seq);
+  early: EarlyEvent[],
+  b: TraceBatchDTO,
+): { seq: number; early: EarlyEvent[] } {
+  const n = b.n;
   let k = 0;
-  for (; k < all.length; k++) {
-    const ev = all[k] as TraceEventDTO;
-    if (ev.seq <= seq) continue; // a duplicate
-    if (ev.seq !== seq + 1 && all.length - k <= EARLY_MAX) break;
-    push1(events, sessions, known, ev);
-    seq = ev.seq;
+  if (early.length === 0) {
+    // In order (the usual case): one run copied straight from the columns.
+    while (k < n && (b.seq[k] as number) <= seq) k++; // already in the snapshot or a duplicate batch
+    const from = k;
+    while (k < n && b.seq[k] === seq + 1) {
+      seq++;
+      k++;
+    }
+    appendRange(events, sessions, known, b, from, k);
+    if (k === n) return { seq, early };
   }
-  return { seq, early: all.slice(k) };
+  // Merge what waits with the rest of the batch, apply the run that follows seq.
+  const all = early.slice();
+  for (; k < n; k++) {
+    const s = b.seq[k] as number;
+    if (s > seq) all.push({ seq: s, batch: b, i: k });
+  }
+  all.sort((x, y) => x.seq - y.seq);
+  let j = 0;
+  for (; j < all.length; j++) {
+    const e = all[j] as EarlyEvent;
+    if (e.seq <= seq) continue; // a duplicate
+    if (e.seq !== seq + 1 && all.length - j <= EARLY_MAX) break;
+    appendRange(events, sessions, known, e.batch, e.i, e.i + 1);
+    seq = e.seq;
+  }
+  return { seq, early: all.slice(j) };
 }
 
 // The session ids of a state's sessions array, kept beside it so a batch
@@ -138,12 +165,13 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
     case 'snapshot': {
       if (action.epoch !== state.epoch || state.phase !== 'loading') return state;
       const snap = action.snapshot;
-      const events = new TraceLog(snap.events.length + 1024);
+      const n = snap.events?.n ?? 0;
+      const events = new TraceLog(n + 1024);
       const sessions = (snap.sessions ?? []).slice();
       const known = sessionSet(sessions);
-      for (const ev of snap.events) push1(events, sessions, known, ev);
+      if (n > 0) appendRange(events, sessions, known, snap.events, 0, n);
       let seq = Math.max(snap.seq, events.length ? events.seqAt(events.length - 1) : 0);
-      let early: TraceEventDTO[] = [];
+      let early: EarlyEvent[] = [];
       for (const batch of state.pending) ({ seq, early } = appendAfter(events, sessions, known, seq, early, batch));
       return {
         ...state,
@@ -159,14 +187,14 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
       };
     }
     case 'append': {
-      if (action.events.length === 0) return state;
+      if (!(action.batch?.n > 0)) return state;
       if (state.phase === 'loading') {
-        return { ...state, pending: [...state.pending, action.events] };
+        return { ...state, pending: [...state.pending, action.batch] };
       }
       if (state.phase !== 'live') return state;
       const known = sessionSet(state.sessions);
       const before = state.sessions.length;
-      const { seq, early } = appendAfter(state.events, state.sessions, known, state.seq, state.early, action.events);
+      const { seq, early } = appendAfter(state.events, state.sessions, known, state.seq, state.early, action.batch);
       if (seq === state.seq) return early.length === state.early.length ? state : { ...state, early };
       // A new sessions array when one was added, so session pickers update.
       const sessions = state.sessions.length === before ? state.sessions : state.sessions.slice();
@@ -184,7 +212,7 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
 /** What the trace store needs from the backend (backend.ts in the app, fakes in tests). */
 export interface TraceSource {
   snapshot(): Promise<TraceSnapshotDTO>;
-  onAppend(cb: (events: TraceEventDTO[]) => void): () => void;
+  onAppend(cb: (batch: TraceBatchDTO) => void): () => void;
   onResync(cb: () => void): () => void;
 }
 
@@ -228,7 +256,7 @@ export function createTraceStore(): TraceStore {
     connect(src) {
       source = src;
       // Listen first, so nothing that happens during the snapshot is lost.
-      const offAppend = src.onAppend((events) => dispatch({ type: 'append', events }));
+      const offAppend = src.onAppend((batch) => dispatch({ type: 'append', batch }));
       const offResync = src.onResync(load);
       load();
       return () => {
