@@ -506,10 +506,19 @@ flow('layout fits the window', async ({ page }) => {
         // Clipped by an overflow-hidden or scrolling ancestor counts as cut
         // off too: report where the first clipping edge is.
         let clip = window.innerWidth;
+        // Content inside a vertical scroller (the ladder's SVG) may be
+        // taller than the window: what must fit is the scroller.
+        let bottom = r.bottom;
+        let scrolled = false;
         for (let a = e.parentElement; a && a !== document.documentElement; a = a.parentElement) {
-          if (getComputedStyle(a).overflowX !== 'visible') clip = Math.min(clip, a.getBoundingClientRect().right);
+          const cs = getComputedStyle(a);
+          if (cs.overflowX !== 'visible') clip = Math.min(clip, a.getBoundingClientRect().right);
+          if (!scrolled && (cs.overflowY === 'auto' || cs.overflowY === 'scroll')) {
+            bottom = Math.min(bottom, a.getBoundingClientRect().bottom);
+            scrolled = true;
+          }
         }
-        return { x: r.left, y: r.top, right: r.right, clip, bottom: r.bottom, w: r.width, h: r.height };
+        return { x: r.left, y: r.top, right: r.right, clip, bottom, w: r.width, h: r.height };
       });
       if (box.w === 0 && box.h === 0) continue; // not shown at this size (e.g. no session selected)
       if (box.right > Math.min(w, box.clip) + 1 || box.x < -1) {

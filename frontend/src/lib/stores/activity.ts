@@ -5,24 +5,36 @@ import type { ActionProgressDTO } from '../types';
 export interface Activity {
   /** Ids of running actions. */
   running: ReadonlySet<number>;
+  /** Ids of recently finished actions (the newest FINISHED_KEPT). */
+  finished: ReadonlySet<number>;
   /** The latest progress, for a status line. */
   last: ActionProgressDTO | null;
 }
 
-export const idle: Activity = { running: new Set(), last: null };
+export const idle: Activity = { running: new Set(), finished: new Set(), last: null };
 
+/** How many finished ids are remembered to recognise late "running" events. */
+export const FINISHED_KEPT = 256;
+
+/**
+ * Folds one action:progress event in. Events may arrive out of order (the
+ * dev server's websocket delivers each from its own goroutine): a
+ * "running" for an action already seen finished is stale and ignored, or
+ * the busy state would never clear.
+ */
 export function reduceActivity(s: Activity, p: ActionProgressDTO): Activity {
-  const running = new Set(s.running);
-  switch (p.state) {
-    case 'running':
-      running.add(p.id);
-      break;
-    case 'done':
-    case 'error':
-      running.delete(p.id);
-      break;
+  if (p.state === 'running') {
+    if (s.finished.has(p.id)) return s;
+    const running = new Set(s.running);
+    running.add(p.id);
+    return { ...s, running, last: p };
   }
-  return { running, last: p };
+  const running = new Set(s.running);
+  running.delete(p.id);
+  const finished = new Set(s.finished);
+  finished.add(p.id);
+  if (finished.size > FINISHED_KEPT) finished.delete(finished.values().next().value as number);
+  return { running, finished, last: p };
 }
 
 /** A short sentence for the latest progress. */

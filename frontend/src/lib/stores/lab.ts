@@ -4,6 +4,7 @@
 // simulated devices and the progress of sends and mail checks, which run on
 // the live clock and so may take seconds on a slow link.
 
+import { idle, reduceActivity, type Activity } from './activity';
 import { writable, type Readable } from 'svelte/store';
 import { actions as actionsApi, lab as labApi, on } from '../backend';
 import { Events } from '../events';
@@ -170,16 +171,6 @@ export interface ActionsStore extends Readable<ActionsView> {
   destroy(): void;
 }
 
-/**
- * Pure: an action:progress event folded into the set of actions Go reports
- * running. Returns the new set.
- */
-export function foldProgress(running: ReadonlySet<number>, p: ActionProgressDTO): Set<number> {
-  const next = new Set(running);
-  if (p.state === 'running') next.add(p.id);
-  else next.delete(p.id);
-  return next;
-}
 
 export function createActionsStore(
   api: ActionsApi = actionsApi,
@@ -187,9 +178,9 @@ export function createActionsStore(
   subscribeLab: (cb: () => void) => () => void = (cb) => on(Events.LabChanged, () => cb()),
 ): ActionsStore {
   const view = writable<ActionsView>({ devices: [], running: 0, status: '', statusKind: 'idle', error: null });
-  let remote = new Set<number>();
+  let remote: Activity = idle;
   let local = 0;
-  const count = () => Math.max(local, remote.size);
+  const count = () => Math.max(local, remote.running.size);
 
   async function loadDevices() {
     try {
@@ -201,7 +192,7 @@ export function createActionsStore(
   }
 
   const offProgress = subscribeProgress((p) => {
-    remote = foldProgress(remote, p);
+    remote = reduceActivity(remote, p);
     view.update((v) => ({ ...v, running: count() }));
   });
   // Mail checks change what devices hold; Go announces it with lab:changed.

@@ -15,11 +15,11 @@ import {
   createLabStore,
   describeResult,
   exampleCommand,
-  foldProgress,
   formatBytes,
   formatSeconds,
   plainError,
 } from './lab';
+import { idle, reduceActivity } from './activity';
 import {
   bpsFromSlider,
   BPS_MAX,
@@ -303,10 +303,10 @@ describe('actions store', () => {
   });
 
   it('folds progress events and describes results', () => {
-    let r = foldProgress(new Set(), { id: 4, action: 'send', device: 'x', state: 'running' });
-    expect([...r]).toEqual([4]);
-    r = foldProgress(r, { id: 4, action: 'send', device: 'x', state: 'error', error: 'boom' });
-    expect(r.size).toBe(0);
+    let r = reduceActivity(idle, { id: 4, action: 'send', device: 'x', state: 'running' });
+    expect([...r.running]).toEqual([4]);
+    r = reduceActivity(r, { id: 4, action: 'send', device: 'x', state: 'error', error: 'boom' });
+    expect(r.running.size).toBe(0);
     expect(describeResult('send', 'student', result())).toBe(
       'Sent 1 message from student — 2.50 s simulated, 9 round trips, 1 KiB up · 2 KiB down',
     );
