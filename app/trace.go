@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
@@ -26,10 +27,11 @@ type TraceService struct {
 	lab  *lab.Lab
 	emit *emitter
 
-	mu     sync.Mutex
-	reveal bool
-	sub    *trace.Subscription
-	done   chan struct{}
+	reveal atomic.Bool // read for every streamed event: no lock
+
+	mu   sync.Mutex // guards sub and done
+	sub  *trace.Subscription
+	done chan struct{}
 }
 
 func newTraceService(l *lab.Lab, e *emitter) *TraceService {
@@ -54,20 +56,12 @@ func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
 }
 
 // Reveal reports whether secrets are shown.
-func (s *TraceService) Reveal() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reveal
-}
+func (s *TraceService) Reveal() bool { return s.reveal.Load() }
 
 // SetReveal shows or masks passwords and AUTH exchanges. The UI reloads
 // its snapshot (trace:resync) to see the change.
 func (s *TraceService) SetReveal(on bool) error {
-	s.mu.Lock()
-	changed := s.reveal != on
-	s.reveal = on
-	s.mu.Unlock()
-	if changed {
+	if s.reveal.Swap(on) != on {
 		s.emit.Emit(EventTraceResync, nil)
 	}
 	return nil
