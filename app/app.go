@@ -63,9 +63,6 @@ func (a *App) Shutdown() {
 	a.lab.Close()
 }
 
-// LabForTest exposes the lab to tests in other packages (the e2e harness).
-func (a *App) LabForTest() *lab.Lab { return a.lab }
-
 // emitter sends events once Wails has given a context; before Startup and
 // after Shutdown they are dropped.
 type emitter struct {
