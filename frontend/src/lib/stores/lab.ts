@@ -9,7 +9,7 @@ import { writable, type Readable } from 'svelte/store';
 import { actions as actionsApi, lab as labApi, on } from '../backend';
 import { Events } from '../events';
 import type { ActionProgressDTO, ActionResultDTO, DeviceDTO, DraftDTO, EndpointDTO, LabStateDTO } from '../types';
-import { errorText } from './link';
+import { errorText, runCommand } from './link';
 
 export interface LabView {
   state: LabStateDTO | null;
@@ -38,15 +38,7 @@ export function createLabStore(
   const view = writable<LabView>({ state: null, loading: true, pending: false, error: null });
   const off = subscribeChanged((state) => view.update((v) => ({ ...v, state })));
 
-  async function command(run: () => Promise<LabStateDTO>): Promise<void> {
-    view.update((v) => ({ ...v, pending: true, error: null }));
-    try {
-      const state = await run();
-      view.update((v) => ({ ...v, state, pending: false }));
-    } catch (e) {
-      view.update((v) => ({ ...v, pending: false, error: errorText(e) }));
-    }
-  }
+  const command = (run: () => Promise<LabStateDTO>) => runCommand(view, run);
 
   return {
     subscribe: view.subscribe,

@@ -3,7 +3,7 @@
 // (link:changed), and every command answers with it too, so the reducer is
 // "latest state wins". The backend is injected so tests run without one.
 
-import { writable, type Readable } from 'svelte/store';
+import { writable, type Readable, type Writable } from 'svelte/store';
 import { link as linkApi, on } from '../backend';
 import { Events } from '../events';
 import type { CustomLinkDTO, LinkStateDTO, PresetDTO } from '../types';
@@ -40,6 +40,23 @@ export function errorText(e: unknown): string {
   const s = e instanceof Error ? e.message : String(e);
   // Go errors arrive prefixed by their package ("app: …"); people need the rest.
   return s.replace(/^app: /, '');
+}
+
+/**
+ * Runs a backend call that returns the new state (link.select, lab.seed…):
+ * pending while it runs, then the state or the error.
+ */
+export async function runCommand<S>(
+  view: Writable<{ state: S | null; pending: boolean; error: string | null }>,
+  run: () => Promise<S>,
+): Promise<void> {
+  view.update((v) => ({ ...v, pending: true, error: null }));
+  try {
+    const state = await run();
+    view.update((v) => ({ ...v, state, pending: false }));
+  } catch (e) {
+    view.update((v) => ({ ...v, pending: false, error: errorText(e) }));
+  }
 }
 
 /** The live-speed choices: 0 pauses the live clock. */
@@ -104,15 +121,7 @@ export function createLinkStore(
   // Subscribe before loading so a change in between is not missed.
   const off = subscribeChanged(apply);
 
-  async function command(run: () => Promise<LinkStateDTO>): Promise<void> {
-    view.update((v) => ({ ...v, pending: true, error: null }));
-    try {
-      const state = await run();
-      view.update((v) => ({ ...v, state, pending: false }));
-    } catch (e) {
-      view.update((v) => ({ ...v, pending: false, error: errorText(e) }));
-    }
-  }
+  const command = (run: () => Promise<LinkStateDTO>) => runCommand(view, run);
 
   return {
     subscribe: view.subscribe,
