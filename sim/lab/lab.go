@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/mailscope/mailscope/sim/imapd"
 	"github.com/mailscope/mailscope/sim/link"
@@ -207,12 +206,6 @@ func portOf(hostport string) uint16 {
 // Addr is the in-app (link) address of a service, e.g. Addr(POP3) =
 // "pop3.mailscope.lab:110".
 func (l *Lab) Addr(service string) string { return l.inApp[service] }
-
-// Dialer returns a dialer for in-app clients starting at virtual time
-// start, named client (e.g. "Laptop").
-func (l *Lab) Dialer(client string, start time.Duration) *link.Dialer {
-	return &link.Dialer{Link: l.Link, DialOptions: link.DialOptions{Start: start, ClientAddr: client}}
-}
 
 // Dial connects an in-app client to a service.
 func (l *Lab) Dial(ctx context.Context, service string, o link.DialOptions) (*link.Conn, error) {

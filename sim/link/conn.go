@@ -98,14 +98,6 @@ func (c *Conn) Info() ConnInfo { return c.p.info }
 // IsClient reports whether this is the client's end.
 func (c *Conn) IsClient() bool { return c.isClient }
 
-// Peer is the other end.
-func (c *Conn) Peer() *Conn {
-	if c.isClient {
-		return c.p.server
-	}
-	return c.p.client
-}
-
 // Now is this end's virtual clock.
 func (c *Conn) Now() time.Duration {
 	c.mu.Lock()

@@ -16,12 +16,6 @@ func (l *Link) SetOffline(offline bool) {
 			if offline {
 				l.resetAll(ErrOffline, "offline")
 			}
-			l.mu.Lock()
-			fns := append([]func(Profile){}, l.changed...)
-			l.mu.Unlock()
-			for _, fn := range fns {
-				fn(p)
-			}
 			return
 		}
 	}

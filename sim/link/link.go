@@ -23,7 +23,6 @@ type Link struct {
 	conns     map[uint64]*pair
 	listeners map[string]*Listener
 	next      []Fault // faults for the next connection
-	changed   []func(Profile)
 }
 
 // Options configures a Link.
@@ -73,20 +72,7 @@ func (l *Link) SetProfile(p Profile) error {
 	if p.Offline && !old.Offline {
 		l.resetAll(ErrOffline, "offline")
 	}
-	l.mu.Lock()
-	fns := append([]func(Profile){}, l.changed...)
-	l.mu.Unlock()
-	for _, fn := range fns {
-		fn(p)
-	}
 	return nil
-}
-
-// OnChange calls fn after every profile change.
-func (l *Link) OnChange(fn func(Profile)) {
-	l.mu.Lock()
-	l.changed = append(l.changed, fn)
-	l.mu.Unlock()
 }
 
 // LiveClock returns the link's live clock, making a real-time one if there
