@@ -235,7 +235,15 @@ func TestActionsAndSessions(t *testing.T) {
 	if strings.Join(states, ",") != "running,done,running,done" {
 		t.Errorf("action:progress states = %v", states)
 	}
-	sessions, _ := a.Sessions.List()
+	// The client has hung up when an action returns; the server's end
+	// closes a moment later, on its own goroutine.
+	var sessions []SessionDTO
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		sessions, _ = a.Sessions.List()
+		if len(sessions) != 2 || !(sessions[0].Open || sessions[1].Open) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(sessions) != 2 || sessions[0].Protocol != "smtp" || sessions[1].Protocol != "pop3" {
 		t.Fatalf("Sessions.List() = %+v", sessions)
 	}
