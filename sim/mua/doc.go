@@ -23,6 +23,11 @@
 //   - Submission (RFC 6409) through go-smtp's client with AUTH PLAIN
 //     (RFC 4954). go-smtp's client has no PIPELINING (RFC 2920): it waits
 //     for each reply before the next command, so submission is lock-step.
+//     With Policy.SMTPPipelining and a server that lists PIPELINING, the
+//     client still greets, says EHLO and authenticates, and then a small
+//     raw client on the same conn sends each message's MAIL, RCPTs and
+//     DATA as one write, reads their replies, sends the dot-stuffed text
+//     and reads its 250 (not over STARTTLS, whose conn go-smtp keeps).
 //   - TLS: implicit (RFC 8314) or STARTTLS/STLS (RFC 3207, 2595, 3501)
 //     for all three, with the device's tls.Config.
 //

@@ -74,6 +74,14 @@ func (d *Device) sendOutbox(r *recorder) error {
 	if err != nil {
 		return err
 	}
+	// Pipelining (Policy.SMTPPipelining) takes over after AUTH on the
+	// same conn, so the conn under go-smtp must hand out one line per
+	// Read. go-smtp keeps the STARTTLS conn to itself: no pipelining there.
+	var lc *lineConn
+	if d.cfg.Policy.SMTPPipelining && d.cfg.TLSMode != TLSStartTLS {
+		lc = &lineConn{Conn: nc}
+		nc = lc
+	}
 	var c *smtp.Client
 	if d.cfg.TLSMode == TLSStartTLS {
 		// go-smtp's STARTTLS client says EHLO as "localhost": it has no
@@ -99,11 +107,29 @@ func (d *Device) sendOutbox(r *recorder) error {
 	if err := c.Auth(sasl.NewPlainClient("", acct.User, acct.Password)); err != nil {
 		return fmt.Errorf("mua: %s: smtp AUTH: %w", d.name, err)
 	}
+	var pipe *smtpPipe
+	if lc != nil {
+		if ok, _ := c.Extension("PIPELINING"); ok {
+			pipe = newSMTPPipe(lc, c)
+		}
+	}
 	var sent []*Outgoing
 	for len(d.outbox) > 0 {
 		o := d.outbox[0]
-		if err := c.SendMail(o.From, o.To, bytes.NewReader(o.Raw)); err != nil {
+		var err error
+		if pipe != nil {
+			err = pipe.send(o.From, o.To, o.Raw)
+		} else {
+			err = c.SendMail(o.From, o.To, bytes.NewReader(o.Raw))
+		}
+		if err != nil {
 			d.keepSent(sent, conn.Now())
+			var se *smtp.SMTPError
+			if pipe != nil && errors.As(err, &se) && !errors.Is(err, errAbortedData) {
+				// Refused with every reply read: end the session
+				// properly. After a 354 only dropping the conn aborts.
+				c.Quit()
+			}
 			return fmt.Errorf("mua: %s: smtp send %q: %w", d.name, o.Subject, err)
 		}
 		d.outbox = d.outbox[1:]

@@ -82,7 +82,8 @@ func TestGoOfflineGoOnline(t *testing.T) {
 	}
 	// Submission is lock-step: go-smtp's client has no PIPELINING, so each
 	// of greeting, EHLO, AUTH, and per message MAIL, RCPT×n, DATA, the
-	// text, and QUIT costs a round trip.
+	// text, and QUIT costs a round trip (Policy.SMTPPipelining: see
+	// TestSMTPPipeliningSavesRoundTrips).
 	if want := int64(1 + 1 + 1 + (1 + 1 + 1 + 1) + (1 + 2 + 1 + 1) + 1); r.RoundTrips != want {
 		t.Errorf("submission took %d round trips, want %d", r.RoundTrips, want)
 	}

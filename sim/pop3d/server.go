@@ -218,7 +218,9 @@ func (ss *session) run() {
 			ss.md.Release()
 		}
 	}()
-	ss.stamp = fmt.Sprintf("<%d.%d@%s>", ss.srv.nonce.Add(1), time.Now().UnixNano()%1e9, ss.srv.o.Hostname)
+	// Fixed width, so that the greeting, and every byte count after it,
+	// is the same length on every run.
+	ss.stamp = fmt.Sprintf("<%d.%09d@%s>", ss.srv.nonce.Add(1), time.Now().UnixNano()%1e9, ss.srv.o.Hostname)
 	ss.ok("POP3 server ready " + ss.stamp)
 	for ss.state != stateUpdate {
 		if !ss.flush() {
