@@ -9,6 +9,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailscope/mailscope/sim/link"
 )
 
 // CheckMail logs on at the given virtual time: it sends the outbox, then
@@ -264,6 +266,11 @@ type IdleSession struct {
 	s     *imapSession
 	cmd   *imapclient.IdleCommand
 	known uint32
+	// base is the connection's counters when it last entered IDLE: the
+	// next action counts from there. Counting from when that action
+	// begins instead would race with the server's push, which may or may
+	// not have been written by then.
+	base link.Stats
 }
 
 // StartIdle logs on, synchronises INBOX, and leaves the connection in
@@ -309,7 +316,16 @@ func (is *IdleSession) idle() error {
 		return is.s.errorf("IDLE", err)
 	}
 	is.cmd = cmd
+	// Idle returns once the server has said "+ idling": nothing more
+	// comes until new mail does.
+	is.base = is.s.conn.Stats()
 	return nil
+}
+
+// adopt counts the IDLE connection in r from when it entered IDLE.
+func (is *IdleSession) adopt(r *recorder) {
+	r.adopt(is.s.conn)
+	r.base[is.s.conn] = is.base
 }
 
 // Wait blocks (in wall time; ctx bounds it) until the server announces
@@ -319,7 +335,7 @@ func (is *IdleSession) idle() error {
 func (is *IdleSession) Wait(ctx context.Context) (ActionResult, error) {
 	d, s := is.d, is.s
 	r := d.begin("idle-wait", d.now)
-	r.adopt(s.conn)
+	is.adopt(r)
 	for {
 		s.mu.Lock()
 		n, at := s.exists, s.at
@@ -355,7 +371,7 @@ func (is *IdleSession) Wait(ctx context.Context) (ActionResult, error) {
 func (is *IdleSession) Stop(at time.Duration) (ActionResult, error) {
 	d, s := is.d, is.s
 	r := d.begin("idle-stop", at)
-	r.adopt(s.conn)
+	is.adopt(r)
 	var err error
 	if is.cmd != nil {
 		if err = is.cmd.Close(); err == nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mailscope/mailscope/sim/imapd"
 	"github.com/mailscope/mailscope/sim/link"
@@ -59,33 +61,19 @@ func newWorld(sc *Scenario, profile link.Profile, keepTrace bool) (*world, error
 	if err := w.store.AddUser(senderUser, password, 0); err != nil {
 		return nil, err
 	}
-	msgs := mailstore.Generate(mailstore.GenOptions{
-		Seed: sc.Mailbox.Seed, Count: max(sc.Mailbox.Messages, 1),
-		To: user + "@" + domain, ToName: "Sam Student", ToDomain: domain, FromDomain: outside,
-		TextSize:        int(sc.Mailbox.Size),
-		AttachmentRatio: sc.Mailbox.Attachments, AttachmentSize: int(sc.Mailbox.AttachmentSize),
-		ThreadRatio: 0.2, End: w.store.Epoch(),
-	})
-	if sc.Mailbox.Messages == 0 {
-		msgs = msgs[:0]
-	}
-	// Everyone who wrote gets a mailbox, for the replies.
-	for _, m := range mailstore.Generate(mailstore.GenOptions{Seed: sc.Mailbox.Seed, Count: 200, FromDomain: outside}) {
-		if err := w.addCorrespondent(m.From); err != nil {
-			return nil, err
-		}
-	}
+	msgs := seedMail(sc.Mailbox, w.store.Epoch())
 	for _, m := range msgs {
 		if err := w.addCorrespondent(m.From); err != nil {
 			return nil, err
 		}
 	}
-	for i, m := range msgs {
-		raw := m.Raw
-		if k := sc.Mailbox.KeywordEvery; k > 0 && i%k == 0 {
-			raw = append([]byte("Keywords: "+sc.Mailbox.Keyword+"\r\n"), raw...)
+	for _, m := range correspondents(sc.Mailbox.Seed) {
+		if err := w.addCorrespondent(m); err != nil {
+			return nil, err
 		}
-		if _, err := w.store.Deliver(user, raw, 0); err != nil {
+	}
+	for i, m := range msgs {
+		if _, err := w.store.Deliver(user, m.Raw, 0); err != nil {
 			return nil, fmt.Errorf("scenario %s: seeding message %d: %w", sc.ID, i+1, err)
 		}
 	}
@@ -131,6 +119,70 @@ func (w *world) listen(l *link.Link, proto, addr string, serve func(*link.Listen
 	}
 	serve(ln)
 	return nil
+}
+
+// generated caches seeded mailboxes: a comparison runs the same mailbox
+// in every world, and generating megabytes of mail takes longer than
+// simulating its transfer. The store never modifies a message's bytes,
+// so the worlds share them.
+var generated sync.Map // mailKey → *mailOnce
+
+type mailKey struct {
+	mb    Mailbox
+	epoch time.Time
+}
+
+type mailOnce struct {
+	once sync.Once
+	msgs []mailstore.GeneratedMessage
+}
+
+// seedMail is the scenario's mailbox, with the keyword planted.
+func seedMail(mb Mailbox, epoch time.Time) []mailstore.GeneratedMessage {
+	if mb.Messages == 0 {
+		return nil
+	}
+	v, _ := generated.LoadOrStore(mailKey{mb, epoch}, &mailOnce{})
+	mo := v.(*mailOnce)
+	mo.once.Do(func() {
+		mo.msgs = mailstore.Generate(mailstore.GenOptions{
+			Seed: mb.Seed, Count: mb.Messages,
+			To: user + "@" + domain, ToName: "Sam Student", ToDomain: domain, FromDomain: outside,
+			TextSize:        int(mb.Size),
+			AttachmentRatio: mb.Attachments, AttachmentSize: int(mb.AttachmentSize),
+			ThreadRatio: 0.2, End: epoch,
+		})
+		for i := range mo.msgs {
+			if k := mb.KeywordEvery; k > 0 && i%k == 0 {
+				mo.msgs[i].Raw = append([]byte("Keywords: "+mb.Keyword+"\r\n"), mo.msgs[i].Raw...)
+			}
+		}
+	})
+	return mo.msgs
+}
+
+// correspondents are the generator's senders for a seed, who get
+// mailboxes for the replies (cached like seedMail).
+func correspondents(seed int64) []string {
+	v, _ := people.LoadOrStore(seed, &peopleOnce{})
+	po := v.(*peopleOnce)
+	po.once.Do(func() {
+		seen := map[string]bool{}
+		for _, m := range mailstore.Generate(mailstore.GenOptions{Seed: seed, Count: 200, TextSize: 10, FromDomain: outside}) {
+			if !seen[m.From] {
+				seen[m.From] = true
+				po.addrs = append(po.addrs, m.From)
+			}
+		}
+	})
+	return po.addrs
+}
+
+var people sync.Map // seed → *peopleOnce
+
+type peopleOnce struct {
+	once  sync.Once
+	addrs []string
 }
 
 // addCorrespondent makes a mailbox for an outside address.
