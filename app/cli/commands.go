@@ -13,6 +13,8 @@ func Commands() []*Command {
 	return []*Command{
 		serveCommand(),
 		runCommand(),
+		compareCommand(),
+		scenariosCommand(),
 		presetsCommand(),
 		versionCommand(),
 	}

@@ -164,6 +164,9 @@ func headerItems() *imap.FetchOptions {
 
 var wholeSection = &imap.FetchItemBodySection{Peek: true}
 
+// markingSection is the whole message, fetched so that it is marked read.
+var markingSection = &imap.FetchItemBodySection{}
+
 // sync brings the local copy of folder up to date per the policy.
 func (s *imapSession) sync(r *recorder, folder string) error {
 	d := s.d
@@ -260,7 +263,7 @@ func (s *imapSession) fetchNew(r *recorder, folder string, uidValidity uint32, s
 		applyFetch(m, b)
 		if raw := b.FindBodySection(wholeSection); whole && raw != nil {
 			at = s.bodies.next()
-			m.Raw, m.Downloaded = raw, at
+			m.Raw, m.Downloaded, m.Received = raw, at, at
 			fillHeaders(m, raw)
 			r.res.Downloaded++
 			r.readable(at)
@@ -300,24 +303,19 @@ func (s *imapSession) fetchNew(r *recorder, folder string, uidValidity uint32, s
 		})
 }
 
-// fetch runs a FETCH (UID FETCH for a UID set) and hands over each message
-// with the virtual time it had arrived by.
+// fetch runs a FETCH (UID FETCH for a UID set) and hands over each
+// message with the virtual time the whole response had arrived by.
+// imapclient's reader runs ahead of the caller, so the conn's clock while
+// a message is being collected depends on scheduling; once the tagged
+// reply is in, it does not. (Bodies get their own times: literalClock.)
 func (s *imapSession) fetch(set imap.NumSet, opts *imap.FetchOptions, fn func(*imapclient.FetchMessageBuffer, time.Duration)) error {
-	cmd := s.c.Fetch(set, opts)
-	for {
-		msg := cmd.Next()
-		if msg == nil {
-			break
-		}
-		b, err := msg.Collect()
-		if err != nil {
-			cmd.Close()
-			return s.errorf("FETCH", err)
-		}
-		fn(b, s.conn.Now())
-	}
-	if err := cmd.Close(); err != nil {
+	bufs, err := s.c.Fetch(set, opts).Collect()
+	if err != nil {
 		return s.errorf("FETCH", err)
+	}
+	at := s.conn.Now()
+	for _, b := range bufs {
+		fn(b, at)
 	}
 	return nil
 }
@@ -359,30 +357,27 @@ func hasFlag(flags []imap.Flag, f imap.Flag) bool {
 
 func uidSet(uid uint32) imap.UIDSet { return imap.UIDSetNum(imap.UID(uid)) }
 
-// openIMAP downloads a body on demand and marks the message read in the
-// same round trip (BODY.PEEK[] and STORE pipelined).
+// open downloads a body on demand. An unread message is fetched with
+// BODY[] (not BODY.PEEK[]), which sets \Seen on the server as a side
+// effect (RFC 3501 6.4.5): one command, one round trip, as mail clients
+// do. (A FETCH and a STORE sent back to back would race the client's
+// reader goroutine for whether they share a round trip.)
 func (s *imapSession) open(r *recorder, m *Message) error {
 	if !sameFolder(s.selected, m.Folder) {
 		if _, err := s.selectFolder(m.Folder); err != nil {
 			return err
 		}
 	}
-	fetch := s.c.Fetch(uidSet(m.UID), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{wholeSection}})
-	var store *imapclient.FetchCommand
+	section := wholeSection
 	if !m.Seen {
-		store = s.c.Store(uidSet(m.UID), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil)
+		section = markingSection
 	}
-	bufs, err := fetch.Collect()
+	bufs, err := s.c.Fetch(uidSet(m.UID), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 	if err != nil {
 		return s.errorf("FETCH body", err)
 	}
-	if store != nil {
-		if err := store.Close(); err != nil {
-			return s.errorf("STORE", err)
-		}
-	}
 	for _, b := range bufs {
-		if raw := b.FindBodySection(wholeSection); raw != nil {
+		if raw := b.FindBodySection(section); raw != nil {
 			at := s.bodies.next()
 			m.Raw, m.Downloaded = raw, at
 			if m.Size == 0 {
@@ -424,17 +419,21 @@ func (s *imapSession) setFlag(m *Message, f imap.Flag, add bool) error {
 }
 
 // expunge marks the message \Deleted and expunges it (only it, with
-// UIDPLUS), both commands pipelined.
+// UIDPLUS), both commands pipelined in one write.
 func (s *imapSession) expunge(m *Message) error {
 	if err := s.ensureSelected(m.Folder); err != nil {
 		return err
 	}
+	s.bodies.cork()
 	store := s.c.Store(uidSet(m.UID), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil)
 	var exp *imapclient.ExpungeCommand
 	if s.caps.Has(imap.CapUIDPlus) || s.caps.Has(imap.CapIMAP4rev2) {
 		exp = s.c.UIDExpunge(uidSet(m.UID))
 	} else {
 		exp = s.c.Expunge()
+	}
+	if err := s.bodies.uncork(); err != nil {
+		return s.errorf("STORE", err)
 	}
 	if err := store.Close(); err != nil {
 		return s.errorf("STORE", err)
@@ -547,6 +546,44 @@ type literalClock struct {
 	body  bool   // the literal being read is a body section
 	done  []time.Duration
 	taken int
+
+	wmu    sync.Mutex
+	corked bool
+	out    []byte // writes held while corked
+}
+
+// Write passes writes through, or holds them while corked.
+func (lc *literalClock) Write(p []byte) (int, error) {
+	lc.wmu.Lock()
+	defer lc.wmu.Unlock()
+	if lc.corked {
+		lc.out = append(lc.out, p...)
+		return len(p), nil
+	}
+	return lc.Conn.Write(p)
+}
+
+// cork holds writes until uncork sends them as one, so that commands
+// meant to be pipelined leave together. imapclient writes each command
+// as it is issued while its reader goroutine consumes replies: without
+// the cork, whether the second command shares the first's round trip
+// would depend on which goroutine ran first.
+func (lc *literalClock) cork() {
+	lc.wmu.Lock()
+	lc.corked = true
+	lc.wmu.Unlock()
+}
+
+func (lc *literalClock) uncork() error {
+	lc.wmu.Lock()
+	defer lc.wmu.Unlock()
+	lc.corked = false
+	if len(lc.out) == 0 {
+		return nil
+	}
+	_, err := lc.Conn.Write(lc.out)
+	lc.out = nil
+	return err
 }
 
 func (lc *literalClock) Read(p []byte) (int, error) {

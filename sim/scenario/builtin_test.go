@@ -267,20 +267,59 @@ func TestLeaveOnServer(t *testing.T) {
 	}
 }
 
-// The same scenario gives the same numbers, run after run.
+// The same scenario gives the same numbers, run after run: every kind
+// of step, on a link with jitter.
 func TestDeterministic(t *testing.T) {
-	sc, _ := Builtin().Get("always-on")
-	links, _ := Links([]string{"lte"})
-	var out [2]string
-	for i := range out {
+	const everything = `
+id: everything
+title: Every step once
+mailbox: {messages: 12, size: 2KB, seed: 31, keyword: Oslo, keyword_every: 4}
+devices:
+  - {name: PC, pop3: keep, imap: online}
+  - {name: Phone, pop3: keep, imap: offline}
+steps:
+  - {do: check, device: PC}
+  - {do: read, device: PC, messages: first 4, think: 10s}
+  - {do: search, device: PC, text: oslo}
+  - {do: move, device: PC, messages: found, folder: Trips}
+  - {do: delete, device: PC, messages: last 2}
+  - {do: reply, device: PC, messages: first 2}
+  - {do: send, device: PC}
+  - {do: deliver, at: 20m, count: 3, every: 5m}
+  - {do: watch, device: Phone, at: 10m, every: 5m, until: 1h}
+  - {do: offline, device: Phone}
+  - {do: compose, device: Phone, count: 2}
+  - {do: online, device: Phone, after: 1h}
+  - {do: check, device: PC, at: 3h, folder: "INBOX,Trips"}
+`
+	sc, err := Parse([]byte(everything))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, _ := Links([]string{"3g"}) // 3G has jitter
+	first := ""
+	for i := 0; i < 4; i++ {
 		rs, err := Compare(context.Background(), sc, CompareOptions{Links: links})
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, r := range rs {
+			for _, st := range r.Steps {
+				if st.Failed {
+					t.Errorf("%s step %d %s: %s", r.Protocol, st.Index, st.Do, st.Outcome)
+				}
+			}
+		}
 		b, _ := json.Marshal(rs)
-		out[i] = string(b)
-	}
-	if out[0] != out[1] {
-		t.Errorf("two runs differ:\n%s\n%s", out[0], out[1])
+		if i == 0 {
+			first = string(b)
+		} else if string(b) != first {
+			a, z := first, string(b)
+			n := 0
+			for n < len(a) && n < len(z) && a[n] == z[n] {
+				n++
+			}
+			t.Fatalf("run %d differs from the first at byte %d:\n…%s\n…%s", i+1, n, a[max(0, n-300):min(len(a), n+80)], z[max(0, n-300):min(len(z), n+80)])
+		}
 	}
 }

@@ -18,7 +18,9 @@ import (
 // CompareOptions chooses a comparison.
 type CompareOptions struct {
 	// Links to run on; nil means the scenario's own list.
-	Links    []link.Profile
+	Links []link.Profile
+	// Switches are used as given: start from Scenario.Options (a
+	// scenario's own defaults) to honour them.
 	Switches Switches
 	// Protocols to run; nil means POP3 and IMAP.
 	Protocols []Protocol
@@ -68,9 +70,6 @@ func Compare(ctx context.Context, sc *Scenario, o CompareOptions) ([]*Result, er
 		protos = []Protocol{POP3, IMAP}
 	}
 	sw := o.Switches
-	if sc.Options != nil && sw == (Switches{}) {
-		sw = *sc.Options
-	}
 	type job struct {
 		i int
 		o RunOptions
@@ -130,7 +129,7 @@ var csvColumns = []string{
 }
 
 // WriteCSV writes one row per run; devices go in one cell as
-// "name:visible/offline-readable" pairs.
+// "name:visible/offline-readable" pairs separated by "; ".
 func WriteCSV(w io.Writer, results []*Result) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvColumns); err != nil {
@@ -147,7 +146,7 @@ func WriteCSV(w io.Writer, results []*Result) error {
 			i64(r.PayloadUp), i64(r.PayloadDown), i64(r.WireUp), i64(r.WireDown),
 			i64(r.RoundTrips), strconv.Itoa(r.Connections), strconv.Itoa(r.Calls), f(r.OnlineSeconds), f(r.Cost), r.Link.Currency,
 			fp(r.FirstReadableSeconds), strconv.Itoa(r.MessagesOnServerAfter), i64(r.ServerBytesAfter),
-			strconv.Itoa(r.Delivered), strconv.Itoa(r.Refused), fp(r.NoticeDelayAvgSeconds), strings.Join(devs, " "),
+			strconv.Itoa(r.Delivered), strconv.Itoa(r.Refused), fp(r.NoticeDelayAvgSeconds), strings.Join(devs, "; "),
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -172,7 +171,12 @@ func WriteTable(w io.Writer, sc *Scenario, results []*Result) error {
 	row("", func(r *Result) string { return strings.ToUpper(string(r.Protocol)) })
 	row("link", func(r *Result) string { return r.Link.ID })
 	row("time on the network", func(r *Result) string { return Seconds(r.SimSeconds) })
-	row("  dialling", func(r *Result) string { return Seconds(r.DialSeconds) })
+	row("  dialling", func(r *Result) string {
+		if !r.Link.Metered {
+			return "-"
+		}
+		return Seconds(r.DialSeconds)
+	})
 	row("  connection set-up", func(r *Result) string { return Seconds(r.SetupSeconds) })
 	row("  round trips × RTT", func(r *Result) string { return Seconds(r.RoundTripSeconds) })
 	row("  transfer", func(r *Result) string { return Seconds(r.TransferSeconds) })
@@ -194,7 +198,7 @@ func WriteTable(w io.Writer, sc *Scenario, results []*Result) error {
 		return fmt.Sprintf("%.2f %s", r.Cost, r.Link.Currency)
 	})
 	row("left on the server", func(r *Result) string { return strconv.Itoa(r.MessagesOnServerAfter) })
-	if anyResult(results, func(r *Result) bool { return r.Delivered+r.Refused > 0 }) {
+	if anyResult(results, func(r *Result) bool { return r.QuotaBytes > 0 || r.Refused > 0 }) {
 		row("mail refused (full)", func(r *Result) string { return fmt.Sprintf("%d of %d", r.Refused, r.Refused+r.Delivered) })
 	}
 	if anyResult(results, func(r *Result) bool { return r.NoticeDelayAvgSeconds != nil }) {
@@ -219,7 +223,7 @@ func WriteTable(w io.Writer, sc *Scenario, results []*Result) error {
 		return err
 	}
 	if sc.Teaches != "" {
-		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(sc.Teaches))
+		fmt.Fprintf(w, "\n%s\n", Wrap(sc.Teaches, 78))
 	}
 	return nil
 }
@@ -267,4 +271,25 @@ func fp(x *float64) string {
 		return ""
 	}
 	return f(*x)
+}
+
+// Wrap folds text into lines of at most width characters, at spaces.
+func Wrap(text string, width int) string {
+	var b strings.Builder
+	col := 0
+	for _, w := range strings.Fields(text) {
+		n := len([]rune(w))
+		switch {
+		case col == 0:
+		case col+1+n > width:
+			b.WriteByte('\n')
+			col = 0
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(w)
+		col += n
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"math"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/link"
@@ -180,5 +181,23 @@ type StepResult struct {
 }
 
 func secs(d time.Duration) float64 { return d.Seconds() }
+
+// round6 rounds to the microsecond (or millionth of a currency unit):
+// sums of float seconds otherwise print as 0.7800000000000002.
+func round6(f float64) float64 { return math.Round(f*1e6) / 1e6 }
+
+func (t *Totals) round() {
+	for _, f := range []*float64{&t.SimSeconds, &t.DialSeconds, &t.SetupSeconds, &t.RoundTripSeconds,
+		&t.TransferSeconds, &t.OnlineSeconds, &t.Cost} {
+		*f = round6(*f)
+	}
+}
+
+func roundPtr(f *float64) *float64 {
+	if f == nil {
+		return nil
+	}
+	return ptr(round6(*f))
+}
 
 func ptr(f float64) *float64 { return &f }

@@ -508,7 +508,7 @@ func (r *runner) do(a *actor, idx int, s Step, sr *StepResult, t time.Duration) 
 		return t, nil
 	case "compose":
 		for i := 0; i < s.Count; i++ {
-			_, res := d.Compose(t, mua.Draft{To: []string{"friend@" + outside}, Subject: fmt.Sprintf("Note %d", i+1),
+			_, res := d.Compose(t, mua.Draft{To: []string{friend}, Subject: fmt.Sprintf("Note %d", i+1),
 				Body: filler(int(s.Size), int64(i))})
 			acct(res)
 			t += think
@@ -735,6 +735,21 @@ func (r *runner) result() *Result {
 			res.Steps[i].StartSeconds -= secs(r.start)
 		}
 		res.Steps[i].EndSeconds = max(0, res.Steps[i].EndSeconds-secs(r.start))
+	}
+	res.Totals.round()
+	res.SpanSeconds = round6(res.SpanSeconds)
+	res.FirstReadableSeconds = roundPtr(res.FirstReadableSeconds)
+	res.NoticeDelayAvgSeconds = roundPtr(res.NoticeDelayAvgSeconds)
+	res.NoticeDelayMaxSeconds = roundPtr(res.NoticeDelayMaxSeconds)
+	for i := range res.Devices {
+		d := &res.Devices[i]
+		d.Totals.round()
+		d.FirstReadableSec = roundPtr(d.FirstReadableSec)
+	}
+	for i := range res.Steps {
+		st := &res.Steps[i]
+		st.Totals.round()
+		st.StartSeconds, st.EndSeconds = round6(st.StartSeconds), round6(st.EndSeconds)
 	}
 	if r.w.rec != nil {
 		res.Trace = r.w.rec.Snapshot()

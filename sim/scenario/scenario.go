@@ -122,13 +122,19 @@ func Parse(data []byte) (*Scenario, error) {
 	dec.KnownFields(true)
 	var sc Scenario
 	if err := dec.Decode(&sc); err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
+		// yaml names Go types ("field x not found in type
+		// scenario.Scenario"); a teacher needs the field's name.
+		msg := goTypeNote.ReplaceAllString(err.Error(), "")
+		msg = strings.ReplaceAll(msg, "yaml: unmarshal errors:\n  ", "")
+		return nil, fmt.Errorf("scenario: %s", strings.ReplaceAll(msg, "field ", "unknown field "))
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
 	return &sc, nil
 }
+
+var goTypeNote = regexp.MustCompile(` not found in type [\w.]+`)
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 

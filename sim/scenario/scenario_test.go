@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, yaml, want string
 	}{
-		{"unknown field", valid + "colour: red\n", "field colour not found"},
+		{"unknown field", valid + "colour: red\n", "line 8: unknown field colour"},
 		{"bad id", strings.Replace(valid, "my-class", "My Class", 1), "lower-case"},
 		{"no title", strings.Replace(valid, "title: My class", "", 1), "no title"},
 		{"unknown action", strings.Replace(valid, "do: check", "do: fly", 1), `unknown action; want one of check`},

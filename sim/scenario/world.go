@@ -31,6 +31,8 @@ const (
 	pop3Address = "pop3." + domain + ":110"
 	imapAddress = "imap." + domain + ":143"
 	mxAddress   = "mx." + domain + ":25"
+	// friend is who composed mail (not replies) goes to.
+	friend = "friend@" + outside
 )
 
 // world is one run's provider: a store, the three servers, the reader's
@@ -71,6 +73,9 @@ func newWorld(sc *Scenario, profile link.Profile, keepTrace bool) (*world, error
 		if err := w.addCorrespondent(m); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.addCorrespondent(friend); err != nil {
+		return nil, err
 	}
 	for i, m := range msgs {
 		if _, err := w.store.Deliver(user, m.Raw, 0); err != nil {
