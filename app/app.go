@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
+	"github.com/mailscope/mailscope/sim/scenario"
 )
 
 // App is the desktop app's backend: one lab and the services bound to the
@@ -20,6 +21,8 @@ type App struct {
 	Sessions *SessionService
 	Console  *ConsoleService
 	Actions  *ActionService
+	// Scenarios is the Compare mode: scenarios and POP3-vs-IMAP races.
+	Scenarios *ScenariosService
 
 	lab  *lab.Lab
 	emit *emitter
@@ -40,12 +43,13 @@ func New(rt Runtime, o lab.Options) (*App, error) {
 	a.Sessions = &SessionService{lab: l}
 	a.Console = newConsoleService(l, e)
 	a.Actions = newActionService(l, e)
+	a.Scenarios = newScenariosService(e, scenario.DefaultDir())
 	return a, nil
 }
 
 // Services are the structs to bind in the window.
 func (a *App) Services() []any {
-	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions}
+	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios}
 }
 
 // Startup keeps the Wails context and starts streaming the trace.

@@ -466,6 +466,118 @@ flow('shell: theme, presentation mode, help overlay', async ({ page }) => {
   await page.locator(tid('help-overlay')).waitFor({ state: 'hidden', timeout: 5000 });
 });
 
+flow('compare', async ({ page, outDir }) => {
+  // Compare mode: two-devices raced on adsl-8m, then on the 56k modem.
+  await requireTestids(page, ['mode-compare']);
+  await page.locator(tid('mode-compare')).click();
+  await page.locator(tid('compare-view')).waitFor({ timeout: 10000 });
+  await page.locator(tid('scenario-two-devices')).waitFor({ timeout: 20000 });
+  await page.locator(tid('scenario-two-devices')).click();
+  const claim = await page.locator(tid('scenario-claim')).innerText();
+  assert(/POP3/.test(claim), `the claim shown is "${claim}"`);
+  // Only adsl-8m ticked (the scenario ticks its own links: untick the others).
+  const boxes = await page.locator('[data-testid^="compare-link-"]').evaluateAll((els) =>
+    els.map((e) => ({ id: e.getAttribute('data-testid').replace('compare-link-', ''), on: e.checked })),
+  );
+  if (!boxes.find((b) => b.id === 'adsl-8m')?.on) await page.locator(tid('compare-link-adsl-8m')).click();
+  for (const b of boxes) if (b.on && b.id !== 'adsl-8m') await page.locator(tid(`compare-link-${b.id}`)).click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === 'adsl-8m', tid('race-link'), { timeout: 1000 }).catch(() => {});
+  await page.locator(tid('compare-run')).click();
+  await page.locator(tid('race-results')).waitFor({ timeout: 120000 });
+  await page.locator(tid('compare-running')).waitFor({ state: 'detached', timeout: 120000 });
+  const raceLink = await page.locator(tid('race-link')).inputValue();
+  assert(raceLink === 'adsl-8m', `the race link is ${raceLink}, want adsl-8m`);
+  // Mid-race screenshot at 1×, before jumping to the end.
+  await page.locator(tid('race-speed-1')).click();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-racing.png') });
+  await page.locator(tid('race-speed-instant')).click();
+  await page.locator(tid('race-done')).waitFor({ timeout: 10000 });
+
+  const cell = async (id) => (await page.locator(tid(id)).innerText()).replace(/[✓\s]+/g, ' ').trim();
+  const pop3Laptop = await cell('result-sees:Laptop-pop3-adsl-8m');
+  const imapLaptop = await cell('result-sees:Laptop-imap-adsl-8m');
+  log(`results: laptop lists ${pop3Laptop} (POP3), ${imapLaptop} (IMAP)`);
+  assert(pop3Laptop === '0', `POP3 laptop lists "${pop3Laptop}", want 0`);
+  assert(imapLaptop === '15', `IMAP laptop lists "${imapLaptop}", want 15`);
+  const nCharts = await page.locator(tid('race-chart')).count();
+  assert(nCharts === 4, `${nCharts} bar charts, want 4`);
+  const nBars = await page.locator(`${tid('race-chart')} rect.bar`).count();
+  assert(nBars >= 6, `only ${nBars} bars drawn in the charts`);
+  for (const p of ['pop3', 'imap']) {
+    const n = await page.locator(`${tid(`race-trace-${p}`)} ${tid('race-line')}`).count();
+    log(`${p} lane: ${n} trace lines shown`);
+    assert(n > 0, `the ${p} lane shows no trace lines`);
+    const text = await page.locator(tid(`race-trace-${p}`)).innerText();
+    assert(!/\bsecret\b/.test(text), `the ${p} lane shows the password`);
+  }
+  assert((await page.locator(tid('race-visible-pop3-Laptop')).innerText()).trim() === '0', 'the POP3 lane counter: laptop does not list 0');
+  assert((await page.locator(tid('race-visible-imap-Laptop')).innerText()).trim() === '15', 'the IMAP lane counter: laptop does not list 15');
+  const timeOf = async () =>
+    Object.fromEntries(
+      await Promise.all(['pop3', 'imap'].map(async (p) => [p, Number(await page.locator(tid(`race-counter-time-${p}`)).getAttribute('data-value'))])),
+    );
+  const fast = await timeOf();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-adsl.png') });
+  // The default window size (main.go): nothing wider than the window.
+  const vp = page.viewportSize();
+  await page.setViewportSize({ width: 1120, height: 760 });
+  await page.locator(tid('race-lanes')).scrollIntoViewIfNeeded();
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(over <= 1, `at 1120×760 the compare view is ${over} px wider than the window`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-1120x760.png') });
+  if (vp) await page.setViewportSize(vp);
+  await page.locator(tid('race-results')).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-results.png') });
+
+  // The CSV export (a download in the browser).
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.locator(tid('compare-export-csv')).click()]);
+  const csvFile = path.join(outDir, `export-compare-${dl.suggestedFilename()}`);
+  await dl.saveAs(csvFile);
+  const csvLines = fs.readFileSync(csvFile, 'utf8').trim().split('\n');
+  assert(csvLines.length === 3 && csvLines[0].startsWith('scenario,'), `the CSV export has ${csvLines.length} lines: ${csvLines[0]}`);
+  const [png] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.locator(tid('compare-export-png')).click()]);
+  const pngFile = path.join(outDir, `export-compare-${png.suggestedFilename()}`);
+  await png.saveAs(pngFile);
+  const pngBuf = fs.readFileSync(pngFile);
+  assert(pngBuf.subarray(1, 4).toString() === 'PNG' && pngBuf.length > 5000, `the charts PNG is ${pngBuf.length} bytes`);
+  fs.copyFileSync(pngFile, path.join(ARTIFACTS, 'e2e-compare-charts-export.png'));
+
+  // Another race link reruns at once: the modem takes longer.
+  await page.locator(tid('race-link')).scrollIntoViewIfNeeded();
+  await page.locator(tid('race-link')).selectOption('dialup-56k');
+  await page.locator(tid('result-time-pop3-dialup-56k')).waitFor({ timeout: 120000 });
+  await page.locator(tid('compare-running')).waitFor({ state: 'detached', timeout: 120000 });
+  await page.locator(tid('race-speed-instant')).click();
+  await page.locator(tid('race-done')).waitFor({ timeout: 10000 });
+  const slow = await timeOf();
+  log(`time on the network: adsl-8m ${JSON.stringify(fast)}, dialup-56k ${JSON.stringify(slow)}`);
+  for (const p of ['pop3', 'imap']) assert(slow[p] > fast[p], `${p}: ${slow[p]} s on 56k is not more than ${fast[p]} s on adsl-8m`);
+  assert((await cell('result-sees:Laptop-pop3-dialup-56k')) === '0', 'on 56k the POP3 laptop does not list 0');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-dialup.png') });
+  await page.locator(tid('race-charts')).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-charts.png') });
+
+  // On a projector: dark theme and presentation mode.
+  const ds = () => page.evaluate(() => ({ ...document.documentElement.dataset }));
+  const theme0 = (await ds()).theme;
+  await page.locator(tid('theme-toggle')).click();
+  await page.locator(tid('presentation-toggle')).click();
+  await page.waitForFunction(() => document.documentElement.dataset.presentation === 'on', null, { timeout: 5000 });
+  await page.locator(tid('race-lanes')).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-presentation-${(await ds()).theme}.png`) });
+  await page.locator(tid('race-results')).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-presentation-results.png`) });
+  await page.locator(tid('presentation-toggle')).click();
+  await page.locator(tid('theme-toggle')).click();
+  await page.waitForFunction((t) => document.documentElement.dataset.theme === t && document.documentElement.dataset.presentation !== 'on', theme0, { timeout: 5000 });
+
+  // Back to the lab, by the keyboard shortcut.
+  await page.locator('body').click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page.keyboard.press('c');
+  await page.locator(tid('trace-view')).first().waitFor({ timeout: 10000 });
+  assert(page.pageErrors.length === 0, `page errors: ${page.pageErrors.join('; ')}`);
+});
+
 flow('layout fits the window', async ({ page }) => {
   // The default window (1120×760, main.go) and a common laptop size: the
   // top-bar buttons, the panels and the replay bar must be inside the

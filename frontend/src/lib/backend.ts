@@ -6,6 +6,9 @@
 import type { EventName, EventPayloads } from './events';
 import type {
   ActionResultDTO,
+  CompareDTO,
+  CompareRequestDTO,
+  ScenarioDTO,
   ConsoleDTO,
   CustomLinkDTO,
   DeviceDTO,
@@ -54,6 +57,15 @@ interface Bindings {
     Devices(): Promise<DeviceDTO[]>;
     CheckMail(device: string): Promise<ActionResultDTO>;
     SendMail(d: DraftDTO): Promise<ActionResultDTO>;
+  };
+  ScenariosService: {
+    List(): Promise<ScenarioDTO[] | null>;
+    Compare(req: CompareRequestDTO): Promise<CompareDTO>;
+    ExportCSVData(req: CompareRequestDTO): Promise<ExportDTO>;
+    /** Native save dialog; resolves to the path, or "" if cancelled. */
+    ExportCSV(req: CompareRequestDTO): Promise<string>;
+    /** Native save dialog for a PNG drawn in the page (base64); the path or "". */
+    SavePNG(name: string, base64: string): Promise<string>;
   };
 }
 
@@ -128,6 +140,14 @@ export const actions = {
   devices: () => svc('ActionService').Devices(),
   checkMail: (device: string) => svc('ActionService').CheckMail(device),
   sendMail: (d: DraftDTO) => svc('ActionService').SendMail(d),
+};
+
+export const scenarios = {
+  list: async () => (await svc('ScenariosService').List()) ?? [],
+  compare: (req: CompareRequestDTO) => svc('ScenariosService').Compare(req),
+  exportCSVData: (req: CompareRequestDTO) => svc('ScenariosService').ExportCSVData(req),
+  exportCSVDialog: (req: CompareRequestDTO) => svc('ScenariosService').ExportCSV(req),
+  savePNGDialog: (name: string, base64: string) => svc('ScenariosService').SavePNG(name, base64),
 };
 
 /**

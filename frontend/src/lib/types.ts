@@ -234,3 +234,133 @@ export interface ActionProgressDTO {
   error?: string;
   result?: ActionResultDTO;
 }
+
+// ---- Compare mode (app/scenarios.go) ----
+
+/** The round-trip savers a comparison can turn on. */
+export interface SwitchesDTO {
+  smtpPipelining: boolean;
+  pop3Pipelining: boolean;
+  imapHeadersThenBodies: boolean;
+}
+
+/** A scenario in the picker. */
+export interface ScenarioDTO {
+  id: string;
+  title: string;
+  claim: string;
+  teaches: string;
+  /** Link presets the scenario compares on by default. */
+  links: string[];
+  devices: string[];
+  steps: number;
+  /** "built-in" or the file it came from. */
+  origin: string;
+  switches: SwitchesDTO;
+}
+
+export interface CompareRequestDTO {
+  id: string;
+  /** Link preset ids; empty: the scenario's own. */
+  links: string[];
+  switches: SwitchesDTO;
+}
+
+/** What some actions cost (a run, a step, a device). */
+export interface TotalsDTO {
+  simSeconds: number;
+  dialSeconds: number;
+  setupSeconds: number;
+  roundTripSeconds: number;
+  transferSeconds: number;
+  payloadUp: number;
+  payloadDown: number;
+  wireUp: number;
+  wireDown: number;
+  roundTrips: number;
+  connections: number;
+  calls: number;
+  onlineSeconds: number;
+  cost: number;
+}
+
+export interface RunLinkDTO {
+  id: string;
+  name: string;
+  downBps: number;
+  upBps: number;
+  rttMs: number;
+  dialSeconds: number;
+  metered: boolean;
+  currency: string;
+}
+
+export interface DeviceResultDTO {
+  name: string;
+  policy: string;
+  visible: number;
+  offlineReadable: number;
+  unread: number;
+  outbox: number;
+  folders: Record<string, number>;
+  firstReadableSeconds: number | null;
+  totals: TotalsDTO;
+}
+
+export interface StepDTO {
+  index: number;
+  device: string;
+  do: string;
+  note: string;
+  /** Story seconds from the run's start. */
+  startSeconds: number;
+  endSeconds: number;
+  outcome: string;
+  failed: boolean;
+  /** Messages the device lists after the step; -1 when the step does not say. */
+  lists: number;
+  totals: TotalsDTO;
+}
+
+export interface LaneSessionDTO {
+  id: number;
+  protocol: string;
+  device: string;
+  startUs: number;
+  endUs: number;
+  wireUp: number;
+  wireDown: number;
+}
+
+/** A run's trace for the race view: events by column, sorted by time. */
+export interface LaneDTO {
+  events: TraceBatchDTO;
+  sessions: LaneSessionDTO[];
+  total: number;
+  truncated: boolean;
+}
+
+export interface RunDTO {
+  protocol: 'pop3' | 'imap';
+  link: RunLinkDTO;
+  switches: SwitchesDTO;
+  totals: TotalsDTO;
+  spanSeconds: number;
+  firstReadableSeconds: number | null;
+  messagesOnServerAfter: number;
+  serverBytesAfter: number;
+  quotaBytes: number;
+  delivered: number;
+  refused: number;
+  noticeDelayAvgSeconds: number | null;
+  noticeDelayMaxSeconds: number | null;
+  devices: DeviceResultDTO[];
+  steps: StepDTO[];
+  lane: LaneDTO;
+}
+
+export interface CompareDTO {
+  scenario: ScenarioDTO;
+  runs: RunDTO[];
+  wallMs: number;
+}

@@ -1,0 +1,197 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// dialogRuntime is a recorder that also "opens" save dialogs: each answers
+// with the next path in paths ("" = cancelled) and remembers the name it
+// was offered.
+type dialogRuntime struct {
+	recorder
+	paths   []string
+	offered []string
+}
+
+func (d *dialogRuntime) SaveFileDialog(_ context.Context, name string) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.offered = append(d.offered, name)
+	if len(d.paths) == 0 {
+		return "", nil
+	}
+	p := d.paths[0]
+	d.paths = d.paths[1:]
+	return p, nil
+}
+
+func TestScenariosList(t *testing.T) {
+	a := newApp(t, &recorder{})
+	list, err := a.Scenarios.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var two *ScenarioDTO
+	for i := range list {
+		if list[i].ID == "two-devices" {
+			two = &list[i]
+		}
+	}
+	if two == nil {
+		t.Fatalf("List() has no two-devices: %+v", list)
+	}
+	if two.Title == "" || two.Claim == "" || two.Teaches == "" || two.Steps != 3 || two.Origin != "built-in" ||
+		strings.Join(two.Devices, ",") != "Home PC,Laptop" || len(two.Links) == 0 {
+		t.Errorf("two-devices = %+v", *two)
+	}
+	// The JSON is camelCase for the UI.
+	b, _ := json.Marshal(two)
+	for _, k := range []string{`"id"`, `"claim"`, `"teaches"`, `"devices"`, `"steps"`, `"origin"`, `"imapHeadersThenBodies"`} {
+		if !bytes.Contains(b, []byte(k)) {
+			t.Errorf("ScenarioDTO JSON lacks %s: %s", k, b)
+		}
+	}
+}
+
+func TestScenariosCompare(t *testing.T) {
+	a := newApp(t, &recorder{})
+	got, err := a.Scenarios.Compare(CompareRequestDTO{ID: "two-devices", Links: []string{"adsl-8m"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Runs) != 2 {
+		t.Fatalf("%d runs, want 2", len(got.Runs))
+	}
+	if got.Scenario.ID != "two-devices" {
+		t.Errorf("scenario = %+v", got.Scenario)
+	}
+	want := map[string]int{"pop3": 0, "imap": 15}
+	for _, r := range got.Runs {
+		if r.Link.ID != "adsl-8m" {
+			t.Errorf("%s run on link %q", r.Protocol, r.Link.ID)
+		}
+		laptop := -1
+		for _, d := range r.Devices {
+			if d.Name == "Laptop" {
+				laptop = d.Visible
+			}
+		}
+		if w, ok := want[r.Protocol]; !ok || laptop != w {
+			t.Errorf("%s: the laptop lists %d, want %d", r.Protocol, laptop, w)
+		}
+		if r.Totals.SimSeconds <= 0 || r.Totals.WireDown <= 0 || r.Totals.RoundTrips <= 0 || len(r.Steps) != 3 {
+			t.Errorf("%s: totals %+v, %d steps", r.Protocol, r.Totals, len(r.Steps))
+		}
+		if s := r.Steps[2]; s.Device != "Laptop" || s.Do != "check" || s.StartSeconds < 7200 || s.EndSeconds < s.StartSeconds || s.Note == "" || s.Lists != want[r.Protocol] {
+			t.Errorf("%s: step 3 = %+v", r.Protocol, s)
+		}
+		ev := r.Lane.Events
+		if ev.N == 0 || len(ev.AtUs) != ev.N || len(ev.Text) != ev.N || len(ev.Dir) != ev.N || r.Lane.Truncated || r.Lane.Total != ev.N {
+			t.Fatalf("%s: lane of %d events (total %d, truncated %v)", r.Protocol, ev.N, r.Lane.Total, r.Lane.Truncated)
+		}
+		for i := 1; i < ev.N; i++ {
+			if ev.AtUs[i] < ev.AtUs[i-1] {
+				t.Fatalf("%s: lane event %d at %v µs before event %d at %v µs", r.Protocol, i, ev.AtUs[i], i-1, ev.AtUs[i-1])
+			}
+		}
+		masked := false
+		for i, text := range ev.Text {
+			if strings.Contains(text, "secret") {
+				t.Errorf("%s: lane event %d shows the password: %q", r.Protocol, i, text)
+			}
+			if (ev.Flags[i]-'0')&traceFlagMasked != 0 {
+				masked = true
+			}
+		}
+		if !masked {
+			t.Errorf("%s: no lane event is marked masked (the login)", r.Protocol)
+		}
+		if len(r.Lane.Sessions) != 2 {
+			t.Errorf("%s: %d sessions, want 2 (one per device)", r.Protocol, len(r.Lane.Sessions))
+		}
+		for _, s := range r.Lane.Sessions {
+			if s.Protocol != r.Protocol || (s.Device != "Home PC" && s.Device != "Laptop") || s.EndUs <= s.StartUs || s.WireDown <= 0 {
+				t.Errorf("%s: session %+v", r.Protocol, s)
+			}
+		}
+	}
+	// Errors name what was wrong.
+	if _, err := a.Scenarios.Compare(CompareRequestDTO{ID: "nope"}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("unknown scenario: %v", err)
+	}
+	if _, err := a.Scenarios.Compare(CompareRequestDTO{ID: "two-devices", Links: []string{"carrier-pigeon"}}); err == nil || !strings.Contains(err.Error(), "carrier-pigeon") {
+		t.Errorf("unknown link: %v", err)
+	}
+}
+
+func TestScenariosExport(t *testing.T) {
+	dir := t.TempDir()
+	csvPath, pngPath := filepath.Join(dir, "r.csv"), filepath.Join(dir, "c.png")
+	rt := &dialogRuntime{paths: []string{csvPath, pngPath, ""}}
+	a := newApp(t, rt)
+	req := CompareRequestDTO{ID: "two-devices", Links: []string{"adsl-8m"}}
+
+	p, err := a.Scenarios.ExportCSV(req)
+	if err != nil || p != csvPath {
+		t.Fatalf("ExportCSV = %q, %v", p, err)
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][0] != "scenario" || rows[1][1] != "pop3" || rows[2][1] != "imap" {
+		t.Errorf("CSV rows = %q", rows)
+	}
+	if len(rt.offered) != 1 || !strings.HasSuffix(rt.offered[0], ".csv") || !strings.Contains(rt.offered[0], "two-devices") {
+		t.Errorf("dialog offered %q", rt.offered)
+	}
+
+	img := append([]byte("\x89PNG\r\n\x1a\n"), []byte("not really pixels")...)
+	p, err = a.Scenarios.SavePNG("two devices/charts", "data:image/png;base64,"+base64.StdEncoding.EncodeToString(img))
+	if err != nil || p != pngPath {
+		t.Fatalf("SavePNG = %q, %v", p, err)
+	}
+	if b, _ := os.ReadFile(pngPath); !bytes.Equal(b, img) {
+		t.Errorf("SavePNG wrote %q, want %q", b, img)
+	}
+	if rt.offered[1] != "charts.png" {
+		t.Errorf("dialog offered %q for the PNG", rt.offered[1])
+	}
+	// Cancelled: no path, no error.
+	if p, err := a.Scenarios.SavePNG("x", base64.StdEncoding.EncodeToString(img)); p != "" || err != nil {
+		t.Errorf("cancelled SavePNG = %q, %v", p, err)
+	}
+	if _, err := a.Scenarios.SavePNG("x", base64.StdEncoding.EncodeToString([]byte("GIF89a"))); err == nil {
+		t.Error("SavePNG accepted a GIF")
+	}
+	if _, err := a.Scenarios.SavePNG("x", "%%%"); err == nil {
+		t.Error("SavePNG accepted bad base64")
+	}
+
+	x, err := a.Scenarios.ExportCSVData(req)
+	if err != nil || !strings.HasSuffix(x.Name, ".csv") || x.Bytes == 0 {
+		t.Fatalf("ExportCSVData = %+v, %v", x, err)
+	}
+	if err := a.Scenarios.ExportCSVTo(req, filepath.Join(dir, "b.csv")); err != nil {
+		t.Fatal(err)
+	}
+
+	// Without a window there is no dialog: say so.
+	b := newApp(t, NopRuntime{})
+	if _, err := b.Scenarios.ExportCSV(req); err == nil {
+		t.Error("ExportCSV without a window should fail")
+	}
+}
