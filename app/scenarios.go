@@ -202,10 +202,12 @@ type StepDTO struct {
 	EndSeconds   float64 `json:"endSeconds"`
 	Outcome      string  `json:"outcome"`
 	Failed       bool    `json:"failed"`
-	// Lists is how many messages the device lists after the step, when
-	// the step says (a check does); -1 when it does not.
-	Lists  int       `json:"lists"`
-	Totals TotalsDTO `json:"totals"`
+	// Lists is how many messages the step's device lists after it; -1
+	// for a step of no device (mail arriving). VisibleAfter is every
+	// device's count after the step.
+	Lists        int            `json:"lists"`
+	VisibleAfter map[string]int `json:"visibleAfter"`
+	Totals       TotalsDTO      `json:"totals"`
 }
 
 // LaneDTO is a run's trace for the race view: its events by column
@@ -281,8 +283,6 @@ func (s *ScenariosService) compare(req CompareRequestDTO, keepTrace bool) (*scen
 	return sc, rs, nil
 }
 
-var listsPattern = regexp.MustCompile(`now lists (\d+)`)
-
 func newRunDTO(sc *scenario.Scenario, r *scenario.Result) RunDTO {
 	out := RunDTO{
 		Protocol: string(r.Protocol),
@@ -309,8 +309,8 @@ func newRunDTO(sc *scenario.Scenario, r *scenario.Result) RunDTO {
 	}
 	for _, st := range r.Steps {
 		lists := -1
-		if m := listsPattern.FindStringSubmatch(st.Outcome); m != nil {
-			fmt.Sscan(m[1], &lists)
+		if n, ok := st.VisibleAfter[st.Device]; ok {
+			lists = n
 		}
 		note := ""
 		if st.Index >= 1 && st.Index <= len(sc.Steps) {
@@ -319,7 +319,7 @@ func newRunDTO(sc *scenario.Scenario, r *scenario.Result) RunDTO {
 		out.Steps = append(out.Steps, StepDTO{
 			Index: st.Index, Device: st.Device, Do: st.Do, Note: note,
 			StartSeconds: st.StartSeconds, EndSeconds: st.EndSeconds, Outcome: st.Outcome, Failed: st.Failed,
-			Lists: lists, Totals: newTotalsDTO(st.Totals),
+			Lists: lists, VisibleAfter: st.VisibleAfter, Totals: newTotalsDTO(st.Totals),
 		})
 	}
 	out.Lane = newLaneDTO(r.Trace)

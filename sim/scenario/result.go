@@ -177,6 +177,9 @@ type StepResult struct {
 	Outcome string `json:"outcome"`
 	// Failed is true when the step could not do what it was asked.
 	Failed bool `json:"failed,omitempty"`
+	// VisibleAfter is how many messages each device lists once the step
+	// is over (for a delivery: when its last message has arrived).
+	VisibleAfter map[string]int `json:"visible_after"`
 	Totals
 }
 

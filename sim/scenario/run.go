@@ -248,6 +248,7 @@ func (r *runner) deliver(d delivery) error {
 	n := len(r.delivered)
 	refused := r.refused
 	sr.Outcome = fmt.Sprintf("%d delivered, %d refused (mailbox full)", n, refused)
+	sr.VisibleAfter = r.visible()
 	sr.Failed = refused > 0
 	// Devices in IDLE hear of it now.
 	if err == nil {
@@ -287,12 +288,22 @@ func (r *runner) act(a *actor, t time.Duration) error {
 		return fmt.Errorf("scenario %s: step %d (%s, %s): %w", r.sc.ID, idx+1, s.Do, a.spec.Name, err)
 	}
 	a.busy = max(a.busy, end)
+	sr.VisibleAfter = r.visible()
 	sr.EndSeconds = secs(max(end, a.dev.Now()))
 	r.mark(max(end, a.dev.Now()))
 	if a.watch == nil {
 		r.maybeHangup(a, sr)
 	}
 	return nil
+}
+
+// visible is how many messages each device lists now.
+func (r *runner) visible() map[string]int {
+	m := make(map[string]int, len(r.actors))
+	for _, a := range r.actors {
+		m[a.spec.Name] = a.dev.View().Visible
+	}
+	return m
 }
 
 // needsNetwork predicts whether a step will use the network, so that a
@@ -599,6 +610,7 @@ func (r *runner) watchEvent(a *actor, w *watch, t time.Duration) error {
 		w.nextPoll += w.every
 		a.busy = max(a.busy, res.End)
 		sr.Outcome = fmt.Sprintf("polled %d times", w.polls)
+		sr.VisibleAfter = r.visible()
 		sr.EndSeconds = secs(res.End)
 		r.mark(res.End)
 		if r.metered {
@@ -617,6 +629,7 @@ func (r *runner) watchEvent(a *actor, w *watch, t time.Duration) error {
 		}
 	}
 	a.watch = nil
+	sr.VisibleAfter = r.visible()
 	a.busy = max(a.busy, t, a.dev.Now())
 	sr.EndSeconds = secs(a.busy)
 	r.mark(a.busy)

@@ -7,6 +7,7 @@ import {
   buildLane,
   buildTimeline,
   countersAt,
+  visibleAt,
   formatBytes,
   formatClock,
   formatSeconds,
@@ -302,5 +303,21 @@ describe('charts and formats', () => {
     expect(formatClock(20.5e6)).toBe('0:00:20.5');
     expect(formatClock(7200e6)).toBe('2:00:00.0');
     expect(formatClock(90000e6)).toBe('1 d 1:00:00.0');
+  });
+});
+
+describe('visibleAt', () => {
+  it('takes each device from the latest step that reports it, any device\'s step', () => {
+    const r = run('imap');
+    // A delivery (no device) at 1 h changes what the PC lists.
+    r.steps.splice(1, 0, step({ index: 3, device: '', do: 'deliver', startSeconds: 3600, endSeconds: 3600, visibleAfter: { PC: 17, Laptop: 0 } }));
+    r.steps[0] = { ...r.steps[0]!, visibleAfter: { PC: 15, Laptop: 0 } };
+    const lane = buildLane(r);
+    const at = (s: number) => Object.fromEntries(visibleAt(lane, s * 1e6).map((d) => [d.name, d.count]));
+    expect(at(5)).toEqual({ PC: 0, Laptop: 0 });
+    expect(at(10)).toEqual({ PC: 15, Laptop: 0 });
+    expect(at(3600)).toEqual({ PC: 17, Laptop: 0 });
+    // Without visibleAfter a step still tells its own device's count.
+    expect(at(7202)).toEqual({ PC: 15, Laptop: 15 });
   });
 });

@@ -339,13 +339,19 @@ export function countersAt(lane: Lane, t: number): Counters {
   return c;
 }
 
-/** Messages each device lists at t: what its last finished step said (0 before any). */
+/** Messages each device lists at t: as of the last step finished by then (0 before any). */
 export function visibleAt(lane: Lane, t: number): { name: string; count: number }[] {
   return lane.run.devices.map((d) => {
     if (t >= lane.endUs) return { name: d.name, count: d.visible };
     let count = 0;
+    let at = -1;
     for (const st of lane.run.steps) {
-      if (st.device === d.name && st.lists >= 0 && st.endSeconds * S <= t) count = st.lists;
+      const n = st.visibleAfter?.[d.name] ?? (st.device === d.name && st.lists >= 0 ? st.lists : undefined);
+      const end = st.endSeconds * S;
+      if (n !== undefined && end <= t && end >= at) {
+        count = n;
+        at = end;
+      }
     }
     return { name: d.name, count };
   });

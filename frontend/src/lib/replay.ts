@@ -4,7 +4,7 @@
 // state and the wall time (ms) and returns the next state; the store drives
 // it from requestAnimationFrame.
 
-export type Speed = 1 | 10 | 100 | 'instant';
+export type Speed = 1 | 10 | 100 | 1000 | 'instant';
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'instant'];
 
 export interface ReplayState {

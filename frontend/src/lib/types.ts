@@ -319,6 +319,8 @@ export interface StepDTO {
   failed: boolean;
   /** Messages the device lists after the step; -1 when the step does not say. */
   lists: number;
+  /** Every device's message count once the step is over. */
+  visibleAfter?: Record<string, number>;
   totals: TotalsDTO;
 }
 
