@@ -466,6 +466,96 @@ flow('shell: theme, presentation mode, help overlay', async ({ page }) => {
   await page.locator(tid('help-overlay')).waitFor({ state: 'hidden', timeout: 5000 });
 });
 
+/** A story clock as the race shows it ("0:00:20.5", "3 d 2:00:00.0") → µs. */
+function clockUs(text) {
+  const m = /^(?:(\d+) d )?(\d+):(\d{2}):(\d{2}(?:\.\d)?)$/.exec(text.trim());
+  if (!m) return NaN;
+  return ((Number(m[1] ?? 0) * 86400 + Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4])) * 1e6);
+}
+
+/**
+ * After the race has reached its end: each lane's trace list shows its last
+ * line at the bottom (the list follows the newest lines). Waits for the
+ * list to settle (no timing assumption), then checks the bottom-most fully
+ * visible line is the last line of the list and starts at or after minUs.
+ */
+async function assertTraceAtEnd(page, minUs, what) {
+  for (const p of ['pop3', 'imap']) {
+    const sel = tid(`race-trace-${p}`);
+    const probe = (s) => {
+      const box = document.querySelector(s);
+      if (!box) return null;
+      const lines = [...box.querySelectorAll('[data-testid="race-line"]')];
+      const r = box.getBoundingClientRect();
+      const visible = lines.filter((l) => {
+        const b = l.getBoundingClientRect();
+        return b.bottom <= r.bottom + 1 && b.top >= r.top - 1;
+      });
+      const last = visible[visible.length - 1];
+      return {
+        n: lines.length,
+        isLast: !!last && last === lines[lines.length - 1],
+        text: last?.querySelector('.t')?.textContent ?? '',
+        lastText: lines[lines.length - 1]?.querySelector('.t')?.textContent ?? '',
+        gap: box.scrollHeight - box.scrollTop - box.clientHeight,
+      };
+    };
+    const ok = await page
+      .waitForFunction((s) => {
+        const box = document.querySelector(s);
+        const lines = box ? box.querySelectorAll('[data-testid="race-line"]') : [];
+        const last = lines[lines.length - 1];
+        if (!box || !last) return false;
+        const b = last.getBoundingClientRect();
+        const r = box.getBoundingClientRect();
+        return b.bottom <= r.bottom + 1 && b.top >= r.top - 1;
+      }, sel, { timeout: 5000 })
+      .then(() => true)
+      .catch(() => false);
+    const st = await page.evaluate(probe, sel);
+    assert(st && st.n > 0, `${what}: the ${p} trace shows no lines`);
+    assert(ok && st.isLast, `${what}: the ${p} trace's last visible line is at ${st.text}, not its last line (${st.lastText}); ${st.gap.toFixed(0)} px below`);
+    const at = clockUs(st.text);
+    assert(at >= minUs, `${what}: the ${p} trace ends at ${st.text}, before ${(minUs / 1e6).toFixed(0)} s`);
+    log(`${what}: ${p} trace ends at ${st.text}`);
+  }
+}
+
+/** Whether text spills out of its box (clipped labels) in the compare view: a list of offenders. */
+async function clippedTexts(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const root = document.querySelector('[data-testid="compare-view"]');
+    if (!root) return out;
+    for (const el of root.querySelectorAll('dt, dd, th, td, h2, h3, button, .tag')) {
+      const cs = getComputedStyle(el);
+      if (cs.textOverflow === 'ellipsis') continue;
+      if (el.scrollWidth > el.clientWidth + 1 && cs.overflowX !== 'visible' && el.clientWidth > 0) out.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}"`);
+    }
+    return out;
+  });
+}
+
+async function runScenario(page, id, links, raceLink) {
+  await page.locator(tid(`scenario-${id}`)).click();
+  if (links) {
+    const boxes = await page.locator('[data-testid^="compare-link-"]').evaluateAll((els) =>
+      els.map((e) => ({ id: e.getAttribute('data-testid').replace('compare-link-', ''), on: e.checked })),
+    );
+    for (const b of boxes) if (b.on !== links.includes(b.id)) await page.locator(tid(`compare-link-${b.id}`)).click();
+  }
+  await page.locator(tid('compare-run')).click();
+  await page.locator(tid('compare-running')).waitFor({ state: 'attached', timeout: 5000 }).catch(() => {});
+  await page.locator(tid('compare-running')).waitFor({ state: 'detached', timeout: 150000 });
+  await page.locator(tid('race-results')).waitFor({ timeout: 10000 });
+  if (raceLink && (await page.locator(tid('race-link')).inputValue()) !== raceLink) {
+    await page.locator(tid('race-link')).selectOption(raceLink);
+    await page.locator(tid('compare-running')).waitFor({ state: 'detached', timeout: 150000 });
+  }
+  await page.locator(tid('race-speed-instant')).click();
+  await page.locator(tid('race-done')).waitFor({ timeout: 10000 });
+}
+
 flow('compare', async ({ page, outDir }) => {
   // Compare mode: two-devices raced on adsl-8m, then on the 56k modem.
   await requireTestids(page, ['mode-compare']);
@@ -492,6 +582,8 @@ flow('compare', async ({ page, outDir }) => {
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-racing.png') });
   await page.locator(tid('race-speed-instant')).click();
   await page.locator(tid('race-done')).waitFor({ timeout: 10000 });
+  // The laptop's check is at 2 h: both lists follow to it.
+  await assertTraceAtEnd(page, 7200e6, 'adsl-8m, after "instant"');
 
   const cell = async (id) => (await page.locator(tid(id)).innerText()).replace(/[✓\s]+/g, ' ').trim();
   const pop3Laptop = await cell('result-sees:Laptop-pop3-adsl-8m');
@@ -549,7 +641,16 @@ flow('compare', async ({ page, outDir }) => {
   await page.locator(tid('compare-running')).waitFor({ state: 'detached', timeout: 120000 });
   await page.locator(tid('race-speed-instant')).click();
   await page.locator(tid('race-done')).waitFor({ timeout: 10000 });
+  await assertTraceAtEnd(page, 7200e6, 'dialup-56k, after "instant"');
   const slow = await timeOf();
+  // The modem's calls show in the transcript, on the device that dialled.
+  for (const p of ['pop3', 'imap']) {
+    const dials = await page.locator(`${tid(`race-trace-${p}`)} [data-kind="dial"]`).allInnerTexts();
+    assert(dials.some((t) => /Laptop/.test(t) && /dialling… connected after \d+\.\d s/.test(t)), `the ${p} trace shows no dial line for the laptop: ${JSON.stringify(dials)}`);
+  }
+  assert((await cell('result-dial-pop3-adsl-8m')) === '–', `dialling on adsl-8m shows "${await cell('result-dial-pop3-adsl-8m')}", want –`);
+  const costTitle = await page.locator(`${tid('race-chart')}[aria-label^="Cost"]`).getAttribute('aria-label');
+  assert(/Cost \(EUR\)/.test(costTitle ?? ''), `the cost chart is titled "${costTitle}", want its currency`);
   log(`time on the network: adsl-8m ${JSON.stringify(fast)}, dialup-56k ${JSON.stringify(slow)}`);
   for (const p of ['pop3', 'imap']) assert(slow[p] > fast[p], `${p}: ${slow[p]} s on 56k is not more than ${fast[p]} s on adsl-8m`);
   assert((await cell('result-sees:Laptop-pop3-dialup-56k')) === '0', 'on 56k the POP3 laptop does not list 0');
@@ -564,12 +665,49 @@ flow('compare', async ({ page, outDir }) => {
   await page.locator(tid('presentation-toggle')).click();
   await page.waitForFunction(() => document.documentElement.dataset.presentation === 'on', null, { timeout: 5000 });
   await page.locator(tid('race-lanes')).scrollIntoViewIfNeeded();
+  // The lists grow taller in presentation mode: still at their last line.
+  await assertTraceAtEnd(page, 7200e6, 'presentation mode');
   await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-presentation-${(await ds()).theme}.png`) });
   await page.locator(tid('race-results')).scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-presentation-results.png`) });
   await page.locator(tid('presentation-toggle')).click();
   await page.locator(tid('theme-toggle')).click();
   await page.waitForFunction((t) => document.documentElement.dataset.theme === t && document.documentElement.dataset.presentation !== 'on', theme0, { timeout: 5000 });
+
+  // More scenarios, at the default window size and on a projector.
+  const shots = [
+    { id: 'search', links: ['dialup-56k', 'adsl-8m', 'fibre-1g'], race: 'dialup-56k' },
+    { id: 'leave-on-server', links: null, race: 'dialup-56k' },
+    { id: 'always-on', links: ['dialup-56k'], race: 'dialup-56k' },
+  ];
+  const vp0 = page.viewportSize();
+  for (const sc of shots) {
+    if (!(await page.locator(tid(`scenario-${sc.id}`)).count())) {
+      log(`note: no scenario ${sc.id}`);
+      continue;
+    }
+    await page.setViewportSize({ width: 1120, height: 760 });
+    await runScenario(page, sc.id, sc.links, sc.race);
+    await assertTraceAtEnd(page, 0, `${sc.id}`);
+    const clipped = await clippedTexts(page);
+    if (clipped.length) log(`note: ${sc.id}: clipped ${clipped.join(', ')}`);
+    await page.locator(tid('race-lanes')).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-${sc.id}-1120x760.png`) });
+    await page.locator(tid('race-results')).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-${sc.id}-results-1120x760.png`) });
+    await page.locator(tid('race-charts')).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-${sc.id}-charts-1120x760.png`) });
+    if (vp0) await page.setViewportSize(vp0);
+    await page.locator(tid('presentation-toggle')).click();
+    await page.waitForFunction(() => document.documentElement.dataset.presentation === 'on', null, { timeout: 5000 });
+    await page.locator(tid('race-lanes')).scrollIntoViewIfNeeded();
+    await assertTraceAtEnd(page, 0, `${sc.id}, presentation mode`);
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-${sc.id}-presentation.png`) });
+    await page.locator(tid('race-results')).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-${sc.id}-presentation-results.png`) });
+    await page.locator(tid('presentation-toggle')).click();
+    await page.waitForFunction(() => document.documentElement.dataset.presentation !== 'on', null, { timeout: 5000 });
+  }
 
   // Back to the lab, by the keyboard shortcut.
   await page.locator('body').click({ position: { x: 5, y: 5 } }).catch(() => {});

@@ -25,6 +25,12 @@ import {
   labelLift,
   toDisplay,
   toStory,
+  stepDials,
+  withDialLines,
+  dialText,
+  chartTitle,
+  charts,
+  labelPlace,
 } from './race';
 import type { RunDTO, StepDTO, TotalsDTO, TraceBatchDTO } from './types';
 
@@ -213,7 +219,8 @@ describe('timeline', () => {
     }
     expect(toDisplay(tl, 2e6)).toBe(2e6); // busy time is real time
     const b = boundaries(tl, lanes);
-    expect(b[0]).toBe(2e6);
+    expect(b[0]).toBe(0); // the dial line
+    expect(b[1]).toBe(2e6);
     expect(b).toEqual([...b].sort((x, y) => x - y));
     expect(new Set(b).size).toBe(b.length);
   });
@@ -319,5 +326,87 @@ describe('visibleAt', () => {
     expect(at(3600)).toEqual({ PC: 17, Laptop: 0 });
     // Without visibleAfter a step still tells its own device's count.
     expect(at(7202)).toEqual({ PC: 15, Laptop: 15 });
+  });
+});
+
+describe('dialling in the transcript', () => {
+  it('puts a dial line at the step start, on its device, before the lines', () => {
+    const lane = buildLane(run());
+    expect(lane.transcript.map((l) => l.text)).toEqual(['☎ dialling… connected after 2.0 s', 'USER student', '+OK bye', 'STAT']);
+    expect(lane.transcript[0]).toMatchObject({ atUs: 0, arriveUs: 2e6, device: 'PC', kind: 'dial', session: -1 });
+    expect(lane.lines).toHaveLength(3); // the events themselves are untouched
+    expect(linesUpTo(lane.transcript, 0)).toBe(1);
+    expect(linesUpTo(lane.transcript, 1e12)).toBe(4);
+  });
+
+  it('merges by time, a dial first on a tie, and keeps the rest in order', () => {
+    const mk = (atUs: number, text: string) => ({ atUs, arriveUs: atUs, session: 1, device: 'A', dir: 'c2s' as const, kind: 'line', text, wire: 1, status: '' });
+    const lines = [mk(1, 'a'), mk(5, 'b'), mk(5, 'c'), mk(9, 'd')];
+    const st = (device: string, dials: { start: number; end: number }[]) => ({ step: step({ device, startSeconds: 0, endSeconds: 0 }), dials });
+    const out = withDialLines(lines, [st('B', [{ start: 20, end: 30 }]), st('A', [{ start: 5, end: 7 }, { start: 0, end: 1 }])]);
+    expect(out.map((l) => (l.kind === 'dial' ? `☎${l.device}@${l.atUs}` : l.text))).toEqual(['☎A@0', 'a', '☎A@5', 'b', 'c', 'd', '☎B@20']);
+    expect(withDialLines(lines, [])).toEqual(lines);
+    expect(withDialLines(lines, [])).not.toBe(lines);
+  });
+
+  it('shows no dial line on an always-on link', () => {
+    const r = run();
+    for (const st of r.steps) st.totals = { ...st.totals, dialSeconds: 0 };
+    const lane = buildLane(r);
+    expect(lane.transcript.some((l) => l.kind === 'dial')).toBe(false);
+    expect(lane.transcript).toHaveLength(lane.lines.length);
+  });
+
+  it('places each call of a polling step before the connection it opens', () => {
+    const st = step({ device: 'PC', startSeconds: 0, endSeconds: 1300 }, { dialSeconds: 60, calls: 3 });
+    const sessions = [
+      { device: 'PC', startUs: 20e6, endUs: 30e6 },
+      { device: 'Other', startUs: 100e6, endUs: 110e6 },
+      { device: 'PC', startUs: 620e6, endUs: 630e6 },
+      { device: 'PC', startUs: 1220e6, endUs: 1230e6 },
+    ];
+    expect(stepDials(st, sessions)).toEqual([
+      { start: 0, end: 20e6 },
+      { start: 600e6, end: 620e6 },
+      { start: 1200e6, end: 1220e6 },
+    ]);
+    // When the sessions do not tell: all of it at the start.
+    expect(stepDials(st, sessions.slice(0, 2))).toEqual([{ start: 0, end: 60e6 }]);
+    expect(stepDials(step({ device: 'PC', startSeconds: 5, endSeconds: 9 }, { dialSeconds: 20, calls: 1 }), sessions)).toEqual([{ start: 5e6, end: 25e6 }]);
+    expect(stepDials(step({ device: 'PC', startSeconds: 5, endSeconds: 9 }), sessions)).toEqual([]);
+    expect(dialText({ start: 0, end: 20e6 })).toBe('☎ dialling… connected after 20.0 s');
+  });
+});
+
+describe('results and charts where a figure does not apply', () => {
+  it('shows – for dialling on an always-on link', () => {
+    const unmetered = run('pop3', { totals: { ...run().totals, dialSeconds: 0 } });
+    const metered = run('imap', { link: { ...run().link, id: 'dialup-56k', metered: true, currency: 'EUR', dialSeconds: 20 } });
+    const dial = metrics([unmetered, metered]).find((m) => m.id === 'dial');
+    expect(dial).toBeDefined();
+    if (!dial) return;
+    expect(dial.format(dial.value(unmetered), unmetered)).toBe('–');
+    expect(dial.format(dial.value(metered), metered)).toBe('2.0 s');
+  });
+
+  it('names the currency in the cost chart', () => {
+    const cost = charts.find((c) => c.id === 'cost');
+    const time = charts.find((c) => c.id === 'time');
+    if (!cost || !time) throw new Error('no cost chart');
+    const adsl = run();
+    const modem = run('imap', { link: { ...adsl.link, id: 'dialup-56k', metered: true, currency: 'EUR' } });
+    expect(chartTitle(cost, [adsl, modem])).toBe('Cost (EUR)');
+    expect(chartTitle(cost, [adsl])).toBe('Cost (flat rate)');
+    expect(chartTitle(time, [adsl, modem])).toBe(time.title);
+  });
+});
+
+describe('bar labels', () => {
+  it('centre over a narrow label, lean outward from the pair when wide', () => {
+    // Bars 40 px wide, 6 px apart around x = 100.
+    expect(labelPlace(0, '26', 100, 40, 6, 11.5)).toEqual({ x: 77, anchor: 'middle' });
+    expect(labelPlace(1, '26', 100, 40, 6, 11.5)).toEqual({ x: 123, anchor: 'middle' });
+    expect(labelPlace(0, '321.1 kB', 100, 40, 6, 11.5)).toEqual({ x: 99, anchor: 'end' });
+    expect(labelPlace(1, '321.1 kB', 100, 40, 6, 11.5)).toEqual({ x: 101, anchor: 'start' });
   });
 });

@@ -63,8 +63,10 @@ export interface LaneStep {
   step: StepDTO;
   startUs: number;
   endUs: number;
-  /** Dialling at the step's start (metered links). */
+  /** The first call's dialling, at the step's start (metered links). */
   dial: Span | null;
+  /** Every call's dialling in the step (a watch on a modem dials for each poll). */
+  dials: Span[];
   /** When this step used the network: dialling and its lines in flight, merged. */
   network: Span[];
   networkUs: number;
@@ -84,6 +86,8 @@ export interface Lane {
   protocol: 'pop3' | 'imap';
   run: RunDTO;
   lines: LaneLine[];
+  /** The lines with a synthetic line for each call's dialling, by time: what the lane's trace lists. */
+  transcript: LaneLine[];
   devices: LaneDevice[];
   steps: LaneStep[];
   /** Every span with network activity (lines in flight, dialling), merged. */
@@ -129,15 +133,15 @@ export function buildLane(run: RunDTO, drawSlackUs = 0): Lane {
   const steps: LaneStep[] = run.steps.map((step) => {
     const startUs = step.startSeconds * S;
     const endUs = Math.max(startUs, step.endSeconds * S);
-    const dialUs = step.totals.dialSeconds * S;
-    const dial = dialUs > 0 ? { start: startUs, end: startUs + dialUs } : null;
+    const dials = stepDials(step, run.lane.sessions);
+    const dial = dials[0] ?? null;
     const own: Span[] = [];
     for (const l of linesOf.get(step.device) ?? []) {
       if (l.atUs >= startUs && l.atUs <= endUs) own.push({ start: l.atUs, end: l.arriveUs });
     }
-    if (dial) own.push(dial);
+    own.push(...dials);
     const network = mergeSpans(own);
-    return { step, startUs, endUs, dial, network, networkUs: spanLength(network) };
+    return { step, startUs, endUs, dial, dials, network, networkUs: spanLength(network) };
   });
   for (const ls of steps) byName.get(ls.step.device)?.steps.push(ls);
 
@@ -148,16 +152,83 @@ export function buildLane(run: RunDTO, drawSlackUs = 0): Lane {
       (linesOf.get(d.name) ?? []).map((l) => ({ start: l.atUs, end: l.arriveUs })),
       drawSlackUs,
     );
-    d.dials = d.steps.flatMap((s) => (s.dial ? [s.dial] : []));
+    d.dials = d.steps.flatMap((s) => s.dials);
   }
-  const activity = mergeSpans([...lines.map((l) => ({ start: l.atUs, end: l.arriveUs })), ...steps.flatMap((s) => (s.dial ? [s.dial] : []))]);
+  const activity = mergeSpans([...lines.map((l) => ({ start: l.atUs, end: l.arriveUs })), ...steps.flatMap((s) => s.dials)]);
   const endUs = Math.max(
     run.spanSeconds * S,
     ...steps.map((s) => s.endUs),
     ...run.lane.sessions.map((s) => s.endUs),
     lines.length ? (lines[lines.length - 1] as LaneLine).arriveUs : 0,
   );
-  return { protocol: run.protocol, run, lines, devices, steps, activity, endUs };
+  const transcript = withDialLines(lines, steps);
+  return { protocol: run.protocol, run, lines, transcript, devices, steps, activity, endUs };
+}
+
+/**
+ * When a step dialled (metered links): one span per call. One call dials at
+ * the step's start. Several (a watch polling over a modem, hanging up
+ * between polls) each end where a connection opens after the line was
+ * down; when the sessions do not tell, all the dialling is put at the
+ * step's start, as one span.
+ */
+export function stepDials(step: StepDTO, sessions: readonly { device: string; startUs: number; endUs: number }[]): Span[] {
+  const dialUs = step.totals.dialSeconds * S;
+  if (!(dialUs > 0)) return [];
+  const startUs = step.startSeconds * S;
+  const calls = Math.max(1, Math.round(step.totals.calls || 1));
+  if (calls === 1) return [{ start: startUs, end: startUs + dialUs }];
+  const per = dialUs / calls;
+  const endUs = Math.max(startUs, step.endSeconds * S);
+  const own = sessions
+    .filter((s) => s.device === step.device && s.startUs >= startUs + per - 1 && s.startUs <= endUs)
+    .sort((a, b) => a.startUs - b.startUs);
+  const out: Span[] = [];
+  let lineFree = startUs; // the line is down from here on (no connection open)
+  for (const s of own) {
+    if (s.startUs - per >= lineFree - 1) out.push({ start: s.startUs - per, end: s.startUs });
+    lineFree = Math.max(lineFree, s.endUs);
+  }
+  if (out.length !== calls) return [{ start: startUs, end: startUs + dialUs }];
+  return out;
+}
+
+/** "☎ dialling… connected after 20.0 s" */
+export function dialText(span: Span): string {
+  const s = (span.end - span.start) / S;
+  return `☎ dialling… connected after ${s < 60 ? `${s.toFixed(1)} s` : formatSeconds(s)}`;
+}
+
+/**
+ * The lane's lines with a synthetic line (kind "dial", session -1) at the
+ * start of each step's dialling, on that step's device, ordered by time; a
+ * dial line comes before a line that starts at the same moment.
+ */
+export function withDialLines(lines: readonly LaneLine[], steps: readonly Pick<LaneStep, 'step' | 'dials'>[]): LaneLine[] {
+  const dials: LaneLine[] = steps
+    .flatMap((ls) =>
+      ls.dials.map((d) => ({
+        atUs: d.start,
+        arriveUs: d.end,
+        session: -1,
+        device: ls.step.device,
+        dir: 'c2s' as const,
+        kind: 'dial',
+        text: dialText(d),
+        wire: 0,
+        status: '',
+      })),
+    )
+    .sort((a, b) => a.atUs - b.atUs);
+  if (!dials.length) return lines.slice();
+  const out: LaneLine[] = [];
+  let j = 0;
+  for (const l of lines) {
+    while (j < dials.length && (dials[j] as LaneLine).atUs <= l.atUs) out.push(dials[j++] as LaneLine);
+    out.push(l);
+  }
+  while (j < dials.length) out.push(dials[j++] as LaneLine);
+  return out;
 }
 
 /** How many lines started at or before t (lines sorted by atUs). */
@@ -268,7 +339,7 @@ export function toStory(tl: Timeline, display: number): number {
 /** The display times of every line's start in both lanes, sorted and unique: where "step" stops. */
 export function boundaries(tl: Timeline, lanes: readonly Lane[]): number[] {
   const all: number[] = [];
-  for (const l of lanes) for (const line of l.lines) all.push(toDisplay(tl, line.atUs));
+  for (const l of lanes) for (const line of l.transcript) all.push(toDisplay(tl, line.atUs));
   all.sort((a, b) => a - b);
   const out: number[] = [];
   for (const v of all) if (!out.length || v - (out[out.length - 1] as number) > 0.5) out.push(v);
@@ -396,7 +467,15 @@ export function metrics(runs: readonly RunDTO[]): Metric[] {
   const secs = (v: number | null) => (v === null ? 'never' : formatSeconds(v));
   const m: Metric[] = [
     { id: 'time', label: 'Time on the network', better: 'lower', value: (r) => r.totals.simSeconds, format: secs },
-    { id: 'dial', label: 'dialling', better: 'none', value: (r) => r.totals.dialSeconds, format: secs, sub: true },
+    {
+      id: 'dial',
+      label: 'dialling',
+      better: 'none',
+      // An always-on link does not dial: the figure does not apply.
+      value: (r) => (r.link.metered || r.totals.dialSeconds > 0 ? r.totals.dialSeconds : null),
+      format: (v) => (v === null ? '–' : formatSeconds(v)),
+      sub: true,
+    },
     { id: 'rtt', label: 'round trips × RTT', better: 'none', value: (r) => r.totals.roundTripSeconds, format: secs, sub: true },
     { id: 'transfer', label: 'transfer', better: 'none', value: (r) => r.totals.transferSeconds, format: secs, sub: true },
     {
@@ -529,6 +608,15 @@ export const charts: ChartSpec[] = [
   { id: 'cost', title: 'Cost', scale: (m) => ({ ...unitScale(m, 1, '', 2) }), label: (v) => formatCostShort(v), value: (r) => (r.link.metered ? r.totals.cost : 0) },
 ];
 
+/** A chart's title with its unit where the axis has none: "Cost (EUR)", "Cost (flat rate)". */
+export function chartTitle(spec: Pick<ChartSpec, 'id' | 'title'>, runs: readonly RunDTO[]): string {
+  if (spec.id !== 'cost') return spec.title;
+  const metered = runs.filter((r) => r.link.metered);
+  if (!metered.length) return `${spec.title} (flat rate)`;
+  const currencies = [...new Set(metered.map((r) => r.link.currency).filter((c) => c))];
+  return currencies.length ? `${spec.title} (${currencies.join(' / ')})` : spec.title;
+}
+
 /**
  * Lifts the second of two bar labels (px) when they would overlap: their
  * centres are `gap` apart and they stand at about the same height.
@@ -540,6 +628,20 @@ export function labelLift(texts: [string, string], tops: [number, number], gap: 
   if (Math.abs(d) > fontPx * 1.2) return [0, 0];
   const need = fontPx * 1.25 - Math.abs(d);
   return d >= 0 ? [-need, 0] : [0, -need];
+}
+
+/**
+ * Where a bar's value label goes: over its bar's centre, but never past the
+ * middle of the gap between the pair, so a label wider than its bar leans
+ * outward instead of covering the neighbour bar or its label. k: 0 for the
+ * left bar (POP3), 1 for the right; mid: the pair's centre; bw: bar width.
+ */
+export function labelPlace(k: 0 | 1, text: string, mid: number, bw: number, gap: number, fontPx: number): { x: number; anchor: 'middle' | 'start' | 'end' } {
+  const half = (text.length * fontPx * 0.6) / 2;
+  const centre = k === 0 ? mid - gap / 2 - bw / 2 : mid + gap / 2 + bw / 2;
+  if (k === 0 && centre + half > mid - 1) return { x: mid - 1, anchor: 'end' };
+  if (k === 1 && centre - half < mid + 1) return { x: mid + 1, anchor: 'start' };
+  return { x: centre, anchor: 'middle' };
 }
 
 /** Runs grouped by link (in first-seen order), POP3 then IMAP in each. */
