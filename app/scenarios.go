@@ -333,7 +333,16 @@ func newLaneDTO(snap *trace.Snapshot) LaneDTO {
 		return LaneDTO{Events: newTraceBatch(0).done(), Sessions: []LaneSessionDTO{}}
 	}
 	evs := snap.Slice()
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At < evs[j].At })
+	// At a tie a session's close comes after its last line: the server
+	// writes "OK LOGOUT completed" and hangs up at the same instant, but
+	// the recorder may hear of the close first.
+	last := func(e trace.Event) bool { return e.Kind == trace.KindClose }
+	sort.SliceStable(evs, func(i, j int) bool {
+		if evs[i].At != evs[j].At {
+			return evs[i].At < evs[j].At
+		}
+		return !last(evs[i]) && last(evs[j])
+	})
 	lane := LaneDTO{Total: len(evs), Sessions: []LaneSessionDTO{}}
 	byID := map[uint64]int{}
 	for _, si := range snap.Sessions() {
