@@ -21,8 +21,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -79,6 +81,8 @@ func runWindow() error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
+	setWindowEnv()
+	go releaseMemory(5 * time.Second)
 	assets, err := fs.Sub(dist, "frontend/dist")
 	if err != nil {
 		return err
@@ -132,6 +136,71 @@ func runWindow() error {
 		return fmt.Errorf("%w (the window needs a build with -tags desktop,production,webkit2_41: make build; headless commands: mailscope help)", err)
 	}
 	return nil
+}
+
+// windowEnv are settings for GTK, WebKitGTK and its JavaScript engine, set
+// in the environment before the window opens, each only if the user has not
+// set it (a value the user set, even an empty one, is left alone).
+// WebKit's child processes (the web and network processes) inherit them.
+// Figures from make ui-bench; see each entry.
+var windowEnv = []struct{ name, value string }{
+	// The window renders in software (WebviewGpuPolicyNever, below), yet
+	// gtk_init opens GLX on the X display to pick GL-capable visuals, which
+	// loads and initialises Mesa's GLX driver (and LLVM) for nothing. Off,
+	// Wails's OnStartup came a little sooner in interleaved runs of
+	// e2e/bench-startup.mjs (median 408 against 532 ms on a loaded machine;
+	// within the noise elsewhere). Mesa still gets loaded in this process
+	// and the web process, for WebKit's EGL display: the web process aborts
+	// at start without one. WEBKIT_DISABLE_DMABUF_RENDERER=1 was tried
+	// too: OnStartup a further ~100 ms sooner, but the window showed
+	// ~100 ms later and "interactive" did not improve, so it is not set.
+	{"GDK_GL", "disable"},
+	// JavaScriptCore sizes its heap growth from physical RAM: from 16 GiB
+	// of RAM up it switches to a growth function that lets a small heap
+	// grow to several times what survived the last collection before it
+	// collects again; below, it grows 2x, 1.5x past a quarter of RAM and
+	// 1.24x past half. 512 MiB gives the classic rule back (2x up to a
+	// 128 MiB heap, then less: a much bigger trace costs more collections,
+	// not swap). With 100,000 events (make ui-bench) the web process's RSS
+	// was 258 MB (median of 9 runs, 253-284) against 271 MB (7 runs,
+	// 258-279): noisy, but lower; its CPU time did not grow.
+	{"JSC_forceRAMSize", "536870912"},
+}
+
+// setWindowEnv applies windowEnv.
+func setWindowEnv() {
+	for _, e := range windowEnv {
+		if _, set := os.LookupEnv(e.name); !set {
+			_ = os.Setenv(e.name, e.value)
+		}
+	}
+}
+
+// releaseMemory hands the Go heap's spare pages back to the OS once a burst
+// of work is over: checked every `every`, when the last interval was quiet
+// (under 1 MiB allocated) after at least 4 MiB were allocated since the
+// last release. While events stream the trace, GOGC keeps its headroom over
+// the live heap (~24 MB with 100,000 events) plus the garbage of the last
+// cycles, and Go's background scavenger returns that only slowly once the
+// stream stops: with 100,000 events this process's anonymous memory was
+// 62 MB instead of 74 (make ui-bench). One forced collection per burst
+// costs a few ms of CPU; an idle window never triggers one.
+func releaseMemory(every time.Duration) {
+	allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	read := func() uint64 {
+		metrics.Read(allocs)
+		return allocs[0].Value.Uint64()
+	}
+	released, last := read(), read()
+	for range time.Tick(every) {
+		now := read()
+		if now-last < 1<<20 && now-released >= 4<<20 {
+			debug.FreeOSMemory()
+			released = read()
+			now = released
+		}
+		last = now
+	}
 }
 
 // timingMiddleware lets the page report its own start-up milestones when

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bulkLabel, formatCount, formatDuration, formatVirtual, formatWall, previewLines } from './traceformat';
+import { bulkLabel, formatCount, formatDuration, formatVirtual, formatWall, previewLines, rowView } from './traceformat';
 import type { TraceEventDTO } from './types';
 
 const bulk = (verb: string, bytes: number): TraceEventDTO => ({
@@ -26,5 +26,36 @@ describe('traceformat', () => {
     expect(previewLines('From: a↵To: b↵↵Hi↵')).toEqual(['From: a', 'To: b', '', 'Hi']);
     expect(previewLines('a↵b↵c', 2)).toEqual(['a', 'b']);
     expect(previewLines('')).toEqual(['']);
+  });
+});
+
+describe('rowView', () => {
+  const ev = (over: Partial<TraceEventDTO>): TraceEventDTO => ({
+    seq: 7, session: 3, protocol: 'imap', dir: 's2c', kind: 'line', atUs: 1_234_567, arriveUs: 0, wallMs: new Date(2026, 0, 2, 3, 4, 5, 6).getTime(), bytes: 4102, wire: 4160, text: 'a1 OK NOOP completed', status: 'OK', ...over,
+  });
+  const at = { index: 6, sub: -1, row: 10, pos: 10, top: 260 };
+
+  it('works out what a line shows, its status word split out', () => {
+    const v = rowView(ev({}), at, 'virtual');
+    expect(v).toMatchObject({
+      index: 6, seq: 7, session: 3, sub: -1, row: 10, pos: 10, top: 260, timeMode: 'virtual',
+      dir: 's2c', protocol: 'imap', kind: 'line', separator: false, bulk: false,
+      time: '1.235 s', proto: 'IMAP', arrow: '←', dirLabel: 'server to client',
+      bytes: '4,102', bytesTitle: '4,102 bytes, 4,160 on the wire', tls: false, masked: false,
+      pre: 'a1 ', status: 'OK', post: ' NOOP completed', statusClass: 'ok', bulkLabel: '', previewText: '',
+    });
+    expect(v.pre + v.status + v.post).toBe(v.text);
+  });
+  it('keeps a line without a status whole, and follows the time mode', () => {
+    const v = rowView(ev({ dir: 'c2s', text: 'a1 NOOP', status: undefined, tls: true, masked: true, protocol: 'unknown' }), at, 'wall');
+    expect(v).toMatchObject({ time: '03:04:05.006', arrow: '→', dirLabel: 'client to server', proto: '?', pre: 'a1 NOOP', status: '', post: '', statusClass: '', tls: true, masked: true });
+    expect(rowView(ev({ text: 'a1 NO such', status: 'NO' }), at, 'virtual').statusClass).toBe('error');
+  });
+  it('labels separators and bulk payloads, and picks preview lines', () => {
+    expect(rowView(ev({ kind: 'tls', text: 'TLS 1.3', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'TLS', pre: 'TLS 1.3', status: '' });
+    expect(rowView(ev({ kind: 'connect', status: undefined }), at, 'virtual').kindLabel).toBe('connect');
+    const b = ev({ kind: 'bulk', verb: 'DATA', text: 'From: a↵To: b↵', status: undefined });
+    expect(rowView(b, at, 'virtual')).toMatchObject({ bulk: true, bulkLabel: 'message body, 4,102 bytes', previewText: '' });
+    expect(rowView(b, { ...at, sub: 1, row: 12 }, 'virtual')).toMatchObject({ sub: 1, row: 12, previewText: 'To: b', bulkLabel: '' });
   });
 });

@@ -1,5 +1,7 @@
 // How trace rows read: times, byte counts, bulk labels. Pure.
 
+import { splitStatus, statusClass } from './filter';
+import type { TimeMode } from './stores/ui';
 import type { TraceEventDTO } from './types';
 
 const nf = new Intl.NumberFormat('en-US');
@@ -57,4 +59,101 @@ export function previewLines(text: string, max = 12): string[] {
   const lines = text.split('↵').map((l) => l.replace(/\r$/, ''));
   while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines.slice(0, max);
+}
+
+/**
+ * One display row of the trace, worked out once: every string and class
+ * the row shows, so the row component only copies primitives into the DOM
+ * (and writes only those that differ from the row it showed before).
+ */
+export interface RowView {
+  /** Index of the event in the TraceLog. */
+  index: number;
+  seq: number;
+  session: number;
+  /** -1 for the event itself, else the preview line shown. */
+  sub: number;
+  /** Display row, and its position in the filtered list. */
+  row: number;
+  pos: number;
+  top: number;
+  timeMode: TimeMode;
+  dir: TraceEventDTO['dir'];
+  protocol: TraceEventDTO['protocol'];
+  kind: TraceEventDTO['kind'];
+  separator: boolean;
+  bulk: boolean;
+  time: string;
+  proto: string;
+  arrow: string;
+  dirLabel: string;
+  bytes: string;
+  bytesTitle: string;
+  tls: boolean;
+  masked: boolean;
+  /** connect / close / TLS / fault, for separators. */
+  kindLabel: string;
+  text: string;
+  /** The line around its status word (pre + status + post === text); status is '' without one. */
+  pre: string;
+  status: string;
+  post: string;
+  /** ok / error / info, or '' without a status word. */
+  statusClass: string;
+  /** "message body, 4,102 bytes" for bulk payloads, else ''. */
+  bulkLabel: string;
+  /** The preview line for sub ≥ 0, else ''. */
+  previewText: string;
+}
+
+const KIND_LABELS: Record<string, string> = { connect: 'connect', close: 'close', tls: 'TLS', fault: 'fault' };
+
+/** Where a display row sits: the event, its log index, preview line, display row and list position. */
+export interface RowPlace {
+  index: number;
+  sub: number;
+  row: number;
+  pos: number;
+  top: number;
+}
+
+/** Everything a trace row shows for ev at place p. */
+export function rowView(ev: TraceEventDTO, p: RowPlace, timeMode: TimeMode): RowView {
+  const separator = ev.kind === 'connect' || ev.kind === 'close' || ev.kind === 'tls' || ev.kind === 'fault';
+  const bulk = ev.kind === 'bulk';
+  const preview = p.sub >= 0;
+  // The status word is highlighted where it stands in the line.
+  const parts = !preview && !separator && !bulk ? splitStatus(ev.text, ev.status) : null;
+  const bytes = formatCount(ev.bytes);
+  return {
+    index: p.index,
+    seq: ev.seq,
+    session: ev.session,
+    sub: p.sub,
+    row: p.row,
+    pos: p.pos,
+    top: p.top,
+    timeMode,
+    dir: ev.dir,
+    protocol: ev.protocol,
+    kind: ev.kind,
+    separator,
+    bulk,
+    time: preview ? '' : timeMode === 'wall' ? formatWall(ev.wallMs) : formatVirtual(ev.atUs),
+    proto: ev.protocol === 'unknown' ? '?' : ev.protocol.toUpperCase(),
+    arrow: ev.dir === 'c2s' ? '→' : '←',
+    dirLabel: ev.dir === 'c2s' ? 'client to server' : 'server to client',
+    bytes,
+    bytesTitle: preview ? '' : `${bytes} bytes, ${formatCount(ev.wire)} on the wire`,
+    tls: !!ev.tls,
+    masked: !!ev.masked,
+    kindLabel: KIND_LABELS[ev.kind] ?? 'fault',
+    text: ev.text,
+    pre: parts ? parts[0] : ev.text,
+    status: parts ? parts[1] : '',
+    post: parts ? parts[2] : '',
+    statusClass: parts ? (statusClass(ev.status) ?? '') : '',
+    bulkLabel: bulk && !preview ? bulkLabel(ev) : '',
+    previewText: preview ? (previewLines(ev.text)[p.sub] ?? '') : '',
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atBottom, binarySearch, itemToRow, rowToItem, scrollToReveal, totalRows, visibleRange } from './virtual';
+import { atBottom, binarySearch, itemToRow, rowToItem, scrollToReveal, slotCount, totalRows, visibleRange } from './virtual';
 
 describe('visibleRange', () => {
   it('covers the viewport plus overscan', () => {
@@ -74,5 +74,30 @@ describe('binarySearch', () => {
     expect(binarySearch(a, 25)).toBe(4);
     expect(binarySearch(a, 10)).toBe(-1);
     expect(binarySearch([], 1)).toBe(-1);
+  });
+});
+
+describe('slotCount', () => {
+  it('is at least any range visibleRange returns, so slots r % count never collide', () => {
+    for (const [vh, rh, over] of [
+      [800, 26, 12],
+      [599, 26, 12],
+      [100, 20, 0],
+      [0, 20, 3],
+      [1000, 36, 4],
+    ] as const) {
+      const k = slotCount(vh, rh, over);
+      for (let top = 0; top < 5000; top += 7) {
+        const r = visibleRange(top, vh, rh, 100_000, over);
+        expect(r.end - r.start).toBeLessThanOrEqual(k);
+        const slots = new Set<number>();
+        for (let row = r.start; row < r.end; row++) slots.add(row % k);
+        expect(slots.size).toBe(r.end - r.start);
+      }
+    }
+  });
+  it('is small and zero without a row height', () => {
+    expect(slotCount(800, 26, 12)).toBe(Math.ceil(800 / 26) + 1 + 24);
+    expect(slotCount(800, 0, 12)).toBe(0);
   });
 });

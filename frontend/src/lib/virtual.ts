@@ -112,3 +112,14 @@ export function binarySearch(sorted: ArrayLike<number>, value: number): number {
   }
   return -1;
 }
+
+/**
+ * How many display rows visibleRange can ever return for this viewport,
+ * wherever it is scrolled: the size of the row pool. Row r is drawn by
+ * pool slot r % slotCount, so any range maps onto distinct slots and a
+ * slot keeps its row (and its DOM) while that row stays in range.
+ */
+export function slotCount(viewportHeight: number, rowHeight: number, overscan: number): number {
+  if (rowHeight <= 0) return 0;
+  return Math.ceil(Math.max(0, viewportHeight) / rowHeight) + 1 + 2 * Math.max(0, overscan);
+}

@@ -150,7 +150,6 @@ describe('reduceTrace', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([]) });
     const log = s.events;
-    const t0 = performance.now();
     let seq = 0;
     for (let b = 0; b < 200; b++) {
       const batch: TraceEventDTO[] = [];
@@ -159,8 +158,9 @@ describe('reduceTrace', () => {
     }
     expect(s.events).toBe(log);
     expect(s.events.length).toBe(100_000);
+    // The log was extended in place, never copied (its speed is make
+    // ui-bench's business, not a timed unit test's).
     expect(s.sessions.length).toBe(50);
-    expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
 
