@@ -247,7 +247,19 @@ func (wailsRuntimeAdapter) EventsEmit(ctx context.Context, name string, data ...
 }
 
 func (wailsRuntimeAdapter) SaveFileDialog(ctx context.Context, name string) (string, error) {
-	return wailsruntime.SaveFileDialog(ctx, wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: "Export the trace"})
+	return wailsruntime.SaveFileDialog(ctx, wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: saveTitle(name)})
+}
+
+// saveTitle names a save dialog by what is being saved: the trace exports,
+// the comparison's CSV, or its charts.
+func saveTitle(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return "Export the comparison"
+	case ".png":
+		return "Save the charts"
+	}
+	return "Export the trace"
 }
 
 // certDir keeps the lab's TLS certificate between runs, so outside clients
