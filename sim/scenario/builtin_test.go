@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -320,6 +321,32 @@ steps:
 				n++
 			}
 			t.Fatalf("run %d differs from the first at byte %d:\n…%s\n…%s", i+1, n, a[max(0, n-300):min(len(a), n+80)], z[max(0, n-300):min(len(z), n+80)])
+		}
+	}
+}
+
+// A run's totals are the sum of its steps' (every byte, round trip,
+// second and cent is accounted to the step that spent it), and of its
+// devices'.
+func TestTotalsAddUp(t *testing.T) {
+	for _, id := range []string{"dialup-morning", "always-on", "leave-on-server"} {
+		for _, r := range compare(t, id) {
+			var steps, devs Totals
+			for _, st := range r.Steps {
+				steps.add(st.Totals)
+			}
+			for _, d := range r.Devices {
+				devs.add(d.Totals)
+			}
+			for name, sum := range map[string]Totals{"steps": steps, "devices": devs} {
+				sum.round()
+				if sum.WireDown != r.WireDown || sum.WireUp != r.WireUp || sum.RoundTrips != r.RoundTrips ||
+					sum.Connections != r.Connections || sum.Calls != r.Calls ||
+					math.Abs(sum.Cost-r.Cost) > 1e-6 || math.Abs(sum.SimSeconds-r.SimSeconds) > 1e-5 ||
+					math.Abs(sum.OnlineSeconds-r.OnlineSeconds) > 1e-5 {
+					t.Errorf("%s %s/%s: %s add up to %+v, run %+v", id, r.Protocol, r.Link.ID, name, sum, r.Totals)
+				}
+			}
 		}
 	}
 }

@@ -48,14 +48,15 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (*Result, error) {
 		return nil, err
 	}
 	defer w.close()
-	r := &runner{ctx: ctx, sc: sc, w: w, o: o, delivered: map[string]time.Duration{}}
+	r := &runner{ctx: ctx, sc: sc, w: w, o: o, delivered: map[string]time.Duration{},
+		stepIn: map[int]int{}, stepRefused: map[int]int{}}
 	r.metered = o.Link.DialTime > 0 || !o.Link.Tariff.Flat()
 	for _, d := range sc.Devices {
 		dev, err := w.device(d, o.Protocol, o.Switches)
 		if err != nil {
 			return nil, err
 		}
-		r.actors = append(r.actors, &actor{spec: d, dev: dev, firstReadable: -1})
+		r.actors = append(r.actors, &actor{spec: d, dev: dev, firstReadable: -1, last: -1})
 	}
 	if err := r.plan(); err != nil {
 		return nil, err
@@ -79,9 +80,11 @@ type runner struct {
 
 	delivered map[string]time.Duration // subject → when it reached the server
 	refused   int
-	start     time.Duration // the first step's start
-	started   bool
-	end       time.Duration
+	// per deliver step: how many of its messages arrived, and were refused
+	stepIn, stepRefused map[int]int
+	start               time.Duration // the first step's start
+	started             bool
+	end                 time.Duration
 }
 
 // actor is a device in a run, with its queue of steps.
@@ -89,6 +92,7 @@ type actor struct {
 	spec  Device
 	dev   *mua.Device
 	queue []int // step indexes, in file order
+	last  int   // the step it ran last; -1 before any
 	busy  time.Duration
 	found []int
 
@@ -200,7 +204,11 @@ func (r *runner) loop() error {
 		}
 	}
 	for _, a := range r.actors {
-		r.finishSession(a, nil)
+		var sr *StepResult
+		if a.last >= 0 {
+			sr = &r.steps[a.last]
+		}
+		r.finishSession(a, sr)
 	}
 	return nil
 }
@@ -240,16 +248,16 @@ func (r *runner) deliver(d delivery) error {
 	switch {
 	case err == nil:
 		r.delivered[subject] = res.End
+		r.stepIn[d.step]++
 	case isCode(err, 552):
 		r.refused++
+		r.stepRefused[d.step]++
 	default:
 		return fmt.Errorf("scenario %s: step %d: delivery: %w", r.sc.ID, d.step+1, err)
 	}
-	n := len(r.delivered)
-	refused := r.refused
-	sr.Outcome = fmt.Sprintf("%d delivered, %d refused (mailbox full)", n, refused)
+	sr.Outcome = fmt.Sprintf("%d delivered, %d refused (mailbox full)", r.stepIn[d.step], r.stepRefused[d.step])
 	sr.VisibleAfter = r.visible()
-	sr.Failed = refused > 0
+	sr.Failed = r.stepRefused[d.step] > 0
 	// Devices in IDLE hear of it now.
 	if err == nil {
 		for _, a := range r.actors {
@@ -276,6 +284,7 @@ func (r *runner) act(a *actor, t time.Duration) error {
 	}
 	idx := a.queue[0]
 	a.queue = a.queue[1:]
+	a.last = idx
 	s := r.sc.Steps[idx]
 	sr := &r.steps[idx]
 	sr.StartSeconds = secs(t)
