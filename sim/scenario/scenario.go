@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -231,8 +232,14 @@ func (sc *Scenario) Validate() error {
 	return nil
 }
 
+// actionNames lists Actions in alphabetical order, for messages.
 func actionNames() []string {
-	return []string{"check", "read", "reply", "compose", "send", "search", "move", "delete", "deliver", "watch", "hangup", "offline", "online"}
+	names := make([]string, 0, len(Actions))
+	for name := range Actions {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // parseSelector reads Step.Messages: kind is all, unread, first, last or

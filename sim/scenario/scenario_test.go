@@ -65,7 +65,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown field", valid + "colour: red\n", "line 8: unknown field colour"},
 		{"bad id", strings.Replace(valid, "my-class", "My Class", 1), "lower-case"},
 		{"no title", strings.Replace(valid, "title: My class", "", 1), "no title"},
-		{"unknown action", strings.Replace(valid, "do: check", "do: fly", 1), `unknown action; want one of check`},
+		{"unknown action", strings.Replace(valid, "do: check", "do: fly", 1), `unknown action; want one of check, compose, delete, deliver, hangup`},
 		{"unknown device", strings.Replace(valid, "device: PC}", "device: Mac}", 1), `unknown device "Mac"`},
 		{"bad policy", strings.Replace(valid, "{name: PC}", "{name: PC, pop3: shred}", 1), `pop3 "shred"`},
 		{"bad selector", strings.Replace(valid, "device: PC}", "device: PC, messages: some}", 1), `messages "some"`},
