@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/base64"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/link"
@@ -227,11 +228,16 @@ type ExplanationDTO struct {
 	Cite     string `json:"cite"` // "RFC 1939 §7"
 }
 
-// ExportDTO is an exported trace for the UI to save.
+// ExportDTO is an exported file (a trace, a comparison's CSV) for the UI
+// to save.
 type ExportDTO struct {
 	Name   string `json:"name"`
 	Base64 string `json:"base64"`
 	Bytes  int    `json:"bytes"`
+}
+
+func newExportDTO(name string, data []byte) ExportDTO {
+	return ExportDTO{Name: name, Base64: base64.StdEncoding.EncodeToString(data), Bytes: len(data)}
 }
 
 // LinkStateDTO is the link panel's state.

@@ -83,19 +83,23 @@ func (s *ScenariosService) List() ([]ScenarioDTO, error) {
 	c := s.catalogue()
 	out := []ScenarioDTO{}
 	for _, sc := range c.List() {
-		d := ScenarioDTO{
-			ID: sc.ID, Title: sc.Title, Claim: strings.TrimSpace(sc.Claim), Teaches: strings.TrimSpace(sc.Teaches),
-			Links: append([]string{}, sc.Links...), Devices: []string{}, Steps: len(sc.Steps), Origin: c.Origin(sc.ID),
-		}
-		for _, dev := range sc.Devices {
-			d.Devices = append(d.Devices, dev.Name)
-		}
-		if sc.Options != nil {
-			d.Switches = newSwitchesDTO(*sc.Options)
-		}
-		out = append(out, d)
+		out = append(out, newScenarioDTO(c, sc))
 	}
 	return out, nil
+}
+
+func newScenarioDTO(c *scenario.Catalogue, sc *scenario.Scenario) ScenarioDTO {
+	d := ScenarioDTO{
+		ID: sc.ID, Title: sc.Title, Claim: strings.TrimSpace(sc.Claim), Teaches: strings.TrimSpace(sc.Teaches),
+		Links: append([]string{}, sc.Links...), Devices: make([]string, 0, len(sc.Devices)), Steps: len(sc.Steps), Origin: c.Origin(sc.ID),
+	}
+	for _, dev := range sc.Devices {
+		d.Devices = append(d.Devices, dev.Name)
+	}
+	if sc.Options != nil {
+		d.Switches = newSwitchesDTO(*sc.Options)
+	}
+	return d
 }
 
 // CompareRequestDTO chooses a comparison: a scenario, the link presets to
@@ -237,11 +241,12 @@ type LaneSessionDTO struct {
 // each run's trace for its lane.
 func (s *ScenariosService) Compare(req CompareRequestDTO) (CompareDTO, error) {
 	t0 := time.Now()
-	sc, results, err := s.compare(req, true)
+	c := s.catalogue()
+	sc, results, err := compare(c, req, true)
 	if err != nil {
 		return CompareDTO{}, err
 	}
-	out := CompareDTO{Scenario: s.scenarioDTO(sc), Runs: make([]RunDTO, 0, len(results))}
+	out := CompareDTO{Scenario: newScenarioDTO(c, sc), Runs: make([]RunDTO, 0, len(results))}
 	for _, r := range results {
 		out.Runs = append(out.Runs, newRunDTO(sc, r))
 	}
@@ -249,18 +254,8 @@ func (s *ScenariosService) Compare(req CompareRequestDTO) (CompareDTO, error) {
 	return out, nil
 }
 
-func (s *ScenariosService) scenarioDTO(sc *scenario.Scenario) ScenarioDTO {
-	list, _ := s.List()
-	for _, d := range list {
-		if d.ID == sc.ID {
-			return d
-		}
-	}
-	return ScenarioDTO{ID: sc.ID, Title: sc.Title, Links: []string{}, Devices: []string{}}
-}
-
-func (s *ScenariosService) compare(req CompareRequestDTO, keepTrace bool) (*scenario.Scenario, []*scenario.Result, error) {
-	sc, err := s.catalogue().Get(req.ID)
+func compare(c *scenario.Catalogue, req CompareRequestDTO, keepTrace bool) (*scenario.Scenario, []*scenario.Result, error) {
+	sc, err := c.Get(req.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: %w", err)
 	}
@@ -383,7 +378,7 @@ func (s *ScenariosService) ExportCSVData(req CompareRequestDTO) (ExportDTO, erro
 	if err != nil {
 		return ExportDTO{}, err
 	}
-	return ExportDTO{Name: name, Base64: base64.StdEncoding.EncodeToString(data), Bytes: len(data)}, nil
+	return newExportDTO(name, data), nil
 }
 
 // ExportCSV asks where to save (a native dialog) and writes the results
@@ -410,7 +405,7 @@ func csvName(id string) string {
 }
 
 func (s *ScenariosService) csv(req CompareRequestDTO) (string, []byte, error) {
-	sc, rs, err := s.compare(req, false)
+	sc, rs, err := compare(s.catalogue(), req, false)
 	if err != nil {
 		return "", nil, err
 	}

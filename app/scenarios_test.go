@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -70,8 +71,19 @@ func TestScenariosCompare(t *testing.T) {
 	if len(got.Runs) != 2 {
 		t.Fatalf("%d runs, want 2", len(got.Runs))
 	}
-	if got.Scenario.ID != "two-devices" {
-		t.Errorf("scenario = %+v", got.Scenario)
+	// The comparison names its scenario as the picker lists it.
+	list, err := a.Scenarios.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed *ScenarioDTO
+	for i := range list {
+		if list[i].ID == "two-devices" {
+			listed = &list[i]
+		}
+	}
+	if listed == nil || !reflect.DeepEqual(got.Scenario, *listed) {
+		t.Errorf("scenario = %+v, want %+v as List has it", got.Scenario, listed)
 	}
 	want := map[string]int{"pop3": 0, "imap": 15}
 	for _, r := range got.Runs {
@@ -181,12 +193,24 @@ func TestScenariosExport(t *testing.T) {
 		t.Error("SavePNG accepted bad base64")
 	}
 
+	// The download and the file written hold the same CSV as the dialog's.
+	want, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	x, err := a.Scenarios.ExportCSVData(req)
-	if err != nil || !strings.HasSuffix(x.Name, ".csv") || x.Bytes == 0 {
+	if err != nil || !strings.HasPrefix(x.Name, "mailscope-compare-two-devices-") || !strings.HasSuffix(x.Name, ".csv") {
 		t.Fatalf("ExportCSVData = %+v, %v", x, err)
 	}
-	if err := a.Scenarios.ExportCSVTo(req, filepath.Join(dir, "b.csv")); err != nil {
+	if data, err := base64.StdEncoding.DecodeString(x.Base64); err != nil || !bytes.Equal(data, want) || x.Bytes != len(want) {
+		t.Errorf("ExportCSVData = %d bytes (%v), base64 of %q; want the %d bytes ExportCSV wrote", x.Bytes, err, data, len(want))
+	}
+	to := filepath.Join(dir, "b.csv")
+	if err := a.Scenarios.ExportCSVTo(req, to); err != nil {
 		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(to); err != nil || !bytes.Equal(data, want) {
+		t.Errorf("ExportCSVTo wrote %q (%v), want %q", data, err, want)
 	}
 
 	// Without a window there is no dialog: say so.

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"os"
 	"sync"
@@ -98,7 +97,7 @@ func (s *TraceService) ExportData(format string) (ExportDTO, error) {
 	if err != nil {
 		return ExportDTO{}, err
 	}
-	return ExportDTO{Name: name, Base64: base64.StdEncoding.EncodeToString(buf.Bytes()), Bytes: buf.Len()}, nil
+	return newExportDTO(name, buf.Bytes()), nil
 }
 
 // Export asks where to save (a native dialog) and writes the trace there.

@@ -30,7 +30,7 @@ jitter, the time a dial-up call takes to connect, and the tariff. With
 					return Usagef("unexpected argument %q", args[0])
 				}
 				if *asJSON {
-					return writePresetsJSON(env.Stdout, app.PresetDTOs())
+					return writeJSON(env.Stdout, app.PresetDTOs())
 				}
 				return writePresetsTable(env.Stdout, link.Presets())
 			}
@@ -38,10 +38,11 @@ jitter, the time a dial-up call takes to connect, and the tariff. With
 	}
 }
 
-func writePresetsJSON(w io.Writer, presets []app.PresetDTO) error {
+// writeJSON prints v as indented JSON: what every --json flag prints.
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(presets)
+	return enc.Encode(v)
 }
 
 func writePresetsTable(w io.Writer, presets []link.Profile) error {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -140,9 +139,7 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 		s.FirstReadable = r.FirstReadable.Seconds()
 	}
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return writeJSON(w, s)
 	}
 	fmt.Fprintf(w, "%s over %s (%s down, %s up, RTT %v)\n", proto, p.Name, link.FormatBps(p.DownBps), link.FormatBps(p.UpBps), p.RTT())
 	fmt.Fprintf(w, "  simulated time   %v\n", (r.End - r.Start).Round(time.Millisecond))

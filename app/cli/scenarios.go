@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,7 +43,7 @@ Examples:
 					return err
 				}
 				if *asJSON {
-					return writeScenariosJSON(env.Stdout, cat)
+					return writeJSON(env.Stdout, scenarioInfos(cat))
 				}
 				return writeScenariosTable(env.Stdout, cat)
 			}
@@ -121,12 +120,6 @@ func scenarioInfos(cat *scenario.Catalogue) []ScenarioInfo {
 		})
 	}
 	return infos
-}
-
-func writeScenariosJSON(w io.Writer, cat *scenario.Catalogue) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(scenarioInfos(cat))
 }
 
 func writeScenariosTable(w io.Writer, cat *scenario.Catalogue) error {

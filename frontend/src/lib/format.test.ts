@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBps, formatMs, formatTariff } from './format';
+import { formatBps, formatMs, formatTariff, trimFixed } from './format';
 import type { TariffDTO } from './types';
 
 describe('formatBps', () => {
@@ -46,5 +46,18 @@ describe('formatTariff', () => {
   });
   it('shows a per-call price alone with its currency', () => {
     expect(formatTariff({ ...base, flat: false, perCall: 0.2 })).toBe('0.20 EUR/call');
+  });
+});
+
+describe('trimFixed', () => {
+  it.each([
+    [1.04, 1, '1'],
+    [1.25, 1, '1.3'],
+    [12, 1, '12'],
+    [1.5, 2, '1.5'],
+    [1.467, 2, '1.47'],
+    [0.004, 2, '0'],
+  ])('trimFixed(%d, %d) = %s', (f, digits, want) => {
+    expect(trimFixed(f, digits)).toBe(want);
   });
 });

@@ -3,26 +3,26 @@
 
 import type { TariffDTO } from './types';
 
-function trim1(f: number): string {
-  const s = f.toFixed(1);
-  return s.endsWith('.0') ? s.slice(0, -2) : s;
+/** f to at most `digits` (default 1) decimals, without trailing zeros: (1.50, 2) → "1.5", (2.0) → "2". */
+export function trimFixed(f: number, digits = 1): string {
+  return String(Number(f.toFixed(digits)));
 }
 
 /** 33600 → "33.6 kbit/s", 8e6 → "8 Mbit/s", 0 → "unlimited". */
 export function formatBps(bps: number): string {
   if (!(bps > 0)) return 'unlimited';
-  if (bps >= 1e9) return `${trim1(bps / 1e9)} Gbit/s`;
-  if (bps >= 1e6) return `${trim1(bps / 1e6)} Mbit/s`;
-  if (bps >= 1e3) return `${trim1(bps / 1e3)} kbit/s`;
+  if (bps >= 1e9) return `${trimFixed(bps / 1e9)} Gbit/s`;
+  if (bps >= 1e6) return `${trimFixed(bps / 1e6)} Mbit/s`;
+  if (bps >= 1e3) return `${trimFixed(bps / 1e3)} kbit/s`;
   return `${Math.round(bps)} bit/s`;
 }
 
 /** 150 → "150 ms", 20000 → "20 s", 1500 → "1.5 s", 0 → "–". */
 export function formatMs(ms: number): string {
   if (!(ms > 0)) return '–';
-  if (ms < 1000) return `${trim1(ms)} ms`;
-  if (ms < 60_000) return `${trim1(ms / 1000)} s`;
-  return `${trim1(ms / 60_000)} min`;
+  if (ms < 1000) return `${trimFixed(ms)} ms`;
+  if (ms < 60_000) return `${trimFixed(ms / 1000)} s`;
+  return `${trimFixed(ms / 60_000)} min`;
 }
 
 /** "0.04 EUR/min + 0.10/call", or "flat rate". */

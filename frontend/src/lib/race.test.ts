@@ -22,7 +22,6 @@ import {
   timeScale,
   bytesScale,
   shortSeconds,
-  labelLift,
   toDisplay,
   toStory,
   stepDials,
@@ -288,15 +287,6 @@ describe('charts and formats', () => {
     expect(shortSeconds(637)).toBe('10.6 min');
     expect(shortSeconds(1.467)).toBe('1.47 s');
     expect(shortSeconds(0.4)).toBe('400 ms');
-  });
-
-  it('lifts a bar label that would overlap its neighbour', () => {
-    expect(labelLift(['0.6 min', '0 min'], [100, 104], 30, 11)).toEqual([-Math.max(0, 11 * 1.25 - 4), 0]);
-    expect(labelLift(['1', '2'], [100, 104], 60, 11)).toEqual([0, 0]);
-    expect(labelLift(['0.6 min', '0 min'], [40, 104], 30, 11)).toEqual([0, 0]);
-    const [a, b] = labelLift(['0.6 min', '0 min'], [104, 100], 30, 11);
-    expect(a).toBe(0);
-    expect(b).toBeLessThan(0);
   });
 
   it('formats for people', () => {

@@ -4,6 +4,8 @@
 // value", bar scaling, and the formatting. No DOM, no stores: tested by
 // race.test.ts.
 
+import { trimFixed } from './format';
+import { formatCount } from './traceformat';
 import type { RunDTO, StepDTO, TotalsDTO } from './types';
 
 // ---------------------------------------------------------------------------
@@ -567,14 +569,10 @@ export interface ChartSpec {
   value: (r: RunDTO) => number;
 }
 
-function trim(v: number, digits: number): string {
-  return String(Number(v.toFixed(digits)));
-}
-
 /** An axis in a unit of `div` (seconds per minute, bytes per kB…) with round ticks in that unit. */
 function unitScale(maxRaw: number, div: number, suffix: string, digits = 1): ChartScale {
   const max = niceMax(maxRaw / div);
-  return { max: max * div, ticks: ticks(max).map((t) => t * div), fmt: (v) => `${trim(v / div, digits)}${suffix}` };
+  return { max: max * div, ticks: ticks(max).map((t) => t * div), fmt: (v) => `${trimFixed(v / div, digits)}${suffix}` };
 }
 
 /** Times on an axis up to max seconds, in one unit: ms, s, min or h. */
@@ -596,16 +594,16 @@ export function bytesScale(maxRaw: number): ChartScale {
 /** A short time for a bar: "850 ms", "12.4 s", "10.6 min", "2.5 h". */
 export function shortSeconds(s: number): string {
   if (s < 1) return `${Math.round(s * 1000)} ms`;
-  if (s < 60) return `${trim(s, s < 10 ? 2 : 1)} s`;
-  if (s < 3600) return `${trim(s / 60, 1)} min`;
-  return `${trim(s / 3600, 1)} h`;
+  if (s < 60) return `${trimFixed(s, s < 10 ? 2 : 1)} s`;
+  if (s < 3600) return `${trimFixed(s / 60, 1)} min`;
+  return `${trimFixed(s / 3600, 1)} h`;
 }
 
 export const charts: ChartSpec[] = [
   { id: 'time', title: 'Time on the network', scale: timeScale, label: shortSeconds, value: (r) => r.totals.simSeconds },
   { id: 'bytes', title: 'Bytes on the wire (down + up)', scale: bytesScale, label: formatBytes, value: (r) => r.totals.wireDown + r.totals.wireUp },
   { id: 'roundtrips', title: 'Round trips', scale: (m) => unitScale(m, 1, '', 0), label: formatCount, value: (r) => r.totals.roundTrips },
-  { id: 'cost', title: 'Cost', scale: (m) => ({ ...unitScale(m, 1, '', 2) }), label: (v) => formatCostShort(v), value: (r) => (r.link.metered ? r.totals.cost : 0) },
+  { id: 'cost', title: 'Cost', scale: (m) => unitScale(m, 1, '', 2), label: formatCostShort, value: (r) => (r.link.metered ? r.totals.cost : 0) },
 ];
 
 /** A chart's title with its unit where the axis has none: "Cost (EUR)", "Cost (flat rate)". */
@@ -615,19 +613,6 @@ export function chartTitle(spec: Pick<ChartSpec, 'id' | 'title'>, runs: readonly
   if (!metered.length) return `${spec.title} (flat rate)`;
   const currencies = [...new Set(metered.map((r) => r.link.currency).filter((c) => c))];
   return currencies.length ? `${spec.title} (${currencies.join(' / ')})` : spec.title;
-}
-
-/**
- * Lifts the second of two bar labels (px) when they would overlap: their
- * centres are `gap` apart and they stand at about the same height.
- */
-export function labelLift(texts: [string, string], tops: [number, number], gap: number, fontPx: number): [number, number] {
-  const width = (t: string) => t.length * fontPx * 0.6;
-  if ((width(texts[0]) + width(texts[1])) / 2 <= gap - 2) return [0, 0];
-  const d = tops[1] - tops[0]; // > 0: the first label stands higher
-  if (Math.abs(d) > fontPx * 1.2) return [0, 0];
-  const need = fontPx * 1.25 - Math.abs(d);
-  return d >= 0 ? [-need, 0] : [0, -need];
 }
 
 /**
@@ -676,10 +661,6 @@ export function formatBytes(n: number): string {
   if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
   if (n < 1e9) return `${(n / 1e6).toFixed(2)} MB`;
   return `${(n / 1e9).toFixed(2)} GB`;
-}
-
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en');
 }
 
 export function formatCost(v: number, currency: string): string {

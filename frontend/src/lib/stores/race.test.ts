@@ -65,6 +65,22 @@ describe('race store', () => {
     expect(st.running).toBeNull();
   });
 
+  it('says which links it is running on until the runs arrive', async () => {
+    const { api } = fakeApi();
+    let during: string[] | null = null;
+    const s = createRaceStore({
+      ...api,
+      compare: async (req) => {
+        during = get(s).running;
+        return api.compare(req);
+      },
+    });
+    await s.load();
+    await s.run();
+    expect(during).toEqual(['adsl-8m', 'dialup-56k']);
+    expect(get(s).running).toBeNull();
+  });
+
   it('reports a failed comparison', async () => {
     const { api } = fakeApi();
     const s = createRaceStore({ ...api, compare: async () => Promise.reject(new Error('app: no scenario "x"')) });

@@ -28,8 +28,8 @@ export interface RaceState {
   /** The runs shown, link by link, POP3 then IMAP; what they were run with. */
   runs: RunDTO[];
   ranFor: { scenarioId: string; switches: SwitchesDTO } | null;
-  /** A comparison is running: what for ("adsl-8m, dialup-56k"). */
-  running: string | null;
+  /** A comparison is running: the links it runs on. */
+  running: string[] | null;
   error: string | null;
   /** Bumped by each finished comparison, so the race restarts. */
   generation: number;
@@ -81,7 +81,6 @@ export interface RaceStore extends Readable<RaceState> {
   run(): Promise<void>;
   /** Races on another link: reruns that link at once. */
   setRaceLink(id: string): Promise<void>;
-  request(links?: string[]): CompareRequestDTO | null;
 }
 
 export function createRaceStore(api: RaceApi): RaceStore {
@@ -89,17 +88,12 @@ export function createRaceStore(api: RaceApi): RaceStore {
   const set = (p: Partial<RaceState>) => w.update((s) => ({ ...s, ...p }));
   let seq = 0;
 
-  function request(links?: string[]): CompareRequestDTO | null {
-    const s = get(w);
-    if (!s.scenarioId) return null;
-    return { id: s.scenarioId, links: links ?? s.links, switches: { ...s.switches } };
-  }
-
   async function compare(links: string[], replace: boolean): Promise<void> {
-    const req = request(links);
-    if (!req || !links.length) return;
+    const s = get(w);
+    if (!s.scenarioId || !links.length) return;
+    const req: CompareRequestDTO = { id: s.scenarioId, links, switches: { ...s.switches } };
     const my = ++seq;
-    set({ running: links.join(', '), error: null });
+    set({ running: links, error: null });
     try {
       const res = await api.compare(req);
       if (my !== seq) return;
@@ -121,7 +115,6 @@ export function createRaceStore(api: RaceApi): RaceStore {
 
   return {
     subscribe: w.subscribe,
-    request,
     async load() {
       if (get(w).loaded) return;
       try {
