@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-var builtinScenarios = []string{"dialup-morning", "two-devices", "search", "folders", "quota", "always-on", "leave-on-server"}
+var builtinScenarios = []string{"dialup-morning", "two-devices", "search", "folders", "quota", "always-on", "leave-on-server", "offline-imap"}
 
 // writeTeacherScenario writes a copy of the built-in two-devices scenario
 // under another id into dir/name.

@@ -68,7 +68,7 @@ func device(t *testing.T, r *Result, name string) DeviceResult {
 }
 
 func TestBuiltinCatalogue(t *testing.T) {
-	want := []string{"dialup-morning", "two-devices", "search", "folders", "quota", "always-on", "leave-on-server"}
+	want := []string{"dialup-morning", "two-devices", "search", "folders", "quota", "always-on", "leave-on-server", "offline-imap"}
 	var got []string
 	for _, sc := range Builtin().List() {
 		got = append(got, sc.ID)
@@ -264,6 +264,38 @@ func TestLeaveOnServer(t *testing.T) {
 		if last.PayloadUp < first.PayloadUp || last.PayloadDown <= first.PayloadDown {
 			t.Errorf("%s: POP3 day-1 check %d/%d bytes, day-5 %d/%d: the UIDL list should grow", l,
 				first.PayloadUp, first.PayloadDown, last.PayloadUp, last.PayloadDown)
+		}
+	}
+}
+
+// offline-imap: an IMAP client that synchronises whole messages works
+// offline as POP3 does, at about POP3's phone bill, and keeps the mailbox
+// (with its read marks) on the server for the laptop.
+func TestOfflineIMAP(t *testing.T) {
+	rs := compare(t, "offline-imap")
+	for _, l := range []string{"dialup-56k", "isdn-128k"} {
+		pop, imap := run(t, rs, POP3, l), run(t, rs, IMAP, l)
+		if pop.Calls != 3 || imap.Calls != 3 {
+			t.Errorf("%s: calls POP3 %d, IMAP %d; want 3 each (morning, evening, laptop)", l, pop.Calls, imap.Calls)
+		}
+		if imap.OnlineSeconds > 2*pop.OnlineSeconds || imap.Cost > pop.Cost*1.5 {
+			t.Errorf("%s: online POP3 %.0f s / %.2f, IMAP %.0f s / %.2f; offline IMAP should cost about what POP3 does",
+				l, pop.OnlineSeconds, pop.Cost, imap.OnlineSeconds, imap.Cost)
+		}
+		pc := device(t, imap, "Home PC")
+		if pc.OfflineReadable != 23 || pc.Outbox != 0 {
+			t.Errorf("%s: IMAP PC reads %d offline, %d in the outbox; want 20 + 3 sent, 0", l, pc.OfflineReadable, pc.Outbox)
+		}
+		// The read step ran with the line down.
+		if st := imap.Steps[1]; st.Connections != 0 || st.OnlineSeconds != 0 || st.Failed {
+			t.Errorf("%s: IMAP reading: %d connections, %.0f s online, outcome %q", l, st.Connections, st.OnlineSeconds, st.Outcome)
+		}
+		lp := device(t, imap, "Laptop")
+		if lp.VisibleMessages != 20 || lp.Unread != 0 {
+			t.Errorf("%s: IMAP laptop lists %d (%d unread); want 20, all read (marks pushed at the evening logon)", l, lp.VisibleMessages, lp.Unread)
+		}
+		if d := device(t, pop, "Laptop"); d.VisibleMessages != 0 {
+			t.Errorf("%s: POP3 laptop lists %d, want 0", l, d.VisibleMessages)
 		}
 	}
 }
