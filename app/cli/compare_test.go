@@ -319,7 +319,7 @@ func TestCompareUsageErrors(t *testing.T) {
 	}{
 		{"no scenario", []string{"compare"}, []string{"which scenario"}},
 		{"unknown scenario", []string{"compare", "nosuch"}, []string{`no scenario "nosuch"`, "dialup-morning", "leave-on-server"}},
-		{"unknown link", []string{"compare", "two-devices", "--links", "adsl-8m,modem"}, []string{`no link preset "modem"`, "dialup-56k", "fibre-1g"}},
+		{"unknown link", []string{"compare", "two-devices", "--links", "adsl-8m,modem"}, []string{`no preset "modem"`, "dialup-56k", "fibre-1g"}},
 		{"json and csv", []string{"compare", "two-devices", "--json", "--csv"}, []string{"--json and --csv"}},
 		{"unknown protocol", []string{"compare", "two-devices", "--protocols", "smtp"}, []string{`unknown protocol "smtp"`}},
 		{"unknown flag after scenario", []string{"compare", "two-devices", "--bogus"}, []string{"flag provided but not defined: -bogus"}},

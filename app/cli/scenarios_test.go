@@ -121,7 +121,7 @@ func TestScenariosBrokenFile(t *testing.T) {
 		{"invalid", "id: Bad Id\ntitle: \"\"\nmailbox: {messages: 3}\n", []string{`id "Bad Id"`, "no title", "no devices", "no steps"}},
 		{"unknown field", "id: x\ntitle: X\nmesages: 3\n", []string{"mesages"}},
 		{"unknown link", "id: x\ntitle: X\nlinks: [adsl-8m, modem]\ndevices: [{name: A}]\nsteps: [{device: A, do: check}]\n",
-			[]string{`no link preset "modem"`, "dialup-56k"}},
+			[]string{`no preset "modem"`, "dialup-56k"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,11 +40,7 @@ func Links(ids []string) ([]link.Profile, error) {
 		}
 		p, err := link.Preset(id)
 		if err != nil {
-			var have []string
-			for _, q := range link.Presets() {
-				have = append(have, q.ID)
-			}
-			return nil, fmt.Errorf("scenario: no link preset %q (have %s)", id, strings.Join(have, ", "))
+			return nil, fmt.Errorf("scenario: %w", err)
 		}
 		out = append(out, p)
 	}
@@ -170,27 +166,27 @@ func WriteTable(w io.Writer, sc *Scenario, results []*Result) error {
 	}
 	row("", func(r *Result) string { return strings.ToUpper(string(r.Protocol)) })
 	row("link", func(r *Result) string { return r.Link.ID })
-	row("time on the network", func(r *Result) string { return Seconds(r.SimSeconds) })
+	row("time on the network", func(r *Result) string { return seconds(r.SimSeconds) })
 	row("  dialling", func(r *Result) string {
 		if !r.Link.Metered {
 			return "-"
 		}
-		return Seconds(r.DialSeconds)
+		return seconds(r.DialSeconds)
 	})
-	row("  connection set-up", func(r *Result) string { return Seconds(r.SetupSeconds) })
-	row("  round trips × RTT", func(r *Result) string { return Seconds(r.RoundTripSeconds) })
-	row("  transfer", func(r *Result) string { return Seconds(r.TransferSeconds) })
+	row("  connection set-up", func(r *Result) string { return seconds(r.SetupSeconds) })
+	row("  round trips × RTT", func(r *Result) string { return seconds(r.RoundTripSeconds) })
+	row("  transfer", func(r *Result) string { return seconds(r.TransferSeconds) })
 	row("first message readable", func(r *Result) string {
 		if r.FirstReadableSeconds == nil {
 			return "never"
 		}
-		return Seconds(*r.FirstReadableSeconds)
+		return seconds(*r.FirstReadableSeconds)
 	})
-	row("bytes down (wire)", func(r *Result) string { return Bytes(r.WireDown) })
-	row("bytes up (wire)", func(r *Result) string { return Bytes(r.WireUp) })
+	row("bytes down (wire)", func(r *Result) string { return byteCount(r.WireDown) })
+	row("bytes up (wire)", func(r *Result) string { return byteCount(r.WireUp) })
 	row("round trips", func(r *Result) string { return i64(r.RoundTrips) })
 	row("connections", func(r *Result) string { return strconv.Itoa(r.Connections) })
-	row("online", func(r *Result) string { return Seconds(r.OnlineSeconds) })
+	row("online", func(r *Result) string { return seconds(r.OnlineSeconds) })
 	row("cost", func(r *Result) string {
 		if !r.Link.Metered {
 			return "flat"
@@ -206,7 +202,7 @@ func WriteTable(w io.Writer, sc *Scenario, results []*Result) error {
 			if r.NoticeDelayAvgSeconds == nil {
 				return "-"
 			}
-			return Seconds(*r.NoticeDelayAvgSeconds) + " avg"
+			return seconds(*r.NoticeDelayAvgSeconds) + " avg"
 		})
 	}
 	if len(results) > 0 {
@@ -237,9 +233,9 @@ func anyResult(rs []*Result, pred func(*Result) bool) bool {
 	return false
 }
 
-// Seconds formats a duration in seconds for people: "850 ms", "12.4 s",
+// seconds formats a duration in seconds for people: "850 ms", "12.4 s",
 // "3 min 20 s", "2 h 05 min".
-func Seconds(s float64) string {
+func seconds(s float64) string {
 	switch {
 	case s < 1:
 		return fmt.Sprintf("%.0f ms", s*1000)
@@ -251,8 +247,8 @@ func Seconds(s float64) string {
 	return fmt.Sprintf("%d h %02d min", int(s)/3600, int(s)%3600/60)
 }
 
-// Bytes formats a byte count for people (1000-based, as link speeds are).
-func Bytes(n int64) string {
+// byteCount formats a byte count for people (1000-based, as link speeds are).
+func byteCount(n int64) string {
 	switch {
 	case n < 1000:
 		return fmt.Sprintf("%d B", n)

@@ -779,9 +779,6 @@ func (r *runner) result() *Result {
 	return res
 }
 
-// durationDays turns a device's keep_days into a duration.
-func durationDays(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
-
 // isCode reports an SMTP reply with the given code in err's chain.
 func isCode(err error, code int) bool {
 	var se *smtp.SMTPError

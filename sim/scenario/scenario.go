@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mailscope/mailscope/sim/link"
 )
 
 // Scenario is one story told twice, once with POP3 and once with IMAP.
@@ -151,6 +153,11 @@ func (sc *Scenario) Validate() error {
 	if sc.Title == "" {
 		bad("no title")
 	}
+	for _, id := range sc.Links {
+		if _, err := link.Preset(id); err != nil {
+			bad("links: %v", err)
+		}
+	}
 	mb := sc.Mailbox
 	if mb.Messages < 0 || mb.Messages > 100_000 {
 		bad("mailbox: messages %d out of 0..100000", mb.Messages)
@@ -273,9 +280,6 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	*d = Duration(v)
 	return nil
 }
-
-// MarshalYAML writes it back in the same form.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // ParseDuration accepts Go durations with a "d" (24 h) unit in front.
 func ParseDuration(s string) (time.Duration, error) {

@@ -74,6 +74,7 @@ func TestParseErrors(t *testing.T) {
 		{"deliver without count", valid + "  - {do: deliver, at: 1h}\n", "count must be at least 1"},
 		{"no steps", strings.Split(valid, "steps:")[0], "no steps"},
 		{"keyword without every", strings.Replace(valid, "{messages: 3}", "{messages: 3, keyword: x}", 1), "keyword"},
+		{"unknown link", valid + "links: [adsl-8m, modem]\n", `links: link: no preset "modem"`},
 		{"huge mailbox", strings.Replace(valid, "{messages: 3}", "{messages: 1000000}", 1), "out of 0..100000"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -64,13 +64,9 @@ func newWorld(sc *Scenario, profile link.Profile, keepTrace bool) (*world, error
 		return nil, err
 	}
 	msgs := seedMail(sc.Mailbox, w.store.Epoch())
+	// Everyone who wrote gets a mailbox, so that replies have somewhere to go.
 	for _, m := range msgs {
 		if err := w.addCorrespondent(m.From); err != nil {
-			return nil, err
-		}
-	}
-	for _, m := range correspondents(sc.Mailbox.Seed) {
-		if err := w.addCorrespondent(m); err != nil {
 			return nil, err
 		}
 	}
@@ -166,30 +162,6 @@ func seedMail(mb Mailbox, epoch time.Time) []mailstore.GeneratedMessage {
 	return mo.msgs
 }
 
-// correspondents are the generator's senders for a seed, who get
-// mailboxes for the replies (cached like seedMail).
-func correspondents(seed int64) []string {
-	v, _ := people.LoadOrStore(seed, &peopleOnce{})
-	po := v.(*peopleOnce)
-	po.once.Do(func() {
-		seen := map[string]bool{}
-		for _, m := range mailstore.Generate(mailstore.GenOptions{Seed: seed, Count: 200, TextSize: 10, FromDomain: outside}) {
-			if !seen[m.From] {
-				seen[m.From] = true
-				po.addrs = append(po.addrs, m.From)
-			}
-		}
-	})
-	return po.addrs
-}
-
-var people sync.Map // seed → *peopleOnce
-
-type peopleOnce struct {
-	once  sync.Once
-	addrs []string
-}
-
 // addCorrespondent makes a mailbox for an outside address.
 func (w *world) addCorrespondent(addr string) error {
 	local, _, ok := strings.Cut(addr, "@")
@@ -219,7 +191,7 @@ func (w *world) device(d Device, p Protocol, sw Switches) (*mua.Device, error) {
 		if d.POP3 == "keep" {
 			pol.Mode = mua.POP3Keep
 		}
-		pol.DeleteAfter = durationDays(d.KeepDays)
+		pol.DeleteAfter = time.Duration(d.KeepDays) * 24 * time.Hour
 	case IMAP:
 		pol.Mode = mua.IMAPOnline
 		if d.IMAP == "offline" {
