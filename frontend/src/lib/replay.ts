@@ -1,10 +1,11 @@
 // The replay clock: plays a recorded run over its virtual time at 1×, 10×,
-// 100× or instantly, so a run that took milliseconds of wall time can be
+// 100× (the race also 1000×) or instantly, so a run that took milliseconds of wall time can be
 // watched as if it crossed a 56k modem. Pure: every function takes the
 // state and the wall time (ms) and returns the next state; the store drives
 // it from requestAnimationFrame.
 
 export type Speed = 1 | 10 | 100 | 1000 | 'instant';
+/** The speeds the lab's replay bar offers. */
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'instant'];
 
 export interface ReplayState {

@@ -16,6 +16,7 @@ describe('commandFor', () => {
     expect(commandFor({ key: 'p' })).toBe('presentation');
     expect(commandFor({ key: ' ' })).toBe('replay-toggle');
     expect(commandFor({ key: '.' })).toBe('replay-step');
+    expect(commandFor({ key: 'c' })).toBe('mode');
     expect(commandFor({ key: 'Escape' })).toBe('escape');
   });
   it('ignores other keys and modified keys', () => {
@@ -24,15 +25,18 @@ describe('commandFor', () => {
     expect(commandFor({ key: 'f', ctrlKey: true })).toBeNull();
     expect(commandFor({ key: 'r', metaKey: true })).toBeNull();
     expect(commandFor({ key: 'p', altKey: true })).toBeNull();
+    expect(commandFor({ key: 'c', ctrlKey: true })).toBeNull();
   });
   it('lets fields keep their keys except Escape', () => {
     expect(commandFor({ key: 'j', inField: true })).toBeNull();
     expect(commandFor({ key: '/', inField: true })).toBeNull();
     expect(commandFor({ key: ' ', inField: true })).toBeNull();
+    expect(commandFor({ key: 'c', inField: true })).toBeNull();
     expect(commandFor({ key: 'Escape', inField: true })).toBe('escape');
   });
   it('documents every binding in the help list', () => {
-    expect(shortcutHelp.length).toBe(12);
+    expect(shortcutHelp.length).toBe(13);
     expect(shortcutHelp.flatMap((h) => h.keys)).toContain('/');
+    expect(shortcutHelp.flatMap((h) => h.keys)).toContain('c');
   });
 });

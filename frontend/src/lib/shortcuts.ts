@@ -13,7 +13,8 @@ export type Command =
   | 'reveal'
   | 'escape'
   | 'replay-toggle'
-  | 'replay-step';
+  | 'replay-step'
+  | 'mode';
 
 export interface KeyPress {
   key: string;
@@ -39,6 +40,7 @@ const table: Record<string, Command> = {
   Escape: 'escape',
   ' ': 'replay-toggle',
   '.': 'replay-step',
+  c: 'mode',
 };
 
 /**
@@ -63,7 +65,8 @@ export const shortcutHelp: { keys: string[]; what: string }[] = [
   { keys: ['r'], what: 'Reveal or mask passwords' },
   { keys: ['t'], what: 'Light or dark theme' },
   { keys: ['p'], what: 'Presentation mode (large type)' },
-  { keys: ['Space'], what: 'Replay: play or pause' },
-  { keys: ['.'], what: 'Replay: one step' },
+  { keys: ['Space'], what: 'Replay (in Compare mode, the race): play or pause' },
+  { keys: ['.'], what: 'Replay (in Compare mode, the race): one step' },
+  { keys: ['c'], what: 'Lab or Compare mode (POP3 vs IMAP race)' },
   { keys: ['Esc'], what: 'Close the overlay, clear the selection' },
 ];

@@ -39,7 +39,7 @@ describe('rowView', () => {
     const v = rowView(ev({}), at, 'virtual');
     expect(v).toMatchObject({
       index: 6, seq: 7, session: 3, sub: -1, row: 10, pos: 10, top: 260, timeMode: 'virtual',
-      dir: 's2c', protocol: 'imap', kind: 'line', separator: false, bulk: false,
+      dir: 's2c', protocol: 'imap', kind: 'line', separator: false, kindLabel: '', bulk: false,
       time: '1.235 s', proto: 'IMAP', arrow: '←', dirLabel: 'server to client',
       bytes: '4,102', bytesTitle: '4,102 bytes, 4,160 on the wire', tls: false, masked: false,
       pre: 'a1 ', status: 'OK', post: ' NOOP completed', statusClass: 'ok', bulkLabel: '', previewText: '',
@@ -54,6 +54,8 @@ describe('rowView', () => {
   it('labels separators and bulk payloads, and picks preview lines', () => {
     expect(rowView(ev({ kind: 'tls', text: 'TLS 1.3', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'TLS', pre: 'TLS 1.3', status: '' });
     expect(rowView(ev({ kind: 'connect', status: undefined }), at, 'virtual').kindLabel).toBe('connect');
+    expect(rowView(ev({ kind: 'close', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'close' });
+    expect(rowView(ev({ kind: 'fault', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'fault' });
     const b = ev({ kind: 'bulk', verb: 'DATA', text: 'From: a↵To: b↵', status: undefined });
     expect(rowView(b, at, 'virtual')).toMatchObject({ bulk: true, bulkLabel: 'message body, 4,102 bytes', previewText: '' });
     expect(rowView(b, { ...at, sub: 1, row: 12 }, 'virtual')).toMatchObject({ sub: 1, row: 12, previewText: 'To: b', bulkLabel: '' });

@@ -91,7 +91,7 @@ export interface RowView {
   bytesTitle: string;
   tls: boolean;
   masked: boolean;
-  /** connect / close / TLS / fault, for separators. */
+  /** connect / close / TLS / fault for separators, else ''. */
   kindLabel: string;
   text: string;
   /** The line around its status word (pre + status + post === text); status is '' without one. */
@@ -106,7 +106,8 @@ export interface RowView {
   previewText: string;
 }
 
-const KIND_LABELS: Record<string, string> = { connect: 'connect', close: 'close', tls: 'TLS', fault: 'fault' };
+/** The kinds drawn as separators, and the word each shows. */
+const SEPARATORS: Partial<Record<TraceEventDTO['kind'], string>> = { connect: 'connect', close: 'close', tls: 'TLS', fault: 'fault' };
 
 /** Where a display row sits: the event, its log index, preview line, display row and list position. */
 export interface RowPlace {
@@ -119,7 +120,8 @@ export interface RowPlace {
 
 /** Everything a trace row shows for ev at place p. */
 export function rowView(ev: TraceEventDTO, p: RowPlace, timeMode: TimeMode): RowView {
-  const separator = ev.kind === 'connect' || ev.kind === 'close' || ev.kind === 'tls' || ev.kind === 'fault';
+  const kindLabel = SEPARATORS[ev.kind] ?? '';
+  const separator = kindLabel !== '';
   const bulk = ev.kind === 'bulk';
   const preview = p.sub >= 0;
   // The status word is highlighted where it stands in the line.
@@ -147,7 +149,7 @@ export function rowView(ev: TraceEventDTO, p: RowPlace, timeMode: TimeMode): Row
     bytesTitle: preview ? '' : `${bytes} bytes, ${formatCount(ev.wire)} on the wire`,
     tls: !!ev.tls,
     masked: !!ev.masked,
-    kindLabel: KIND_LABELS[ev.kind] ?? 'fault',
+    kindLabel,
     text: ev.text,
     pre: parts ? parts[0] : ev.text,
     status: parts ? parts[1] : '',

@@ -78,7 +78,7 @@ describe('binarySearch', () => {
 });
 
 describe('slotCount', () => {
-  it('is at least any range visibleRange returns, so slots r % count never collide', () => {
+  it('is the longest range visibleRange returns, so slots r % count never collide and none is spare', () => {
     for (const [vh, rh, over] of [
       [800, 26, 12],
       [599, 26, 12],
@@ -87,17 +87,22 @@ describe('slotCount', () => {
       [1000, 36, 4],
     ] as const) {
       const k = slotCount(vh, rh, over);
-      for (let top = 0; top < 5000; top += 7) {
+      let longest = 0;
+      // Fractional scrollTops too (zoomed or HiDPI): they reach the longest range.
+      for (let top = 0; top < 5000; top += 3.7) {
         const r = visibleRange(top, vh, rh, 100_000, over);
         expect(r.end - r.start).toBeLessThanOrEqual(k);
+        longest = Math.max(longest, r.end - r.start);
         const slots = new Set<number>();
         for (let row = r.start; row < r.end; row++) slots.add(row % k);
         expect(slots.size).toBe(r.end - r.start);
       }
+      expect(longest, `slotCount(${vh}, ${rh}, ${over})`).toBe(k);
     }
   });
   it('is small and zero without a row height', () => {
-    expect(slotCount(800, 26, 12)).toBe(Math.ceil(800 / 26) + 1 + 24);
+    // 31 rows fill 800 px, a 32nd peeks in when scrolled part way, 12 overscan each side.
+    expect(slotCount(800, 26, 12)).toBe(56);
     expect(slotCount(800, 0, 12)).toBe(0);
   });
 });
