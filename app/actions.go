@@ -23,13 +23,9 @@ type ActionService struct {
 
 func newActionService(l *lab.Lab, e *emitter) *ActionService {
 	s := &ActionService{lab: l, emit: e, devices: map[string]*mua.Device{}}
-	for _, d := range []DeviceDTO{
-		{Name: "Home PC", User: "student", Policy: mua.POP3Delete.String()},
-		{Name: "Laptop", User: "student", Policy: mua.IMAPOffline.String()},
-		{Name: "Phone", User: "student", Policy: mua.IMAPOnline.String()},
-	} {
+	for _, d := range lab.DefaultDevices() {
 		if _, err := l.Store.User(d.User); err == nil {
-			s.order = append(s.order, d)
+			s.order = append(s.order, DeviceDTO{Name: d.Name, User: d.User, Policy: d.Policy.Mode.String()})
 		}
 	}
 	return s
@@ -64,7 +60,7 @@ func (s *ActionService) device(name string) (*mua.Device, error) {
 		if err != nil {
 			return nil, err
 		}
-		dev, err := s.lab.NewDevice(d.Name, d.User, mua.Policy{Mode: mode}, true)
+		dev, err := s.lab.NewDevice(lab.DeviceOptions{Name: d.Name, User: d.User, Policy: mua.Policy{Mode: mode}})
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +109,7 @@ func (s *ActionService) SendMail(d DraftDTO) (ActionResultDTO, error) {
 	if d.From == "" || len(d.To) == 0 {
 		return ActionResultDTO{}, fmt.Errorf("app: a mail needs a sender and a recipient")
 	}
-	dev, err := s.lab.NewDevice("Composer", d.From, mua.Policy{Mode: mua.POP3Keep}, true)
+	dev, err := s.lab.NewDevice(lab.DeviceOptions{Name: "Composer", User: d.From, Policy: mua.Policy{Mode: mua.POP3Keep}})
 	if err != nil {
 		return ActionResultDTO{}, err
 	}

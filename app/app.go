@@ -31,6 +31,9 @@ type App struct {
 // New builds the lab (its servers on the simulated link) and the services.
 // rt must not be nil: pass NopRuntime{} when there is no window.
 func New(rt Runtime, o lab.Options) (*App, error) {
+	// The app's devices act while people watch: on the live clock, at the
+	// pace of the link, like the outside clients beside them.
+	o.Clock = lab.Live
 	l, err := lab.New(o)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)

@@ -71,7 +71,7 @@ for --seed).`,
 					return err
 				}
 				defer l.Close()
-				dev, err := l.NewDevice("Home PC", "student", policy, false)
+				dev, err := l.NewDevice(lab.DeviceOptions{Name: "Home PC", User: "student", Policy: policy})
 				if err != nil {
 					return err
 				}

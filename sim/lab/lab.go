@@ -11,6 +11,7 @@ package lab
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -41,27 +42,75 @@ func DefaultAccounts() []Account {
 	}
 }
 
+// Clock is what in-app devices run on.
+type Clock int
+
+const (
+	// Virtual runs every in-app connection on the virtual clock: nothing
+	// sleeps, a modem session takes milliseconds and reports the minutes
+	// it would take (scenarios, `mailscope run`, tests).
+	Virtual Clock = iota
+	// Live paces in-app connections against the wall clock at
+	// Options.Speed (the desktop app).
+	Live
+)
+
+// SeedMessage is a message in the mailbox a lab starts with.
+type SeedMessage struct {
+	To  string // the account
+	Raw []byte // the whole RFC 5322 message; the store shares, never changes it
+}
+
 // Options configures a Lab. The zero value of each field is documented.
 type Options struct {
 	// Domain is the lab's own mail domain; "" means "mailscope.lab".
 	Domain string
+	// LocalDomains are further domains whose mail the servers keep here,
+	// delivered by local part to the lab's accounts (a scenario's
+	// correspondents at "example.org"); nil means only "localhost".
+	LocalDomains []string
 	// Accounts are created at start; nil means DefaultAccounts().
 	Accounts []Account
+	// Seed is delivered at virtual time zero, in order, before any server
+	// listens; nil is an empty mailbox.
+	Seed []SeedMessage
 	// Profile is the initial link profile; the zero Profile means the
 	// "loopback" preset (a perfect link).
 	Profile link.Profile
+	// Clock is what in-app devices run on; the zero value is Virtual.
+	// Outside clients (ListenTCP) always run on the live clock.
+	Clock Clock
 	// Speed is the live clock's speed factor for outside clients and live
 	// sessions; 0 means 1 (real time).
 	Speed float64
+	// NoTLS runs the servers without a certificate: no STARTTLS or STLS
+	// offered, no implicit-TLS services. False makes (or loads) one.
+	NoTLS bool
 	// CertDir keeps the TLS certificate between runs; "" makes a new one.
 	CertDir string
+	// OutsideMX adds a second, perfect link, "the internet", on which the
+	// SMTP server also listens (MXAddr): mail from outside (DeviceOptions
+	// Outside) arrives over it and never counts as the reader's traffic.
+	// False: no such link (MX is nil).
+	OutsideMX bool
+	// NoTrace runs without a recorder (Trace is nil): nothing is traced.
+	// False records every connection on the link.
+	NoTrace bool
 	// Trace configures the recorder; nil means its defaults.
 	Trace *trace.Options
+	// Observe, if set, is called for each new connection on the link and
+	// returns a further tap beside the trace (nil for none): tests count
+	// the raw bytes that crossed with it.
+	Observe func(link.ConnInfo) link.Tap
 	// Store configures the mail store; nil means its defaults.
 	Store *mailstore.Options
 	// RequireAuth makes SMTP accept mail only from authenticated clients
 	// and refuses plain-text logins without TLS (for labs exposed on a LAN).
 	RequireAuth bool
+	// TCP opens real TCP listeners for outside clients at start (see
+	// ListenTCP); nil opens none. LAN allows addresses beyond loopback.
+	TCP map[string]string
+	LAN bool
 }
 
 // Lab is one world. All its methods are safe for concurrent use.
@@ -69,19 +118,28 @@ type Lab struct {
 	Domain string
 	Store  *mailstore.Store
 	Link   *link.Link
-	Trace  *trace.Recorder
-	TLS    *tls.Config
+	// MX is the outside link (Options.OutsideMX); nil without one.
+	MX *link.Link
+	// Trace records every connection on Link; nil with Options.NoTrace.
+	Trace *trace.Recorder
+	// TLS is the servers' configuration; nil with Options.NoTLS.
+	TLS *tls.Config
 	// KeyLog holds the servers' TLS secrets (for decrypting the trace and
-	// for pcapng exports Wireshark can decrypt).
+	// for pcapng exports Wireshark can decrypt); nil with Options.NoTLS.
 	KeyLog *trace.KeyLog
 
+	clock   Clock
+	observe func(link.ConnInfo) link.Tap
+	roots   *x509.CertPool    // trusts the lab's certificate
 	servers map[string]server // service → its server
 	inApp   map[string]string // service → link address
+	serving sync.WaitGroup    // the servers' Serve loops
 
-	mu   sync.Mutex
-	tcp  []net.Listener
-	eps  []Endpoint
-	done bool
+	mu     sync.Mutex
+	linkLn []net.Listener // the servers' listeners on Link and MX
+	tcp    []net.Listener
+	eps    []Endpoint
+	done   bool
 }
 
 // server is what the lab needs of each protocol server.
@@ -103,8 +161,9 @@ const (
 // wellKnownPort is each service's port on the simulated network.
 var wellKnownPort = map[string]int{SMTP: 25, SMTPS: 465, POP3: 110, POP3S: 995, IMAP: 143, IMAPS: 993}
 
-// New builds and starts a lab: store, accounts, link, recorder, and the
-// three servers listening on the link.
+// New builds and starts a lab: store, accounts, seeded mail, link,
+// recorder, and the three servers listening on the link. The caller MUST
+// call Close.
 func New(o Options) (*Lab, error) {
 	if o.Domain == "" {
 		o.Domain = "mailscope.lab"
@@ -115,58 +174,139 @@ func New(o Options) (*Lab, error) {
 	if o.Profile == (link.Profile{}) {
 		o.Profile, _ = link.Preset("loopback")
 	}
-	l := &Lab{Domain: o.Domain, inApp: map[string]string{}, servers: map[string]server{}}
+	l := &Lab{Domain: o.Domain, clock: o.Clock, observe: o.Observe, inApp: map[string]string{}, servers: map[string]server{}}
 	l.Store = mailstore.New(o.Store)
 	for _, a := range o.Accounts {
 		if err := l.Store.AddUser(a.Name, a.Password, a.Quota); err != nil {
 			return nil, fmt.Errorf("lab: account %q: %w", a.Name, err)
 		}
 	}
-	// The servers log their TLS 1.3 secrets here, so the trace can show
-	// the lines inside TLS decrypted, as Wireshark does with SSLKEYLOGFILE.
-	l.KeyLog = &trace.KeyLog{}
-	topt := trace.Options{}
-	if o.Trace != nil {
-		topt = *o.Trace
+	for i, m := range o.Seed {
+		if _, err := l.Store.Deliver(m.To, m.Raw, 0); err != nil {
+			return nil, fmt.Errorf("lab: seeding message %d for %s: %w", i+1, m.To, err)
+		}
 	}
-	topt.KeyLog = l.KeyLog
-	l.Trace = trace.NewRecorder(&topt)
+	if !o.NoTLS {
+		if err := l.makeTLS(o.CertDir); err != nil {
+			return nil, err
+		}
+	}
+	if !o.NoTrace {
+		topt := trace.Options{}
+		if o.Trace != nil {
+			topt = *o.Trace
+		}
+		topt.KeyLog = l.KeyLog
+		l.Trace = trace.NewRecorder(&topt)
+	}
+	var newTap func(link.ConnInfo) link.Tap
+	if l.Trace != nil || l.observe != nil {
+		newTap = l.newTap
+	}
 	l.Link = link.New(link.Options{
 		Profile: o.Profile,
 		Live:    link.NewLiveClock(link.LiveOptions{Speed: o.Speed}),
-		NewTap:  l.newTap,
+		NewTap:  newTap,
 	})
-	cert, err := Certificate(o.CertDir, []string{"localhost", "127.0.0.1", o.Domain, "*." + o.Domain})
-	if err != nil {
-		return nil, err
-	}
-	// TLS 1.2 clients still connect; their sessions show as encrypted
-	// bulk, since only TLS 1.3 is decrypted in the trace.
-	l.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, KeyLogWriter: l.KeyLog}
 
 	insecure := !o.RequireAuth
-	for _, s := range []struct {
+	smtpOpt := smtpd.Options{Store: l.Store, Domain: o.Domain, LocalDomains: o.LocalDomains, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth}
+	services := []struct {
 		name string
 		srv  server
 	}{
-		{SMTP, smtpd.New(smtpd.Options{Store: l.Store, Domain: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth})},
-		{SMTPS, smtpd.New(smtpd.Options{Store: l.Store, Domain: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true, RequireAuth: o.RequireAuth})},
+		{SMTP, smtpd.New(smtpOpt)},
 		{IMAP, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, InsecureAuth: insecure, Logger: discard{}})},
-		{IMAPS, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, ImplicitTLS: true, Logger: discard{}})},
 		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure})},
-		{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true})},
-	} {
+	}
+	if l.TLS != nil {
+		implicit := smtpOpt
+		implicit.ImplicitTLS, implicit.InsecureAuth = true, false
+		services = append(services, []struct {
+			name string
+			srv  server
+		}{
+			{SMTPS, smtpd.New(implicit)},
+			{IMAPS, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, ImplicitTLS: true, Logger: discard{}})},
+			{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true})},
+		}...)
+	}
+	for _, s := range services {
 		addr := fmt.Sprintf("%s.%s:%d", protocolOf(s.name), o.Domain, wellKnownPort[s.name])
-		ln, err := l.Link.Listen(protocolOf(s.name), addr)
-		if err != nil {
+		l.inApp[s.name] = addr
+		l.servers[s.name] = s.srv
+		if err := l.serve(l.Link, protocolOf(s.name), addr, s.srv); err != nil {
 			l.Close()
 			return nil, err
 		}
-		l.inApp[s.name] = addr
-		l.servers[s.name] = s.srv
-		go s.srv.Serve(ln)
+	}
+	if o.OutsideMX {
+		loop, _ := link.Preset("loopback")
+		l.MX = link.New(link.Options{Profile: loop})
+		if err := l.serve(l.MX, SMTP, l.MXAddr(), l.servers[SMTP]); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	if o.TCP != nil {
+		if _, err := l.ListenTCP(o.TCP, o.LAN); err != nil {
+			l.Close()
+			return nil, err
+		}
 	}
 	return l, nil
+}
+
+// makeTLS loads or makes the certificate and the servers' configuration.
+func (l *Lab) makeTLS(certDir string) error {
+	cert, err := Certificate(certDir, []string{"localhost", "127.0.0.1", l.Domain, "*." + l.Domain})
+	if err != nil {
+		return err
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("lab: certificate: %w", err)
+	}
+	l.roots = x509.NewCertPool()
+	l.roots.AddCert(leaf)
+	// The servers log their TLS 1.3 secrets here, so the trace can show
+	// the lines inside TLS decrypted, as Wireshark does with SSLKEYLOGFILE.
+	l.KeyLog = &trace.KeyLog{}
+	// TLS 1.2 clients still connect; their sessions show as encrypted
+	// bulk, since only TLS 1.3 is decrypted in the trace.
+	l.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, KeyLogWriter: l.KeyLog}
+	return nil
+}
+
+// serve starts srv on a listener of lk at addr.
+func (l *Lab) serve(lk *link.Link, proto, addr string, srv server) error {
+	ln, err := lk.Listen(proto, addr)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		ln.Close()
+		return errors.New("lab: closed")
+	}
+	l.linkLn = append(l.linkLn, ln)
+	l.serving.Add(1)
+	go func() { defer l.serving.Done(); srv.Serve(ln) }()
+	return nil
+}
+
+// MXAddr is the SMTP server's address on the outside link (Options
+// OutsideMX): "mx.mailscope.lab:25".
+func (l *Lab) MXAddr() string { return "mx." + l.Domain + ":25" }
+
+// ClientTLS is a client configuration that trusts the lab's certificate;
+// nil when the lab runs without TLS.
+func (l *Lab) ClientTLS() *tls.Config {
+	if l.roots == nil {
+		return nil
+	}
+	return &tls.Config{RootCAs: l.roots, MinVersion: tls.VersionTLS12}
 }
 
 func (l *Lab) serverFor(service string) server { return l.servers[service] }
@@ -184,13 +324,29 @@ func protocolOf(service string) string {
 	return service
 }
 
-// newTap opens a trace session for each new connection on the link.
+// newTap opens a trace session for each new connection on the link, and
+// asks Options.Observe for its tap.
 func (l *Lab) newTap(ci link.ConnInfo) link.Tap {
-	return l.Trace.NewSession(trace.SessionInfo{
-		ID: ci.ID, Protocol: trace.ParseProtocol(ci.Protocol),
-		ClientAddr: ci.ClientAddr, ServerAddr: ci.ServerAddr, ServerPort: portOf(ci.ServerAddr),
-		Start: ci.Start, Wall: ci.Wall,
-	})
+	var taps multiTap
+	if l.Trace != nil {
+		taps = append(taps, l.Trace.NewSession(trace.SessionInfo{
+			ID: ci.ID, Protocol: trace.ParseProtocol(ci.Protocol),
+			ClientAddr: ci.ClientAddr, ServerAddr: ci.ServerAddr, ServerPort: portOf(ci.ServerAddr),
+			Start: ci.Start, Wall: ci.Wall,
+		}))
+	}
+	if l.observe != nil {
+		if t := l.observe(ci); t != nil {
+			taps = append(taps, t)
+		}
+	}
+	switch len(taps) {
+	case 0:
+		return nil
+	case 1:
+		return taps[0]
+	}
+	return taps
 }
 
 func portOf(hostport string) uint16 {
@@ -231,13 +387,20 @@ func (l *Lab) Seed(user string, n int, seed int64) error {
 	return nil
 }
 
-// Close stops the servers and the TCP listeners and closes every
-// connection.
+// Close stops the servers and the listeners and closes every connection.
+// The listeners close first and each Serve loop returns before its server
+// closes: imapserver's Close races a Serve that is still starting.
 func (l *Lab) Close() error {
 	l.StopTCP()
 	l.mu.Lock()
 	l.done = true
+	lns := l.linkLn
+	l.linkLn = nil
 	l.mu.Unlock()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	l.serving.Wait()
 	var errs []error
 	for _, s := range l.servers {
 		if err := s.Close(); err != nil {

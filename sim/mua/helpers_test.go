@@ -1,33 +1,29 @@
-package mua
+package mua_test
 
 import (
-	"crypto/tls"
-	"io"
-	"log"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/mailscope/mailscope/sim/internal/selfsigned"
-
-	"github.com/mailscope/mailscope/sim/imapd"
+	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mailstore"
-	"github.com/mailscope/mailscope/sim/pop3d"
-	"github.com/mailscope/mailscope/sim/smtpd"
+	. "github.com/mailscope/mailscope/sim/mua"
 )
 
+// The lab's addresses on the link (its Domain is "lab").
 const (
-	smtpAddr = "smtp.lab:587"
+	smtpAddr = "smtp.lab:25"
 	pop3Addr = "pop3.lab:110"
 	imapAddr = "imap.lab:143"
 )
 
-// world is one store with the three real servers on one link.
+// world is a lab: one store with the three real servers on one link,
+// built by sim/lab like every other world.
 type world struct {
 	t     testing.TB
+	lab   *lab.Lab
 	store *mailstore.Store
 	link  *link.Link
 	tap   *countingTap
@@ -94,74 +90,30 @@ func (ct *countingTap) commands(client string) []tapLine {
 	return out
 }
 
-func newWorld(t testing.TB, prof link.Profile) *world { return newWorldTLS(t, prof, nil) }
+// newWorld is a lab without TLS: the three servers on one link.
+func newWorld(t testing.TB, prof link.Profile) *world { return makeWorld(t, prof, true) }
 
-// newWorldTLS also offers STARTTLS/STLS with cert on the usual addresses,
-// and implicit TLS on smtps.lab:465, pop3s.lab:995 and imaps.lab:993.
-func newWorldTLS(t testing.TB, prof link.Profile, cert *tls.Config) *world {
+// newWorldTLS also offers STARTTLS/STLS with the lab's certificate on the
+// usual addresses, and implicit TLS at w.lab.Addr(lab.SMTPS), POP3S and
+// IMAPS; w.lab.ClientTLS() trusts the certificate.
+func newWorldTLS(t testing.TB, prof link.Profile) *world { return makeWorld(t, prof, false) }
+
+func makeWorld(t testing.TB, prof link.Profile, noTLS bool) *world {
 	t.Helper()
-	st := mailstore.New(nil)
-	for _, u := range []string{"student", "alice"} {
-		if err := st.AddUser(u, "secret", 0); err != nil {
-			t.Fatal(err)
-		}
-	}
 	tap := &countingTap{bytes: map[string]*[2]int64{}}
-	l := link.New(link.Options{Profile: prof, NewTap: func(ci link.ConnInfo) link.Tap {
-		return connTap{ct: tap, client: ci.ClientAddr}
-	}})
-	type server interface {
-		Serve(net.Listener) error
-		Close() error
-	}
-	var (
-		lns     []net.Listener
-		servers []server
-		served  sync.WaitGroup
-	)
-	start := func(proto, addr string, srv server) {
-		ln, err := l.Listen(proto, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns = append(lns, ln)
-		servers = append(servers, srv)
-		served.Add(1)
-		go func() { defer served.Done(); srv.Serve(ln) }()
-	}
-	quiet := log.New(io.Discard, "", 0)
-	start("smtp", smtpAddr, smtpd.New(smtpd.Options{Store: st, Domain: "lab", InsecureAuth: true, TLSConfig: cert}))
-	start("pop3", pop3Addr, pop3d.New(pop3d.Options{Backend: st, InsecureAuth: true, TLSConfig: cert}))
-	start("imap", imapAddr, imapd.New(imapd.Options{Store: st, InsecureAuth: true, TLSConfig: cert, Logger: quiet}))
-	if cert != nil {
-		start("smtp", "smtps.lab:465", smtpd.New(smtpd.Options{Store: st, Domain: "lab", TLSConfig: cert, ImplicitTLS: true}))
-		start("pop3", "pop3s.lab:995", pop3d.New(pop3d.Options{Backend: st, TLSConfig: cert, ImplicitTLS: true}))
-		start("imap", "imaps.lab:993", imapd.New(imapd.Options{Store: st, TLSConfig: cert, ImplicitTLS: true, Logger: quiet}))
-	}
-	// Close the listeners and let each Serve return before closing the
-	// servers: imapserver's Close races a Serve that is still starting.
-	t.Cleanup(func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-		served.Wait()
-		for _, srv := range servers {
-			srv.Close()
-		}
+	l, err := lab.New(lab.Options{
+		Domain:   "lab",
+		Accounts: []lab.Account{{Name: "student", Password: "secret"}, {Name: "alice", Password: "secret"}},
+		Profile:  prof,
+		NoTLS:    noTLS,
+		NoTrace:  true,
+		Observe:  func(ci link.ConnInfo) link.Tap { return connTap{ct: tap, client: ci.ClientAddr} },
 	})
-	return &world{t: t, store: st, link: l, tap: tap}
-}
-
-// testCert makes a self-signed certificate for the lab's host names and
-// returns the servers' and the clients' TLS configurations.
-func testCert(t testing.TB) (server, client *tls.Config) {
-	t.Helper()
-	server, client, err := selfsigned.Configs("lab", "smtp.lab", "pop3.lab", "imap.lab", "smtps.lab", "pop3s.lab", "imaps.lab")
 	if err != nil {
 		t.Fatal(err)
 	}
-	client.ServerName = ""
-	return server, client
+	t.Cleanup(func() { l.Close() })
+	return &world{t: t, lab: l, store: l.Store, link: l.Link, tap: tap}
 }
 
 // seed delivers n generated messages to student before 08:00.
@@ -181,13 +133,25 @@ func (w *world) seed(n int, opts mailstore.GenOptions) []mailstore.GeneratedMess
 }
 
 func (w *world) device(name string, p Policy) *Device {
-	return New(Config{
-		Name:    name,
-		Account: Account{User: "student", Password: "secret", Address: "student@lab"},
-		Servers: Servers{SMTP: smtpAddr, POP3: pop3Addr, IMAP: imapAddr},
-		Policy:  p,
-		Link:    w.link,
-	})
+	w.t.Helper()
+	d, err := w.lab.NewDevice(lab.DeviceOptions{Name: name, User: "student", Policy: p})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d
+}
+
+// waitUnlocked waits until the server side of a broken POP3 session has
+// released the maildrop.
+func waitUnlocked(t testing.TB, st *mailstore.Store, user string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for st.MaildropLocked(user) {
+		if time.Now().After(deadline) {
+			t.Fatal("maildrop still locked 5 s after the session broke")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 func (w *world) inbox(user string) []mailstore.Message {

@@ -1,4 +1,4 @@
-package mua
+package mua_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mailstore"
+	. "github.com/mailscope/mailscope/sim/mua"
 )
 
 func TestIMAPTwoDevicesShareMailboxAndSeen(t *testing.T) {

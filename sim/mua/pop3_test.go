@@ -1,4 +1,4 @@
-package mua
+package mua_test
 
 import (
 	"errors"
@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mailstore"
+	. "github.com/mailscope/mailscope/sim/mua"
 )
 
 func TestPOP3DeleteEmptiesServerAndReadsOffline(t *testing.T) {
@@ -248,8 +250,8 @@ func TestPOP3APOPKeepsThePasswordOffTheWire(t *testing.T) {
 }
 
 func TestTLSModes(t *testing.T) {
-	srvTLS, cliTLS := testCert(t)
-	w := newWorldTLS(t, dsl(), srvTLS)
+	w := newWorldTLS(t, dsl())
+	cliTLS := w.lab.ClientTLS()
 	w.seed(3, mailstore.GenOptions{Seed: 9})
 	plain := w.device("Plain", Policy{Mode: POP3Keep})
 	base := must(t)(plain.CheckMail(9 * time.Hour))
@@ -261,9 +263,9 @@ func TestTLSModes(t *testing.T) {
 		policy  Policy
 	}{
 		{"pop3-stls", TLSStartTLS, Servers{SMTP: smtpAddr, POP3: pop3Addr}, Policy{Mode: POP3Keep}},
-		{"pop3s", TLSImplicit, Servers{SMTP: "smtps.lab:465", POP3: "pop3s.lab:995"}, Policy{Mode: POP3Keep}},
+		{"pop3s", TLSImplicit, Servers{SMTP: w.lab.Addr(lab.SMTPS), POP3: w.lab.Addr(lab.POP3S)}, Policy{Mode: POP3Keep}},
 		{"imap-starttls", TLSStartTLS, Servers{SMTP: smtpAddr, IMAP: imapAddr}, Policy{Mode: IMAPOffline}},
-		{"imaps", TLSImplicit, Servers{SMTP: "smtps.lab:465", IMAP: "imaps.lab:993"}, Policy{Mode: IMAPOffline}},
+		{"imaps", TLSImplicit, Servers{SMTP: w.lab.Addr(lab.SMTPS), IMAP: w.lab.Addr(lab.IMAPS)}, Policy{Mode: IMAPOffline}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := New(Config{Name: tc.name, Account: Account{User: "student", Password: "secret", Address: "student@lab"},
@@ -324,6 +326,9 @@ func TestPOP3DroppedSessionDeletesNothing(t *testing.T) {
 	if n := len(w.inbox("student")); n != 6 {
 		t.Errorf("server has %d after a dropped session, want all 6 (no QUIT, no UPDATE)", n)
 	}
+	// The server learns of the reset a moment later, when its read fails;
+	// until then the maildrop stays locked ([IN-USE]), as on a real server.
+	waitUnlocked(t, w.store, "student")
 	// Without UIDLs the next session fetches everything again.
 	r2 := must(t)(d.CheckMail(10 * time.Hour))
 	if r2.Downloaded != 6 || len(w.inbox("student")) != 0 {

@@ -1,15 +1,16 @@
-package mua
+package mua_test
 
 import (
 	"bytes"
 	"errors"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mailscope/mailscope/sim/lab"
+	. "github.com/mailscope/mailscope/sim/mua"
 )
 
 // afterReceived is a stored message without the Received header smtpd
@@ -244,8 +245,8 @@ func TestSMTPPipeliningRefusals(t *testing.T) {
 // Implicit TLS pipelines too (go-smtp's client runs over the device's TLS
 // conn); STARTTLS stays lock-step.
 func TestSMTPPipeliningTLS(t *testing.T) {
-	srvTLS, cliTLS := testCert(t)
-	w := newWorldTLS(t, dsl(), srvTLS)
+	w := newWorldTLS(t, dsl())
+	cliTLS := w.lab.ClientTLS()
 	turns := map[string]int64{}
 	for _, tc := range []struct {
 		name string
@@ -253,8 +254,8 @@ func TestSMTPPipeliningTLS(t *testing.T) {
 		addr string
 		on   bool
 	}{
-		{"smtps-off", TLSImplicit, "smtps.lab:465", false},
-		{"smtps-on", TLSImplicit, "smtps.lab:465", true},
+		{"smtps-off", TLSImplicit, w.lab.Addr(lab.SMTPS), false},
+		{"smtps-on", TLSImplicit, w.lab.Addr(lab.SMTPS), true},
 		{"starttls-off", TLSStartTLS, smtpAddr, false},
 		{"starttls-on", TLSStartTLS, smtpAddr, true},
 	} {
@@ -279,29 +280,5 @@ func TestSMTPPipeliningTLS(t *testing.T) {
 	t.Logf("round trips: %v", turns)
 	if n := len(w.inbox("alice")); n != 12 {
 		t.Errorf("alice got %d, want 12", n)
-	}
-}
-
-func TestLineConnHandsOutOneLinePerRead(t *testing.T) {
-	a, b := net.Pipe()
-	defer a.Close()
-	go func() { b.Write([]byte("250-one\r\n250-two\r\n250 three")); b.Close() }()
-	c := &lineConn{Conn: a}
-	var got []string
-	buf := make([]byte, 64)
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			got = append(got, string(buf[:n]))
-		}
-		if err != nil {
-			if err != io.EOF {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	if want := []string{"250-one\r\n", "250-two\r\n", "250 three"}; strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("reads %q, want %q", got, want)
 	}
 }

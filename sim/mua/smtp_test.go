@@ -1,4 +1,4 @@
-package mua
+package mua_test
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mailstore"
+	. "github.com/mailscope/mailscope/sim/mua"
 )
 
 func TestComposeOfflineSendOnNextLogon(t *testing.T) {
