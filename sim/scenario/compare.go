@@ -28,6 +28,9 @@ type CompareOptions struct {
 	Trace bool
 	// Parallel bounds the runs at once; 0 means one per CPU.
 	Parallel int
+	// Mail supplies the generated mailbox (keep one across comparisons to
+	// reuse it); nil makes a cache for this comparison's runs alone.
+	Mail *MailCache
 }
 
 // Links resolves link preset ids ("dialup-56k,adsl-8m").
@@ -66,6 +69,10 @@ func Compare(ctx context.Context, sc *Scenario, o CompareOptions) ([]*Result, er
 		protos = []Protocol{POP3, IMAP}
 	}
 	sw := o.Switches
+	mail := o.Mail
+	if mail == nil {
+		mail = NewMailCache(DefaultMailCacheBytes)
+	}
 	type job struct {
 		i int
 		o RunOptions
@@ -73,7 +80,7 @@ func Compare(ctx context.Context, sc *Scenario, o CompareOptions) ([]*Result, er
 	var jobs []job
 	for _, l := range links {
 		for _, p := range protos {
-			jobs = append(jobs, job{len(jobs), RunOptions{Protocol: p, Link: l, Switches: sw, Trace: o.Trace}})
+			jobs = append(jobs, job{len(jobs), RunOptions{Protocol: p, Link: l, Switches: sw, Trace: o.Trace, Mail: mail}})
 		}
 	}
 	par := o.Parallel

@@ -24,6 +24,8 @@ type RunOptions struct {
 	// Trace keeps the run's trace in Result.Events (slower; the race view
 	// shows it under each lane).
 	Trace bool
+	// Mail supplies the generated mailbox; nil generates it for this run.
+	Mail *MailCache
 }
 
 // hangupGap is how long a device on a metered link stays on the line
@@ -43,7 +45,7 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (*Result, error) {
 	if err := o.Link.Validate(); err != nil {
 		return nil, err
 	}
-	w, err := newWorld(sc, o.Link, o.Trace)
+	w, err := newWorld(sc, o.Link, o.Trace, o.Mail)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +243,10 @@ func (r *runner) deliver(d delivery) error {
 		sr.StartSeconds = secs(d.at)
 	}
 	subject := fmt.Sprintf("Update %d.%d", d.step+1, d.n)
-	sender := r.w.sender("Newsletter")
+	sender, err := r.w.sender("Newsletter")
+	if err != nil {
+		return err
+	}
 	sender.Compose(d.at, mua.Draft{To: []string{user + "@" + domain}, Subject: subject, Body: filler(int(s.Size), int64(d.step*1000+d.n))})
 	res, err := sender.Send(d.at)
 	sr.EndSeconds = secs(res.End)
