@@ -45,7 +45,7 @@ func TestMailCacheBound(t *testing.T) {
 	epoch := mailstore.DefaultEpoch()
 	box := func(seed int64) Mailbox { return Mailbox{Messages: 10, Size: 5000, Seed: seed} }
 	one := mailboxBytes(generateMail(box(1), epoch))
-	c := NewMailCache(one*5/2) // room for two mailboxes of about that size
+	c := NewMailCache(one * 5 / 2) // room for two mailboxes of about that size
 	a := c.seedMail(box(1), epoch)
 	c.seedMail(box(2), epoch)
 	if again := c.seedMail(box(1), epoch); &again[0] != &a[0] {
