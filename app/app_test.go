@@ -88,6 +88,10 @@ func TestLinkService(t *testing.T) {
 	if err != nil || !st.Custom || st.Profile.RTTMs != 300 || a.lab.Link.Profile().UpBps != 16000 {
 		t.Errorf("SetCustom = %+v, %v", st, err)
 	}
+	// The user gives bandwidth and latency; TCP/IP's overhead is the link's.
+	if got := a.lab.Link.Profile().HeaderBytes; got != link.DefaultHeaderBytes {
+		t.Errorf("custom link HeaderBytes = %d, want link.DefaultHeaderBytes (%d)", got, link.DefaultHeaderBytes)
+	}
 	if _, err := a.Link.SetCustom(CustomLinkDTO{RTTMs: -1}); err == nil {
 		t.Error("negative RTT accepted")
 	}
