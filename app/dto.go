@@ -296,7 +296,6 @@ type SessionDTO struct {
 	WireDown    int64   `json:"wireDown"`
 	ClientTurns int64   `json:"clientTurns"`
 	ServerTurns int64   `json:"serverTurns"`
-	closes      int
 }
 
 // ConsoleDTO is an open console connection.

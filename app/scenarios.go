@@ -339,26 +339,13 @@ func newLaneDTO(snap *trace.Snapshot) LaneDTO {
 		return !last(evs[i]) && last(evs[j])
 	})
 	lane := LaneDTO{Total: len(evs), Sessions: []LaneSessionDTO{}}
-	byID := map[uint64]int{}
+	totals := snap.SessionTotals()
 	for _, si := range snap.Sessions() {
-		byID[si.ID] = len(lane.Sessions)
+		t := totals[si.ID]
 		lane.Sessions = append(lane.Sessions, LaneSessionDTO{
-			ID: si.ID, Protocol: si.Protocol.String(), Device: si.ClientAddr, StartUs: us(si.Start), EndUs: us(si.Start),
+			ID: si.ID, Protocol: si.Protocol.String(), Device: si.ClientAddr, StartUs: us(si.Start), EndUs: us(t.End),
+			WireUp: t.WireUp, WireDown: t.WireDown,
 		})
-	}
-	for i := range evs {
-		ev := &evs[i]
-		k, ok := byID[ev.Session]
-		if !ok {
-			continue
-		}
-		ls := &lane.Sessions[k]
-		ls.EndUs = max(ls.EndUs, us(ev.Arrive), us(ev.At))
-		if ev.Dir == trace.ClientToServer {
-			ls.WireUp += int64(ev.Wire)
-		} else {
-			ls.WireDown += int64(ev.Wire)
-		}
 	}
 	n := min(len(evs), laneMax)
 	lane.Truncated = n < len(evs)
