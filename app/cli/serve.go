@@ -62,10 +62,10 @@ ports). Stop with Ctrl-C.`,
 			} {
 				addrs[s.name] = fs.String(s.name, def[s.name], s.help)
 			}
-			linkID := fs.String("link", "loopback", "link preset (see `mailscope presets`)")
+			linkID := fs.String("link", "loopback", "`ID` of the link preset (see mailscope presets)")
 			speed := fs.Float64("speed", 1, "live clock speed: 1 = real time, 10 = ten times faster")
 			var users accountsFlag
-			fs.Var(&users, "user", "account NAME:PASS (repeatable; default student:secret, alice:alice, bob:bob)")
+			fs.Var(&users, "user", "account `NAME:PASS` (repeatable; default student:secret, alice:alice, bob:bob)")
 			seed := fs.Int("seed", 0, "deliver N generated messages to each account's INBOX")
 			traceFmt := fs.String("trace", "text", "live trace on stdout: text, jsonl or none")
 			reveal := fs.Bool("reveal", false, "show passwords and AUTH exchanges in the trace (masked by default)")
