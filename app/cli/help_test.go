@@ -14,9 +14,9 @@ import (
 // back-quoted phrase in a usage string would show up here as words.
 var argName = regexp.MustCompile(`^([A-Z][A-Z0-9_]*(:[A-Z][A-Z0-9_]*)?|string|int|uint|float|duration)$`)
 
-// Every subcommand's --help lists each of its flags as "-name ARG" with
-// a sensible ARG (Go's flag package takes the first back-quoted word of a
-// usage string as the argument's name).
+// Every subcommand's --help goes to stdout once, and each of its flags
+// reads "-name ARG" with a sensible ARG (Go's flag package takes the first
+// back-quoted word of a usage string as the argument's name).
 func TestEveryCommandsFlagHelp(t *testing.T) {
 	for _, cmd := range Commands() {
 		t.Run(cmd.Name, func(t *testing.T) {
@@ -24,9 +24,9 @@ func TestEveryCommandsFlagHelp(t *testing.T) {
 			fs.SetOutput(io.Discard)
 			cmd.Setup(fs, Env{Stdout: io.Discard, Stderr: io.Discard})
 
-			code, out, _ := run(t, cmd.Name, "--help")
-			if code != ExitOK {
-				t.Errorf("%s --help → exit %d, want 0", cmd.Name, code)
+			code, out, errOut := run(t, cmd.Name, "--help")
+			if code != ExitOK || errOut != "" {
+				t.Errorf("%s --help → exit %d, stderr %q; want 0 and nothing on stderr", cmd.Name, code, errOut)
 			}
 			if _, help, _ := run(t, "help", cmd.Name); help != out {
 				t.Errorf("%s --help and help %s differ:\n%s\n---\n%s", cmd.Name, cmd.Name, out, help)
