@@ -86,6 +86,7 @@ run: build
 test: export MAILSCOPE_REQUIRE_TOOLS := 1
 test: deps frontend
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go mod tidy: go.mod or go.sum is not tidy (see above): run 'go mod tidy' and commit the result"; exit 1; }
 	@unformatted="$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go' -not -path './frontend/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; fi
 	$(GO) test -race ./...

@@ -91,7 +91,7 @@ func runWindow() error {
 		return fmt.Errorf("this binary has no frontend (frontend/dist was empty when it was built): build it with `make build`, or run a headless command: mailscope help")
 	}
 
-	backend, err := app.New(wailsRuntimeAdapter{}, lab.Options{CertDir: certDir()})
+	backend, err := app.New(wailsRuntimeAdapter{}, lab.Options{CertDir: app.DefaultCertDir()})
 	if err != nil {
 		return err
 	}
@@ -260,14 +260,4 @@ func saveTitle(name string) string {
 		return "Save the charts"
 	}
 	return "Export the trace"
-}
-
-// certDir keeps the lab's TLS certificate between runs, so outside clients
-// told to trust it keep trusting it.
-func certDir() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "mailscope", "tls")
 }

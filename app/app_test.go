@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,10 @@ func TestLinkService(t *testing.T) {
 	st, err = a.Link.SetCustom(CustomLinkDTO{DownBps: 64000, UpBps: 16000, RTTMs: 300, JitterMs: 10})
 	if err != nil || !st.Custom || st.Profile.RTTMs != 300 || a.lab.Link.Profile().UpBps != 16000 {
 		t.Errorf("SetCustom = %+v, %v", st, err)
+	}
+	// The user gives bandwidth and latency; TCP/IP's overhead is the link's.
+	if got := a.lab.Link.Profile().HeaderBytes; got != link.DefaultHeaderBytes {
+		t.Errorf("custom link HeaderBytes = %d, want link.DefaultHeaderBytes (%d)", got, link.DefaultHeaderBytes)
 	}
 	if _, err := a.Link.SetCustom(CustomLinkDTO{RTTMs: -1}); err == nil {
 		t.Error("negative RTT accepted")
@@ -310,5 +315,20 @@ func TestTraceBatching(t *testing.T) {
 	}
 	if len(batches) >= n/2 {
 		t.Errorf("%d batches for %d events: not batched", len(batches), n)
+	}
+}
+
+// The window and `mailscope serve` keep the certificate in the config
+// directory; without one, a new certificate each run.
+func TestDefaultCertDir(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	if got, want := DefaultCertDir(), filepath.Join(dir, "mailscope", "tls"); got != want {
+		t.Errorf("DefaultCertDir() = %q, want %q", got, want)
+	}
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "")
+	if got := DefaultCertDir(); got != "" {
+		t.Errorf("DefaultCertDir() without a config directory = %q, want \"\"", got)
 	}
 }

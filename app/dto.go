@@ -9,8 +9,9 @@ import (
 	"github.com/mailscope/mailscope/sim/trace"
 )
 
-// PresetDTO is a link profile as the UI and `mailscope presets --json` see
-// it: bandwidths in bit/s (0 = unlimited), times in milliseconds.
+// PresetDTO is a link profile as the UI sees it: bandwidths in bit/s
+// (0 = unlimited), times in milliseconds. (`mailscope presets --json`
+// prints the same figures with the CLI's snake_case keys.)
 type PresetDTO struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
@@ -296,7 +297,6 @@ type SessionDTO struct {
 	WireDown    int64   `json:"wireDown"`
 	ClientTurns int64   `json:"clientTurns"`
 	ServerTurns int64   `json:"serverTurns"`
-	closes      int
 }
 
 // ConsoleDTO is an open console connection.

@@ -63,7 +63,7 @@ func (s *LinkService) SetCustom(c CustomLinkDTO) (LinkStateDTO, error) {
 		DownBps: c.DownBps, UpBps: c.UpBps,
 		Latency:     time.Duration(c.RTTMs * float64(time.Millisecond) / 2),
 		Jitter:      time.Duration(c.JitterMs * float64(time.Millisecond)),
-		HeaderBytes: 40, HandshakeRTTs: 1, Offline: base.Offline,
+		HeaderBytes: link.DefaultHeaderBytes, HandshakeRTTs: 1, Offline: base.Offline,
 	}
 	if err := s.lab.Link.SetProfile(p); err != nil {
 		return LinkStateDTO{}, err

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/scenario"
@@ -31,10 +33,24 @@ type ScenariosService struct {
 	emit *emitter
 	// dir holds the user's own scenarios ("" for none).
 	dir string
+	// run is scenario.Compare (tests count its calls).
+	run func(context.Context, *scenario.Scenario, scenario.CompareOptions) ([]*scenario.Result, error)
+
+	mu sync.Mutex
+	// last is the last comparison run, so that exporting what the UI
+	// shows does not run it again.
+	last *comparison
+}
+
+// comparison is a request and the results it gave, without their traces.
+type comparison struct {
+	req     CompareRequestDTO
+	sc      *scenario.Scenario
+	results []*scenario.Result
 }
 
 func newScenariosService(e *emitter, dir string) *ScenariosService {
-	return &ScenariosService{emit: e, dir: dir}
+	return &ScenariosService{emit: e, dir: dir, run: scenario.Compare}
 }
 
 // catalogue is the built-in scenarios plus the user's. A broken user file
@@ -238,11 +254,12 @@ type LaneSessionDTO struct {
 }
 
 // Compare runs the scenario with POP3 and with IMAP on each link, keeping
-// each run's trace for its lane.
+// each run's trace for its lane. It always runs (WallMs is its own); the
+// exports reuse its results.
 func (s *ScenariosService) Compare(req CompareRequestDTO) (CompareDTO, error) {
 	t0 := time.Now()
 	c := s.catalogue()
-	sc, results, err := compare(c, req, true)
+	sc, results, err := s.compare(c, req, true)
 	if err != nil {
 		return CompareDTO{}, err
 	}
@@ -254,7 +271,28 @@ func (s *ScenariosService) Compare(req CompareRequestDTO) (CompareDTO, error) {
 	return out, nil
 }
 
-func compare(c *scenario.Catalogue, req CompareRequestDTO, keepTrace bool) (*scenario.Scenario, []*scenario.Result, error) {
+// results are the last comparison's if req asks for the same one, else a
+// new comparison's (run without traces: an export needs none).
+func (s *ScenariosService) results(req CompareRequestDTO) (*scenario.Scenario, []*scenario.Result, error) {
+	s.mu.Lock()
+	last := s.last
+	s.mu.Unlock()
+	if last != nil && last.req.same(req) {
+		return last.sc, last.results, nil
+	}
+	return s.compare(s.catalogue(), req, false)
+}
+
+// same reports whether r and o ask for the same comparison: no links and
+// an empty list both mean the scenario's own.
+func (r CompareRequestDTO) same(o CompareRequestDTO) bool {
+	return r.ID == o.ID && r.Switches == o.Switches && slices.Equal(r.Links, o.Links)
+}
+
+// compare runs the comparison req asks for and keeps its results as the
+// last comparison; the traces stay only with what it returns, for the
+// lanes, so the service holds just the metrics.
+func (s *ScenariosService) compare(c *scenario.Catalogue, req CompareRequestDTO, keepTrace bool) (*scenario.Scenario, []*scenario.Result, error) {
 	sc, err := c.Get(req.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: %w", err)
@@ -269,12 +307,22 @@ func compare(c *scenario.Catalogue, req CompareRequestDTO, keepTrace bool) (*sce
 	if len(links) == 0 {
 		links = nil // the scenario's own
 	}
-	rs, err := scenario.Compare(context.Background(), sc, scenario.CompareOptions{
+	rs, err := s.run(context.Background(), sc, scenario.CompareOptions{
 		Links: links, Switches: req.Switches.switches(), Trace: keepTrace,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: compare %s: %w", sc.ID, err)
 	}
+	kept := make([]*scenario.Result, len(rs))
+	for i, r := range rs {
+		k := *r
+		k.Trace = nil
+		kept[i] = &k
+	}
+	req.Links = slices.Clone(req.Links)
+	s.mu.Lock()
+	s.last = &comparison{req: req, sc: sc, results: kept}
+	s.mu.Unlock()
 	return sc, rs, nil
 }
 
@@ -339,26 +387,13 @@ func newLaneDTO(snap *trace.Snapshot) LaneDTO {
 		return !last(evs[i]) && last(evs[j])
 	})
 	lane := LaneDTO{Total: len(evs), Sessions: []LaneSessionDTO{}}
-	byID := map[uint64]int{}
+	totals := snap.SessionTotals()
 	for _, si := range snap.Sessions() {
-		byID[si.ID] = len(lane.Sessions)
+		t := totals[si.ID]
 		lane.Sessions = append(lane.Sessions, LaneSessionDTO{
-			ID: si.ID, Protocol: si.Protocol.String(), Device: si.ClientAddr, StartUs: us(si.Start), EndUs: us(si.Start),
+			ID: si.ID, Protocol: si.Protocol.String(), Device: si.ClientAddr, StartUs: us(si.Start), EndUs: us(t.End),
+			WireUp: t.WireUp, WireDown: t.WireDown,
 		})
-	}
-	for i := range evs {
-		ev := &evs[i]
-		k, ok := byID[ev.Session]
-		if !ok {
-			continue
-		}
-		ls := &lane.Sessions[k]
-		ls.EndUs = max(ls.EndUs, us(ev.Arrive), us(ev.At))
-		if ev.Dir == trace.ClientToServer {
-			ls.WireUp += int64(ev.Wire)
-		} else {
-			ls.WireDown += int64(ev.Wire)
-		}
 	}
 	n := min(len(evs), laneMax)
 	lane.Truncated = n < len(evs)
@@ -372,7 +407,9 @@ func newLaneDTO(snap *trace.Snapshot) LaneDTO {
 
 // ExportCSVData renders the comparison's results as CSV (one row per run,
 // the columns of `mailscope compare --csv`) and returns it base64-encoded
-// with a file name, for the UI to save (a download in a browser).
+// with a file name, for the UI to save (a download in a browser). The
+// results are the last comparison's when req asks for it again (what the
+// UI shows), so exporting does not run it twice.
 func (s *ScenariosService) ExportCSVData(req CompareRequestDTO) (ExportDTO, error) {
 	name, data, err := s.csv(req)
 	if err != nil {
@@ -405,7 +442,7 @@ func csvName(id string) string {
 }
 
 func (s *ScenariosService) csv(req CompareRequestDTO) (string, []byte, error) {
-	sc, rs, err := compare(s.catalogue(), req, false)
+	sc, rs, err := s.results(req)
 	if err != nil {
 		return "", nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mailscope/mailscope/sim/scenario"
 )
 
 // dialogRuntime is a recorder that also "opens" save dialogs: each answers
@@ -217,5 +219,73 @@ func TestScenariosExport(t *testing.T) {
 	b := newApp(t, NopRuntime{})
 	if _, err := b.Scenarios.ExportCSV(req); err == nil {
 		t.Error("ExportCSV without a window should fail")
+	}
+}
+
+// Exporting the comparison just made reuses its results: the CSV comes
+// without a second run. Another request runs once, and is then reused too.
+func TestScenariosExportReusesTheComparison(t *testing.T) {
+	a := newApp(t, &recorder{})
+	runs := 0
+	run := a.Scenarios.run
+	a.Scenarios.run = func(ctx context.Context, sc *scenario.Scenario, o scenario.CompareOptions) ([]*scenario.Result, error) {
+		runs++
+		return run(ctx, sc, o)
+	}
+	csvOf := func(req CompareRequestDTO) []byte {
+		t.Helper()
+		x, err := a.Scenarios.ExportCSVData(req)
+		if err != nil {
+			t.Fatalf("ExportCSVData(%+v): %v", req, err)
+		}
+		data, err := base64.StdEncoding.DecodeString(x.Base64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	req := CompareRequestDTO{ID: "two-devices", Links: []string{"adsl-8m", "dialup-56k"}}
+	shown, err := a.Scenarios.Compare(req)
+	if err != nil || runs != 1 {
+		t.Fatalf("Compare: %d runs, %v; want 1", runs, err)
+	}
+	afterCompare := csvOf(CompareRequestDTO{ID: req.ID, Links: []string{"adsl-8m", "dialup-56k"}})
+	if runs != 1 {
+		t.Errorf("the CSV export after Compare ran the comparison again (%d runs, want 1)", runs)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(afterCompare)).ReadAll()
+	if err != nil || len(rows) != len(shown.Runs)+1 {
+		t.Fatalf("CSV of %d rows (%v), want a header and the %d runs Compare showed", len(rows), err, len(shown.Runs))
+	}
+	for i, r := range shown.Runs {
+		if row := rows[i+1]; row[1] != r.Protocol || row[2] != r.Link.ID {
+			t.Errorf("CSV row %d = %q, want the %s run on %s", i+1, row, r.Protocol, r.Link.ID)
+		}
+	}
+
+	// Another request: the links in another order, or other switches.
+	other := CompareRequestDTO{ID: req.ID, Links: []string{"dialup-56k", "adsl-8m"}}
+	fresh := csvOf(other)
+	if runs != 2 {
+		t.Errorf("exporting another request: %d runs, want 2", runs)
+	}
+	if bytes.Equal(fresh, afterCompare) {
+		t.Error("the links in another order gave the same CSV: the cached one")
+	}
+	csvOf(other)
+	if runs != 2 {
+		t.Errorf("exporting the same request twice: %d runs, want 2", runs)
+	}
+	piped := other
+	piped.Switches.POP3Pipelining = true
+	csvOf(piped)
+	if runs != 3 {
+		t.Errorf("exporting with another switch: %d runs, want 3", runs)
+	}
+
+	// What is reused is what a run without traces gives.
+	b := newApp(t, &recorder{})
+	if want, _ := b.Scenarios.ExportCSVData(req); want.Base64 != base64.StdEncoding.EncodeToString(afterCompare) {
+		t.Errorf("the CSV reused after Compare differs from a fresh export's")
 	}
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"github.com/mailscope/mailscope/sim/lab"
-	"github.com/mailscope/mailscope/sim/trace"
 )
 
 // SessionService lists the connections the trace has seen, open or
@@ -11,50 +10,31 @@ type SessionService struct {
 	lab *lab.Lab
 }
 
-// List returns every session, oldest first. Counters of open sessions come
-// from the link; closed ones are summed from their trace events.
+// List returns every session, oldest first, with its totals from the
+// trace (trace.Snapshot.SessionTotals). A session is open until both ends
+// have closed; while it is, its counters come from the link, which also
+// counts a line still on its way and knows the round trips.
 func (s *SessionService) List() ([]SessionDTO, error) {
 	snap := s.lab.Trace.Snapshot()
-	byID := map[uint64]*SessionDTO{}
+	totals := snap.SessionTotals()
 	var out []SessionDTO
+	byID := map[uint64]*SessionDTO{}
 	for _, si := range snap.Sessions() {
-		out = append(out, SessionDTO{SessionInfoDTO: newSessionInfoDTO(si)})
+		t := totals[si.ID]
+		out = append(out, SessionDTO{
+			SessionInfoDTO: newSessionInfoDTO(si), Open: !t.Closed(), EndUs: us(t.End),
+			PayloadUp: t.PayloadUp, PayloadDown: t.PayloadDown, WireUp: t.WireUp, WireDown: t.WireDown,
+		})
 	}
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
-	for ev := range snap.Events() {
-		d := byID[ev.Session]
-		if d == nil {
-			continue
-		}
-		switch ev.Kind {
-		case trace.KindClose:
-			d.closes++
-		case trace.KindLine, trace.KindBulk:
-			if ev.Dir == trace.ClientToServer {
-				d.PayloadUp += int64(ev.Bytes)
-				d.WireUp += int64(ev.Wire)
-			} else {
-				d.PayloadDown += int64(ev.Bytes)
-				d.WireDown += int64(ev.Wire)
-			}
-		}
-		if t := us(ev.Arrive); t > d.EndUs {
-			d.EndUs = t
-		}
-	}
-	open := map[uint64]bool{}
 	for _, st := range s.lab.Link.Open() {
-		open[st.ID] = true
-		if d := byID[st.ID]; d != nil {
+		if d := byID[st.ID]; d != nil && d.Open {
 			d.ClientTurns, d.ServerTurns = st.ClientTurns, st.ServerTurns
 			d.WireUp, d.WireDown = st.Up.Wire, st.Down.Wire
 			d.PayloadUp, d.PayloadDown = st.Up.Payload, st.Down.Payload
 		}
-	}
-	for i := range out {
-		out[i].Open = open[out[i].ID] && out[i].closes < 2
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -109,13 +110,20 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 
 	fs := c.flagSet(cmd)
 	run := cmd.Setup(fs, c.env)
-	if err := fs.Parse(rest); err != nil {
+	// Parse prints the usage itself on -h as on an error: held back here,
+	// so that help goes to stdout once, and an error with its usage to
+	// stderr.
+	var parseOut bytes.Buffer
+	fs.SetOutput(&parseOut)
+	err := fs.Parse(rest)
+	fs.SetOutput(c.env.Stderr)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(c.env.Stdout)
 			fs.Usage()
 			return ExitOK
 		}
-		// The FlagSet already printed the error and the usage.
+		c.env.Stderr.Write(parseOut.Bytes())
 		return ExitUsage
 	}
 	if err := run(ctx, fs.Args()); err != nil {

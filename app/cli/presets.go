@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mailscope/mailscope/app"
 	"github.com/mailscope/mailscope/sim/link"
 )
 
@@ -21,8 +20,8 @@ func presetsCommand() *Command {
 		Summary: "list the built-in link presets, from loopback to satellite",
 		Long: `Prints one row per preset: bandwidth down and up, round-trip time,
 jitter, the time a dial-up call takes to connect, and the tariff. With
---json it prints the same presets as the desktop app receives them
-(bandwidths in bit/s, 0 = unlimited; times in milliseconds).`,
+--json it prints the same figures, with snake_case keys like every --json
+output (bandwidths in bit/s, 0 = unlimited; times in milliseconds).`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			asJSON := fs.Bool("json", false, "print JSON instead of a table")
 			return func(_ context.Context, args []string) error {
@@ -30,7 +29,7 @@ jitter, the time a dial-up call takes to connect, and the tariff. With
 					return Usagef("unexpected argument %q", args[0])
 				}
 				if *asJSON {
-					return writeJSON(env.Stdout, app.PresetDTOs())
+					return writeJSON(env.Stdout, presetInfos(link.Presets()))
 				}
 				return writePresetsTable(env.Stdout, link.Presets())
 			}
@@ -38,12 +37,54 @@ jitter, the time a dial-up call takes to connect, and the tariff. With
 	}
 }
 
-// writeJSON prints v as indented JSON: what every --json flag prints.
+// writeJSON prints v as indented JSON: what every --json flag prints. Its
+// keys are snake_case, in every command (the desktop app's DTOs are
+// camelCase, for JavaScript: the CLI prints its own types).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// PresetInfo is one entry of `mailscope presets --json`; the link's keys
+// are those of `mailscope compare --json`.
+type PresetInfo struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	DownBps     int64      `json:"bandwidth_down_bps"` // 0 = unlimited
+	UpBps       int64      `json:"bandwidth_up_bps"`
+	RTTMs       float64    `json:"rtt_ms"` // round-trip propagation, 2 × one-way latency
+	JitterMs    float64    `json:"jitter_ms"`
+	DialTimeMs  float64    `json:"dial_time_ms"` // 0 for always-on links
+	Tariff      TariffInfo `json:"tariff"`
+}
+
+// TariffInfo is what a connection over the preset costs.
+type TariffInfo struct {
+	PerMinute   float64 `json:"per_minute"`
+	PerCall     float64 `json:"per_call"`
+	IncrementMs float64 `json:"increment_ms"` // the billing unit; 0 = per second
+	Currency    string  `json:"currency"`
+	Flat        bool    `json:"flat"` // nothing charged per call or minute
+}
+
+func presetInfos(presets []link.Profile) []PresetInfo {
+	out := make([]PresetInfo, len(presets))
+	for i, p := range presets {
+		out[i] = PresetInfo{
+			ID: p.ID, Name: p.Name, Description: p.Description, DownBps: p.DownBps, UpBps: p.UpBps,
+			RTTMs: ms(p.RTT()), JitterMs: ms(p.Jitter), DialTimeMs: ms(p.DialTime),
+			Tariff: TariffInfo{
+				PerMinute: p.Tariff.PerMinute, PerCall: p.Tariff.PerCall, IncrementMs: ms(p.Tariff.Increment),
+				Currency: p.Tariff.Currency, Flat: p.Tariff.Flat(),
+			},
+		}
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func writePresetsTable(w io.Writer, presets []link.Profile) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)

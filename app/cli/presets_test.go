@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailscope/mailscope/app"
 	"github.com/mailscope/mailscope/sim/link"
 )
 
@@ -62,7 +61,7 @@ func TestPresetsJSON(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("presets --json exit = %d, stderr %q", code, errOut)
 	}
-	var got []app.PresetDTO
+	var got []PresetInfo
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("presets --json is not a JSON array of presets: %v\n%s", err, out)
 	}
@@ -76,11 +75,20 @@ func TestPresetsJSON(t *testing.T) {
 			t.Errorf("preset %d = %s %d/%d, want %s %d/%d", i, g.ID, g.DownBps, g.UpBps, p.ID, p.DownBps, p.UpBps)
 		}
 		if wantRTT := float64(p.RTT()) / float64(time.Millisecond); g.RTTMs != wantRTT {
-			t.Errorf("%s rttMs = %v, want %v", p.ID, g.RTTMs, wantRTT)
+			t.Errorf("%s rtt_ms = %v, want %v", p.ID, g.RTTMs, wantRTT)
+		}
+		if wantDial := float64(p.DialTime) / float64(time.Millisecond); g.DialTimeMs != wantDial {
+			t.Errorf("%s dial_time_ms = %v, want %v", p.ID, g.DialTimeMs, wantDial)
+		}
+		if g.Tariff.Flat != p.Tariff.Flat() || g.Tariff.PerMinute != p.Tariff.PerMinute || g.Tariff.Currency != p.Tariff.Currency {
+			t.Errorf("%s tariff = %+v, want %+v", p.ID, g.Tariff, p.Tariff)
 		}
 	}
-	if !strings.Contains(out, `"downBps"`) {
-		t.Errorf("presets --json keys are not camelCase:\n%s", out)
+	// The link's keys are compare --json's.
+	for _, k := range []string{`"bandwidth_down_bps"`, `"rtt_ms"`, `"dial_time_ms"`, `"per_minute"`, `"increment_ms"`} {
+		if !strings.Contains(out, k) {
+			t.Errorf("presets --json lacks the key %s:\n%s", k, out)
+		}
 	}
 }
 

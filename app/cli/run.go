@@ -29,7 +29,7 @@ The mailbox is seeded with --messages generated messages (deterministic
 for --seed).`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			proto := fs.String("proto", "pop3", "pop3, imap or smtp")
-			linkID := fs.String("link", "dialup-56k", "link preset (see `mailscope presets`)")
+			linkID := fs.String("link", "dialup-56k", "`ID` of the link preset (see mailscope presets)")
 			n := fs.Int("messages", 10, "messages in the mailbox (or to send, for smtp)")
 			seed := fs.Int64("seed", 1, "seed of the generated mailbox")
 			pipelining := fs.Bool("pipelining", false, "POP3: pipeline RETR and DELE (RFC 2449)")

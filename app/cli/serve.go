@@ -6,11 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/mailscope/mailscope/app"
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/trace"
@@ -62,16 +61,16 @@ ports). Stop with Ctrl-C.`,
 			} {
 				addrs[s.name] = fs.String(s.name, def[s.name], s.help)
 			}
-			linkID := fs.String("link", "loopback", "link preset (see `mailscope presets`)")
+			linkID := fs.String("link", "loopback", "`ID` of the link preset (see mailscope presets)")
 			speed := fs.Float64("speed", 1, "live clock speed: 1 = real time, 10 = ten times faster")
 			var users accountsFlag
-			fs.Var(&users, "user", "account NAME:PASS (repeatable; default student:secret, alice:alice, bob:bob)")
+			fs.Var(&users, "user", "account `NAME:PASS` (repeatable; default student:secret, alice:alice, bob:bob)")
 			seed := fs.Int("seed", 0, "deliver N generated messages to each account's INBOX")
 			traceFmt := fs.String("trace", "text", "live trace on stdout: text, jsonl or none")
 			reveal := fs.Bool("reveal", false, "show passwords and AUTH exchanges in the trace (masked by default)")
 			lan := fs.Bool("lan", false, "allow binding beyond loopback (a classroom LAN): warns and requires auth")
 			domain := fs.String("domain", "mailscope.lab", "the lab's mail domain")
-			certDir := fs.String("cert-dir", defaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
+			certDir := fs.String("cert-dir", app.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])
@@ -135,14 +134,6 @@ ports). Stop with Ctrl-C.`,
 			}
 		},
 	}
-}
-
-func defaultCertDir() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "mailscope", "tls")
 }
 
 func printBanner(w io.Writer, l *lab.Lab, eps []lab.Endpoint, p link.Profile, speed float64) {

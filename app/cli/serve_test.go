@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net"
 	"regexp"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailscope/mailscope/app"
 )
 
 // syncBuffer is a bytes.Buffer safe for the command's goroutines.
@@ -123,5 +126,15 @@ func TestRunJSON(t *testing.T) {
 	_, b, _ := run(t, "run", "--proto", "pop3", "--messages", "5", "--trace", "none", "--json")
 	if a != b {
 		t.Errorf("two identical runs differ:\n%s\n%s", a, b)
+	}
+}
+
+// serve keeps its certificate where the window keeps its own.
+func TestServeCertDirIsTheApps(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	serveCommand().Setup(fs, Env{Stdout: io.Discard, Stderr: io.Discard})
+	if got, want := fs.Lookup("cert-dir").DefValue, app.DefaultCertDir(); got != want || want == "" {
+		t.Errorf("serve --cert-dir defaults to %q, want app.DefaultCertDir() %q", got, want)
 	}
 }

@@ -5,12 +5,16 @@ import (
 	"time"
 )
 
+// DefaultHeaderBytes is a Profile's usual HeaderBytes: IPv4 (20) + TCP
+// (20) with no options. The presets use it, and so does a custom link
+// made of the user's own bandwidth and latency figures.
+const DefaultHeaderBytes = 40
+
 // Overheads shared by the presets.
 const (
-	tcpIPHeader = 40  // IPv4 (20) + TCP (20), no options
-	pppFraming  = 8   // HDLC flag, address, control, 2-byte protocol, 2-byte FCS, flag (RFC 1662)
-	pppoeFrame  = 8   // PPPoE header (6) + PPP protocol (2), RFC 2516
-	dialupMSS   = 536 // dial-up stacks commonly used an MTU of 576 (RFC 879's default MSS)
+	pppFraming = 8   // HDLC flag, address, control, 2-byte protocol, 2-byte FCS, flag (RFC 1662)
+	pppoeFrame = 8   // PPPoE header (6) + PPP protocol (2), RFC 2516
+	dialupMSS  = 536 // dial-up stacks commonly used an MTU of 576 (RFC 879's default MSS)
 )
 
 // presets are ordered slowest first, the order a lesson walks through them.
@@ -29,7 +33,7 @@ var presets = []Profile{
 		ID: "dialup-56k", Name: "56k modem",
 		Description: "A V.90 modem on a metered phone line: slow, high latency, and every minute costs money.",
 		DownBps:     50_000, UpBps: 33_600, Latency: 75 * time.Millisecond,
-		MSS: dialupMSS, HeaderBytes: tcpIPHeader, FramingBytes: pppFraming, HandshakeRTTs: 1,
+		MSS: dialupMSS, HeaderBytes: DefaultHeaderBytes, FramingBytes: pppFraming, HandshakeRTTs: 1,
 		DialTime: 20 * time.Second,
 		Tariff:   Tariff{PerMinute: 0.04, PerCall: 0.10, Increment: time.Minute, Currency: "EUR"},
 	},
@@ -40,7 +44,7 @@ var presets = []Profile{
 		ID: "isdn-128k", Name: "ISDN 128k",
 		Description: "Two bonded ISDN B channels: symmetric, quick to dial, still paid by the minute.",
 		DownBps:     128_000, UpBps: 128_000, Latency: 20 * time.Millisecond,
-		HeaderBytes: tcpIPHeader, FramingBytes: pppFraming, HandshakeRTTs: 1,
+		HeaderBytes: DefaultHeaderBytes, FramingBytes: pppFraming, HandshakeRTTs: 1,
 		DialTime: 2 * time.Second,
 		Tariff:   Tariff{PerMinute: 0.08, PerCall: 0.20, Increment: time.Minute, Currency: "EUR"},
 	},
@@ -51,7 +55,7 @@ var presets = []Profile{
 		ID: "3g", Name: "3G (HSPA)",
 		Description: "A phone on a 3G network: modest bandwidth, long and jittery round trips.",
 		DownBps:     2_000_000, UpBps: 500_000, Latency: 75 * time.Millisecond, Jitter: 20 * time.Millisecond,
-		HeaderBytes: tcpIPHeader, HandshakeRTTs: 1,
+		HeaderBytes: DefaultHeaderBytes, HandshakeRTTs: 1,
 	},
 	{
 		// ADSL (ITU-T G.992.1): up to 8 Mbit/s down and 1 Mbit/s up, PPPoE
@@ -59,7 +63,7 @@ var presets = []Profile{
 		ID: "adsl-8m", Name: "ADSL 8M",
 		Description: "Early always-on broadband: fast down, slow up, flat rate.",
 		DownBps:     8_000_000, UpBps: 1_000_000, Latency: 15 * time.Millisecond,
-		MSS: 1452, HeaderBytes: tcpIPHeader, FramingBytes: pppoeFrame, HandshakeRTTs: 1,
+		MSS: 1452, HeaderBytes: DefaultHeaderBytes, FramingBytes: pppoeFrame, HandshakeRTTs: 1,
 	},
 	{
 		// LTE (3GPP Release 8) as measured in the field: about 30 Mbit/s
@@ -67,7 +71,7 @@ var presets = []Profile{
 		ID: "lte", Name: "4G (LTE)",
 		Description: "A phone on 4G: broadband speeds with a mobile network's latency.",
 		DownBps:     30_000_000, UpBps: 10_000_000, Latency: 25 * time.Millisecond, Jitter: 5 * time.Millisecond,
-		HeaderBytes: tcpIPHeader, HandshakeRTTs: 1,
+		HeaderBytes: DefaultHeaderBytes, HandshakeRTTs: 1,
 	},
 	{
 		// Geostationary satellite broadband: 35,786 km up and down twice
@@ -76,21 +80,21 @@ var presets = []Profile{
 		ID: "satellite-geo", Name: "Satellite (GEO)",
 		Description: "Broadband via a geostationary satellite: plenty of bandwidth, 600 ms round trips.",
 		DownBps:     20_000_000, UpBps: 2_000_000, Latency: 300 * time.Millisecond,
-		HeaderBytes: tcpIPHeader, HandshakeRTTs: 1,
+		HeaderBytes: DefaultHeaderBytes, HandshakeRTTs: 1,
 	},
 	{
 		// DOCSIS 3.0 cable: 100 Mbit/s down, 10 up, RTT about 20 ms.
 		ID: "cable-100m", Name: "Cable 100M",
 		Description: "Cable broadband: fast, always on, flat rate.",
 		DownBps:     100_000_000, UpBps: 10_000_000, Latency: 10 * time.Millisecond,
-		HeaderBytes: tcpIPHeader, HandshakeRTTs: 1,
+		HeaderBytes: DefaultHeaderBytes, HandshakeRTTs: 1,
 	},
 	{
 		// FTTH (GPON, ITU-T G.984): 1 Gbit/s symmetric plans, RTT about 4 ms.
 		ID: "fibre-1g", Name: "Fibre 1G",
 		Description: "Fibre to the home: the network almost disappears; round trips still count.",
 		DownBps:     1_000_000_000, UpBps: 1_000_000_000, Latency: 2 * time.Millisecond,
-		HeaderBytes: tcpIPHeader, HandshakeRTTs: 1,
+		HeaderBytes: DefaultHeaderBytes, HandshakeRTTs: 1,
 	},
 }
 

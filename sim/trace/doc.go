@@ -27,7 +27,9 @@
 //     text; Event.Display and the exports mask unless asked to reveal.
 //   - the Recorder: append-only storage shared by cheap snapshots, and
 //     subscribers that never block the writers (a full subscriber is told
-//     to resync from a snapshot).
+//     to resync from a snapshot), and per-session totals summed from a
+//     snapshot: bytes each way, the last activity, which ends have closed
+//     (totals.go).
 //   - the explanation catalogue: a sentence and an RFC section for every
 //     command, status, response code and extension the lab speaks.
 //   - exports: plain transcript, JSON Lines, and pcapng with synthesised
