@@ -91,7 +91,7 @@ func runWindow() error {
 		return fmt.Errorf("this binary has no frontend (frontend/dist was empty when it was built): build it with `make build`, or run a headless command: mailscope help")
 	}
 
-	backend, err := app.New(wailsRuntimeAdapter{}, lab.Options{CertDir: app.DefaultCertDir()})
+	backend, err := app.New(wailsRuntimeAdapter{}, lab.Options{CertDir: lab.DefaultCertDir()})
 	if err != nil {
 		return err
 	}

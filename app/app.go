@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -49,19 +48,6 @@ func New(rt Runtime, o lab.Options) (*App, error) {
 	a.Actions = newActionService(l, e)
 	a.Scenarios = newScenariosService(e, scenario.DefaultDir())
 	return a, nil
-}
-
-// DefaultCertDir is where the desktop app and `mailscope serve` keep the
-// lab's self-signed TLS certificate between runs, so that an outside
-// client told to trust it keeps trusting it:
-// $XDG_CONFIG_HOME/mailscope/tls (~/.config/... on Linux), or "" (a new
-// certificate each run) when there is no config directory.
-func DefaultCertDir() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "mailscope", "tls")
 }
 
 // Services are the structs to bind in the window.

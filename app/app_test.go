@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -315,20 +314,5 @@ func TestTraceBatching(t *testing.T) {
 	}
 	if len(batches) >= n/2 {
 		t.Errorf("%d batches for %d events: not batched", len(batches), n)
-	}
-}
-
-// The window and `mailscope serve` keep the certificate in the config
-// directory; without one, a new certificate each run.
-func TestDefaultCertDir(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	if got, want := DefaultCertDir(), filepath.Join(dir, "mailscope", "tls"); got != want {
-		t.Errorf("DefaultCertDir() = %q, want %q", got, want)
-	}
-	t.Setenv("XDG_CONFIG_HOME", "")
-	t.Setenv("HOME", "")
-	if got := DefaultCertDir(); got != "" {
-		t.Errorf("DefaultCertDir() without a config directory = %q, want \"\"", got)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mailscope/mailscope/app"
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/trace"
@@ -70,7 +69,7 @@ ports). Stop with Ctrl-C.`,
 			reveal := fs.Bool("reveal", false, "show passwords and AUTH exchanges in the trace (masked by default)")
 			lan := fs.Bool("lan", false, "allow binding beyond loopback (a classroom LAN): warns and requires auth")
 			domain := fs.String("domain", "mailscope.lab", "the lab's mail domain")
-			certDir := fs.String("cert-dir", app.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
+			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailscope/mailscope/app"
+	"github.com/mailscope/mailscope/sim/lab"
 )
 
 // syncBuffer is a bytes.Buffer safe for the command's goroutines.
@@ -134,7 +134,7 @@ func TestServeCertDirIsTheApps(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	serveCommand().Setup(fs, Env{Stdout: io.Discard, Stderr: io.Discard})
-	if got, want := fs.Lookup("cert-dir").DefValue, app.DefaultCertDir(); got != want || want == "" {
-		t.Errorf("serve --cert-dir defaults to %q, want app.DefaultCertDir() %q", got, want)
+	if got, want := fs.Lookup("cert-dir").DefValue, lab.DefaultCertDir(); got != want || want == "" {
+		t.Errorf("serve --cert-dir defaults to %q, want lab.DefaultCertDir() %q", got, want)
 	}
 }

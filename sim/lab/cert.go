@@ -11,6 +11,19 @@ import (
 	"github.com/mailscope/mailscope/sim/internal/selfsigned"
 )
 
+// DefaultCertDir is where the desktop app and `mailscope serve` keep the
+// lab's self-signed TLS certificate between runs, so that an outside
+// client told to trust it keeps trusting it:
+// $XDG_CONFIG_HOME/mailscope/tls (~/.config/... on Linux), or "" (a new
+// certificate each run) when there is no config directory.
+func DefaultCertDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "mailscope", "tls")
+}
+
 // Certificate returns the lab's self-signed TLS certificate for the given
 // host names. With dir set it is kept there (cert.pem, key.pem) and reused
 // while it is valid for those names, so an outside client that was told to
