@@ -58,13 +58,8 @@ func (s *LinkService) SetCustom(c CustomLinkDTO) (LinkStateDTO, error) {
 		return LinkStateDTO{}, fmt.Errorf("app: custom link out of range: %+v", c)
 	}
 	base := s.lab.Link.Profile()
-	p := link.Profile{
-		ID: "custom", Name: "Custom", Description: "Your own figures.",
-		DownBps: c.DownBps, UpBps: c.UpBps,
-		Latency:     time.Duration(c.RTTMs * float64(time.Millisecond) / 2),
-		Jitter:      time.Duration(c.JitterMs * float64(time.Millisecond)),
-		HeaderBytes: link.DefaultHeaderBytes, HandshakeRTTs: 1, Offline: base.Offline,
-	}
+	p := link.Custom(c.DownBps, c.UpBps, time.Duration(c.RTTMs*float64(time.Millisecond)), time.Duration(c.JitterMs*float64(time.Millisecond)))
+	p.Offline = base.Offline
 	if err := s.lab.Link.SetProfile(p); err != nil {
 		return LinkStateDTO{}, err
 	}

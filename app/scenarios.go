@@ -36,6 +36,10 @@ type ScenariosService struct {
 	// run is scenario.Compare (tests count its calls).
 	run func(context.Context, *scenario.Scenario, scenario.CompareOptions) ([]*scenario.Result, error)
 
+	// mail keeps generated mailboxes across comparisons: switching the
+	// race's link reruns the same mailbox.
+	mail *scenario.MailCache
+
 	mu sync.Mutex
 	// last is the last comparison run, so that exporting what the UI
 	// shows does not run it again.
@@ -50,7 +54,7 @@ type comparison struct {
 }
 
 func newScenariosService(e *emitter, dir string) *ScenariosService {
-	return &ScenariosService{emit: e, dir: dir, run: scenario.Compare}
+	return &ScenariosService{emit: e, dir: dir, run: scenario.Compare, mail: scenario.NewMailCache(scenario.DefaultMailCacheBytes)}
 }
 
 // catalogue is the built-in scenarios plus the user's. A broken user file
@@ -308,7 +312,7 @@ func (s *ScenariosService) compare(c *scenario.Catalogue, req CompareRequestDTO,
 		links = nil // the scenario's own
 	}
 	rs, err := s.run(context.Background(), sc, scenario.CompareOptions{
-		Links: links, Switches: req.Switches.switches(), Trace: keepTrace,
+		Links: links, Switches: req.Switches.switches(), Trace: keepTrace, Mail: s.mail,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: compare %s: %w", sc.ID, err)

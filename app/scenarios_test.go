@@ -289,3 +289,23 @@ func TestScenariosExportReusesTheComparison(t *testing.T) {
 		t.Errorf("the CSV reused after Compare differs from a fresh export's")
 	}
 }
+
+// Switching the race's link reruns the comparison on the mailbox already
+// generated: the service keeps one bounded cache across comparisons.
+func TestScenariosKeepTheGeneratedMailbox(t *testing.T) {
+	a := newApp(t, &recorder{})
+	for _, l := range []string{"adsl-8m", "dialup-56k", "adsl-8m"} {
+		if _, err := a.Scenarios.Compare(CompareRequestDTO{ID: "two-devices", Links: []string{l}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, b := a.Scenarios.mail.Len(), a.Scenarios.mail.Bytes(); n != 1 || b == 0 {
+		t.Errorf("after three comparisons of one scenario the cache holds %d mailboxes (%d bytes), want 1", n, b)
+	}
+	if _, err := a.Scenarios.Compare(CompareRequestDTO{ID: "search", Links: []string{"adsl-8m"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.Scenarios.mail.Len(); n != 2 {
+		t.Errorf("after a second scenario the cache holds %d mailboxes, want 2", n)
+	}
+}

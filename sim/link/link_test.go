@@ -530,3 +530,16 @@ func TestFormatBps(t *testing.T) {
 		}
 	}
 }
+
+// A custom link has the user's figures and TCP's usual costs: a 64 KiB
+// message over 1 Mbit/s down with 100 ms RTT takes one handshake round
+// trip, the request's round trip and the bytes with their headers.
+func TestCustomProfile(t *testing.T) {
+	p := Custom(1_000_000, 256_000, 100*time.Millisecond, 0)
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if p.RTT() != 100*time.Millisecond || p.Setup() != 100*time.Millisecond || p.HeaderBytes != DefaultHeaderBytes {
+		t.Errorf("Custom: RTT %v, set-up %v, headers %d; want 100ms, 100ms, %d", p.RTT(), p.Setup(), p.HeaderBytes, DefaultHeaderBytes)
+	}
+}

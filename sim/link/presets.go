@@ -10,6 +10,17 @@ import (
 // made of the user's own bandwidth and latency figures.
 const DefaultHeaderBytes = 40
 
+// Custom is a link made of the user's own figures (bandwidth each way in
+// bit/s, 0 for unlimited; round-trip time; jitter), with what every TCP
+// link has: IPv4 + TCP headers and one round trip of handshake.
+func Custom(downBps, upBps int64, rtt, jitter time.Duration) Profile {
+	return Profile{
+		ID: "custom", Name: "Custom", Description: "Your own figures.",
+		DownBps: downBps, UpBps: upBps, Latency: rtt / 2, Jitter: jitter,
+		HeaderBytes: DefaultHeaderBytes, HandshakeRTTs: 1,
+	}
+}
+
 // Overheads shared by the presets.
 const (
 	pppFraming = 8   // HDLC flag, address, control, 2-byte protocol, 2-byte FCS, flag (RFC 1662)
