@@ -531,9 +531,8 @@ func TestFormatBps(t *testing.T) {
 	}
 }
 
-// A custom link has the user's figures and TCP's usual costs: a 64 KiB
-// message over 1 Mbit/s down with 100 ms RTT takes one handshake round
-// trip, the request's round trip and the bytes with their headers.
+// A custom link has the user's figures and TCP's usual costs: IPv4 + TCP
+// headers and a handshake of one round trip.
 func TestCustomProfile(t *testing.T) {
 	p := Custom(1_000_000, 256_000, 100*time.Millisecond, 0)
 	if err := p.Validate(); err != nil {
