@@ -34,7 +34,8 @@ func (r *runner) maybeHangup(a *actor, sr *StepResult) {
 	if len(a.queue) > 0 {
 		s := r.sc.Steps[a.queue[0]]
 		next, _ := a.next(r.sc.Steps)
-		if s.Do != "hangup" && r.needsNetwork(a, s) && next-now < hangupGap {
+		// A hangup step needs no network, so it ends the session here.
+		if actions[s.Do].(deviceAction).needsNetwork(r, a, s) && next-now < hangupGap {
 			return
 		}
 	}

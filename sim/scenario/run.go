@@ -60,9 +60,9 @@ type runner struct {
 	o       RunOptions
 	metered bool
 
-	actors     []*actor
-	deliveries []delivery
-	steps      []StepResult
+	actors []*actor
+	events []worldEvent // world steps' events, in time order
+	steps  []StepResult
 
 	delivered map[string]time.Duration // subject → when it reached the server
 	refused   int
@@ -102,10 +102,11 @@ func (r *runner) act(a *actor, t time.Duration) error {
 	sr := &r.steps[idx]
 	sr.StartSeconds = secs(t)
 	r.mark(t)
-	if r.needsNetwork(a, s) {
+	act := actions[s.Do].(deviceAction) // plan queued only these
+	if act.needsNetwork(r, a, s) {
 		t = r.dial(a, t, sr)
 	}
-	end, err := r.do(a, idx, s, sr, t)
+	end, err := act.run(r, a, turn{idx: idx, s: s, sr: sr}, t)
 	if err != nil {
 		return fmt.Errorf("scenario %s: step %d (%s, %s): %w", r.sc.ID, idx+1, s.Do, a.spec.Name, err)
 	}
@@ -126,29 +127,4 @@ func (r *runner) visible() map[string]int {
 		m[a.spec.Name] = a.dev.View().Visible
 	}
 	return m
-}
-
-// needsNetwork predicts whether a step will use the network, so that a
-// metered link's call is up before it starts.
-func (r *runner) needsNetwork(a *actor, s Step) bool {
-	if a.dev.Offline() {
-		return s.Do == "online"
-	}
-	imap := r.o.Protocol == IMAP
-	switch s.Do {
-	case "check", "send", "online", "watch":
-		return true
-	case "search", "move", "delete":
-		return imap
-	case "read":
-		if !imap {
-			return false
-		}
-		for _, m := range r.pick(a, s) {
-			if !m.Readable() {
-				return true
-			}
-		}
-	}
-	return false
 }

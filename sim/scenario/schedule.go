@@ -6,23 +6,18 @@ import (
 	"time"
 )
 
-// delivery is one message arriving from outside.
-type delivery struct {
-	at   time.Duration
-	step int
-	n    int // 1-based within its step
-}
-
+// plan queues each device's steps, in file order, and lays out the
+// world's events (mail from outside) on one timetable.
 func (r *runner) plan() error {
 	byName := map[string]*actor{}
 	for _, a := range r.actors {
 		byName[a.spec.Name] = a
 	}
 	for i, s := range r.sc.Steps {
-		if s.Do == "deliver" {
-			every := time.Duration(s.Every)
-			for k := 0; k < s.Count; k++ {
-				r.deliveries = append(r.deliveries, delivery{at: time.Duration(s.At) + time.Duration(k)*every, step: i, n: k + 1})
+		act := actions[s.Do]
+		if wa, ok := act.(worldAction); ok {
+			for k, at := range wa.schedule(s) {
+				r.events = append(r.events, worldEvent{at: at, step: i, n: k + 1, act: wa})
 			}
 			continue
 		}
@@ -30,9 +25,13 @@ func (r *runner) plan() error {
 		if a == nil {
 			return fmt.Errorf("scenario %s: step %d: unknown device %q", r.sc.ID, i+1, s.Device)
 		}
+		// Parse validates the action; a scenario built in Go may not be.
+		if _, ok := act.(deviceAction); !ok {
+			return fmt.Errorf("scenario %s: step %d (%s, %s): unknown action %q", r.sc.ID, i+1, s.Do, s.Device, s.Do)
+		}
 		a.queue = append(a.queue, i)
 	}
-	sort.SliceStable(r.deliveries, func(i, j int) bool { return r.deliveries[i].at < r.deliveries[j].at })
+	sort.SliceStable(r.events, func(i, j int) bool { return r.events[i].at < r.events[j].at })
 	r.steps = make([]StepResult, len(r.sc.Steps))
 	for i, s := range r.sc.Steps {
 		r.steps[i] = StepResult{Index: i + 1, Device: s.Device, Do: s.Do, StartSeconds: -1}
@@ -79,10 +78,10 @@ func (r *runner) loop() error {
 		}
 		// Mail from outside arrives first when times tie: a check at
 		// 09:00 sees what arrived at 09:00.
-		if len(r.deliveries) > 0 && (best == nil || r.deliveries[0].at <= bestAt) {
-			d := r.deliveries[0]
-			r.deliveries = r.deliveries[1:]
-			if err := r.deliver(d); err != nil {
+		if len(r.events) > 0 && (best == nil || r.events[0].at <= bestAt) {
+			e := r.events[0]
+			r.events = r.events[1:]
+			if err := e.act.fire(r, e); err != nil {
 				return err
 			}
 			continue

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -60,5 +61,24 @@ func (r *runner) watchEvent(a *actor, w *watch, t time.Duration) error {
 	sr.EndSeconds = secs(a.busy)
 	r.mark(a.busy)
 	r.maybeHangup(a, sr)
+	return nil
+}
+
+// pushToIdle tells the devices in IDLE of mail that reached the server
+// at t, as the server's untagged EXISTS does, and counts the push.
+func (r *runner) pushToIdle(t time.Duration) error {
+	for _, a := range r.actors {
+		if w := a.watch; w != nil && w.idle != nil && t < w.until {
+			ctx, cancel := context.WithTimeout(r.ctx, idleWait)
+			wr, werr := w.idle.Wait(ctx)
+			cancel()
+			if werr != nil {
+				return fmt.Errorf("scenario %s: %s: IDLE: %w", r.sc.ID, a.spec.Name, werr)
+			}
+			w.pushes++
+			r.account(a, &r.steps[w.step], wr)
+			r.steps[w.step].Outcome = fmt.Sprintf("IDLE: told of new mail %d times", w.pushes)
+		}
+	}
 	return nil
 }
