@@ -14,12 +14,12 @@ func (stepHangup) help() string {
 
 func (stepHangup) validate(Step) []error { return nil }
 
-// needsNetwork is false, so the step before a hangup also ends the
-// session (see maybeHangup).
+// needsNetwork is false, and that is what hangs up: maybeHangup ends the
+// session after the step before, so the call is down when run starts.
 func (stepHangup) needsNetwork(*runner, *actor, Step) bool { return false }
 
 func (stepHangup) run(r *runner, a *actor, x turn, t time.Duration) (time.Duration, error) {
-	r.hangup(a, t, x.sr)
+	r.hangup(a, t, x.sr) // a no-op today (see needsNetwork), kept in case that changes
 	x.sr.Outcome = "hung up"
 	return t, nil
 }
