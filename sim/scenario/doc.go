@@ -9,7 +9,9 @@
 // devices with a POP3 and an IMAP policy, and timed steps: check, read,
 // reply, compose, send, search, move, delete, watch (IMAP IDLE or POP3
 // polling), deliver (mail from outside), hangup, offline, online. Unknown
-// fields are errors, so a typo is reported, not ignored.
+// fields are errors, so a typo is reported, not ignored. Each action is a
+// type in a file of its own (step_check.go, ...) holding what it needs,
+// whether it uses the network and what it does; actions.go lists them.
 //
 // # Runs
 //

@@ -204,3 +204,87 @@ func roundPtr(f *float64) *float64 {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+func (r *runner) result() *Result {
+	p := r.o.Link
+	res := &Result{
+		Scenario: r.sc.ID, Protocol: r.o.Protocol, Switches: r.o.Switches,
+		Link: LinkInfo{ID: p.ID, Name: p.Name, DownBps: p.DownBps, UpBps: p.UpBps,
+			RTTms: float64(p.RTT()) / float64(time.Millisecond), DialSeconds: secs(p.DialTime),
+			Metered: r.metered, Currency: p.Tariff.Currency},
+		SpanSeconds: secs(r.end - r.start),
+		Steps:       r.steps,
+		QuotaBytes:  int64(r.sc.Mailbox.Quota),
+		Delivered:   len(r.delivered),
+		Refused:     r.refused,
+	}
+	res.MessagesOnServerAfter, res.ServerBytesAfter = r.w.onServer()
+	first := time.Duration(-1)
+	var delays []time.Duration
+	noticed := map[string]time.Duration{} // subject → first device to list it
+	for _, a := range r.actors {
+		v := a.dev.View()
+		dr := DeviceResult{Name: a.spec.Name, Policy: a.dev.Policy().Mode.String(),
+			VisibleMessages: v.Visible, OfflineReadable: v.OfflineReadable, Unread: v.Unread,
+			Outbox: v.Outbox, Folders: v.Folders, Totals: a.totals}
+		if a.firstReadable >= 0 {
+			dr.FirstReadableSec = ptr(secs(a.firstReadable - r.start))
+			if first < 0 || a.firstReadable < first {
+				first = a.firstReadable
+			}
+		}
+		res.Devices = append(res.Devices, dr)
+		res.Totals.add(a.totals)
+		for _, m := range a.dev.Messages("") {
+			if _, ok := r.delivered[m.Subject]; ok {
+				if t, seen := noticed[m.Subject]; !seen || m.Received < t {
+					noticed[m.Subject] = m.Received
+				}
+			}
+		}
+	}
+	for subj, t := range noticed {
+		if at := r.delivered[subj]; t >= at {
+			delays = append(delays, t-at)
+		}
+	}
+	if first >= 0 {
+		res.FirstReadableSeconds = ptr(secs(first - r.start))
+	}
+	if len(delays) > 0 {
+		var sum, top time.Duration
+		for _, d := range delays {
+			sum += d
+			top = max(top, d)
+		}
+		res.NoticeDelayAvgSeconds = ptr(secs(sum / time.Duration(len(delays))))
+		res.NoticeDelayMaxSeconds = ptr(secs(top))
+	}
+	for i := range res.Steps {
+		if res.Steps[i].StartSeconds < 0 {
+			res.Steps[i].StartSeconds = 0
+		} else {
+			res.Steps[i].StartSeconds -= secs(r.start)
+		}
+		res.Steps[i].EndSeconds = max(0, res.Steps[i].EndSeconds-secs(r.start))
+	}
+	res.Totals.round()
+	res.SpanSeconds = round6(res.SpanSeconds)
+	res.FirstReadableSeconds = roundPtr(res.FirstReadableSeconds)
+	res.NoticeDelayAvgSeconds = roundPtr(res.NoticeDelayAvgSeconds)
+	res.NoticeDelayMaxSeconds = roundPtr(res.NoticeDelayMaxSeconds)
+	for i := range res.Devices {
+		d := &res.Devices[i]
+		d.Totals.round()
+		d.FirstReadableSec = roundPtr(d.FirstReadableSec)
+	}
+	for i := range res.Steps {
+		st := &res.Steps[i]
+		st.Totals.round()
+		st.StartSeconds, st.EndSeconds = round6(st.StartSeconds), round6(st.EndSeconds)
+	}
+	if r.w.rec != nil {
+		res.Trace = r.w.rec.Snapshot()
+	}
+	return res
+}

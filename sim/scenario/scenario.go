@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +79,8 @@ type Step struct {
 	At     Duration `yaml:"at" json:"at"`
 	After  Duration `yaml:"after" json:"after"`
 	Device string   `yaml:"device" json:"device"`
-	// Do is the action; see Actions for the list and their fields.
+	// Do is the action; see Actions for the list and their fields, and
+	// the step_*.go files for what each does.
 	Do string `yaml:"do" json:"do"`
 	// Messages picks messages for read, reply, move, delete: "all",
 	// "unread", "first N", "last N", "found" (the last search's matches).
@@ -99,23 +99,6 @@ type Step struct {
 	Until Duration `yaml:"until" json:"until,omitempty"`
 	// Note is shown beside the step in the race view.
 	Note string `yaml:"note" json:"note,omitempty"`
-}
-
-// Actions are the steps a scenario can take, with what each needs.
-var Actions = map[string]string{
-	"check":   "log on and fetch new mail per the device's policy (folders: folder, comma-separated)",
-	"read":    "open messages (messages, think per message); on IMAP online each open fetches the body",
-	"reply":   "compose replies to messages (messages, think per reply) into the outbox",
-	"compose": "compose count new messages (size) into the outbox",
-	"send":    "log on and send the outbox",
-	"search":  "find text in folder: IMAP SEARCH on the server, a POP3 device searches its own copies",
-	"move":    "file messages into folder: a server folder with IMAP, a local one with POP3",
-	"delete":  "delete messages: on the server with IMAP, locally with POP3",
-	"deliver": "count messages (size) arrive at the server, every apart, from someone outside",
-	"watch":   "stay reachable until until: IMAP IDLE push, POP3 polls every",
-	"hangup":  "end the dial-up call (the runner hangs up by itself when the next step needs no network)",
-	"offline": "work offline: no network until online",
-	"online":  "work online again: send the outbox and read marks made offline",
 }
 
 // Parse reads a scenario from YAML. Unknown fields are errors, so a typo
@@ -192,11 +175,12 @@ func (sc *Scenario) Validate() error {
 	}
 	for i, s := range sc.Steps {
 		where := fmt.Sprintf("step %d (%s)", i+1, s.Do)
-		if _, ok := Actions[s.Do]; !ok {
+		act, ok := actions[s.Do]
+		if !ok {
 			bad("%s: unknown action; want one of %s", where, strings.Join(actionNames(), ", "))
 			continue
 		}
-		if s.Do != "deliver" && !names[s.Device] {
+		if _, world := act.(worldAction); !world && !names[s.Device] {
 			bad("%s: unknown device %q", where, s.Device)
 		}
 		if s.At < 0 || s.After < 0 || s.Think < 0 || s.Every < 0 || s.Until < 0 || s.Count < 0 || s.Size < 0 {
@@ -208,64 +192,14 @@ func (sc *Scenario) Validate() error {
 		if _, _, err := parseSelector(s.Messages); err != nil {
 			bad("%s: %v", where, err)
 		}
-		switch s.Do {
-		case "search":
-			if s.Text == "" {
-				bad("%s: no text", where)
-			}
-		case "move":
-			if s.Folder == "" {
-				bad("%s: no folder", where)
-			}
-		case "deliver", "compose":
-			if s.Count == 0 {
-				bad("%s: count must be at least 1", where)
-			}
-			if s.Count > 10_000 || s.Size > 10<<20 {
-				bad("%s: count or size too large", where)
-			}
-		case "watch":
-			if s.Until == 0 {
-				bad("%s: no until", where)
-			}
-			if s.Every == 0 {
-				bad("%s: no every (how often a POP3 device polls)", where)
-			}
+		for _, err := range act.validate(s) {
+			bad("%s: %v", where, err)
 		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("scenario %q: %w", sc.ID, errors.Join(errs...))
 	}
 	return nil
-}
-
-// actionNames lists Actions in alphabetical order, for messages.
-func actionNames() []string {
-	names := make([]string, 0, len(Actions))
-	for name := range Actions {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// parseSelector reads Step.Messages: kind is all, unread, first, last or
-// found; n is the count for first and last.
-func parseSelector(s string) (kind string, n int, err error) {
-	f := strings.Fields(s)
-	switch {
-	case len(f) == 0:
-		return "all", 0, nil
-	case len(f) == 1 && (f[0] == "all" || f[0] == "unread" || f[0] == "found"):
-		return f[0], 0, nil
-	case len(f) == 2 && (f[0] == "first" || f[0] == "last"):
-		n, err := strconv.Atoi(f[1])
-		if err != nil || n < 0 {
-			return "", 0, fmt.Errorf("messages %q: want a count after %s", s, f[0])
-		}
-		return f[0], n, nil
-	}
-	return "", 0, fmt.Errorf("messages %q: want all, unread, found, first N or last N", s)
 }
 
 // Duration is a time.Duration written as "90s", "2m", "8h30m" or "1d".
