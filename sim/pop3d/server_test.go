@@ -134,6 +134,18 @@ func (c *wire) login() {
 	c.cmd("PASS secret", "+OK maildrop locked and ready: 3 messages")
 }
 
+// quit ends the session with QUIT. The server releases the maildrop before
+// it answers, so once the reply is read the maildrop is free: a test that
+// logs in again next cannot meet its own earlier session's lock. (Closing
+// the conn instead releases it some time later, on the server's side.)
+func (c *wire) quit() {
+	c.t.Helper()
+	c.cmd("QUIT", "+OK")
+	if _, err := c.br.ReadByte(); err != io.EOF {
+		c.t.Errorf("after QUIT: %v, want EOF", err)
+	}
+}
+
 func TestTranscript(t *testing.T) {
 	w := newWorld(t, Options{})
 	c := w.dial(t)
@@ -223,13 +235,14 @@ func TestMaildropLock(t *testing.T) {
 	b := w.dial(t)
 	b.cmd("USER student", "+OK")
 	b.cmd("PASS secret", "-ERR [IN-USE]")
-	a.cmd("QUIT", "+OK")
-	waitUnlocked(t, w.store, "student")
+	a.quit()
 	b.cmd("USER student", "+OK")
 	b.cmd("PASS secret", "+OK")
 }
 
 func TestAuthMechanisms(t *testing.T) {
+	// The subtests share one store: each one that logs in ends with quit,
+	// so that the next finds the maildrop free.
 	w := newWorld(t, Options{})
 	t.Run("bad password", func(t *testing.T) {
 		c := w.dial(t)
@@ -241,6 +254,7 @@ func TestAuthMechanisms(t *testing.T) {
 		c := w.dial(t)
 		c.cmd("USER alice", "+OK")
 		c.cmd("PASS wonder land", "+OK maildrop locked and ready: 0 messages")
+		c.quit()
 	})
 	t.Run("APOP", func(t *testing.T) {
 		c, err := w.link.Dial(t.Context(), addr, link.DialOptions{})
@@ -254,6 +268,7 @@ func TestAuthMechanisms(t *testing.T) {
 		sum := md5.Sum([]byte(stamp + "secret"))
 		cl.cmd("APOP student 0123456789abcdef0123456789abcdef", "-ERR [AUTH]")
 		cl.cmd("APOP student "+hex.EncodeToString(sum[:]), "+OK maildrop locked")
+		cl.quit()
 	})
 	t.Run("AUTH PLAIN initial response", func(t *testing.T) {
 		c := w.dial(t)
@@ -263,6 +278,7 @@ func TestAuthMechanisms(t *testing.T) {
 		}
 		c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00nope")), "-ERR [AUTH]")
 		c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wonder land")), "+OK")
+		c.quit()
 	})
 	t.Run("AUTH PLAIN continuation", func(t *testing.T) {
 		c := w.dial(t)
@@ -272,6 +288,7 @@ func TestAuthMechanisms(t *testing.T) {
 		c.cmd("!!notbase64", "-ERR invalid base64")
 		c.cmd("AUTH PLAIN", "+ ")
 		c.cmd(base64.StdEncoding.EncodeToString([]byte("alice\x00alice\x00wonder land")), "+OK")
+		c.quit()
 	})
 	t.Run("AUTH other mechanism", func(t *testing.T) {
 		c := w.dial(t)
