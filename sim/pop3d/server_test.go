@@ -35,6 +35,12 @@ type world struct {
 
 func newWorld(t testing.TB, o Options) *world {
 	t.Helper()
+	return serve(t, newStore(t), o)
+}
+
+// newStore holds student's three testMessages, and alice, who has none.
+func newStore(t testing.TB) *mailstore.Store {
+	t.Helper()
 	st := mailstore.New(nil)
 	if err := st.AddUser("student", "secret", 0); err != nil {
 		t.Fatal(err)
@@ -45,12 +51,20 @@ func newWorld(t testing.TB, o Options) *world {
 			t.Fatal(err)
 		}
 	}
+	return st
+}
+
+// serve runs a Server over st on a fresh link; o.Backend nil means st.
+func serve(t testing.TB, st *mailstore.Store, o Options) *world {
+	t.Helper()
 	l := link.New(link.Options{})
 	ln, err := l.Listen("pop3", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Backend = st
+	if o.Backend == nil {
+		o.Backend = st
+	}
 	o.InsecureAuth = o.InsecureAuth || o.TLSConfig == nil
 	srv := New(o)
 	go srv.Serve(ln)
@@ -63,6 +77,7 @@ type wire struct {
 	t    testing.TB
 	conn net.Conn
 	br   *bufio.Reader
+	seen strings.Builder // every line the server sent
 }
 
 func (w *world) dial(t testing.TB) *wire {
@@ -83,6 +98,7 @@ func (c *wire) line() string {
 	if err != nil {
 		c.t.Fatalf("read: %v (after %q)", err, s)
 	}
+	c.seen.WriteString(s)
 	if testing.Verbose() {
 		c.t.Logf("S: %q", s)
 	}
@@ -345,14 +361,35 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// MaxErrors bad commands in a row close the connection; every kind of
+// -ERR counts, and any command that succeeds starts the count again.
 func TestTooManyErrorsCloses(t *testing.T) {
 	w := newWorld(t, Options{MaxErrors: 3})
 	c := w.dial(t)
-	c.cmd("BAD1", "-ERR")
-	c.cmd("BAD2", "-ERR")
-	c.cmd("BAD3", "-ERR too many bad commands")
+	c.cmd("HELO", "-ERR unknown command HELO")
+	c.cmd(strings.Repeat("A", 300), "-ERR line too long")
+	c.cmd("CAPA", "+OK") // resets
+	c.multi()
+	c.cmd("X", "-ERR keyword must be 3 or 4 letters")
+	c.cmd("STAT", "-ERR STAT is only valid after login")
+	c.cmd("USER student", "+OK") // resets
+	c.cmd("PASS wrong", "-ERR [AUTH]")
+	c.cmd("PASS secret", "-ERR send USER first")
+	c.login() // resets
+	c.cmd("RETR 9", "-ERR no such message")
+	c.cmd("DELE 0", "-ERR invalid message number")
+	c.cmd("STAT", "+OK 3") // resets
+	c.cmd("LIST x", "-ERR invalid message number")
+	c.cmd("USER bob", "-ERR already logged in")
+	if got, want := c.cmd("TOP 1", "-ERR"), "-ERR too many bad commands, closing connection"; got != want {
+		t.Errorf("third bad command in a row = %q, want %q", got, want)
+	}
 	if _, err := c.br.ReadByte(); err != io.EOF {
 		t.Errorf("after too many errors: %v, want EOF", err)
+	}
+	waitUnlocked(t, w.store, "student")
+	if msgs, _ := w.store.Messages("student", "INBOX"); len(msgs) != 3 {
+		t.Errorf("closing for bad commands changed the store: %d messages, want 3", len(msgs))
 	}
 	w.dial(t).login() // the server still serves others
 }
