@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +74,10 @@ type Server struct {
 	closed bool
 	wg     sync.WaitGroup
 	nonce  atomic.Uint64
+
+	// beforeCommand, if set, runs before each command's handler: tests
+	// inject panics with it.
+	beforeCommand func(*session, Command)
 }
 
 // New makes a Server.
@@ -191,7 +196,7 @@ type session struct {
 	raw   net.Conn // the transport as accepted (for the link clock)
 	conn  net.Conn // raw, or TLS over it after STLS
 	br    *bufio.Reader
-	bw    *bufio.Writer
+	bw    *replyWriter
 	state state
 	tls   bool
 
@@ -205,7 +210,7 @@ type session struct {
 func (ss *session) setConn(c net.Conn) {
 	ss.conn = c
 	ss.br = bufio.NewReaderSize(c, 1024)
-	ss.bw = bufio.NewWriterSize(c, 32<<10)
+	ss.bw = &replyWriter{w: c}
 }
 
 func (ss *session) now() time.Duration {
@@ -216,14 +221,7 @@ func (ss *session) now() time.Duration {
 }
 
 func (ss *session) run() {
-	defer ss.conn.Close()
-	defer func() {
-		// Anything but QUIT in TRANSACTION — a drop, a timeout, a
-		// server shutdown — releases the lock and deletes nothing.
-		if ss.md != nil {
-			ss.md.Release()
-		}
-	}()
+	defer ss.end()
 	// Fixed width, so that the greeting, and every byte count after it,
 	// is the same length on every run.
 	ss.stamp = fmt.Sprintf("<%d.%09d@%s>", ss.srv.nonce.Add(1), time.Now().UnixNano()%1e9, ss.srv.o.Hostname)
@@ -233,6 +231,7 @@ func (ss *session) run() {
 			return
 		}
 		line, err := ss.readLine(MaxLine)
+		ss.bw.next()
 		switch {
 		case err == nil:
 			err = ss.command(line)
@@ -244,6 +243,36 @@ func (ss *session) run() {
 		ss.reply(err)
 	}
 	ss.bw.Flush()
+}
+
+// end closes the session, however it ended. Anything but QUIT in
+// TRANSACTION — a drop, a timeout, a server shutdown, a panic — releases
+// the lock and deletes nothing. A panic is a bug in the server: it goes to
+// ErrorLog, the client gets [SYS/TEMP] if it is between two replies (else
+// its reply is cut off, as if the connection dropped), and only this
+// session ends.
+func (ss *session) end() {
+	p := recover()
+	if md := ss.md; md != nil {
+		// Before the reply, so that a client that has read it can log
+		// in again at once.
+		ss.md = nil
+		md.Release()
+	}
+	if p != nil {
+		ss.srv.logf("pop3d: panic serving %v: %v\n%s", ss.raw.RemoteAddr(), p, debug.Stack())
+		if ss.bw.takeBack() {
+			ss.bw.WriteString(ErrSysTemp.line() + "\r\n")
+		}
+		ss.bw.Flush()
+	}
+	ss.conn.Close()
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.o.ErrorLog != nil {
+		s.o.ErrorLog.Printf(format, args...)
+	}
 }
 
 // readLine reads a client line of at most max octets. Every line read
@@ -287,8 +316,8 @@ func (ss *session) reply(err error) {
 		return
 	}
 	r := replyTo(err)
-	if r.cause != nil && ss.srv.o.ErrorLog != nil {
-		ss.srv.o.ErrorLog.Printf("%v", r)
+	if r.cause != nil {
+		ss.srv.logf("%v", r)
 	}
 	ss.errors++
 	if ss.errors >= ss.srv.o.MaxErrors && !ss.done {
@@ -303,6 +332,9 @@ func (ss *session) command(line string) error {
 	cmd, err := ParseCommand(line)
 	if err != nil {
 		return err
+	}
+	if ss.srv.beforeCommand != nil {
+		ss.srv.beforeCommand(ss, cmd)
 	}
 	switch cmd.Verb {
 	case "CAPA":
@@ -475,6 +507,7 @@ func (ss *session) handleAuth(cmd Command) error {
 		if err != nil && err != ErrLineTooLong {
 			return errHangUp
 		}
+		ss.bw.next() // the "+ " is a whole reply
 		if err == ErrLineTooLong {
 			return errorf("SASL response too long")
 		}
@@ -655,7 +688,7 @@ func (ss *session) handleRset(cmd Command) error {
 // writeStuffed writes a message as a multi-line response body (RFC 1939
 // §3): lines beginning with "." get another, and ".\r\n" ends it. With
 // bodyLines ≥ 0 only the header and that many body lines are sent (TOP).
-func writeStuffed(bw *bufio.Writer, raw []byte, bodyLines int) {
+func writeStuffed(bw *replyWriter, raw []byte, bodyLines int) {
 	inBody := false
 	for len(raw) > 0 {
 		var line []byte

@@ -2,15 +2,18 @@ package pop3d
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -471,4 +474,81 @@ func TestResetDuringRetr(t *testing.T) {
 		t.Errorf("after the reset: %d messages, want 4 unchanged", len(msgs))
 	}
 	w.dial(t).cmd("USER student", "+OK")
+}
+
+// A panic ends only its own session: the client gets -ERR [SYS/TEMP] and
+// no panic text, the maildrop is released without entering UPDATE (the
+// DELEs before the panic delete nothing), and everyone else is served.
+func TestPanicEndsOnlyItsSession(t *testing.T) {
+	var logged bytes.Buffer
+	w := newWorld(t, Options{ErrorLog: log.New(&logged, "", 0)})
+	var panicked atomic.Bool
+	w.srv.beforeCommand = func(_ *session, cmd Command) {
+		if cmd.Verb == "RETR" && panicked.CompareAndSwap(false, true) {
+			panic("pop3d test: session state 0xdeadbeef")
+		}
+	}
+	other := w.dial(t)
+	other.cmd("USER alice", "+OK")
+	other.cmd("PASS wonder land", "+OK")
+
+	c := w.dial(t)
+	c.login()
+	c.send("DELE 1\r\nDELE 2\r\nRETR 3\r\nSTAT\r\n")
+	c.expect("+OK message 1 deleted")
+	c.expect("+OK message 2 deleted")
+	if got, want := c.line(), "-ERR [SYS/TEMP] internal server error, try again later"; got != want {
+		t.Errorf("RETR 3 (panics) = %q, want %q", got, want)
+	}
+	if _, err := c.br.ReadByte(); err != io.EOF {
+		t.Errorf("after the panic: %v, want EOF", err)
+	}
+	if strings.Contains(c.seen.String(), "deadbeef") {
+		t.Errorf("panic text on the wire: %q", c.seen.String())
+	}
+	if !strings.Contains(logged.String(), "0xdeadbeef") || !strings.Contains(logged.String(), "goroutine") {
+		t.Errorf("ErrorLog = %q, want the panic and its stack", logged.String())
+	}
+
+	// The lock went before the reply did: no waiting.
+	c2 := w.dial(t)
+	c2.login()
+	for i, m := range testMessages {
+		c2.cmd(fmt.Sprintf("RETR %d", i+1), "+OK")
+		if got := c2.multi(); got != m {
+			t.Errorf("Retr(%d) after the panic = %q, want %q", i+1, got, m)
+		}
+	}
+	c2.quit()
+	other.cmd("STAT", "+OK 0 0")
+	other.quit()
+	if msgs, _ := w.store.Messages("student", "INBOX"); len(msgs) != 3 {
+		t.Errorf("after the panic the store holds %d messages, want 3", len(msgs))
+	}
+}
+
+// A panic after part of a long reply has left cannot answer -ERR inside
+// it: the reply is cut off as by a dropped connection.
+func TestPanicMidReplyCutsIt(t *testing.T) {
+	w := newWorld(t, Options{})
+	w.srv.beforeCommand = func(ss *session, cmd Command) {
+		if cmd.Verb == "RETR" {
+			ss.ok("100000 octets")
+			ss.bw.WriteString(strings.Repeat("x", 50000))
+			panic("pop3d test: half a message")
+		}
+	}
+	c := w.dial(t)
+	c.login()
+	c.cmd("RETR 1", "+OK 100000 octets")
+	rest, err := io.ReadAll(c.br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) == 0 || strings.Trim(string(rest), "x") != "" {
+		t.Errorf("after +OK: %d bytes %.60q, want only the x's that left before the panic", len(rest), rest)
+	}
+	c2 := w.dial(t)
+	c2.login()
+	c2.quit()
 }
