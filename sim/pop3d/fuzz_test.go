@@ -3,6 +3,7 @@ package pop3d
 import (
 	"bytes"
 	"io"
+	"log"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,8 @@ func FuzzParseCommand(f *testing.F) {
 }
 
 // FuzzServer drives a logged-in session with arbitrary client bytes. The
-// server must answer or close without panicking, and at most delete what a
+// server must answer or close without panicking (a recovered panic still
+// shows in ErrorLog) or failing inside, and at most delete what a
 // well-formed DELE + QUIT could have deleted: the messages' bytes never
 // change and nothing appears.
 func FuzzServer(f *testing.F) {
@@ -50,7 +52,8 @@ func FuzzServer(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		w := newWorld(t, Options{MaxErrors: 5})
+		var logged bytes.Buffer
+		w := newWorld(t, Options{MaxErrors: 5, ErrorLog: log.New(&logged, "", 0)})
 		before, _ := w.store.Messages("student", "INBOX")
 		c, err := w.link.Dial(t.Context(), addr, link.DialOptions{})
 		if err != nil {
@@ -67,6 +70,10 @@ func FuzzServer(f *testing.F) {
 		}
 		if !bytes.HasPrefix(out, []byte("+OK POP3 server ready")) {
 			t.Fatalf("no greeting: %q", out)
+		}
+		// The server closed the conn after its last log line.
+		if logged.Len() != 0 {
+			t.Fatalf("internal error: %s", logged.String())
 		}
 		waitUnlocked(t, w.store, "student")
 		after, _ := w.store.Messages("student", "INBOX")

@@ -2,8 +2,6 @@ package pop3d
 
 import (
 	"bufio"
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -17,12 +15,13 @@ const MaxLine = 255
 // responses and APOP digests are longer and allowed by the line limit.
 const MaxArg = 40
 
-// Parse errors. Each is answered with -ERR and the session goes on.
+// Parse errors. Each is a bad command: answered with its -ERR, and the
+// session goes on.
 var (
-	ErrLineTooLong = errors.New("line too long")
-	ErrEmptyLine   = errors.New("empty command")
-	ErrBadChar     = errors.New("command contains a control or non-ASCII character")
-	ErrBadKeyword  = errors.New("keyword must be 3 or 4 letters")
+	ErrLineTooLong = errorf("line too long (RFC 2449: at most 255 octets)")
+	ErrEmptyLine   = errorf("empty command")
+	ErrBadChar     = errorf("command contains a control or non-ASCII character")
+	ErrBadKeyword  = errorf("keyword must be 3 or 4 letters")
 )
 
 // Command is one parsed command line: an upper-cased keyword and its
@@ -105,7 +104,7 @@ func readLine(br *bufio.Reader, max int) (string, error) {
 func msgNumber(arg string) (int, error) {
 	n, err := strconv.Atoi(arg)
 	if err != nil || n < 1 || len(arg) > 10 {
-		return 0, fmt.Errorf("invalid message number %q", arg)
+		return 0, errorf("invalid message number %q", arg)
 	}
 	return n, nil
 }
@@ -114,7 +113,7 @@ func msgNumber(arg string) (int, error) {
 func nonNegative(arg string) (int, error) {
 	n, err := strconv.Atoi(arg)
 	if err != nil || n < 0 || len(arg) > 10 {
-		return 0, fmt.Errorf("invalid number of lines %q", arg)
+		return 0, errorf("invalid number of lines %q", arg)
 	}
 	return n, nil
 }

@@ -10,7 +10,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +59,10 @@ type Options struct {
 	MaxErrors int
 	// Implementation is CAPA's IMPLEMENTATION; "" means "Mailscope".
 	Implementation string
+	// ErrorLog receives the internal errors behind -ERR [SYS/TEMP]
+	// replies, whose text never reaches the client. Nil: they are
+	// discarded.
+	ErrorLog *log.Logger
 }
 
 // Server serves POP3 on any net.Listener.
@@ -68,6 +74,10 @@ type Server struct {
 	closed bool
 	wg     sync.WaitGroup
 	nonce  atomic.Uint64
+
+	// beforeCommand, if set, runs before each command's handler: tests
+	// inject panics with it.
+	beforeCommand func(*session, Command)
 }
 
 // New makes a Server.
@@ -186,20 +196,21 @@ type session struct {
 	raw   net.Conn // the transport as accepted (for the link clock)
 	conn  net.Conn // raw, or TLS over it after STLS
 	br    *bufio.Reader
-	bw    *bufio.Writer
+	bw    *replyWriter
 	state state
 	tls   bool
 
 	stamp  string // APOP timestamp from the greeting
 	user   string // from USER
 	md     *mailstore.Maildrop
-	errors int
+	errors int  // bad commands in a row
+	done   bool // close after this reply
 }
 
 func (ss *session) setConn(c net.Conn) {
 	ss.conn = c
 	ss.br = bufio.NewReaderSize(c, 1024)
-	ss.bw = bufio.NewWriterSize(c, 32<<10)
+	ss.bw = &replyWriter{w: c}
 }
 
 func (ss *session) now() time.Duration {
@@ -210,48 +221,65 @@ func (ss *session) now() time.Duration {
 }
 
 func (ss *session) run() {
-	defer ss.conn.Close()
-	defer func() {
-		// Anything but QUIT in TRANSACTION — a drop, a timeout, a
-		// server shutdown — releases the lock and deletes nothing.
-		if ss.md != nil {
-			ss.md.Release()
-		}
-	}()
+	defer ss.end()
 	// Fixed width, so that the greeting, and every byte count after it,
 	// is the same length on every run.
 	ss.stamp = fmt.Sprintf("<%d.%09d@%s>", ss.srv.nonce.Add(1), time.Now().UnixNano()%1e9, ss.srv.o.Hostname)
 	ss.ok("POP3 server ready " + ss.stamp)
-	for ss.state != stateUpdate {
+	for !ss.done {
 		if !ss.flush() {
 			return
 		}
-		ss.conn.SetReadDeadline(time.Now().Add(ss.srv.o.IdleTimeout))
-		line, err := readLine(ss.br, MaxLine)
-		if err == ErrLineTooLong {
-			if !ss.bad("line too long (RFC 2449: at most 255 octets)") {
-				return
-			}
-			continue
-		}
-		if err != nil {
+		line, err := ss.readLine(MaxLine)
+		ss.bw.next()
+		switch {
+		case err == nil:
+			err = ss.command(line)
+		case err != ErrLineTooLong:
 			// EOF, reset or the autologout timer: RFC 1939 §3 says close
 			// without entering UPDATE.
 			return
 		}
-		cmd, err := ParseCommand(line)
-		if err != nil {
-			if !ss.bad(err.Error()) {
-				return
-			}
-			continue
-		}
-		if !ss.handle(cmd) {
-			ss.flush()
-			return
-		}
+		ss.reply(err)
 	}
-	ss.flush()
+	ss.bw.Flush()
+}
+
+// end closes the session, however it ended. Anything but QUIT in
+// TRANSACTION — a drop, a timeout, a server shutdown, a panic — releases
+// the lock and deletes nothing. A panic is a bug in the server: it goes to
+// ErrorLog, the client gets [SYS/TEMP] if it is between two replies (else
+// its reply is cut off, as if the connection dropped), and only this
+// session ends.
+func (ss *session) end() {
+	p := recover()
+	if md := ss.md; md != nil {
+		// Before the reply, so that a client that has read it can log
+		// in again at once.
+		ss.md = nil
+		md.Release()
+	}
+	if p != nil {
+		ss.srv.logf("pop3d: panic serving %v: %v\n%s", ss.raw.RemoteAddr(), p, debug.Stack())
+		if ss.bw.takeBack() {
+			ss.bw.WriteString(ErrSysTemp.line() + "\r\n")
+		}
+		ss.bw.Flush()
+	}
+	ss.conn.Close()
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.o.ErrorLog != nil {
+		s.o.ErrorLog.Printf(format, args...)
+	}
+}
+
+// readLine reads a client line of at most max octets. Every line read
+// restarts the autologout timer.
+func (ss *session) readLine(max int) (string, error) {
+	ss.conn.SetReadDeadline(time.Now().Add(ss.srv.o.IdleTimeout))
+	return readLine(ss.br, max)
 }
 
 // flush sends what is buffered unless more pipelined commands are already
@@ -271,22 +299,43 @@ func (ss *session) ok(text string) {
 	ss.bw.WriteString("+OK " + text + "\r\n")
 }
 
-func (ss *session) err(text string) { ss.bw.WriteString("-ERR " + text + "\r\n") }
+// errHangUp ends the session without another reply: the conn failed, or
+// the client gave up in the middle of a command.
+var errHangUp = errors.New("pop3d: hang up")
 
-// bad answers a bad command and reports whether the session goes on.
-func (ss *session) bad(text string) bool {
-	ss.errors++
-	if ss.errors >= ss.srv.o.MaxErrors {
-		ss.err("too many bad commands, closing connection")
-		ss.bw.Flush()
-		return false
+// reply finishes a command: a failure gets its -ERR. It is the one place
+// that counts bad commands: any -ERR adds one, any success starts the
+// count again, and MaxErrors in a row close the connection.
+func (ss *session) reply(err error) {
+	if err == nil {
+		ss.errors = 0
+		return
 	}
-	ss.err(text)
-	return true
+	if errors.Is(err, errHangUp) {
+		ss.done = true
+		return
+	}
+	r := replyTo(err)
+	if r.cause != nil {
+		ss.srv.logf("%v", r)
+	}
+	ss.errors++
+	if ss.errors >= ss.srv.o.MaxErrors && !ss.done {
+		r, ss.done = errTooManyBad, true
+	}
+	ss.bw.WriteString(r.line() + "\r\n")
 }
 
-// handle runs one command and reports whether the connection stays open.
-func (ss *session) handle(cmd Command) bool {
+// command parses a command line and runs its handler. nil means the
+// command succeeded and has sent its +OK.
+func (ss *session) command(line string) error {
+	cmd, err := ParseCommand(line)
+	if err != nil {
+		return err
+	}
+	if ss.srv.beforeCommand != nil {
+		ss.srv.beforeCommand(ss, cmd)
+	}
 	switch cmd.Verb {
 	case "CAPA":
 		return ss.handleCapa(cmd)
@@ -294,11 +343,10 @@ func (ss *session) handle(cmd Command) bool {
 		return ss.handleQuit(cmd)
 	case "NOOP":
 		if ss.state != stateTrans {
-			return ss.bad("NOOP is only valid after login")
+			return errorf("NOOP is only valid after login")
 		}
-		ss.errors = 0
 		ss.ok("")
-		return true
+		return nil
 	}
 	if ss.state == stateAuth {
 		switch cmd.Verb {
@@ -313,9 +361,9 @@ func (ss *session) handle(cmd Command) bool {
 		case "STLS":
 			return ss.handleSTLS(cmd)
 		case "STAT", "LIST", "RETR", "DELE", "RSET", "TOP", "UIDL":
-			return ss.bad(cmd.Verb + " is only valid after login")
+			return errorf("%s is only valid after login", cmd.Verb)
 		}
-		return ss.bad("unknown command " + cmd.Verb)
+		return errorf("unknown command %s", cmd.Verb)
 	}
 	switch cmd.Verb {
 	case "STAT":
@@ -333,18 +381,17 @@ func (ss *session) handle(cmd Command) bool {
 	case "RSET":
 		return ss.handleRset(cmd)
 	case "USER", "PASS", "APOP", "AUTH", "STLS":
-		return ss.bad("already logged in")
+		return errorf("already logged in")
 	}
-	return ss.bad("unknown command " + cmd.Verb)
+	return errorf("unknown command %s", cmd.Verb)
 }
 
 func (ss *session) authAllowed() bool { return ss.tls || ss.srv.o.InsecureAuth }
 
-func (ss *session) handleCapa(cmd Command) bool {
+func (ss *session) handleCapa(cmd Command) error {
 	if len(cmd.Args) != 0 {
-		return ss.bad("CAPA takes no arguments")
+		return errorf("CAPA takes no arguments")
 	}
-	ss.errors = 0
 	ss.ok("capability list follows")
 	caps := []string{"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"}
 	if ss.state == stateAuth {
@@ -360,44 +407,44 @@ func (ss *session) handleCapa(cmd Command) bool {
 		ss.bw.WriteString(c + "\r\n")
 	}
 	ss.bw.WriteString(".\r\n")
-	return true
+	return nil
 }
 
-func (ss *session) handleQuit(cmd Command) bool {
+func (ss *session) handleQuit(cmd Command) error {
+	ss.done = true
 	if ss.state == stateAuth {
 		ss.ok(ss.srv.o.Hostname + " POP3 server signing off")
-		return false
+		return nil
 	}
 	// UPDATE (RFC 1939 §6): remove the marked messages, then release.
+	// Commit releases the lock before the reply is written, so a client
+	// that has read it can log in again at once.
 	ss.state = stateUpdate
-	md := ss.md
+	n, err := ss.md.Commit(ss.now())
 	ss.md = nil
-	n, err := md.Commit(ss.now())
 	if err != nil {
-		ss.err("[SYS/TEMP] some deleted messages not removed: " + err.Error())
-		return false
+		return commitError(err)
 	}
 	ss.ok(fmt.Sprintf("%s POP3 server signing off (%d messages deleted)", ss.srv.o.Hostname, n))
-	return false
+	return nil
 }
 
-func (ss *session) handleUser(cmd Command) bool {
+func (ss *session) handleUser(cmd Command) error {
 	if !ss.authAllowed() {
-		return ss.bad("[AUTH] USER/PASS needs TLS first: use STLS")
+		return errUserNeedsTLS
 	}
 	if len(cmd.Args) != 1 {
-		return ss.bad("USER takes one argument: the mailbox name")
+		return errorf("USER takes one argument: the mailbox name")
 	}
 	ss.user = cmd.Args[0]
-	ss.errors = 0
 	// Never say whether the user exists (RFC 1939 §13).
 	ss.ok("send your password")
-	return true
+	return nil
 }
 
-func (ss *session) handlePass(cmd Command) bool {
+func (ss *session) handlePass(cmd Command) error {
 	if ss.user == "" {
-		return ss.bad("send USER first")
+		return errorf("send USER first")
 	}
 	// The password is the rest of the line and may contain spaces.
 	pass := strings.Join(cmd.Args, " ")
@@ -405,30 +452,31 @@ func (ss *session) handlePass(cmd Command) bool {
 	ss.user = ""
 	name, err := ss.srv.o.Backend.Authenticate(user, pass)
 	if err != nil {
-		return ss.bad("[AUTH] invalid user name or password")
+		return err
 	}
 	return ss.login(name)
 }
 
-func (ss *session) handleAPOP(cmd Command) bool {
+func (ss *session) handleAPOP(cmd Command) error {
 	if len(cmd.Args) != 2 {
-		return ss.bad("APOP takes a name and an MD5 digest")
+		return errorf("APOP takes a name and an MD5 digest")
 	}
 	user, digest := cmd.Args[0], strings.ToLower(cmd.Args[1])
 	secret, err := ss.srv.o.Backend.Password(user)
 	if err != nil {
-		return ss.bad("[AUTH] invalid user name or digest")
+		// An unknown user gets ErrAuthFailed, as a wrong digest does.
+		return err
 	}
 	sum := md5.Sum([]byte(ss.stamp + secret))
 	want := hex.EncodeToString(sum[:])
 	if subtle.ConstantTimeCompare([]byte(digest), []byte(want)) != 1 {
-		return ss.bad("[AUTH] invalid user name or digest")
+		return ErrAuthFailed
 	}
 	return ss.login(user)
 }
 
 // handleAuth is RFC 5034 AUTH with the PLAIN mechanism (RFC 4616).
-func (ss *session) handleAuth(cmd Command) bool {
+func (ss *session) handleAuth(cmd Command) error {
 	if len(cmd.Args) == 0 {
 		// Many clients probe with a bare AUTH for the mechanism list.
 		ss.ok("SASL mechanisms follow")
@@ -436,13 +484,13 @@ func (ss *session) handleAuth(cmd Command) bool {
 			ss.bw.WriteString("PLAIN\r\n")
 		}
 		ss.bw.WriteString(".\r\n")
-		return true
+		return nil
 	}
 	if !ss.authAllowed() {
-		return ss.bad("[AUTH] authentication needs TLS first: use STLS")
+		return errAuthNeedsTLS
 	}
 	if !strings.EqualFold(cmd.Args[0], "PLAIN") || len(cmd.Args) > 2 {
-		return ss.bad("unsupported SASL mechanism; try AUTH PLAIN")
+		return errorf("unsupported SASL mechanism; try AUTH PLAIN")
 	}
 	var resp string
 	if len(cmd.Args) == 2 {
@@ -453,112 +501,105 @@ func (ss *session) handleAuth(cmd Command) bool {
 	} else {
 		ss.bw.WriteString("+ \r\n")
 		if !ss.flush() {
-			return false
+			return errHangUp
 		}
-		line, err := readLine(ss.br, 8192)
+		line, err := ss.readLine(8192)
 		if err != nil && err != ErrLineTooLong {
-			return false
+			return errHangUp
 		}
+		ss.bw.next() // the "+ " is a whole reply
 		if err == ErrLineTooLong {
-			return ss.bad("SASL response too long")
+			return errorf("SASL response too long")
 		}
 		if line == "*" {
-			return ss.bad("AUTH cancelled")
+			return errorf("AUTH cancelled")
 		}
 		resp = line
 	}
 	raw, err := base64.StdEncoding.DecodeString(resp)
 	if err != nil {
-		return ss.bad("invalid base64 in SASL response")
+		return errorf("invalid base64 in SASL response")
 	}
 	// authzid NUL authcid NUL passwd
 	parts := strings.Split(string(raw), "\x00")
 	if len(parts) != 3 || parts[1] == "" {
-		return ss.bad("malformed PLAIN response")
+		return errorf("malformed PLAIN response")
 	}
 	if parts[0] != "" && parts[0] != parts[1] {
-		return ss.bad("[AUTH] acting as another user is not allowed")
+		return errAuthzid
 	}
 	name, err := ss.srv.o.Backend.Authenticate(parts[1], parts[2])
 	if err != nil {
-		return ss.bad("[AUTH] invalid user name or password")
+		return err
 	}
 	return ss.login(name)
 }
 
 // login locks the maildrop and enters TRANSACTION.
-func (ss *session) login(user string) bool {
+func (ss *session) login(user string) error {
 	md, err := ss.srv.o.Backend.LockMaildrop(user)
-	switch {
-	case errors.Is(err, mailstore.ErrMaildropLocked):
-		return ss.bad("[IN-USE] maildrop already locked by another POP3 session")
-	case err != nil:
-		return ss.bad("[SYS/TEMP] cannot open maildrop")
+	if err != nil {
+		return err
 	}
 	ss.md = md
 	ss.state = stateTrans
-	ss.errors = 0
 	count, size := md.Stat()
 	ss.ok(fmt.Sprintf("maildrop locked and ready: %d messages (%d octets)", count, size))
-	return true
+	return nil
 }
 
-func (ss *session) handleSTLS(cmd Command) bool {
+func (ss *session) handleSTLS(cmd Command) error {
 	if ss.srv.o.TLSConfig == nil || ss.tls {
-		return ss.bad("STLS not available")
+		return errorf("STLS not available")
 	}
 	if len(cmd.Args) != 0 {
-		return ss.bad("STLS takes no arguments")
+		return errorf("STLS takes no arguments")
 	}
 	if ss.br.Buffered() > 0 {
 		// Plain-text bytes pipelined after STLS could be injected into
 		// the TLS session (CVE-2011-0411): refuse.
-		return ss.bad("data after STLS")
+		return errorf("data after STLS")
 	}
 	ss.ok("begin TLS negotiation")
 	if ss.bw.Flush() != nil {
-		return false
+		return errHangUp
 	}
 	tc := tls.Server(ss.conn, ss.srv.o.TLSConfig)
 	ss.conn.SetDeadline(time.Now().Add(ss.srv.o.IdleTimeout))
 	if err := tc.Handshake(); err != nil {
-		return false
+		return errHangUp
 	}
 	ss.conn.SetDeadline(time.Time{})
 	ss.setConn(tc)
 	ss.tls = true
 	ss.user = ""
-	return true
+	return nil
 }
 
-func (ss *session) handleStat(cmd Command) bool {
+func (ss *session) handleStat(cmd Command) error {
 	if len(cmd.Args) != 0 {
-		return ss.bad("STAT takes no arguments")
+		return errorf("STAT takes no arguments")
 	}
 	count, size := ss.md.Stat()
-	ss.errors = 0
 	ss.ok(fmt.Sprintf("%d %d", count, size))
-	return true
+	return nil
 }
 
 // message checks a message-number argument.
-func (ss *session) message(arg string) (mailstore.MaildropMessage, string) {
+func (ss *session) message(arg string) (mailstore.MaildropMessage, error) {
 	n, err := msgNumber(arg)
 	if err != nil {
-		return mailstore.MaildropMessage{}, err.Error()
+		return mailstore.MaildropMessage{}, err
 	}
 	m, err := ss.md.Message(n)
-	if errors.Is(err, mailstore.ErrMessageDeleted) {
-		return m, fmt.Sprintf("message %d already deleted", n)
-	}
 	if err != nil {
-		return m, fmt.Sprintf("no such message, only %d messages in maildrop", ss.md.Len())
+		return m, messageError(err, n, ss.md.Len())
 	}
-	return m, ""
+	return m, nil
 }
 
 // handleList is LIST and UIDL, with or without an argument.
-func (ss *session) handleList(cmd Command, uidl bool) bool {
+func (ss *session) handleList(cmd Command, uidl bool) error {
 	val := func(m mailstore.MaildropMessage) string {
 		if uidl {
 			return m.UIDL
@@ -578,81 +619,76 @@ func (ss *session) handleList(cmd Command, uidl bool) bool {
 		}
 		ss.bw.WriteString(".\r\n")
 	case 1:
-		m, msg := ss.message(cmd.Args[0])
-		if msg != "" {
-			return ss.bad(msg)
+		m, err := ss.message(cmd.Args[0])
+		if err != nil {
+			return err
 		}
 		ss.ok(strconv.Itoa(m.N) + " " + val(m))
 	default:
-		return ss.bad(cmd.Verb + " takes at most one argument")
+		return errorf("%s takes at most one argument", cmd.Verb)
 	}
-	ss.errors = 0
-	return true
+	return nil
 }
 
-func (ss *session) handleRetr(cmd Command) bool {
+func (ss *session) handleRetr(cmd Command) error {
 	if len(cmd.Args) != 1 {
-		return ss.bad("RETR takes one message number")
+		return errorf("RETR takes one message number")
 	}
-	m, msg := ss.message(cmd.Args[0])
-	if msg != "" {
-		return ss.bad(msg)
+	m, err := ss.message(cmd.Args[0])
+	if err != nil {
+		return err
 	}
-	ss.errors = 0
 	ss.ok(fmt.Sprintf("%d octets", m.Size))
 	writeStuffed(ss.bw, m.Raw, -1)
-	return true
+	return nil
 }
 
-func (ss *session) handleTop(cmd Command) bool {
+func (ss *session) handleTop(cmd Command) error {
 	if len(cmd.Args) != 2 {
-		return ss.bad("TOP takes a message number and a number of lines")
+		return errorf("TOP takes a message number and a number of lines")
 	}
-	m, msg := ss.message(cmd.Args[0])
-	if msg != "" {
-		return ss.bad(msg)
+	m, err := ss.message(cmd.Args[0])
+	if err != nil {
+		return err
 	}
 	lines, err := nonNegative(cmd.Args[1])
 	if err != nil {
-		return ss.bad(err.Error())
+		return err
 	}
-	ss.errors = 0
 	ss.ok("top of message follows")
 	writeStuffed(ss.bw, m.Raw, lines)
-	return true
+	return nil
 }
 
-func (ss *session) handleDele(cmd Command) bool {
+func (ss *session) handleDele(cmd Command) error {
 	if len(cmd.Args) != 1 {
-		return ss.bad("DELE takes one message number")
+		return errorf("DELE takes one message number")
 	}
-	m, msg := ss.message(cmd.Args[0])
-	if msg != "" {
-		return ss.bad(msg)
+	m, err := ss.message(cmd.Args[0])
+	if err != nil {
+		return err
 	}
 	if err := ss.md.MarkDeleted(m.N); err != nil {
-		return ss.bad(err.Error())
+		return messageError(err, m.N, ss.md.Len())
 	}
-	ss.errors = 0
 	ss.ok(fmt.Sprintf("message %d deleted", m.N))
-	return true
+	return nil
 }
 
-func (ss *session) handleRset(cmd Command) bool {
+func (ss *session) handleRset(cmd Command) error {
 	if len(cmd.Args) != 0 {
-		return ss.bad("RSET takes no arguments")
+		return errorf("RSET takes no arguments")
 	}
 	ss.md.Reset()
 	count, size := ss.md.Stat()
-	ss.errors = 0
 	ss.ok(fmt.Sprintf("maildrop has %d messages (%d octets)", count, size))
-	return true
+	return nil
 }
 
 // writeStuffed writes a message as a multi-line response body (RFC 1939
 // §3): lines beginning with "." get another, and ".\r\n" ends it. With
 // bodyLines ≥ 0 only the header and that many body lines are sent (TOP).
-func writeStuffed(bw *bufio.Writer, raw []byte, bodyLines int) {
+func writeStuffed(bw *replyWriter, raw []byte, bodyLines int) {
 	inBody := false
 	for len(raw) > 0 {
 		var line []byte

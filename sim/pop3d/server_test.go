@@ -2,15 +2,18 @@ package pop3d
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +38,12 @@ type world struct {
 
 func newWorld(t testing.TB, o Options) *world {
 	t.Helper()
+	return serve(t, newStore(t), o)
+}
+
+// newStore holds student's three testMessages, and alice, who has none.
+func newStore(t testing.TB) *mailstore.Store {
+	t.Helper()
 	st := mailstore.New(nil)
 	if err := st.AddUser("student", "secret", 0); err != nil {
 		t.Fatal(err)
@@ -45,12 +54,20 @@ func newWorld(t testing.TB, o Options) *world {
 			t.Fatal(err)
 		}
 	}
+	return st
+}
+
+// serve runs a Server over st on a fresh link; o.Backend nil means st.
+func serve(t testing.TB, st *mailstore.Store, o Options) *world {
+	t.Helper()
 	l := link.New(link.Options{})
 	ln, err := l.Listen("pop3", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Backend = st
+	if o.Backend == nil {
+		o.Backend = st
+	}
 	o.InsecureAuth = o.InsecureAuth || o.TLSConfig == nil
 	srv := New(o)
 	go srv.Serve(ln)
@@ -63,6 +80,7 @@ type wire struct {
 	t    testing.TB
 	conn net.Conn
 	br   *bufio.Reader
+	seen strings.Builder // every line the server sent
 }
 
 func (w *world) dial(t testing.TB) *wire {
@@ -83,6 +101,7 @@ func (c *wire) line() string {
 	if err != nil {
 		c.t.Fatalf("read: %v (after %q)", err, s)
 	}
+	c.seen.WriteString(s)
 	if testing.Verbose() {
 		c.t.Logf("S: %q", s)
 	}
@@ -132,6 +151,18 @@ func (c *wire) multi() string {
 func (c *wire) login() {
 	c.cmd("USER student", "+OK")
 	c.cmd("PASS secret", "+OK maildrop locked and ready: 3 messages")
+}
+
+// quit ends the session with QUIT. The server releases the maildrop before
+// it answers, so once the reply is read the maildrop is free: a test that
+// logs in again next cannot meet its own earlier session's lock. (Closing
+// the conn instead releases it some time later, on the server's side.)
+func (c *wire) quit() {
+	c.t.Helper()
+	c.cmd("QUIT", "+OK")
+	if _, err := c.br.ReadByte(); err != io.EOF {
+		c.t.Errorf("after QUIT: %v, want EOF", err)
+	}
 }
 
 func TestTranscript(t *testing.T) {
@@ -206,10 +237,14 @@ func TestDroppedConnectionDeletesNothing(t *testing.T) {
 	}
 }
 
+// waitUnlocked waits for the server to notice a connection the client
+// dropped and to release the maildrop; there is nothing to read that says
+// so. The bound is generous: a loaded machine may take a while.
 func waitUnlocked(t testing.TB, st *mailstore.Store, user string) {
 	t.Helper()
-	for i := 0; st.MaildropLocked(user); i++ {
-		if i > 500 {
+	deadline := time.Now().Add(10 * time.Second)
+	for st.MaildropLocked(user) {
+		if time.Now().After(deadline) {
 			t.Fatal("maildrop still locked")
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -223,13 +258,14 @@ func TestMaildropLock(t *testing.T) {
 	b := w.dial(t)
 	b.cmd("USER student", "+OK")
 	b.cmd("PASS secret", "-ERR [IN-USE]")
-	a.cmd("QUIT", "+OK")
-	waitUnlocked(t, w.store, "student")
+	a.quit()
 	b.cmd("USER student", "+OK")
 	b.cmd("PASS secret", "+OK")
 }
 
 func TestAuthMechanisms(t *testing.T) {
+	// The subtests share one store: each one that logs in ends with quit,
+	// so that the next finds the maildrop free.
 	w := newWorld(t, Options{})
 	t.Run("bad password", func(t *testing.T) {
 		c := w.dial(t)
@@ -241,6 +277,7 @@ func TestAuthMechanisms(t *testing.T) {
 		c := w.dial(t)
 		c.cmd("USER alice", "+OK")
 		c.cmd("PASS wonder land", "+OK maildrop locked and ready: 0 messages")
+		c.quit()
 	})
 	t.Run("APOP", func(t *testing.T) {
 		c, err := w.link.Dial(t.Context(), addr, link.DialOptions{})
@@ -254,6 +291,7 @@ func TestAuthMechanisms(t *testing.T) {
 		sum := md5.Sum([]byte(stamp + "secret"))
 		cl.cmd("APOP student 0123456789abcdef0123456789abcdef", "-ERR [AUTH]")
 		cl.cmd("APOP student "+hex.EncodeToString(sum[:]), "+OK maildrop locked")
+		cl.quit()
 	})
 	t.Run("AUTH PLAIN initial response", func(t *testing.T) {
 		c := w.dial(t)
@@ -263,6 +301,7 @@ func TestAuthMechanisms(t *testing.T) {
 		}
 		c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00nope")), "-ERR [AUTH]")
 		c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wonder land")), "+OK")
+		c.quit()
 	})
 	t.Run("AUTH PLAIN continuation", func(t *testing.T) {
 		c := w.dial(t)
@@ -272,6 +311,7 @@ func TestAuthMechanisms(t *testing.T) {
 		c.cmd("!!notbase64", "-ERR invalid base64")
 		c.cmd("AUTH PLAIN", "+ ")
 		c.cmd(base64.StdEncoding.EncodeToString([]byte("alice\x00alice\x00wonder land")), "+OK")
+		c.quit()
 	})
 	t.Run("AUTH other mechanism", func(t *testing.T) {
 		c := w.dial(t)
@@ -328,14 +368,34 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// MaxErrors bad commands in a row close the connection; every kind of
+// -ERR counts, and any command that succeeds starts the count again.
 func TestTooManyErrorsCloses(t *testing.T) {
 	w := newWorld(t, Options{MaxErrors: 3})
 	c := w.dial(t)
-	c.cmd("BAD1", "-ERR")
-	c.cmd("BAD2", "-ERR")
-	c.cmd("BAD3", "-ERR too many bad commands")
+	c.cmd("HELO", "-ERR unknown command HELO")
+	c.cmd(strings.Repeat("A", 300), "-ERR line too long")
+	c.cmd("CAPA", "+OK") // resets
+	c.multi()
+	c.cmd("X", "-ERR keyword must be 3 or 4 letters")
+	c.cmd("STAT", "-ERR STAT is only valid after login")
+	c.cmd("USER student", "+OK") // resets
+	c.cmd("PASS wrong", "-ERR [AUTH]")
+	c.cmd("PASS secret", "-ERR send USER first")
+	c.login() // resets
+	c.cmd("RETR 9", "-ERR no such message")
+	c.cmd("DELE 0", "-ERR invalid message number")
+	c.cmd("STAT", "+OK 3") // resets
+	c.cmd("LIST x", "-ERR invalid message number")
+	c.cmd("USER bob", "-ERR already logged in")
+	if got, want := c.cmd("TOP 1", "-ERR"), "-ERR too many bad commands, closing connection"; got != want {
+		t.Errorf("third bad command in a row = %q, want %q", got, want)
+	}
 	if _, err := c.br.ReadByte(); err != io.EOF {
 		t.Errorf("after too many errors: %v, want EOF", err)
+	}
+	if msgs, _ := w.store.Messages("student", "INBOX"); len(msgs) != 3 {
+		t.Errorf("closing for bad commands changed the store: %d messages, want 3", len(msgs))
 	}
 	w.dial(t).login() // the server still serves others
 }
@@ -417,4 +477,81 @@ func TestResetDuringRetr(t *testing.T) {
 		t.Errorf("after the reset: %d messages, want 4 unchanged", len(msgs))
 	}
 	w.dial(t).cmd("USER student", "+OK")
+}
+
+// A panic ends only its own session: the client gets -ERR [SYS/TEMP] and
+// no panic text, the maildrop is released without entering UPDATE (the
+// DELEs before the panic delete nothing), and everyone else is served.
+func TestPanicEndsOnlyItsSession(t *testing.T) {
+	var logged bytes.Buffer
+	w := newWorld(t, Options{ErrorLog: log.New(&logged, "", 0)})
+	var panicked atomic.Bool
+	w.srv.beforeCommand = func(_ *session, cmd Command) {
+		if cmd.Verb == "RETR" && panicked.CompareAndSwap(false, true) {
+			panic("pop3d test: session state 0xdeadbeef")
+		}
+	}
+	other := w.dial(t)
+	other.cmd("USER alice", "+OK")
+	other.cmd("PASS wonder land", "+OK")
+
+	c := w.dial(t)
+	c.login()
+	c.send("DELE 1\r\nDELE 2\r\nRETR 3\r\nSTAT\r\n")
+	c.expect("+OK message 1 deleted")
+	c.expect("+OK message 2 deleted")
+	if got, want := c.line(), "-ERR [SYS/TEMP] internal server error, try again later"; got != want {
+		t.Errorf("RETR 3 (panics) = %q, want %q", got, want)
+	}
+	if _, err := c.br.ReadByte(); err != io.EOF {
+		t.Errorf("after the panic: %v, want EOF", err)
+	}
+	if strings.Contains(c.seen.String(), "deadbeef") {
+		t.Errorf("panic text on the wire: %q", c.seen.String())
+	}
+	if !strings.Contains(logged.String(), "0xdeadbeef") || !strings.Contains(logged.String(), "goroutine") {
+		t.Errorf("ErrorLog = %q, want the panic and its stack", logged.String())
+	}
+
+	// The lock went before the reply did: no waiting.
+	c2 := w.dial(t)
+	c2.login()
+	for i, m := range testMessages {
+		c2.cmd(fmt.Sprintf("RETR %d", i+1), "+OK")
+		if got := c2.multi(); got != m {
+			t.Errorf("Retr(%d) after the panic = %q, want %q", i+1, got, m)
+		}
+	}
+	c2.quit()
+	other.cmd("STAT", "+OK 0 0")
+	other.quit()
+	if msgs, _ := w.store.Messages("student", "INBOX"); len(msgs) != 3 {
+		t.Errorf("after the panic the store holds %d messages, want 3", len(msgs))
+	}
+}
+
+// A panic after part of a long reply has left cannot answer -ERR inside
+// it: the reply is cut off as by a dropped connection.
+func TestPanicMidReplyCutsIt(t *testing.T) {
+	w := newWorld(t, Options{})
+	w.srv.beforeCommand = func(ss *session, cmd Command) {
+		if cmd.Verb == "RETR" {
+			ss.ok("100000 octets")
+			ss.bw.WriteString(strings.Repeat("x", 50000))
+			panic("pop3d test: half a message")
+		}
+	}
+	c := w.dial(t)
+	c.login()
+	c.cmd("RETR 1", "+OK 100000 octets")
+	rest, err := io.ReadAll(c.br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) == 0 || strings.Trim(string(rest), "x") != "" {
+		t.Errorf("after +OK: %d bytes %.60q, want only the x's that left before the panic", len(rest), rest)
+	}
+	c2 := w.dial(t)
+	c2.login()
+	c2.quit()
 }
