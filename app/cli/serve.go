@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"strings"
 	"time"
 
@@ -97,6 +98,7 @@ ports). Stop with Ctrl-C.`,
 				l, err := lab.New(lab.Options{
 					Domain: *domain, Accounts: accounts, Profile: prof, Speed: *speed,
 					CertDir: *certDir, RequireAuth: *lan,
+					ErrorLog: log.New(env.Stderr, "mailscope: server: ", 0),
 				})
 				if err != nil {
 					return err
@@ -113,16 +115,20 @@ ports). Stop with Ctrl-C.`,
 					fmt.Fprintln(env.Stderr, "WARNING: --lan: the lab's servers are reachable from other machines on this network.")
 					fmt.Fprintln(env.Stderr, "WARNING: they are a teaching tool, not a mail server: use only on a network you trust.")
 				}
-				eps, err := l.ListenTCP(want, *lan)
-				if err != nil {
-					return err
-				}
-				printBanner(env.Stdout, l, eps, prof, *speed)
-
+				// Subscribe before the first client can connect: a session
+				// that came and went before it would be missing from stdout.
 				var stop func()
 				if *traceFmt != "none" {
 					stop = printTrace(env.Stdout, l.Trace, *traceFmt, *reveal)
 				}
+				eps, err := l.ListenTCP(want, *lan)
+				if err != nil {
+					if stop != nil {
+						stop()
+					}
+					return err
+				}
+				printBanner(env.Stdout, l, eps, prof, *speed)
 				<-ctx.Done()
 				fmt.Fprintln(env.Stderr, "mailscope: shutting down")
 				l.Close()

@@ -14,6 +14,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"sync"
 
@@ -107,6 +108,9 @@ type Options struct {
 	// RequireAuth makes SMTP accept mail only from authenticated clients
 	// and refuses plain-text logins without TLS (for labs exposed on a LAN).
 	RequireAuth bool
+	// ErrorLog receives the servers' internal errors and recovered panics,
+	// whose text never reaches a client; nil discards them.
+	ErrorLog *log.Logger
 	// TCP opens real TCP listeners for outside clients at start (see
 	// ListenTCP); nil opens none. LAN allows addresses beyond loopback.
 	TCP map[string]string
@@ -210,14 +214,18 @@ func New(o Options) (*Lab, error) {
 	})
 
 	insecure := !o.RequireAuth
-	smtpOpt := smtpd.Options{Store: l.Store, Domain: o.Domain, LocalDomains: o.LocalDomains, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth}
+	var imapLog imapd.Logger = discard{}
+	if o.ErrorLog != nil {
+		imapLog = o.ErrorLog
+	}
+	smtpOpt := smtpd.Options{Store: l.Store, Domain: o.Domain, LocalDomains: o.LocalDomains, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth, ErrorLog: o.ErrorLog}
 	services := []struct {
 		name string
 		srv  server
 	}{
 		{SMTP, smtpd.New(smtpOpt)},
-		{IMAP, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, InsecureAuth: insecure, Logger: discard{}})},
-		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure})},
+		{IMAP, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, InsecureAuth: insecure, Logger: imapLog})},
+		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, ErrorLog: o.ErrorLog})},
 	}
 	if l.TLS != nil {
 		implicit := smtpOpt
@@ -227,8 +235,8 @@ func New(o Options) (*Lab, error) {
 			srv  server
 		}{
 			{SMTPS, smtpd.New(implicit)},
-			{IMAPS, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, ImplicitTLS: true, Logger: discard{}})},
-			{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true})},
+			{IMAPS, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, ImplicitTLS: true, Logger: imapLog})},
+			{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true, ErrorLog: o.ErrorLog})},
 		}...)
 	}
 	for _, s := range services {
