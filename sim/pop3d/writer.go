@@ -34,9 +34,18 @@ func (rw *replyWriter) WriteByte(c byte) error {
 	return rw.spill()
 }
 
+// spill writes whole chunks of replyFlushAt bytes, as the bufio.Writer it
+// replaces did, so that a long reply leaves in the same writes and so
+// crosses the link in the same segments.
 func (rw *replyWriter) spill() error {
-	if len(rw.buf) >= replyFlushAt {
-		return rw.Flush()
+	for rw.err == nil && len(rw.buf) >= replyFlushAt {
+		if rw.start < replyFlushAt {
+			rw.begun = true
+		}
+		_, rw.err = rw.w.Write(rw.buf[:replyFlushAt])
+		n := copy(rw.buf, rw.buf[replyFlushAt:])
+		rw.buf = rw.buf[:n]
+		rw.start = max(0, rw.start-replyFlushAt)
 	}
 	return rw.err
 }

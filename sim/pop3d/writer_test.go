@@ -19,7 +19,9 @@ func TestReplyWriterTakeBack(t *testing.T) {
 	}{
 		{"nothing written yet", nil, nil, true, ""},
 		{"pipelined replies stay", []string{"+OK 1\r\n", "+OK 2\r\n"}, []string{"+OK 3 octets\r\n", "ab"}, true, "+OK 1\r\n+OK 2\r\n"},
-		{"long reply already on the wire", []string{"+OK 1\r\n"}, []string{"+OK big\r\n", big, "tail"}, false, "+OK 1\r\n+OK big\r\n" + big},
+		// Only the whole chunk that left stays; the rest of the cut reply
+		// never reaches the client.
+		{"long reply already on the wire", []string{"+OK 1\r\n"}, []string{"+OK big\r\n", big, "tail"}, false, ("+OK 1\r\n+OK big\r\n" + big)[:replyFlushAt]},
 		{"long reply before", []string{big}, []string{"+OK 3 octets\r\n"}, true, big},
 	}
 	for _, tt := range tests {
@@ -46,3 +48,30 @@ func TestReplyWriterTakeBack(t *testing.T) {
 		})
 	}
 }
+
+// A long reply leaves in chunks of exactly replyFlushAt bytes, as from the
+// bufio.Writer before, so its segments on the link (and every figure a
+// comparison reports) stay the same.
+func TestReplyWriterChunks(t *testing.T) {
+	var writes []int
+	rw := &replyWriter{w: writeSizes{&writes}}
+	line := strings.Repeat("y", 998) + "\r\n"
+	for range 100 {
+		rw.WriteString(line)
+	}
+	rw.Flush()
+	total := 0
+	for i, n := range writes {
+		total += n
+		if i < len(writes)-1 && n != replyFlushAt {
+			t.Errorf("write %d is %d bytes, want %d", i, n, replyFlushAt)
+		}
+	}
+	if total != 100*len(line) || len(writes) != 4 {
+		t.Errorf("%d writes of %d bytes in all, want 4 writes of %d", len(writes), total, 100*len(line))
+	}
+}
+
+type writeSizes struct{ n *[]int }
+
+func (w writeSizes) Write(p []byte) (int, error) { *w.n = append(*w.n, len(p)); return len(p), nil }

@@ -180,7 +180,9 @@ func (sc *Scenario) Validate() error {
 			bad("%s: unknown action; want one of %s", where, strings.Join(actionNames(), ", "))
 			continue
 		}
-		if _, world := act.(worldAction); !world && !names[s.Device] {
+		if _, world := act.(worldAction); world && s.Device != "" {
+			bad("%s: names device %q, but it happens on the server, not on a device", where, s.Device)
+		} else if !world && !names[s.Device] {
 			bad("%s: unknown device %q", where, s.Device)
 		}
 		if s.At < 0 || s.After < 0 || s.Think < 0 || s.Every < 0 || s.Until < 0 || s.Count < 0 || s.Size < 0 {

@@ -38,16 +38,23 @@ func TestStepCheckFolders(t *testing.T) {
 steps:
   - {do: check, device: PC}
   - {do: move, device: PC, messages: first 2, folder: Work}
-  - {do: check, device: Laptop, at: 1h, folder: "INBOX,Work"}
+  - {do: check, device: Laptop, at: 1h, folder: "INBOX, Work"}
   - {do: check, device: Phone, at: 1h}
 `
 	r := play(t, body, IMAP, "adsl-8m")
-	if f := device(t, r, "Laptop").Folders; f["INBOX"] != 4 || f["Work"] != 2 {
-		t.Errorf("laptop checking INBOX,Work lists %v; want INBOX 4, Work 2", f)
+	if f := device(t, r, "Laptop").Folders; f["INBOX"] != 4 || f["Work"] != 2 || len(f) != 2 {
+		t.Errorf("laptop checking \"INBOX, Work\" lists %v; want INBOX 4, Work 2 (spaces trimmed)", f)
 	}
 	if f := device(t, r, "Phone").Folders; f["INBOX"] != 4 || f["Work"] != 0 {
 		t.Errorf("phone checking the INBOX lists %v; want INBOX 4 and no Work", f)
 	}
+}
+
+func TestStepCheckValidate(t *testing.T) {
+	checkStepErrors(t, map[string]string{
+		"{do: check, device: PC, folder: \" , \"}":        `step 1 (check): folder " , " names no folder`,
+		"{do: check, device: PC, folder: \"INBOX,Work\"}": "",
+	})
 }
 
 // A device working offline checks nothing and dials nothing.

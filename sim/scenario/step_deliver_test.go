@@ -8,10 +8,11 @@ import (
 
 func TestStepDeliverValidate(t *testing.T) {
 	checkStepErrors(t, map[string]string{
-		"{do: deliver}":                      "step 1 (deliver): count must be at least 1",
-		"{do: deliver, count: 20000}":        "step 1 (deliver): count or size too large",
-		"{do: deliver, count: 2, size: 1GB}": "step 1 (deliver): count or size too large",
-		"{do: deliver, count: 2, at: 1h}":    "",
+		"{do: deliver}":                       "step 1 (deliver): count must be at least 1",
+		"{do: deliver, count: 20000}":         "step 1 (deliver): count or size too large",
+		"{do: deliver, count: 2, size: 1GB}":  "step 1 (deliver): count or size too large",
+		"{do: deliver, count: 2, at: 1h}":     "",
+		"{do: deliver, count: 2, device: PC}": `step 1 (deliver): names device "PC", but it happens on the server, not on a device`,
 	})
 }
 

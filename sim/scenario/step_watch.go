@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mailscope/mailscope/sim/mua"
 )
 
 // stepWatch keeps the device reachable until until: an IMAP device
@@ -41,7 +43,18 @@ func (stepWatch) run(r *runner, a *actor, x turn, t time.Duration) (time.Duratio
 		a.watch = w
 		return res.End, nil
 	}
+	if failed(x.sr, offline(a)) {
+		return t, nil
+	}
 	a.watch = w
 	x.sr.Outcome = fmt.Sprintf("polling every %v", w.every)
 	return t, nil
+}
+
+// offline is why a device working offline cannot poll: nil when online.
+func offline(a *actor) error {
+	if a.dev.Offline() {
+		return mua.ErrWorkingOffline
+	}
+	return nil
 }

@@ -27,23 +27,27 @@ type watch struct {
 func (r *runner) watchEvent(a *actor, w *watch, t time.Duration) error {
 	sr := &r.steps[w.step]
 	if w.idle == nil && w.nextPoll < w.until {
-		t = r.dial(a, t, sr)
+		if !a.dev.Offline() {
+			t = r.dial(a, t, sr)
+		}
 		res, err := a.dev.CheckMail(t)
 		r.account(a, sr, res)
-		if err != nil {
-			return fmt.Errorf("scenario %s: %s: poll: %w", r.sc.ID, a.spec.Name, err)
+		// A poll that fails (the device went offline) fails the step, as
+		// a failed IDLE does; the poller tries again at the next poll.
+		if !failed(sr, err) {
+			w.polls++
+			sr.Outcome = fmt.Sprintf("polled %d times", w.polls)
 		}
-		w.polls++
 		w.nextPoll += w.every
-		a.busy = max(a.busy, res.End)
-		sr.Outcome = fmt.Sprintf("polled %d times", w.polls)
+		end := max(res.End, t)
+		a.busy = max(a.busy, end)
 		sr.VisibleAfter = r.visible()
-		sr.EndSeconds = secs(res.End)
-		r.mark(res.End)
+		sr.EndSeconds = secs(end)
+		r.mark(end)
 		if r.metered {
-			next := max(w.nextPoll, res.End)
-			if next-res.End >= hangupGap || next >= w.until {
-				r.hangup(a, res.End, sr)
+			next := max(w.nextPoll, end)
+			if next-end >= hangupGap || next >= w.until {
+				r.hangup(a, end, sr)
 			}
 		}
 		return nil
