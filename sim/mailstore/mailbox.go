@@ -138,6 +138,7 @@ func (s *Store) createLocked(u *user, name string, use SpecialUse) *mailbox {
 		s.uidValidity = 1
 	}
 	u.boxes[name] = mb
+	s.changeLocked(Change{Kind: ChangeMailboxCreated, User: u.name, Mailbox: name})
 	return mb
 }
 
@@ -227,6 +228,7 @@ func (s *Store) dropMailboxLocked(mb *mailbox, op Op) {
 		w.mb = nil
 	}
 	mb.watchers = nil
+	s.mailboxChangeLocked(mb, ev)
 }
 
 // RenameMailbox renames a mailbox and its children, keeping their
@@ -294,6 +296,7 @@ func (s *Store) RenameMailbox(userName, from, to string, op Op) error {
 		for w := range b.watchers {
 			w.push(ev)
 		}
+		s.mailboxChangeLocked(b, ev)
 	}
 	s.createParentsLocked(u, newName)
 	return nil

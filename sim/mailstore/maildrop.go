@@ -19,9 +19,11 @@ type Maildrop struct {
 	u    *user // guarded by s.mu
 	name string
 
+	serial uint64 // which lock this is, for Change.Maildrop
+
 	mu      sync.Mutex
 	msgs    []MaildropMessage
-	deleted []bool
+	deleted []bool // changed with s.mu held too
 	closed  bool
 }
 
@@ -63,6 +65,13 @@ func (s *Store) LockMaildrop(userName string) (*Maildrop, error) {
 	}
 	md.deleted = make([]bool, len(md.msgs))
 	u.maildrop = md
+	s.maildrops++
+	md.serial = s.maildrops
+	uids := make([]uint32, len(md.msgs))
+	for i, m := range md.msgs {
+		uids[i] = m.UID
+	}
+	md.pop3ChangeLocked(ChangePOP3Locked, Change{UIDs: uids})
 	return md, nil
 }
 
@@ -146,7 +155,10 @@ func (md *Maildrop) MarkDeleted(n int) error {
 	if err := md.check(n); err != nil {
 		return err
 	}
+	md.s.mu.Lock()
+	defer md.s.mu.Unlock()
 	md.deleted[n-1] = true
+	md.pop3ChangeLocked(ChangePOP3Marked, Change{UID: md.msgs[n-1].UID, N: n})
 	return nil
 }
 
@@ -161,7 +173,12 @@ func (md *Maildrop) Deleted(n int) bool {
 func (md *Maildrop) Reset() {
 	md.mu.Lock()
 	defer md.mu.Unlock()
+	md.s.mu.Lock()
+	defer md.s.mu.Unlock()
 	clear(md.deleted)
+	if !md.closed {
+		md.pop3ChangeLocked(ChangePOP3Reset, Change{})
+	}
 }
 
 // Commit is the UPDATE state (POP3 QUIT): it removes the marked messages
@@ -194,6 +211,7 @@ func (md *Maildrop) Commit(at time.Duration) (int, error) {
 			victims = append(victims, inbox.msgs[j])
 		}
 	}
+	md.pop3ChangeLocked(ChangePOP3Committed, Change{At: at})
 	// md.msgs ascends by UID, so victims do too.
 	s.removeLocked(inbox, victims, Op{At: at})
 	return len(victims), nil
@@ -212,5 +230,6 @@ func (md *Maildrop) Release() {
 	if md.u.maildrop == md {
 		md.u.maildrop = nil
 	}
+	md.pop3ChangeLocked(ChangePOP3Released, Change{})
 	md.s.mu.Unlock()
 }

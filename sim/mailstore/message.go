@@ -117,6 +117,7 @@ func (s *Store) Append(userName, mailboxName string, raw []byte, flags []string,
 		return 0, err
 	}
 	if err := checkQuotaLocked(mb.owner, int64(len(raw))); err != nil {
+		s.changeLocked(Change{Kind: ChangeRefused, At: op.At, Source: op.Source, User: mb.owner.name, Mailbox: mb.name, Size: int64(len(raw))})
 		return 0, err
 	}
 	return s.appendLocked(mb, raw, flags, date, op)

@@ -106,6 +106,8 @@ type Store struct {
 	users       map[string]*user // by userKey
 	uidValidity uint32           // next UIDVALIDITY to hand out
 	seq         uint64           // change counter, see Event.Seq
+	feeds       map[*Feed]struct{}
+	maildrops   uint64 // POP3 locks taken, numbering Maildrop.serial
 }
 
 type user struct {
@@ -198,6 +200,7 @@ func (s *Store) AddUser(name, password string, quota int64) error {
 		boxes:    make(map[string]*mailbox),
 		subs:     make(map[string]bool),
 	}
+	s.changeLocked(Change{Kind: ChangeUserAdded, User: name, Size: quota})
 	s.createLocked(u, "INBOX", "")
 	u.subs["INBOX"] = true
 	for _, f := range s.folders {
@@ -227,6 +230,7 @@ func (s *Store) RemoveUser(name string, op Op) error {
 		s.dropMailboxLocked(u.boxes[n], op)
 	}
 	delete(s.users, key)
+	s.changeLocked(Change{Kind: ChangeUserRemoved, At: op.At, Source: op.Source, User: u.name})
 	return nil
 }
 
@@ -278,6 +282,7 @@ func (s *Store) SetQuota(name string, quota int64) error {
 		return err
 	}
 	u.quota = quota
+	s.changeLocked(Change{Kind: ChangeQuota, User: u.name, Size: quota})
 	return nil
 }
 

@@ -254,4 +254,5 @@ func (s *Store) emitLocked(mb *mailbox, ev Event, op Op) {
 	for w := range mb.watchers {
 		w.push(ev)
 	}
+	s.mailboxChangeLocked(mb, ev)
 }
