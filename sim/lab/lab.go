@@ -139,6 +139,9 @@ type Lab struct {
 	inApp   map[string]string // service → link address
 	serving sync.WaitGroup    // the servers' Serve loops
 
+	viewsOnce sync.Once
+	views     *Views // the mailbox views, made on first use
+
 	mu     sync.Mutex
 	linkLn []net.Listener // the servers' listeners on Link and MX
 	tcp    []net.Listener
@@ -409,6 +412,10 @@ func (l *Lab) Close() error {
 		ln.Close()
 	}
 	l.serving.Wait()
+	l.viewsOnce.Do(func() {}) // none made after this; and l.views is safe to read
+	if l.views != nil {
+		l.views.Close()
+	}
 	var errs []error
 	for _, s := range l.servers {
 		if err := s.Close(); err != nil {

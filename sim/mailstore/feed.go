@@ -85,6 +85,10 @@ type Change struct {
 	Maildrop uint64
 	N        int
 	UIDs     []uint32 // ChangePOP3Locked
+	// Raw is a new message's bytes (ChangeNew): shared, read-only; UIDL
+	// its POP3 unique-id.
+	Raw  []byte
+	UIDL string
 }
 
 // State is the whole store at an instant: what a Feed's changes apply to.
@@ -190,6 +194,18 @@ func (f *Feed) push(c Change) {
 	}
 }
 
+// Refused records that mail of size bytes for user was refused over quota
+// by a server that checked before storing (SMTP answers 552 at RCPT or
+// after DATA): the feed says so as ChangeRefused, as it does for a
+// refusal the store made itself. size is 0 when it was not yet known.
+func (s *Store) Refused(userName string, size int64, op Op) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, err := s.userLocked(userName); err == nil {
+		s.changeLocked(Change{Kind: ChangeRefused, At: op.At, Source: op.Source, User: u.name, Mailbox: Inbox, Size: size})
+	}
+}
+
 // changeLocked stamps c (unless it carries a Seq already) and queues it on
 // every feed. Called with s.mu held, which orders all changes.
 func (s *Store) changeLocked(c Change) {
@@ -209,6 +225,9 @@ func (s *Store) changeLocked(c Change) {
 
 // mailboxChangeLocked passes a watcher event on to the feeds.
 func (s *Store) mailboxChangeLocked(mb *mailbox, ev Event) {
+	if len(s.feeds) == 0 {
+		return
+	}
 	var k ChangeKind
 	switch ev.Kind {
 	case EventNew:
@@ -224,8 +243,15 @@ func (s *Store) mailboxChangeLocked(mb *mailbox, ev Event) {
 	default:
 		return
 	}
-	s.changeLocked(Change{Kind: k, Seq: ev.Seq, At: ev.At, Source: ev.Source, User: mb.owner.name,
-		Mailbox: ev.Mailbox, OldName: ev.OldName, UID: ev.UID, Size: ev.Size, Flags: ev.Flags})
+	c := Change{Kind: k, Seq: ev.Seq, At: ev.At, Source: ev.Source, User: mb.owner.name,
+		Mailbox: ev.Mailbox, OldName: ev.OldName, UID: ev.UID, Size: ev.Size, Flags: ev.Flags}
+	if k == ChangeNew && len(mb.msgs) > 0 && mb.msgs[len(mb.msgs)-1].uid == ev.UID {
+		c.Raw = mb.msgs[len(mb.msgs)-1].raw
+	}
+	if k == ChangeNew {
+		c.UIDL = uidl(mb.uidValidity, ev.UID)
+	}
+	s.changeLocked(c)
 }
 
 // pop3ChangeLocked announces a maildrop's change; called with s.mu held.

@@ -81,6 +81,7 @@ func (s *Server) deliverAllLocked(users, addrs []string, msg []byte, at time.Dur
 			return nil, storeError(err, addrs[i])
 		}
 		if info.Quota > 0 && info.Used+size > info.Quota {
+			st.Refused(u, size, mailstore.Op{At: at})
 			return nil, errMailboxFull(addrs[i])
 		}
 	}

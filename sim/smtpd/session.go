@@ -85,6 +85,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return storeError(err, to)
 	}
 	if info.Quota > 0 && (info.Used >= info.Quota || info.Used+s.size > info.Quota) {
+		s.srv.o.Store.Refused(info.Name, s.size, mailstore.Op{At: s.srv.now(s.conn.Conn())})
 		return errMailboxFull(to)
 	}
 	s.rcpts = append(s.rcpts, rcpt{addr: to, user: info.Name})

@@ -1,0 +1,140 @@
+package lab
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailscope/mailscope/sim/link"
+	"github.com/mailscope/mailscope/sim/mua"
+)
+
+// viewLog keeps every change the views announce.
+type viewLog struct {
+	mu sync.Mutex
+	cs []ViewChange
+}
+
+func (l *viewLog) add(cs []ViewChange) { l.mu.Lock(); l.cs = append(l.cs, cs...); l.mu.Unlock() }
+
+// kinds returns the kinds announced since the last call, space-separated.
+func (l *viewLog) kinds() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var k []string
+	for _, c := range l.cs {
+		k = append(k, c.Kind)
+	}
+	l.cs = nil
+	return strings.Join(k, " ")
+}
+
+func inbox(t *testing.T, v *Views, user string) MailboxView {
+	t.Helper()
+	v.Settle()
+	a, ok := v.Account(user)
+	if !ok {
+		t.Fatalf("no account %q in the views", user)
+	}
+	for _, mb := range a.Mailboxes {
+		if mb.Name == "INBOX" {
+			return mb
+		}
+	}
+	t.Fatalf("%s has no INBOX in the views", user)
+	return MailboxView{}
+}
+
+func waitUnlocked(t *testing.T, l *Lab, user string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Store.MaildropLocked(user) {
+		if time.Now().After(deadline) {
+			t.Fatal("maildrop still locked 10 s after the session broke")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// The server's view follows a POP3 session: DELE marks, a dropped
+// connection puts the marks back, QUIT removes what was marked.
+func TestViewsPOP3(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true})
+	if err := l.Seed("student", 3, 4); err != nil {
+		t.Fatal(err)
+	}
+	v := l.Views()
+	log := &viewLog{}
+	defer v.Subscribe(log.add)()
+	mb := inbox(t, v, "student")
+	if len(mb.Messages) != 3 || mb.Unseen != 3 || mb.Messages[0].Subject == "" || mb.Messages[0].From == "" || mb.Messages[0].UIDL == "" {
+		t.Fatalf("INBOX view %+v; want 3 unseen messages with subject, sender and UIDL", mb)
+	}
+
+	pc, err := l.NewDevice(DeviceOptions{Name: "Home PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Delete}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The line drops during the third message: nothing is deleted.
+	size := mb.Messages[0].Size + mb.Messages[1].Size
+	l.Link.InjectNext(link.ResetAfter{Dir: link.Down, Bytes: size + 400})
+	if _, err := pc.CheckMail(0); err == nil {
+		t.Fatal("CheckMail over a dropped line succeeded")
+	}
+	waitUnlocked(t, l, "student")
+	if mb := inbox(t, v, "student"); len(mb.Messages) != 3 || mb.Messages[0].POP3Deleted {
+		t.Errorf("after the drop the INBOX view has %d messages (first marked %v), want all 3 unmarked", len(mb.Messages), mb.Messages[0].POP3Deleted)
+	}
+	if k := log.kinds(); !strings.HasPrefix(k, "pop3-locked pop3-marked") || !strings.HasSuffix(k, "pop3-released") || strings.Contains(k, "expunge") {
+		t.Errorf("dropped session announced %q; want locked, marks, released, no expunge", k)
+	}
+
+	if _, err := pc.CheckMail(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if mb := inbox(t, v, "student"); len(mb.Messages) != 0 {
+		t.Errorf("after QUIT the INBOX view has %d messages, want 0", len(mb.Messages))
+	}
+	if k := log.kinds(); k != "pop3-locked pop3-marked pop3-marked pop3-marked pop3-committed expunge expunge expunge" {
+		t.Errorf("POP3 delete session announced %q", k)
+	}
+}
+
+// \Seen set from an IMAP device shows on the server; mail over quota is
+// counted on the account.
+func TestViewsIMAPAndQuota(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true})
+	l.Seed("student", 2, 5)
+	v := l.Views()
+	laptop, _ := l.NewDevice(DeviceOptions{Name: "Laptop", User: "student", Policy: mua.Policy{Mode: mua.IMAPOffline}})
+	if _, err := laptop.CheckMail(0); err != nil {
+		t.Fatal(err)
+	}
+	first := laptop.Messages("INBOX")[0]
+	if _, err := laptop.MarkRead(time.Minute, first.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	mb := inbox(t, v, "student")
+	if mb.Unseen != 1 || !hasFlag(mb.Messages[0].Flags, `\Seen`) {
+		t.Errorf("after the laptop read one: unseen %d, first flags %v; want 1 and \\Seen", mb.Unseen, mb.Messages[0].Flags)
+	}
+
+	used := mb.Size
+	if err := l.Store.SetQuota("alice", 100); err != nil {
+		t.Fatal(err)
+	}
+	sender, _ := l.NewDevice(DeviceOptions{Name: "Composer", User: "student"})
+	sender.Compose(0, mua.Draft{To: []string{"alice@mailscope.lab"}, Subject: "too big", Body: strings.Repeat("x", 500)})
+	if _, err := sender.Send(0); err == nil || !strings.Contains(err.Error(), "552") {
+		t.Fatalf("Send over quota = %v, want a 552", err)
+	}
+	v.Settle()
+	alice, _ := v.Account("alice")
+	if alice.Quota != 100 || alice.Refused != 1 || alice.LastRefused < 500 {
+		t.Errorf("alice's view: quota %d, refused %d (last %d bytes); want 100, 1, over 500", alice.Quota, alice.Refused, alice.LastRefused)
+	}
+	if st, _ := v.Account("student"); st.Used != used {
+		t.Errorf("student's used %d, want %d (the INBOX's size)", st.Used, used)
+	}
+}
