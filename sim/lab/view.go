@@ -86,7 +86,7 @@ type ViewChange struct {
 	UID     uint32 `json:"uid,omitempty"`
 	// Message is the message as it is now (new, flags, pop3-marked);
 	// Summary the account's figures after the change (every kind).
-	Message *MessageView `json:"message,omitempty"`
+	Message *MessageView   `json:"message,omitempty"`
 	Summary AccountSummary `json:"summary"`
 	// UIDs are every message a POP3 change concerns (its marks dropped
 	// or committed).
