@@ -23,6 +23,7 @@ type App struct {
 	Actions  *ActionService
 	// Scenarios is the Compare mode: scenarios and POP3-vs-IMAP races.
 	Scenarios *ScenariosService
+	Views     *ViewsService
 
 	lab  *lab.Lab
 	emit *emitter
@@ -47,12 +48,13 @@ func New(rt Runtime, o lab.Options) (*App, error) {
 	a.Console = newConsoleService(l, e)
 	a.Actions = newActionService(l, e)
 	a.Scenarios = newScenariosService(e, scenario.DefaultDir())
+	a.Views = newViewsService(l, e, func() { a.Lab.changed() })
 	return a, nil
 }
 
 // Services are the structs to bind in the window.
 func (a *App) Services() []any {
-	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios}
+	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views}
 }
 
 // Startup keeps the Wails context and starts streaming the trace.
@@ -60,11 +62,13 @@ func (a *App) Startup(ctx context.Context) {
 	Mark("Startup called")
 	a.emit.setContext(ctx)
 	a.Trace.start()
+	a.Views.start()
 }
 
 // Shutdown stops the trace stream, the consoles and the lab.
 func (a *App) Shutdown() {
 	a.Trace.stop()
+	a.Views.stop()
 	a.Console.closeAll()
 	a.emit.setContext(nil)
 	a.lab.Close()

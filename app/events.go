@@ -25,10 +25,13 @@ const (
 	// EventActionProgress: an action (send, check mail) started or
 	// finished. Payload: ActionProgressDTO.
 	EventActionProgress = "action:progress"
+	// EventViewsChanged: changes to where the mail lives (the server's
+	// mailboxes), batched like the trace. Payload: ViewsBatchDTO.
+	EventViewsChanged = "views:changed"
 )
 
 // EventNames lists every event name above, for tests and tools.
 func EventNames() []string {
 	return []string{EventLinkChanged, EventTraceAppend, EventTraceResync, EventLabChanged,
-		EventConsoleOutput, EventConsoleClosed, EventActionProgress}
+		EventConsoleOutput, EventConsoleClosed, EventActionProgress, EventViewsChanged}
 }

@@ -39,73 +39,73 @@ type Views struct {
 
 // AccountView is one account on the server.
 type AccountView struct {
-	Name    string `json:"name"`
-	Address string `json:"address"`
-	Quota   int64  `json:"quota"` // bytes, 0 = unlimited
-	Used    int64  `json:"used"`
+	Name    string
+	Address string
+	Quota   int64 // bytes, 0 = unlimited
+	Used    int64
 	// Refused counts deliveries refused over quota (SMTP 552); LastRefused
 	// is the size of the last one.
-	Refused     int   `json:"refused"`
-	LastRefused int64 `json:"lastRefused"`
+	Refused     int
+	LastRefused int64
 	// POP3 is the POP3 session holding the maildrop lock (0: none).
-	POP3      uint64        `json:"pop3"`
-	Mailboxes []MailboxView `json:"mailboxes"`
+	POP3      uint64
+	Mailboxes []MailboxView
 }
 
 // MailboxView is one mailbox of an account.
 type MailboxView struct {
-	Name     string        `json:"name"`
-	Unseen   int           `json:"unseen"`
-	Size     int64         `json:"size"`
-	Messages []MessageView `json:"messages"` // ascending UID
+	Name     string
+	Unseen   int
+	Size     int64
+	Messages []MessageView // ascending UID
 }
 
 // MessageView is one message on the server, as the views list it.
 type MessageView struct {
-	UID     uint32    `json:"uid"`
-	UIDL    string    `json:"uidl"`
-	From    string    `json:"from"`
-	Subject string    `json:"subject"`
-	Date    time.Time `json:"date"`
-	Size    int64     `json:"size"`
-	Flags   []string  `json:"flags"`
+	UID     uint32
+	UIDL    string
+	From    string
+	Subject string
+	Date    time.Time
+	Size    int64
+	Flags   []string
 	// POP3Deleted: a POP3 session marked it with DELE; it goes at that
 	// session's QUIT, and comes back if the session ends without one.
-	POP3Deleted bool `json:"pop3Deleted"`
+	POP3Deleted bool
 }
 
 // ViewChange is one change to the views, with what it leaves.
 type ViewChange struct {
-	Seq  uint64        `json:"seq"`
-	At   time.Duration `json:"at"` // virtual time
-	Kind string        `json:"kind"`
+	Seq  uint64
+	At   time.Duration // virtual time
+	Kind string
 	// Account and Mailbox name where it happened; UID the message.
-	Account string `json:"account"`
-	Mailbox string `json:"mailbox,omitempty"`
-	OldName string `json:"oldName,omitempty"`
-	UID     uint32 `json:"uid,omitempty"`
+	Account string
+	Mailbox string
+	OldName string
+	UID     uint32
 	// Message is the message as it is now (new, flags, pop3-marked);
 	// Summary the account's figures after the change (every kind).
-	Message *MessageView   `json:"message,omitempty"`
-	Summary AccountSummary `json:"summary"`
+	Message *MessageView
+	Summary AccountSummary
 	// UIDs are every message a POP3 change concerns (its marks dropped
 	// or committed).
-	UIDs []uint32 `json:"uids,omitempty"`
+	UIDs []uint32
 }
 
 // AccountSummary is an account's figures: what a change to it leaves.
 type AccountSummary struct {
-	Quota       int64  `json:"quota"`
-	Used        int64  `json:"used"`
-	Refused     int    `json:"refused"`
-	LastRefused int64  `json:"lastRefused"`
-	POP3        uint64 `json:"pop3"`
+	Quota       int64
+	Used        int64
+	Refused     int
+	LastRefused int64
+	POP3        uint64
 }
 
 // ViewState is the whole model at an instant.
 type ViewState struct {
-	Seq      uint64        `json:"seq"`
-	Accounts []AccountView `json:"accounts"` // by name
+	Seq      uint64
+	Accounts []AccountView // by name
 }
 
 // Views returns the lab's mailbox views, starting them on first use (a
@@ -190,9 +190,10 @@ func (v *Views) Subscribe(fn func([]ViewChange)) (cancel func()) {
 	}
 }
 
-// Snapshot is the whole model now; changes delivered later have a larger
-// Seq.
+// Snapshot is the whole model now, every change the store has made
+// applied; changes delivered later have a larger Seq.
 func (v *Views) Snapshot() ViewState {
+	v.Settle()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	st := ViewState{Seq: v.seq}
@@ -203,8 +204,9 @@ func (v *Views) Snapshot() ViewState {
 	return st
 }
 
-// Account is one account's view now.
+// Account is one account's view now (as Snapshot, settled).
 func (v *Views) Account(name string) (AccountView, bool) {
+	v.Settle()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	a := v.accounts[strings.ToLower(name)]
@@ -325,11 +327,12 @@ func (v *Views) applyOne(c mailstore.Change) (ViewChange, bool) {
 		cp := vc.Message.clone()
 		vc.Message = &cp
 	}
-	vc.Summary = a.summary()
+	vc.Summary = a.Summary()
 	return vc, true
 }
 
-func (a *AccountView) summary() AccountSummary {
+// Summary is the account's figures.
+func (a *AccountView) Summary() AccountSummary {
 	return AccountSummary{Quota: a.Quota, Used: a.Used, Refused: a.Refused, LastRefused: a.LastRefused, POP3: a.POP3}
 }
 

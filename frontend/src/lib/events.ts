@@ -7,6 +7,7 @@ import type {
   LabStateDTO,
   LinkStateDTO,
   TraceBatchDTO,
+  ViewsBatchDTO,
 } from './types';
 
 export const Events = {
@@ -24,6 +25,8 @@ export const Events = {
   ConsoleClosed: 'console:closed',
   /** An action (send, check mail) started, finished or failed. */
   ActionProgress: 'action:progress',
+  /** Changes to where the mail lives (the server's mailboxes), batched. */
+  ViewsChanged: 'views:changed',
 } as const;
 
 export type EventName = (typeof Events)[keyof typeof Events];
@@ -37,4 +40,5 @@ export interface EventPayloads {
   'console:output': ConsoleOutputDTO;
   'console:closed': ConsoleOutputDTO;
   'action:progress': ActionProgressDTO;
+  'views:changed': ViewsBatchDTO;
 }

@@ -366,3 +366,64 @@ export interface CompareDTO {
   runs: RunDTO[];
   wallMs: number;
 }
+
+// Where the mail lives (app/views.go).
+
+/** An account's figures. */
+export interface AccountSummaryDTO {
+  quota: number; // bytes, 0 = unlimited
+  used: number;
+  refused: number; // deliveries refused over quota (552)
+  lastRefused: number;
+  pop3: number; // the POP3 session holding the maildrop lock, 0 = none
+}
+
+/** One message on the server. */
+export interface MessageViewDTO {
+  uid: number;
+  uidl: string;
+  from: string;
+  subject: string;
+  date: string; // RFC 3339, '' if none
+  size: number;
+  flags: string[];
+  pop3Deleted: boolean; // DELE'd: gone at QUIT, back if the session drops
+}
+
+export interface MailboxViewDTO {
+  name: string;
+  unseen: number;
+  size: number;
+  messages: MessageViewDTO[];
+}
+
+export interface AccountViewDTO extends AccountSummaryDTO {
+  name: string;
+  address: string;
+  mailboxes: MailboxViewDTO[];
+}
+
+/** The whole model at an instant. */
+export interface ViewsDTO {
+  seq: number;
+  accounts: AccountViewDTO[];
+}
+
+/** One change, with what it leaves. */
+export interface ViewChangeDTO {
+  seq: number;
+  atUs: number;
+  kind: string;
+  account: string;
+  mailbox?: string;
+  oldName?: string;
+  uid?: number;
+  message?: MessageViewDTO;
+  summary: AccountSummaryDTO;
+  uids?: number[];
+}
+
+/** The payload of views:changed. */
+export interface ViewsBatchDTO {
+  changes: ViewChangeDTO[];
+}

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"testing"
+)
+
+// The views stream what the servers do: a POP3 check's marks and
+// expunges arrive as views:changed batches, and the servers panel's
+// counts follow from the same source (lab:changed), with no reload.
+func TestViewsService(t *testing.T) {
+	rec := &recorder{}
+	a := newApp(t, rec)
+	if _, err := a.Lab.Seed("student", 3); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := a.Views.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inbox *MailboxViewDTO
+	for i, acc := range snap.Accounts {
+		if acc.Name == "student" {
+			inbox = &snap.Accounts[i].Mailboxes[0]
+		}
+	}
+	if inbox == nil || inbox.Name != "INBOX" || len(inbox.Messages) != 3 || inbox.Messages[0].Subject == "" || inbox.Messages[0].Date == "" {
+		t.Fatalf("snapshot's student INBOX = %+v; want 3 messages with subject and date", inbox)
+	}
+	// The seeding's changes are in the snapshot already, or come after it
+	// with a larger seq: the UI drops those at or below snap.Seq.
+	if _, err := a.Actions.CheckMail("Home PC"); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	rec.waitEvent(t, EventViewsChanged, func(d any) bool {
+		for _, c := range d.(ViewsBatchDTO).Changes {
+			if c.Seq > snap.Seq && c.Account == "student" {
+				kinds[c.Kind]++
+			}
+		}
+		return kinds["expunge"] == 3
+	})
+	if kinds["pop3-marked"] != 3 || kinds["pop3-committed"] != 1 {
+		t.Errorf("changes after the snapshot: %v; want 3 marks, a commit, 3 expunges", kinds)
+	}
+	rec.waitEvent(t, EventLabChanged, func(d any) bool {
+		for _, acc := range d.(LabStateDTO).Accounts {
+			if acc.Name == "student" {
+				return acc.Inbox == 0 && acc.Unseen == 0
+			}
+		}
+		return false
+	})
+}
