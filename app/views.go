@@ -189,3 +189,30 @@ func (s *ViewsService) flush() {
 		s.changed()
 	}
 }
+
+// MessageRefDTO names one message on the server.
+type MessageRefDTO struct {
+	Account string `json:"account"`
+	Mailbox string `json:"mailbox"`
+	UID     uint32 `json:"uid"`
+}
+
+// Related is the messages a trace line concerns (clicking a line
+// highlights them in the views).
+func (s *ViewsService) Related(seq uint64) ([]MessageRefDTO, error) {
+	out := []MessageRefDTO{}
+	for _, r := range s.lab.Related(seq) {
+		out = append(out, MessageRefDTO{Account: r.Account, Mailbox: r.Mailbox, UID: r.UID})
+	}
+	return out, nil
+}
+
+// Touching is the trace lines (their seqs) that concern a message
+// (clicking a message highlights them in the trace).
+func (s *ViewsService) Touching(m MessageRefDTO) ([]uint64, error) {
+	out := s.lab.Touching(lab.MessageRef{Account: m.Account, Mailbox: m.Mailbox, UID: m.UID})
+	if out == nil {
+		out = []uint64{}
+	}
+	return out, nil
+}

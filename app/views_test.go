@@ -52,3 +52,20 @@ func TestViewsService(t *testing.T) {
 		return false
 	})
 }
+
+// A message and its lines select together, through the service.
+func TestViewsRelated(t *testing.T) {
+	a := newApp(t, &recorder{})
+	a.Lab.Seed("student", 2)
+	if _, err := a.Actions.CheckMail("Home PC"); err != nil {
+		t.Fatal(err)
+	}
+	seqs, err := a.Views.Touching(MessageRefDTO{Account: "student", Mailbox: "INBOX", UID: 2})
+	if err != nil || len(seqs) < 3 {
+		t.Fatalf("Touching(UID 2) = %v, %v; want its RETR, reply, body and DELE", seqs, err)
+	}
+	refs, err := a.Views.Related(seqs[0])
+	if err != nil || len(refs) != 1 || refs[0].UID != 2 {
+		t.Errorf("Related(%d) = %+v, %v; want UID 2 (expunged since, still named)", seqs[0], refs, err)
+	}
+}

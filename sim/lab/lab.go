@@ -142,6 +142,9 @@ type Lab struct {
 	viewsOnce sync.Once
 	views     *Views // the mailbox views, made on first use
 
+	relMu     sync.Mutex
+	pop3Drops map[uint64]pop3Drop // trace session → its maildrop's numbering
+
 	mu     sync.Mutex
 	linkLn []net.Listener // the servers' listeners on Link and MX
 	tcp    []net.Listener
@@ -228,7 +231,7 @@ func New(o Options) (*Lab, error) {
 	}{
 		{SMTP, smtpd.New(smtpOpt)},
 		{IMAP, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, InsecureAuth: insecure, Logger: imapLog})},
-		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, ErrorLog: o.ErrorLog})},
+		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, ErrorLog: o.ErrorLog, OnLogin: l.pop3Login})},
 	}
 	if l.TLS != nil {
 		implicit := smtpOpt
@@ -239,7 +242,7 @@ func New(o Options) (*Lab, error) {
 		}{
 			{SMTPS, smtpd.New(implicit)},
 			{IMAPS, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, ImplicitTLS: true, Logger: imapLog})},
-			{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true, ErrorLog: o.ErrorLog})},
+			{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true, ErrorLog: o.ErrorLog, OnLogin: l.pop3Login})},
 		}...)
 	}
 	for _, s := range services {

@@ -83,6 +83,10 @@ func (s *Store) MaildropLocked(userName string) bool {
 	return u != nil && u.maildrop != nil
 }
 
+// Serial numbers the store's POP3 locks, from 1: Change.Maildrop names
+// this one so.
+func (md *Maildrop) Serial() uint64 { return md.serial }
+
 // User returns the name of the maildrop's owner.
 func (md *Maildrop) User() string { return md.name }
 

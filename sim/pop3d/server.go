@@ -63,6 +63,11 @@ type Options struct {
 	// replies, whose text never reaches the client. Nil: they are
 	// discarded.
 	ErrorLog *log.Logger
+	// OnLogin, if set, is told when a session has locked its maildrop:
+	// the connection it came on (after STLS, the TLS one) and the
+	// maildrop, whose numbering the session's commands use. The lab ties
+	// the commands on the wire to the messages with it. It must not block.
+	OnLogin func(c net.Conn, md *mailstore.Maildrop)
 }
 
 // Server serves POP3 on any net.Listener.
@@ -543,6 +548,9 @@ func (ss *session) login(user string) error {
 	}
 	ss.md = md
 	ss.state = stateTrans
+	if ss.srv.o.OnLogin != nil {
+		ss.srv.o.OnLogin(ss.conn, md)
+	}
 	count, size := md.Stat()
 	ss.ok(fmt.Sprintf("maildrop locked and ready: %d messages (%d octets)", count, size))
 	return nil
