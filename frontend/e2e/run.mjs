@@ -849,8 +849,12 @@ flow('screens: lab and compare at 1024×768 and 1280×800, normal and large type
   if (listening) {
     const eps = await page.evaluate(() => window.go.app.LabService.State()).then((s) => s.endpoints ?? []);
     log(`examples:\n    ${eps.map((e) => `${e.service}: ${e.example ?? '(none)'}`).join('\n    ')}`);
-    const shown = await page.locator(`${tid('servers-panel')} .example code, [data-testid^="endpoint-"] .example code`).allInnerTexts();
-    log(`shown:\n    ${shown.join('\n    ')}`);
+    const shown = await page.locator('[data-testid^="endpoint-"] .example code').allInnerTexts();
+    // The panel shows Go's lines (lab.Endpoint.Example), one per endpoint.
+    assert(
+      eps.length > 0 && JSON.stringify(shown) === JSON.stringify(eps.map((e) => e.example)),
+      `the servers panel shows ${JSON.stringify(shown)}, Go says ${JSON.stringify(eps.map((e) => e.example))}`,
+    );
     await page.evaluate(() => window.go.app.LabService.SetListening(false));
   }
 

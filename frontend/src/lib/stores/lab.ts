@@ -8,7 +8,7 @@ import { idle, reduceActivity, type Activity } from './activity';
 import { writable, type Readable } from 'svelte/store';
 import { actions as actionsApi, lab as labApi, on } from '../backend';
 import { Events } from '../events';
-import type { ActionProgressDTO, ActionResultDTO, DeviceDTO, DraftDTO, EndpointDTO, LabStateDTO } from '../types';
+import type { ActionProgressDTO, ActionResultDTO, DeviceDTO, DraftDTO, LabStateDTO } from '../types';
 import { errorText, runCommand } from './link';
 
 export interface LabView {
@@ -56,25 +56,6 @@ export function createLabStore(
     seed: (user, n) => command(() => api.seed(user, n)),
     destroy: off,
   };
-}
-
-/** What an outside client would type to reach an endpoint. */
-export function exampleCommand(ep: EndpointDTO, user = 'student', pass = 'secret', domain = 'mailscope.lab'): string {
-  const k = ep.tls ? ' -k' : '';
-  const auth = ` -u ${user}:${pass}`;
-  switch (ep.protocol) {
-    case 'pop3':
-      return `curl${k} ${ep.tls ? 'pop3s' : 'pop3'}://${ep.addr}/${auth}`;
-    case 'imap':
-      return `curl${k} ${ep.tls ? 'imaps' : 'imap'}://${ep.addr}/INBOX${auth}`;
-    case 'smtp':
-      return (
-        `curl${k} ${ep.tls ? 'smtps' : 'smtp'}://${ep.addr}${auth}` +
-        ` --mail-from ${user}@${domain} --mail-rcpt alice@${domain} -T msg.eml`
-      );
-    default:
-      return `nc ${ep.addr.replace(/:(\d+)$/, ' $1')}`;
-  }
 }
 
 /** 1536 → "1.5 KiB". */

@@ -14,7 +14,6 @@ import {
   createActionsStore,
   createLabStore,
   describeResult,
-  exampleCommand,
   formatBytes,
   formatSeconds,
   plainError,
@@ -164,7 +163,9 @@ describe('link store', () => {
 const labState = (inbox: number, listening = false): LabStateDTO => ({
   domain: 'mailscope.lab',
   accounts: [{ name: 'student', password: 'secret', address: 'student@mailscope.lab', quota: 0, used: 0, inbox, unseen: inbox }],
-  endpoints: listening ? [{ service: 'pop3', protocol: 'pop3', tls: false, addr: '127.0.0.1:2110' }] : null,
+  endpoints: listening
+    ? [{ service: 'pop3', protocol: 'pop3', tls: false, addr: '127.0.0.1:2110', example: 'curl pop3://127.0.0.1:2110/ -u student:secret' }]
+    : null,
   listening,
 });
 
@@ -203,16 +204,13 @@ describe('lab store', () => {
     expect(get(s).state?.accounts?.[0]?.inbox).toBe(5);
   });
 
-  it('writes example commands for outside clients', () => {
-    expect(exampleCommand({ service: 'pop3', protocol: 'pop3', tls: false, addr: '127.0.0.1:2110' })).toBe(
-      'curl pop3://127.0.0.1:2110/ -u student:secret',
+  it("keeps Go's example command for each endpoint (the frontend writes none)", async () => {
+    const s = createLabStore(
+      { state: async () => labState(0, true), setListening: async (on) => labState(0, on), seed: async () => labState(0, true) },
+      bus<LabStateDTO>().sub,
     );
-    expect(exampleCommand({ service: 'imaps', protocol: 'imap', tls: true, addr: '127.0.0.1:2993' })).toBe(
-      'curl -k imaps://127.0.0.1:2993/INBOX -u student:secret',
-    );
-    const smtp = exampleCommand({ service: 'smtp', protocol: 'smtp', tls: false, addr: '127.0.0.1:2525' });
-    expect(smtp).toContain('curl smtp://127.0.0.1:2525');
-    expect(smtp).toContain('--mail-from student@mailscope.lab --mail-rcpt alice@mailscope.lab -T msg.eml');
+    await s.load();
+    expect(get(s).state?.endpoints?.map((e) => e.example)).toEqual(['curl pop3://127.0.0.1:2110/ -u student:secret']);
   });
 
   it('formats bytes and simulated seconds', () => {
