@@ -458,6 +458,7 @@ flow('shell: theme, presentation mode, help overlay', async ({ page }) => {
   await page.locator(tid('help-overlay')).waitFor({ state: 'visible', timeout: 5000 });
   const help = await page.locator(tid('help-overlay')).innerText();
   assert(/\?/.test(help) && /\//.test(help), 'the help overlay does not list the ? and / shortcuts');
+  assert(/1 kB = 1000 bytes/.test(help), 'the help overlay does not say how sizes count');
   await page.keyboard.press('Escape');
   await page.locator(tid('help-overlay')).waitFor({ state: 'hidden', timeout: 5000 });
   await page.locator(tid('help-button')).click();

@@ -10,6 +10,7 @@ import { actions as actionsApi, lab as labApi, on } from '../backend';
 import { Events } from '../events';
 import type { ActionProgressDTO, ActionResultDTO, DeviceDTO, DraftDTO, LabStateDTO } from '../types';
 import { errorText, runCommand } from './link';
+import { formatBytes, formatSeconds } from '../format';
 
 export interface LabView {
   state: LabStateDTO | null;
@@ -56,29 +57,6 @@ export function createLabStore(
     seed: (user, n) => command(() => api.seed(user, n)),
     destroy: off,
   };
-}
-
-/** 1536 → "1.5 KiB". */
-export function formatBytes(n: number): string {
-  if (!(n > 0)) return '0 B';
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
-}
-
-/** Simulated seconds for people: 0.0123 → "12 ms", 3.456 → "3.46 s", 95 → "1 min 35 s". */
-export function formatSeconds(s: number): string {
-  if (!(s > 0)) return '0 s';
-  if (s < 1) return `${Math.max(1, Math.round(s * 1000))} ms`;
-  if (s < 60) return `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
 }
 
 function plural(n: number, one: string, many = one + 's'): string {

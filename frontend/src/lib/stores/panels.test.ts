@@ -14,8 +14,6 @@ import {
   createActionsStore,
   createLabStore,
   describeResult,
-  formatBytes,
-  formatSeconds,
   plainError,
 } from './lab';
 import { idle, reduceActivity } from './activity';
@@ -212,16 +210,6 @@ describe('lab store', () => {
     await s.load();
     expect(get(s).state?.endpoints?.map((e) => e.example)).toEqual(['curl pop3://127.0.0.1:2110/ -u student:secret']);
   });
-
-  it('formats bytes and simulated seconds', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(5 * 1024 * 1024)).toBe('5 MiB');
-    expect(formatSeconds(0.0123)).toBe('12 ms');
-    expect(formatSeconds(3.456)).toBe('3.46 s');
-    expect(formatSeconds(95)).toBe('1 min 35 s');
-  });
 });
 
 const result = (over: Partial<ActionResultDTO> = {}): ActionResultDTO => ({
@@ -306,7 +294,7 @@ describe('actions store', () => {
     r = reduceActivity(r, { id: 4, action: 'send', device: 'x', state: 'error', error: 'boom' });
     expect(r.running.size).toBe(0);
     expect(describeResult('send', 'student', result())).toBe(
-      'Sent 1 message from student — 2.50 s simulated, 9 round trips, 1 KiB up · 2 KiB down',
+      'Sent 1 message from student — 2.5 s simulated, 9 round trips, 1.0 kB up · 2.0 kB down',
     );
   });
 });
