@@ -53,7 +53,8 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * Seconds for people: "850 ms", "12.4 s", "3 min 20 s", "2 h 05 min".
+ * Seconds for people: "850 ms", "12.4 s", "3 min 20 s", "2 h 05 min";
+ * "< 1 ms" for a moment on a loopback link, which is not nothing.
  * Seconds and minutes are cut, not rounded, so a counter never shows more
  * than has passed.
  */
@@ -61,6 +62,7 @@ export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
   if (s <= 0) return '0 ms';
   const ms = Math.round(s * 1000);
+  if (ms < 1) return '< 1 ms';
   if (ms < 1000) return `${ms} ms`;
   if (s < 60) return `${Math.max(1, Math.floor(s * 10) / 10).toFixed(1)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
