@@ -809,7 +809,11 @@ flow('screens: lab and compare at 1024×768 and 1280×800, normal and large type
     if (is !== on) await page.locator(tid('presentation-toggle')).click();
     await page.waitForFunction((o) => (document.documentElement.dataset.presentation === 'on') === o, on, { timeout: 5000 });
   };
-  const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, `e2e-screen-${name}.png`) });
+  // Two frames after a resize or a scroll, so the shot shows the new layout painted.
+  const shot = async (name) => {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-screen-${name}.png`) });
+  };
 
   // The lab: the listeners on (the curl examples), unless another lab holds the ports.
   if (await page.locator(tid('mode-lab')).count()) await page.locator(tid('mode-lab')).click();
@@ -843,6 +847,13 @@ flow('screens: lab and compare at 1024×768 and 1280×800, normal and large type
       for (const panel of ['servers', 'actions']) {
         await openPanel(page, panel);
         await shot(`lab-${panel}-${w}x${h}${on ? '-large' : ''}`);
+      }
+      if (listening) {
+        // The SMTP examples, further down the servers panel.
+        await openPanel(page, 'servers');
+        await page.locator(tid('endpoint-smtps')).scrollIntoViewIfNeeded();
+        await shot(`lab-servers-smtp-${w}x${h}${on ? '-large' : ''}`);
+        await page.locator(tid('servers-panel')).evaluate((e) => e.scrollIntoView());
       }
     }
   }
