@@ -5,7 +5,6 @@
 // race.test.ts.
 
 import { formatBytes, formatSeconds, trimFixed } from './format';
-import type { Speed } from './replay';
 import { formatCount } from './traceformat';
 import type { RunDTO, StepDTO, TotalsDTO } from './types';
 
@@ -673,15 +672,4 @@ export function formatAxis(us: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 >= 1 ? ` ${Math.floor(s % 60)} s` : ''}`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
-}
-
-// ---------------------------------------------------------------------------
-// Replay speeds (lib/replay.ts drives the clock; it multiplies by the number)
-
-/** The race offers every replay speed, 1000× included. */
-export type RaceSpeed = Speed;
-export const RACE_SPEEDS: readonly RaceSpeed[] = [1, 10, 100, 1000, 'instant'];
-
-export function speedLabel(s: RaceSpeed): string {
-  return s === 'instant' ? 'instant' : `${s}×`;
 }

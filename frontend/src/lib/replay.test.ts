@@ -6,6 +6,9 @@ import {
   load,
   nextBoundary,
   parseSpeed,
+  RACE_SPEEDS,
+  speedLabel,
+  SPEEDS,
   pause,
   play,
   reframe,
@@ -128,5 +131,7 @@ describe('replay clock', () => {
     expect(nextBoundary([0, 5, 9], 5)).toBe(9);
     expect(nextBoundary([0, 5, 9], 9)).toBeNull();
     expect(['1', '10', '100', 'instant', 'x'].map(parseSpeed)).toEqual([1, 10, 100, 'instant', 1]);
+    expect(SPEEDS.map(speedLabel)).toEqual(['1×', '10×', '100×', 'instant']);
+    expect(RACE_SPEEDS.map(speedLabel)).toEqual(['1×', '10×', '100×', '1000×', 'instant']);
   });
 });

@@ -8,6 +8,13 @@
 export type Speed = 1 | 10 | 100 | 1000 | 'instant';
 /** The speeds the lab's replay bar offers. */
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'instant'];
+/** The race offers every speed, 1000× included (a day of story in under two minutes). */
+export const RACE_SPEEDS: readonly Speed[] = [1, 10, 100, 1000, 'instant'];
+
+/** "10×", "instant". */
+export function speedLabel(s: Speed): string {
+  return s === 'instant' ? 'instant' : `${s}×`;
+}
 
 export interface ReplayState {
   startUs: number;
