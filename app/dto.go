@@ -284,6 +284,8 @@ type EndpointDTO struct {
 	Protocol string `json:"protocol"`
 	TLS      bool   `json:"tls"`
 	Addr     string `json:"addr"`
+	// Example is the curl command line that reaches it (lab.Endpoint.Example).
+	Example string `json:"example"`
 }
 
 // SessionDTO is one connection with its counters.

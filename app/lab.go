@@ -26,11 +26,29 @@ func (s *LabService) state() LabStateDTO {
 			Quota: u.Quota, Used: u.Used, Inbox: int(inbox.Messages), Unseen: int(inbox.Unseen),
 		})
 	}
+	user, pass := exampleAccount(st.Accounts)
 	for _, ep := range s.lab.Endpoints() {
-		st.Endpoints = append(st.Endpoints, EndpointDTO{Service: ep.Service, Protocol: ep.Protocol, TLS: ep.TLS, Addr: ep.Addr})
+		st.Endpoints = append(st.Endpoints, EndpointDTO{
+			Service: ep.Service, Protocol: ep.Protocol, TLS: ep.TLS, Addr: ep.Addr,
+			Example: ep.Example(user, pass, s.lab.Domain),
+		})
 	}
 	st.Listening = len(st.Endpoints) > 0
 	return st
+}
+
+// exampleAccount is whom the servers panel's examples log in as: the
+// student's own account when there is one, else the first.
+func exampleAccount(accounts []AccountDTO) (user, pass string) {
+	for _, a := range accounts {
+		if a.Name == "student" {
+			return a.Name, a.Password
+		}
+	}
+	if len(accounts) > 0 {
+		return accounts[0].Name, accounts[0].Password
+	}
+	return "student", "secret"
 }
 
 func (s *LabService) changed() LabStateDTO {

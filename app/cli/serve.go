@@ -151,22 +151,7 @@ func printBanner(w io.Writer, l *lab.Lab, eps []lab.Endpoint, p link.Profile, sp
 		pass, _ = l.Store.Password(first)
 	}
 	for _, ep := range eps {
-		scheme := ep.Protocol
-		if ep.TLS {
-			scheme += "s"
-		}
-		example := ""
-		switch ep.Service {
-		case lab.POP3:
-			example = fmt.Sprintf("curl pop3://%s/ -u %s:%s", ep.Addr, first, pass)
-		case lab.IMAP:
-			example = fmt.Sprintf("curl imap://%s/INBOX -u %s:%s", ep.Addr, first, pass)
-		case lab.SMTP:
-			example = fmt.Sprintf("curl smtp://%s --mail-from you@example.org --mail-rcpt %s@%s -T msg.eml", ep.Addr, first, l.Domain)
-		default:
-			example = fmt.Sprintf("curl -k %s://%s/ -u %s:%s", scheme, ep.Addr, first, pass)
-		}
-		fmt.Fprintf(w, "  %-6s %-22s %s\n", ep.Service, ep.Addr, example)
+		fmt.Fprintf(w, "  %-6s %-22s %s\n", ep.Service, ep.Addr, ep.Example(first, pass, l.Domain))
 	}
 	fmt.Fprint(w, "  accounts:")
 	for _, u := range users {

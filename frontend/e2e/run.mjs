@@ -458,6 +458,7 @@ flow('shell: theme, presentation mode, help overlay', async ({ page }) => {
   await page.locator(tid('help-overlay')).waitFor({ state: 'visible', timeout: 5000 });
   const help = await page.locator(tid('help-overlay')).innerText();
   assert(/\?/.test(help) && /\//.test(help), 'the help overlay does not list the ? and / shortcuts');
+  assert(/1 kB = 1000 bytes/.test(help), 'the help overlay does not say how sizes count');
   await page.keyboard.press('Escape');
   await page.locator(tid('help-overlay')).waitFor({ state: 'hidden', timeout: 5000 });
   await page.locator(tid('help-button')).click();
@@ -714,6 +715,185 @@ flow('compare', async ({ page, outDir }) => {
   await page.keyboard.press('c');
   await page.locator(tid('trace-view')).first().waitFor({ timeout: 10000 });
   assert(page.pageErrors.length === 0, `page errors: ${page.pageErrors.join('; ')}`);
+});
+
+flow('replay shortcuts: space and . drive the ladder and the race', async ({ page }) => {
+  // The lab: a POP3 session in the ladder, then Space plays, Space
+  // pauses, "." steps. The keys act on the replay clock, not on buttons.
+  await requireTestids(page, ['replay-play', 'replay-pause', 'replay-step', 'replay-position']);
+  let rows = (await seenRows(page)).filter((r) => r.protocol === 'pop3');
+  if (!rows.length) {
+    await openPanel(page, 'actions');
+    await page.locator(tid('check-Home-PC')).click();
+    rows = (await waitSession(page, 'pop3', 0, (rs) => has(rs, 'c2s', /\bQUIT\b/), 'a POP3 session')).rows;
+    await actionDone(page);
+  }
+  const row = page.locator(`${tid('trace-row')}[data-seq="${rows[rows.length - 1].seq}"]`).first();
+  if (!(await row.count())) await sweepTrace(page);
+  await row.scrollIntoViewIfNeeded();
+  await row.click();
+  await page.locator(tid('ladder-arrow')).first().waitFor({ state: 'attached', timeout: 15000 });
+  const position = () => page.locator(tid('replay-position')).innerText();
+  const press = async (key) => {
+    // Keys go to the page, not to a focused button (Space would press it).
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await page.keyboard.press(key);
+  };
+  const until = (what, fn, arg) =>
+    page.waitForFunction(fn, arg, { timeout: 5000 }).catch((e) => {
+      throw new Error(`${what}: ${e.message.split('\n')[0]}`);
+    });
+  if (!/^live/.test(await position())) await page.locator(tid('replay-live')).click();
+  await page.locator(tid('replay-speed')).selectOption('1');
+  // A loopback session lasts microseconds, under the position's ms: the
+  // height of the ladder's "now" line shows where the replay is. "." from live starts
+  // the replay at the beginning, "." again goes to the next line, Space
+  // plays to the end.
+  const now = () => page.evaluate((sel) => document.querySelector(`${sel} .now line`)?.getAttribute('y1') ?? null, tid('ladder'));
+  const nowChanged = async (from) => {
+    await until(`the ladder's now line moves from ${from}`, ([sel, p]) => (document.querySelector(`${sel} .now line`)?.getAttribute('y1') ?? null) !== p, [tid('ladder'), from]);
+    return now();
+  };
+  const live = await position();
+  assert((await now()) === null, 'live, yet the ladder draws a "now" line');
+  await press('.');
+  const first = await nowChanged(null);
+  assert(!/^live/.test(await position()), `"." from live leaves the replay live: "${await position()}"`);
+  await press('.');
+  const second = await nowChanged(first);
+  await press(' ');
+  await until('Space plays the replay to its end', (sel) => {
+    const m = /^([\d.]+) s \/ ([\d.]+) s$/.exec(document.querySelector(sel)?.textContent?.trim() ?? '');
+    return m && Number(m[1]) === Number(m[2]);
+  }, tid('replay-position'));
+  log(`ladder replay: ${live} → "." now ${first} → "." now ${second} → Space: ${await position()}, now ${await now()}`);
+  await page.locator(tid('replay-live')).click();
+
+  // The race: Space pauses and plays it, "." steps its story clock.
+  await page.locator(tid('mode-compare')).click();
+  await page.locator(tid('compare-view')).waitFor({ timeout: 10000 });
+  if (!(await page.locator(tid('race-lanes')).count())) await runScenario(page, 'two-devices', ['adsl-8m'], 'adsl-8m');
+  await page.locator(tid('race-speed-1')).click();
+  const clock = () => page.locator(tid('race-clock')).locator('.value').innerText();
+  // The playhead's x: finer than the clock's tenths of a second.
+  const head = () => page.evaluate((sel) => document.querySelector(`${sel} .playhead`)?.getAttribute('x1') ?? null, tid('race-lanes'));
+  // Playing at 1× (a new mount restarts the race).
+  if (await page.locator(tid('race-play')).isEnabled()) await press(' ');
+  await until('the race plays', (sel) => !document.querySelector(sel)?.disabled, tid('race-pause'));
+  await press(' ');
+  await until('Space pauses the race', (sel) => document.querySelector(sel)?.disabled, tid('race-pause'));
+  const at = await clock();
+  const x = await head();
+  await press('.');
+  await until('"." moves the race playhead', ([sel, v]) => document.querySelector(`${sel} .playhead`)?.getAttribute('x1') !== v, [tid('race-lanes'), x]);
+  log(`race: paused at ${at} (x ${x}), "." → ${await clock()} (x ${await head()})`);
+  await press(' ');
+  await until('Space plays the race again', (sel) => !document.querySelector(sel)?.disabled, tid('race-pause'));
+  await page.locator(tid('race-speed-instant')).click();
+  await page.locator(tid('race-done')).waitFor({ timeout: 10000 });
+  await press('c');
+  await page.locator(tid('trace-view')).first().waitFor({ timeout: 10000 });
+  assert(page.pageErrors.length === 0, `page errors: ${page.pageErrors.join('; ')}`);
+});
+
+flow('screens: lab and compare at 1024×768 and 1280×800, normal and large type', async ({ page }) => {
+  // Screenshots only (e2e-screen-*.png), to look at: the lab with a
+  // session in the ladder and each panel, and the race and its results.
+  const vp0 = page.viewportSize();
+  const sizes = [
+    [1024, 768],
+    [1280, 800],
+  ];
+  const large = async (on) => {
+    const is = await page.evaluate(() => document.documentElement.dataset.presentation === 'on');
+    if (is !== on) await page.locator(tid('presentation-toggle')).click();
+    await page.waitForFunction((o) => (document.documentElement.dataset.presentation === 'on') === o, on, { timeout: 5000 });
+  };
+  // Two frames after a resize or a scroll, so the shot shows the new layout painted.
+  const shot = async (name) => {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-screen-${name}.png`) });
+  };
+
+  // The lab: the listeners on (the curl examples), unless another lab holds the ports.
+  if (await page.locator(tid('mode-lab')).count()) await page.locator(tid('mode-lab')).click();
+  await page.locator(tid('trace-view')).first().waitFor({ timeout: 10000 });
+  const listening = await page
+    .evaluate(() => window.go.app.LabService.SetListening(true))
+    .then((s) => s.listening)
+    .catch((e) => {
+      log(`note: no listeners (${e})`);
+      return false;
+    });
+  let rows = (await seenRows(page)).filter((r) => r.protocol === 'pop3' && r.dir === 's2c');
+  if (!rows.length) {
+    // Alone (FLOW=screens): a mail check, for the ladder and the action's summary.
+    await openPanel(page, 'actions');
+    await page.locator(tid('check-Home-PC')).click();
+    rows = (await waitSession(page, 'pop3', 0, (rs) => has(rs, 'c2s', /\bQUIT\b/), 'a POP3 session')).rows.filter((r) => r.dir === 's2c');
+    await actionDone(page);
+  }
+  if (rows.length) {
+    const row = page.locator(`${tid('trace-row')}[data-seq="${rows[rows.length - 1].seq}"]`).first();
+    if (await row.count()) {
+      await row.scrollIntoViewIfNeeded();
+      await row.click();
+    }
+  }
+  for (const on of [false, true]) {
+    await large(on);
+    for (const [w, h] of sizes) {
+      await page.setViewportSize({ width: w, height: h });
+      for (const panel of ['servers', 'actions']) {
+        await openPanel(page, panel);
+        await shot(`lab-${panel}-${w}x${h}${on ? '-large' : ''}`);
+      }
+      if (listening) {
+        // The SMTP examples, further down the servers panel.
+        await openPanel(page, 'servers');
+        await page.locator(tid('endpoint-smtps')).scrollIntoViewIfNeeded();
+        await shot(`lab-servers-smtp-${w}x${h}${on ? '-large' : ''}`);
+        await page.locator(tid('servers-panel')).evaluate((e) => e.scrollIntoView());
+      }
+    }
+  }
+  await large(false);
+  if (listening) {
+    const eps = await page.evaluate(() => window.go.app.LabService.State()).then((s) => s.endpoints ?? []);
+    log(`examples:\n    ${eps.map((e) => `${e.service}: ${e.example ?? '(none)'}`).join('\n    ')}`);
+    const shown = await page.locator('[data-testid^="endpoint-"] .example code').allInnerTexts();
+    // The panel shows Go's lines (lab.Endpoint.Example), one per endpoint.
+    assert(
+      eps.length > 0 && JSON.stringify(shown) === JSON.stringify(eps.map((e) => e.example)),
+      `the servers panel shows ${JSON.stringify(shown)}, Go says ${JSON.stringify(eps.map((e) => e.example))}`,
+    );
+    await page.evaluate(() => window.go.app.LabService.SetListening(false));
+  }
+
+  // Compare: a race on adsl-8m, at its end.
+  await page.locator(tid('mode-compare')).click();
+  await page.locator(tid('compare-view')).waitFor({ timeout: 10000 });
+  if (!(await page.locator(tid('race-lanes')).count())) await runScenario(page, 'two-devices', ['adsl-8m'], 'adsl-8m');
+  await page.locator(tid('race-speed-instant')).click();
+  await page.locator(tid('race-done')).waitFor({ timeout: 10000 });
+  for (const on of [false, true]) {
+    await large(on);
+    for (const [w, h] of sizes) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.locator(tid('race-lanes')).scrollIntoViewIfNeeded();
+      await shot(`compare-race-${w}x${h}${on ? '-large' : ''}`);
+      await page.locator(tid('race-results')).scrollIntoViewIfNeeded();
+      await shot(`compare-results-${w}x${h}${on ? '-large' : ''}`);
+    }
+  }
+  await large(false);
+  // The help overlay (its units note).
+  await page.keyboard.press('?');
+  await page.locator(tid('help-overlay')).waitFor({ state: 'visible', timeout: 5000 });
+  await shot('help');
+  await page.keyboard.press('Escape');
+  await page.locator(tid('mode-lab')).click();
+  if (vp0) await page.setViewportSize(vp0);
 });
 
 flow('layout fits the window', async ({ page }) => {

@@ -1,5 +1,7 @@
-// Formatting for people. formatBps matches link.FormatBps in Go, so the CLI
-// table and the window say the same thing.
+// Formatting for people: the one place sizes and durations are written.
+// formatBps matches link.FormatBps in Go, and formatBytes and formatSeconds
+// use the units of the CLI's comparison table, so the CLI and the window
+// say the same thing.
 
 import type { TariffDTO } from './types';
 
@@ -32,4 +34,37 @@ export function formatTariff(t: TariffDTO): string {
   if (t.perMinute > 0) parts.push(`${t.perMinute.toFixed(2)} ${t.currency}/min`);
   if (t.perCall > 0) parts.push(`${t.perCall.toFixed(2)}${parts.length ? '' : ' ' + t.currency}/call`);
   return parts.join(' + ');
+}
+
+/** How sizes count, said once in the UI (the help overlay). */
+export const UNITS_NOTE = 'Sizes count in thousands, as link speeds do: 1 kB = 1000 bytes, 1 MB = 1000 kB (a KiB, 1024 bytes, is not used).';
+
+/**
+ * Bytes for people, decimal (kB = 1000 B; KiB = 1024 B is not used):
+ * 950 → "950 B", 12_345 → "12.3 kB", 1_240_000 → "1.24 MB". A value that
+ * would round up to 1000 of a unit is written in the next one.
+ */
+export function formatBytes(n: number): string {
+  if (!(n > 0)) return '0 B';
+  if (n < 999.5) return `${Math.round(n)} B`;
+  if (n < 999.95e3) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 999.995e6) return `${(n / 1e6).toFixed(2)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+/**
+ * Seconds for people: "850 ms", "12.4 s", "3 min 20 s", "2 h 05 min";
+ * "< 1 ms" for a moment on a loopback link, which is not nothing.
+ * Seconds and minutes are cut, not rounded, so a counter never shows more
+ * than has passed.
+ */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  if (s <= 0) return '0 ms';
+  const ms = Math.round(s * 1000);
+  if (ms < 1) return '< 1 ms';
+  if (ms < 1000) return `${ms} ms`;
+  if (s < 60) return `${Math.max(1, Math.floor(s * 10) / 10).toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }

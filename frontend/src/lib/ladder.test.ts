@@ -6,7 +6,6 @@ import {
   fitScale,
   formatAxisTime,
   formatFlight,
-  formatSize,
   layoutLadder,
   niceStep,
   tickStep,
@@ -354,10 +353,7 @@ describe('replay geometry', () => {
 });
 
 describe('formatting', () => {
-  it('formats sizes, flights and truncation', () => {
-    expect(formatSize(734)).toBe('734 B');
-    expect(formatSize(5210)).toBe('5.2 kB');
-    expect(formatSize(1_300_000)).toBe('1.3 MB');
+  it('formats flights and truncation', () => {
     expect(formatFlight(0)).toBe('0 ms');
     expect(formatFlight(420)).toBe('420 µs');
     expect(formatFlight(1500)).toBe('1.5 ms');

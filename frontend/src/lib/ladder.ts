@@ -16,6 +16,7 @@
 // Coordinates start at y = 0 for the session's first event; the component
 // adds its own margins.
 
+import { formatBytes } from './format';
 import type { Dir, Kind, TraceEventDTO } from './types';
 
 export interface LadderOptions {
@@ -172,13 +173,6 @@ export function truncate(text: string, max: number): string {
 
 function trimZeros(s: string): string {
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
-/** 734 → "734 B", 5210 → "5.2 kB", 1_300_000 → "1.3 MB". */
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1e6) return `${trimZeros((bytes / 1e3).toFixed(1))} kB`;
-  return `${trimZeros((bytes / 1e6).toFixed(1))} MB`;
 }
 
 /** A flight time: 0 → "0 ms", 420 → "420 µs", 75_000 → "75 ms", 1_234_000 → "1.23 s". */
@@ -371,7 +365,7 @@ export function layoutLadder(events: readonly TraceEventDTO[], opts: LadderOptio
       const prev = lastByDir[ev.dir];
       const repeat = !!prev && prev.flightLabel === flightLabel && y1 - prev.y1 < 2.5 * minGap;
       const shown = truncate(label, ev.kind === 'bulk' ? labelChars - 8 : labelChars);
-      const sizeLabel = ev.kind === 'bulk' ? formatSize(ev.bytes) : null;
+      const sizeLabel = ev.kind === 'bulk' ? formatBytes(ev.bytes) : null;
       const chars = shown.length + (sizeLabel ? sizeLabel.length + 1 : 0);
       const w = chars * 0.602 * fontPx + 6;
       const item: ArrowItem = {

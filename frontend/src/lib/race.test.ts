@@ -8,9 +8,7 @@ import {
   buildTimeline,
   countersAt,
   visibleAt,
-  formatBytes,
   formatClock,
-  formatSeconds,
   groupByLink,
   lengthBefore,
   linesUpTo,
@@ -290,13 +288,6 @@ describe('charts and formats', () => {
   });
 
   it('formats for people', () => {
-    expect(formatSeconds(0.85)).toBe('850 ms');
-    expect(formatSeconds(12.46)).toBe('12.4 s');
-    expect(formatSeconds(200)).toBe('3 min 20 s');
-    expect(formatSeconds(7500)).toBe('2 h 05 min');
-    expect(formatBytes(950)).toBe('950 B');
-    expect(formatBytes(12_345)).toBe('12.3 kB');
-    expect(formatBytes(1_240_000)).toBe('1.24 MB');
     expect(formatClock(20.5e6)).toBe('0:00:20.5');
     expect(formatClock(7200e6)).toBe('2:00:00.0');
     expect(formatClock(90000e6)).toBe('1 d 1:00:00.0');

@@ -4,8 +4,7 @@
 // value", bar scaling, and the formatting. No DOM, no stores: tested by
 // race.test.ts.
 
-import { trimFixed } from './format';
-import type { Speed } from './replay';
+import { formatBytes, formatSeconds, trimFixed } from './format';
 import { formatCount } from './traceformat';
 import type { RunDTO, StepDTO, TotalsDTO } from './types';
 
@@ -198,8 +197,7 @@ export function stepDials(step: StepDTO, sessions: readonly { device: string; st
 
 /** "☎ dialling… connected after 20.0 s" */
 export function dialText(span: Span): string {
-  const s = (span.end - span.start) / S;
-  return `☎ dialling… connected after ${s < 60 ? `${s.toFixed(1)} s` : formatSeconds(s)}`;
+  return `☎ dialling… connected after ${formatSeconds((span.end - span.start) / S)}`;
 }
 
 /**
@@ -647,23 +645,6 @@ export function groupByLink(runs: readonly RunDTO[]): { link: RunDTO['link']; po
 // ---------------------------------------------------------------------------
 // Formatting
 
-/** "850 ms", "12.4 s", "3 min 20 s", "2 h 05 min" (as the CLI's table). */
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '–';
-  if (s < 1) return `${Math.round(s * 1000)} ms`;
-  if (s < 60) return `${(Math.floor(s * 10) / 10).toFixed(1)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-}
-
-/** 1000-based, as link speeds are: "950 B", "12.3 kB", "1.24 MB". */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${Math.round(n)} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(2)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
-}
-
 export function formatCost(v: number, currency: string): string {
   return `${v.toFixed(2)}${currency ? ` ${currency}` : ''}`;
 }
@@ -691,15 +672,4 @@ export function formatAxis(us: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 >= 1 ? ` ${Math.floor(s % 60)} s` : ''}`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
-}
-
-// ---------------------------------------------------------------------------
-// Replay speeds (lib/replay.ts drives the clock; it multiplies by the number)
-
-/** The race offers every replay speed, 1000× included. */
-export type RaceSpeed = Speed;
-export const RACE_SPEEDS: readonly RaceSpeed[] = [1, 10, 100, 1000, 'instant'];
-
-export function speedLabel(s: RaceSpeed): string {
-  return s === 'instant' ? 'instant' : `${s}×`;
 }

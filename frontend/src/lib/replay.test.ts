@@ -3,10 +3,16 @@ import {
   formatPosition,
   goLive,
   initialReplay,
+  load,
   nextBoundary,
   parseSpeed,
+  RACE_SPEEDS,
+  speedLabel,
+  SPEEDS,
   pause,
   play,
+  reframe,
+  seek,
   setRange,
   setSpeed,
   step,
@@ -88,6 +94,29 @@ describe('replay clock', () => {
     expect(s).toMatchObject({ positionUs: null, playing: false, startUs: 50_000_000, speed: 10 });
   });
 
+  it('loads another run from live, keeping the speed', () => {
+    const s = load(setSpeed(tick(play(run(), 0), 100), 1000, 100), 0, 9_000_000);
+    expect(s).toEqual({ ...initialReplay(0, 9_000_000), speed: 1000 });
+    // 1000×: 16 ms of wall time is 16 s of story, clamped to the run.
+    expect(tick(play(s, 0), 5).positionUs).toBe(5_000_000);
+    expect(tick(play(s, 0), 16)).toMatchObject({ positionUs: 9_000_000, playing: false });
+  });
+
+  it('seeks: pauses at the place, clamped to the run', () => {
+    expect(seek(play(run(), 0), 5_000_000)).toMatchObject({ positionUs: 5_000_000, playing: false, lastWallMs: null });
+    expect(seek(run(), 0).positionUs).toBe(2_000_000);
+    expect(seek(run(), 99e6).positionUs).toBe(14_500_000);
+  });
+
+  it('reframes onto another axis, playing on', () => {
+    let s = tick(play({ ...initialReplay(0, 10_000_000), speed: 10 }, 0), 100); // 1 s in
+    s = reframe(s, 0, 4_000_000, 500_000);
+    expect(s).toMatchObject({ startUs: 0, endUs: 4_000_000, positionUs: 500_000, playing: true, speed: 10 });
+    expect(tick(s, 150).positionUs).toBe(1_000_000);
+    expect(reframe(s, 0, 400_000, 500_000).positionUs).toBe(400_000);
+    expect(reframe(s, 0, 4_000_000, null)).toMatchObject({ positionUs: null, playing: false });
+  });
+
   it('goes back to live', () => {
     expect(goLive(tick(play(run(), 0), 10))).toMatchObject({ positionUs: null, playing: false });
   });
@@ -102,5 +131,7 @@ describe('replay clock', () => {
     expect(nextBoundary([0, 5, 9], 5)).toBe(9);
     expect(nextBoundary([0, 5, 9], 9)).toBeNull();
     expect(['1', '10', '100', 'instant', 'x'].map(parseSpeed)).toEqual([1, 10, 100, 'instant', 1]);
+    expect(SPEEDS.map(speedLabel)).toEqual(['1×', '10×', '100×', 'instant']);
+    expect(RACE_SPEEDS.map(speedLabel)).toEqual(['1×', '10×', '100×', '1000×', 'instant']);
   });
 });

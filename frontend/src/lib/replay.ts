@@ -1,12 +1,20 @@
 // The replay clock: plays a recorded run over its virtual time at 1×, 10×,
-// 100× (the race also 1000×) or instantly, so a run that took milliseconds of wall time can be
-// watched as if it crossed a 56k modem. Pure: every function takes the
-// state and the wall time (ms) and returns the next state; the store drives
-// it from requestAnimationFrame.
+// 100× (the race also 1000×) or instantly, so a run that took milliseconds
+// of wall time can be watched as if it crossed a 56k modem. Pure: every
+// function takes the state and the wall time (ms) and returns the next
+// state; the store (stores/replay.ts) drives it from requestAnimationFrame,
+// for the ladder and for the race.
 
 export type Speed = 1 | 10 | 100 | 1000 | 'instant';
 /** The speeds the lab's replay bar offers. */
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'instant'];
+/** The race offers every speed, 1000× included (a day of story in under two minutes). */
+export const RACE_SPEEDS: readonly Speed[] = [1, 10, 100, 1000, 'instant'];
+
+/** "10×", "instant". */
+export function speedLabel(s: Speed): string {
+  return s === 'instant' ? 'instant' : `${s}×`;
+}
 
 export interface ReplayState {
   startUs: number;
@@ -92,6 +100,28 @@ export function setRange(s: ReplayState, startUs: number, endUs: number): Replay
   if (startUs !== s.startUs) return { ...initialReplay(startUs, end), speed: s.speed };
   const next = { ...s, endUs: end };
   if (next.positionUs !== null) next.positionUs = clamp(next, next.positionUs);
+  return next;
+}
+
+/** Another run to replay, from live: the speed is kept. */
+export function load(s: ReplayState, startUs: number, endUs: number): ReplayState {
+  return { ...initialReplay(startUs, endUs), speed: s.speed };
+}
+
+/** Pause at us (clamped to the run): a click on the race's lanes. */
+export function seek(s: ReplayState, us: number): ReplayState {
+  return { ...pause(s), positionUs: clamp(s, us) };
+}
+
+/**
+ * The same run on another time axis (the race with quiet time skipped, or
+ * not): a new range and where the position is on it (null: live). A replay
+ * playing goes on playing.
+ */
+export function reframe(s: ReplayState, startUs: number, endUs: number, positionUs: number | null): ReplayState {
+  const next = { ...s, startUs, endUs: Math.max(startUs, endUs) };
+  next.positionUs = positionUs === null ? null : clamp(next, positionUs);
+  if (next.positionUs === null) return { ...next, playing: false, lastWallMs: null };
   return next;
 }
 

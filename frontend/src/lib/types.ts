@@ -162,6 +162,8 @@ export interface EndpointDTO {
   protocol: Protocol;
   tls: boolean;
   addr: string;
+  /** The curl command line that reaches it, from Go (lab.Endpoint.Example). */
+  example: string;
 }
 
 export interface LabStateDTO {

@@ -8,8 +8,9 @@ import { idle, reduceActivity, type Activity } from './activity';
 import { writable, type Readable } from 'svelte/store';
 import { actions as actionsApi, lab as labApi, on } from '../backend';
 import { Events } from '../events';
-import type { ActionProgressDTO, ActionResultDTO, DeviceDTO, DraftDTO, EndpointDTO, LabStateDTO } from '../types';
+import type { ActionProgressDTO, ActionResultDTO, DeviceDTO, DraftDTO, LabStateDTO } from '../types';
 import { errorText, runCommand } from './link';
+import { formatBytes, formatSeconds } from '../format';
 
 export interface LabView {
   state: LabStateDTO | null;
@@ -56,48 +57,6 @@ export function createLabStore(
     seed: (user, n) => command(() => api.seed(user, n)),
     destroy: off,
   };
-}
-
-/** What an outside client would type to reach an endpoint. */
-export function exampleCommand(ep: EndpointDTO, user = 'student', pass = 'secret', domain = 'mailscope.lab'): string {
-  const k = ep.tls ? ' -k' : '';
-  const auth = ` -u ${user}:${pass}`;
-  switch (ep.protocol) {
-    case 'pop3':
-      return `curl${k} ${ep.tls ? 'pop3s' : 'pop3'}://${ep.addr}/${auth}`;
-    case 'imap':
-      return `curl${k} ${ep.tls ? 'imaps' : 'imap'}://${ep.addr}/INBOX${auth}`;
-    case 'smtp':
-      return (
-        `curl${k} ${ep.tls ? 'smtps' : 'smtp'}://${ep.addr}${auth}` +
-        ` --mail-from ${user}@${domain} --mail-rcpt alice@${domain} -T msg.eml`
-      );
-    default:
-      return `nc ${ep.addr.replace(/:(\d+)$/, ' $1')}`;
-  }
-}
-
-/** 1536 → "1.5 KiB". */
-export function formatBytes(n: number): string {
-  if (!(n > 0)) return '0 B';
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
-}
-
-/** Simulated seconds for people: 0.0123 → "12 ms", 3.456 → "3.46 s", 95 → "1 min 35 s". */
-export function formatSeconds(s: number): string {
-  if (!(s > 0)) return '0 s';
-  if (s < 1) return `${Math.max(1, Math.round(s * 1000))} ms`;
-  if (s < 60) return `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
 }
 
 function plural(n: number, one: string, many = one + 's'): string {

@@ -14,9 +14,6 @@ import {
   createActionsStore,
   createLabStore,
   describeResult,
-  exampleCommand,
-  formatBytes,
-  formatSeconds,
   plainError,
 } from './lab';
 import { idle, reduceActivity } from './activity';
@@ -164,7 +161,9 @@ describe('link store', () => {
 const labState = (inbox: number, listening = false): LabStateDTO => ({
   domain: 'mailscope.lab',
   accounts: [{ name: 'student', password: 'secret', address: 'student@mailscope.lab', quota: 0, used: 0, inbox, unseen: inbox }],
-  endpoints: listening ? [{ service: 'pop3', protocol: 'pop3', tls: false, addr: '127.0.0.1:2110' }] : null,
+  endpoints: listening
+    ? [{ service: 'pop3', protocol: 'pop3', tls: false, addr: '127.0.0.1:2110', example: 'curl pop3://127.0.0.1:2110/ -u student:secret' }]
+    : null,
   listening,
 });
 
@@ -203,26 +202,13 @@ describe('lab store', () => {
     expect(get(s).state?.accounts?.[0]?.inbox).toBe(5);
   });
 
-  it('writes example commands for outside clients', () => {
-    expect(exampleCommand({ service: 'pop3', protocol: 'pop3', tls: false, addr: '127.0.0.1:2110' })).toBe(
-      'curl pop3://127.0.0.1:2110/ -u student:secret',
+  it("keeps Go's example command for each endpoint (the frontend writes none)", async () => {
+    const s = createLabStore(
+      { state: async () => labState(0, true), setListening: async (on) => labState(0, on), seed: async () => labState(0, true) },
+      bus<LabStateDTO>().sub,
     );
-    expect(exampleCommand({ service: 'imaps', protocol: 'imap', tls: true, addr: '127.0.0.1:2993' })).toBe(
-      'curl -k imaps://127.0.0.1:2993/INBOX -u student:secret',
-    );
-    const smtp = exampleCommand({ service: 'smtp', protocol: 'smtp', tls: false, addr: '127.0.0.1:2525' });
-    expect(smtp).toContain('curl smtp://127.0.0.1:2525');
-    expect(smtp).toContain('--mail-from student@mailscope.lab --mail-rcpt alice@mailscope.lab -T msg.eml');
-  });
-
-  it('formats bytes and simulated seconds', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(5 * 1024 * 1024)).toBe('5 MiB');
-    expect(formatSeconds(0.0123)).toBe('12 ms');
-    expect(formatSeconds(3.456)).toBe('3.46 s');
-    expect(formatSeconds(95)).toBe('1 min 35 s');
+    await s.load();
+    expect(get(s).state?.endpoints?.map((e) => e.example)).toEqual(['curl pop3://127.0.0.1:2110/ -u student:secret']);
   });
 });
 
@@ -308,7 +294,7 @@ describe('actions store', () => {
     r = reduceActivity(r, { id: 4, action: 'send', device: 'x', state: 'error', error: 'boom' });
     expect(r.running.size).toBe(0);
     expect(describeResult('send', 'student', result())).toBe(
-      'Sent 1 message from student — 2.50 s simulated, 9 round trips, 1 KiB up · 2 KiB down',
+      'Sent 1 message from student — 2.5 s simulated, 9 round trips, 1.0 kB up · 2.0 kB down',
     );
   });
 });

@@ -1,7 +1,9 @@
-// The replay store: one replay clock for the ladder and its replay bar,
-// driven by requestAnimationFrame. A's keyboard shortcuts call toggle()
-// (space) and step() ("."); the ladder publishes the session's step
-// boundaries with setBoundaries().
+// The replay store: the one replay clock, driven by requestAnimationFrame,
+// for the ladder (its replay bar) and for the race in Compare mode. Whoever
+// is on screen holds it (use()); the other's place and speed are kept for
+// when it comes back. The keyboard shortcuts call toggle() (space) and
+// step() (".") on whichever holds it. The ladder and the race each publish
+// where step() stops for them with setBoundaries().
 
 import { get, writable, type Readable } from 'svelte/store';
 import * as clock from '../replay';
@@ -27,13 +29,20 @@ const timerScheduler: Scheduler = {
   cancel: (id) => clearTimeout(id),
 };
 
+/** Who holds the clock: the lab's ladder or Compare mode's race. */
+export type ReplayHolder = 'ladder' | 'race';
+
 let scheduler: Scheduler = typeof requestAnimationFrame === 'function' ? browserScheduler : timerScheduler;
 let frame: number | null = null;
-let bounds: number[] = [];
+let holder: ReplayHolder = 'ladder';
+/** Where step() stops, for each holder. */
+const bounds = new Map<ReplayHolder, readonly number[]>();
+/** The state of whoever does not hold the clock now. */
+const parked = new Map<ReplayHolder, ReplayState>();
 
 const state = writable<ReplayState>(clock.initialReplay());
 
-/** The replay clock's state. positionUs null = live. */
+/** The replay clock's state, for whoever holds it. positionUs null = live. */
 export const replay: Readable<ReplayState> = { subscribe: state.subscribe };
 
 function loop(wallMs: number) {
@@ -53,6 +62,23 @@ function apply(f: (s: ReplayState) => ReplayState) {
   }
 }
 
+/**
+ * Hands the clock to who, called as its view appears. The one before is
+ * parked as it is: a replay left playing catches up by the wall time away
+ * when it comes back, as if it had gone on. fresh: start who from this
+ * state instead of where it was (the race starts over each time it shows).
+ */
+export function use(who: ReplayHolder, fresh?: ReplayState): void {
+  if (who === holder && !fresh) return;
+  parked.set(holder, get(state));
+  if (frame !== null) scheduler.cancel(frame);
+  frame = null;
+  const next = fresh ?? parked.get(who) ?? clock.initialReplay();
+  parked.delete(who);
+  holder = who;
+  apply(() => next);
+}
+
 export function play(): void {
   apply((s) => clock.play(s, scheduler.now()));
 }
@@ -65,10 +91,14 @@ export function toggle(): void {
 }
 /** ".": pause and go to the next instant something starts or arrives. */
 export function step(): void {
-  apply((s) => clock.step(s, bounds));
+  apply((s) => clock.step(s, bounds.get(holder) ?? []));
 }
 export function setSpeed(speed: Speed): void {
   apply((s) => clock.setSpeed(s, speed, scheduler.now()));
+}
+/** Pause at us: a click on the race's lanes. */
+export function seek(us: number): void {
+  apply((s) => clock.seek(s, us));
 }
 /** Back to the live view (no replay). */
 export function goLive(): void {
@@ -78,9 +108,20 @@ export function goLive(): void {
 export function setRange(startUs: number, endUs: number): void {
   apply((s) => clock.setRange(s, startUs, endUs));
 }
-/** Where step() stops: sorted instants (see ladder.boundaries). */
-export function setBoundaries(b: readonly number[]): void {
-  bounds = [...b];
+/** Another run, from live, at the same speed (a new race). */
+export function load(startUs: number, endUs: number): void {
+  apply((s) => clock.load(s, startUs, endUs));
+}
+/** The same run on another time axis, the position moved onto it (see replay.reframe). */
+export function reframe(startUs: number, endUs: number, positionUs: number | null): void {
+  apply((s) => clock.reframe(s, startUs, endUs, positionUs));
+}
+/**
+ * Where step() stops for who, held or not: sorted instants
+ * (ladder.boundaries, race.boundaries).
+ */
+export function setBoundaries(who: ReplayHolder, b: readonly number[]): void {
+  bounds.set(who, [...b]);
 }
 
 /** Tests: swap the frame source and reset everything. */
@@ -88,6 +129,8 @@ export function resetReplay(s: Scheduler = scheduler): void {
   if (frame !== null) scheduler.cancel(frame);
   frame = null;
   scheduler = s;
-  bounds = [];
+  holder = 'ladder';
+  bounds.clear();
+  parked.clear();
   state.set(clock.initialReplay());
 }
