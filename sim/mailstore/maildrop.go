@@ -19,7 +19,8 @@ type Maildrop struct {
 	u    *user // guarded by s.mu
 	name string
 
-	serial uint64 // which lock this is, for Change.Maildrop
+	serial uint64        // which lock this is, for Change.Maildrop
+	ended  chan struct{} // closed when the lock is released
 
 	mu      sync.Mutex
 	msgs    []MaildropMessage
@@ -51,7 +52,7 @@ func (s *Store) LockMaildrop(userName string) (*Maildrop, error) {
 		return nil, fmt.Errorf("%w: %s", ErrMaildropLocked, u.name)
 	}
 	inbox := u.boxes[Inbox]
-	md := &Maildrop{s: s, u: u, name: u.name}
+	md := &Maildrop{s: s, u: u, name: u.name, ended: make(chan struct{})}
 	md.msgs = make([]MaildropMessage, len(inbox.msgs))
 	for i, m := range inbox.msgs {
 		md.msgs[i] = MaildropMessage{
@@ -86,6 +87,22 @@ func (s *Store) MaildropLocked(userName string) bool {
 // Serial numbers the store's POP3 locks, from 1: Change.Maildrop names
 // this one so.
 func (md *Maildrop) Serial() uint64 { return md.serial }
+
+// MaildropFree returns a channel that is closed once no POP3 session
+// holds the user's maildrop: at once if none does now, else when the
+// holder commits or releases it. A client retrying after a dropped
+// connection waits on it rather than polling; another session may take
+// the lock again straight after.
+func (s *Store) MaildropFree(userName string) <-chan struct{} {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if u := s.users[userKey(userName)]; u != nil && u.maildrop != nil {
+		return u.maildrop.ended
+	}
+	return closedChan
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // User returns the name of the maildrop's owner.
 func (md *Maildrop) User() string { return md.name }
@@ -202,6 +219,7 @@ func (md *Maildrop) Commit(at time.Duration) (int, error) {
 	if md.u.maildrop == md {
 		md.u.maildrop = nil
 	}
+	close(md.ended)
 	if s.users[userKey(md.name)] != md.u {
 		return 0, fmt.Errorf("%w: %q", ErrNoSuchUser, md.name)
 	}
@@ -234,6 +252,7 @@ func (md *Maildrop) Release() {
 	if md.u.maildrop == md {
 		md.u.maildrop = nil
 	}
+	close(md.ended)
 	md.pop3ChangeLocked(ChangePOP3Released, Change{})
 	md.s.mu.Unlock()
 }

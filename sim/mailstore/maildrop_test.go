@@ -218,3 +218,38 @@ func TestUIDLStable(t *testing.T) {
 		t.Errorf("Archive UIDL %q collides with an INBOX UIDL", a.UIDL)
 	}
 }
+
+// MaildropFree is closed while no session holds the lock, and closes when
+// the holder commits or releases.
+func TestMaildropFree(t *testing.T) {
+	s := newStore(t, nil)
+	isClosed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	if !isClosed(s.MaildropFree("alice")) {
+		t.Fatal("MaildropFree with no session is not closed")
+	}
+	for _, end := range []string{"release", "commit"} {
+		md, err := s.LockMaildrop("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		free := s.MaildropFree("alice")
+		if isClosed(free) {
+			t.Fatalf("%s: MaildropFree closed while the lock is held", end)
+		}
+		if end == "release" {
+			md.Release()
+		} else {
+			md.Commit(0)
+		}
+		if !isClosed(free) {
+			t.Errorf("MaildropFree still open after %s", end)
+		}
+	}
+}

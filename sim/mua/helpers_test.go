@@ -145,12 +145,10 @@ func (w *world) device(name string, p Policy) *Device {
 // released the maildrop.
 func waitUnlocked(t testing.TB, st *mailstore.Store, user string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for st.MaildropLocked(user) {
-		if time.Now().After(deadline) {
-			t.Fatal("maildrop still locked 5 s after the session broke")
-		}
-		time.Sleep(2 * time.Millisecond)
+	select {
+	case <-st.MaildropFree(user):
+	case <-time.After(10 * time.Second):
+		t.Fatal("maildrop still locked 10 s after the session ended")
 	}
 }
 
