@@ -25,8 +25,10 @@ import (
 type Views struct {
 	domain string
 
-	mu       sync.Mutex
-	seq      uint64 // the last change applied
+	mu sync.Mutex
+	// seq counts the changes announced: the store's and, in the same
+	// order they were applied, the devices'.
+	seq      uint64
 	accounts map[string]*AccountView
 	subs     map[int]func([]ViewChange)
 	nextSub  int
@@ -119,7 +121,7 @@ func (l *Lab) Views() *Views {
 func newViews(st *mailstore.Store, domain string) *Views {
 	feed, state := st.Follow()
 	v := &Views{domain: domain, accounts: map[string]*AccountView{}, subs: map[int]func([]ViewChange){},
-		feed: feed, done: make(chan struct{}), seq: state.Seq}
+		feed: feed, done: make(chan struct{})}
 	for _, u := range state.Users {
 		a := &AccountView{Name: u.Name, Address: u.Name + "@" + domain, Quota: u.Quota, Used: u.Used, POP3: u.Maildrop}
 		for _, mb := range u.Mailboxes {
@@ -225,9 +227,10 @@ func (v *Views) apply(cs []mailstore.Change) {
 	out := make([]ViewChange, 0, len(cs))
 	for _, c := range cs {
 		if vc, ok := v.applyOne(c); ok {
+			v.seq++
+			vc.Seq = v.seq
 			out = append(out, vc)
 		}
-		v.seq = c.Seq
 	}
 	subs := make([]func([]ViewChange), 0, len(v.subs))
 	for _, fn := range v.subs {
@@ -246,7 +249,7 @@ func (v *Views) apply(cs []mailstore.Change) {
 func (v *Views) applyOne(c mailstore.Change) (ViewChange, bool) {
 	key := strings.ToLower(c.User)
 	a := v.accounts[key]
-	vc := ViewChange{Seq: c.Seq, At: c.At, Kind: c.Kind.String(), Account: c.User, Mailbox: c.Mailbox, UID: c.UID}
+	vc := ViewChange{At: c.At, Kind: c.Kind.String(), Account: c.User, Mailbox: c.Mailbox, UID: c.UID}
 	switch c.Kind {
 	case mailstore.ChangeUserAdded:
 		a = &AccountView{Name: c.User, Address: c.User + "@" + v.domain, Quota: c.Size}
