@@ -17,9 +17,11 @@ import type {
   ExportDTO,
   LabStateDTO,
   LinkStateDTO,
+  MessageRefDTO,
   PresetDTO,
   SessionDTO,
   TraceSnapshotDTO,
+  ViewsDTO,
 } from './types';
 
 interface Bindings {
@@ -57,6 +59,11 @@ interface Bindings {
     Devices(): Promise<DeviceDTO[]>;
     CheckMail(device: string): Promise<ActionResultDTO>;
     SendMail(d: DraftDTO): Promise<ActionResultDTO>;
+  };
+  ViewsService: {
+    Snapshot(): Promise<ViewsDTO>;
+    Related(seq: number): Promise<MessageRefDTO[] | null>;
+    Touching(m: MessageRefDTO): Promise<number[] | null>;
   };
   ScenariosService: {
     List(): Promise<ScenarioDTO[] | null>;
@@ -140,6 +147,14 @@ export const actions = {
   devices: () => svc('ActionService').Devices(),
   checkMail: (device: string) => svc('ActionService').CheckMail(device),
   sendMail: (d: DraftDTO) => svc('ActionService').SendMail(d),
+};
+
+export const views = {
+  snapshot: () => svc('ViewsService').Snapshot(),
+  /** The messages a trace line concerns. */
+  related: async (seq: number) => (await svc('ViewsService').Related(seq)) ?? [],
+  /** The trace lines (seqs) that concern a message. */
+  touching: async (m: MessageRefDTO) => (await svc('ViewsService').Touching(m)) ?? [],
 };
 
 export const scenarios = {

@@ -411,11 +411,29 @@ export interface ViewsDTO {
   accounts: AccountViewDTO[];
 }
 
+/** What a views change is (mailstore.ChangeKind's names, app/views.go). */
+export type ViewChangeKind =
+  | 'new'
+  | 'expunge'
+  | 'flags'
+  | 'mailbox-created'
+  | 'mailbox-deleted'
+  | 'mailbox-renamed'
+  | 'user-added'
+  | 'user-removed'
+  | 'quota'
+  | 'refused'
+  | 'pop3-locked'
+  | 'pop3-marked'
+  | 'pop3-reset'
+  | 'pop3-committed'
+  | 'pop3-released';
+
 /** One change, with what it leaves. */
 export interface ViewChangeDTO {
   seq: number;
   atUs: number;
-  kind: string;
+  kind: ViewChangeKind;
   account: string;
   mailbox?: string;
   oldName?: string;
@@ -428,4 +446,11 @@ export interface ViewChangeDTO {
 /** The payload of views:changed. */
 export interface ViewsBatchDTO {
   changes: ViewChangeDTO[];
+}
+
+/** One message on the server (ViewsService.Related, Touching). */
+export interface MessageRefDTO {
+  account: string;
+  mailbox: string;
+  uid: number;
 }
