@@ -28,6 +28,8 @@ import {
   parseDurationUs,
   recorderScript,
   requireTestids,
+  clippedText,
+  frames,
   seenRows,
   sessionsOf,
   sweepTrace,
@@ -894,6 +896,289 @@ flow('screens: lab and compare at 1024×768 and 1280×800, normal and large type
   await page.keyboard.press('Escape');
   await page.locator(tid('mode-lab')).click();
   if (vp0) await page.setViewportSize(vp0);
+});
+
+// ---- Where the mail lives (issue 10) --------------------------------------
+
+/** Shows the side panel's tab ('mail' or 'line'), opening the panel if folded. */
+async function sideTab(page, tab) {
+  if (await page.locator(tid('side-expand')).isVisible().catch(() => false)) await page.locator(tid('side-expand')).click();
+  await page.locator(tid(`side-tab-${tab}`)).click();
+  await page.locator(tid(tab === 'mail' ? 'mail-panel' : 'explain-panel')).first().waitFor({ state: 'visible', timeout: 5000 });
+}
+
+async function setLarge(page, on) {
+  const is = await page.evaluate(() => document.documentElement.dataset.presentation === 'on');
+  if (is !== on) await page.locator(tid('presentation-toggle')).click();
+  await page.waitForFunction((o) => (document.documentElement.dataset.presentation === 'on') === o, on, { timeout: 5000 });
+  await frames(page, 3);
+}
+
+async function selectPreset(page, id) {
+  await openPanel(page, 'link');
+  await page.locator(tid(`link-preset-${id}`)).click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', tid(`link-preset-${id}`), { timeout: 10000 });
+}
+
+/** The server view's rows now: uid, flags, marks. */
+async function serverRows(page) {
+  return page.$$eval(tid('server-message'), (els) =>
+    els.map((e) => ({
+      uid: Number(e.dataset.uid),
+      uidl: e.dataset.uidl,
+      flags: e.dataset.flags ? e.dataset.flags.split(' ') : [],
+      pop3Deleted: e.dataset.pop3Deleted === 'true',
+      leaving: e.dataset.leaving === 'true',
+      linked: e.dataset.linked === 'true',
+      text: e.innerText,
+    })),
+  );
+}
+
+/**
+ * Records, from now on, every state a server row shows (a MutationObserver
+ * on the server view), so a mark that lasts a fraction of a second is seen.
+ * Read back with window.__mailSeen: uid → set of states.
+ */
+async function recordServerRows(page) {
+  await page.evaluate(() => {
+    const seen = (window.__mailSeen = new Map());
+    const note = () => {
+      for (const e of document.querySelectorAll('[data-testid="server-message"]')) {
+        const uid = Number(e.dataset.uid);
+        const s = seen.get(uid) ?? new Set();
+        s.add('shown');
+        if (e.dataset.pop3Deleted === 'true') s.add('marked');
+        if (e.dataset.leaving === 'true') s.add('leaving');
+        if ((e.dataset.flags ?? '').includes('\\Seen')) s.add('seen');
+        seen.set(uid, s);
+      }
+    };
+    note();
+    window.__mailObs?.disconnect();
+    window.__mailObs = new MutationObserver(note);
+    window.__mailObs.observe(document.querySelector('[data-testid="server-view"]'), { subtree: true, childList: true, attributes: true });
+  });
+}
+const mailSeen = (page) => page.evaluate(() => Object.fromEntries([...window.__mailSeen].map(([k, v]) => [k, [...v]])));
+
+async function deviceCounts(page, name) {
+  await page.locator(tid(`device-tab-${name.replace(/ /g, '-')}`)).click();
+  const box = page.locator(tid(`device-${name.replace(/ /g, '-')}`));
+  await box.waitFor({ timeout: 5000 });
+  const n = async (id) => Number((await box.locator(tid(id)).innerText()).replace(/\D+/g, '') || 0);
+  return { visible: await n('device-visible'), offline: await n('device-offline') };
+}
+
+async function seedStudent(page, n = 10) {
+  const before = await page.evaluate(() => window.go.app.ViewsService.Snapshot()).then((v) => v.accounts.find((a) => a.name === 'student').mailboxes.find((m) => m.name === 'INBOX').messages.length);
+  await openPanel(page, 'servers');
+  await page.locator(tid('seed-student')).click();
+  await waitFor('the seeded messages in the server view', async () => (await serverRows(page)).filter((r) => !r.leaving).length >= before + n, 20000);
+}
+
+flow('mail views: a POP3 check moves the mail from the server to the Home PC', async ({ page }) => {
+  await requireTestids(page, ['side-tab-mail']);
+  await sideTab(page, 'mail');
+  await requireTestids(page, ['server-view', 'devices-view']);
+  // 3G: every command waits 150 ms for its reply, so DELE's marks show before QUIT removes them.
+  await selectPreset(page, '3g');
+  await seedStudent(page, 10);
+  await sideTab(page, 'mail');
+  const before = (await serverRows(page)).filter((r) => !r.leaving);
+  const home0 = await deviceCounts(page, 'Home PC');
+  log(`server INBOX: ${before.length} messages; Home PC lists ${home0.visible}`);
+  assert(before.every((r) => /UID \d+/.test(r.text) && /UIDL \S+/.test(r.text)), 'a server row does not show its UID and UIDL');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-1-seeded.png') });
+  await recordServerRows(page);
+  await page.locator(tid('device-check')).click();
+  // Mid-session: a row marked "deleted at QUIT".
+  await page.locator(tid('pop3-deleted')).first().waitFor({ timeout: 60000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-2-marked.png') });
+  await waitFor('the server INBOX empty after QUIT', async () => (await serverRows(page)).filter((r) => !r.leaving).length === 0, 90000);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-3-after-quit.png') });
+  const seen = await mailSeen(page);
+  const notMarked = before.filter((r) => !seen[r.uid]?.includes('marked'));
+  const notLeaving = before.filter((r) => !seen[r.uid]?.includes('leaving'));
+  log(`row states seen: ${JSON.stringify(seen)}`);
+  assert(notMarked.length === 0, `rows never shown marked by DELE: ${notMarked.map((r) => r.uid)}`);
+  assert(notLeaving.length === 0, `rows never shown leaving after QUIT: ${notLeaving.map((r) => r.uid)}`);
+  await actionDone(page);
+  const home = await deviceCounts(page, 'Home PC');
+  log(`Home PC now lists ${home.visible} (offline readable ${home.offline})`);
+  assert(home.visible >= home0.visible + before.length, `Home PC lists ${home.visible}, want at least ${home0.visible + before.length}`);
+  assert(home.offline >= before.length, `Home PC can read ${home.offline} offline, want ${before.length}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-4-home-pc.png') });
+});
+
+/** Sends IMAP lines from the console, each after the previous one's tagged reply. */
+async function imapConsole(page, lines) {
+  await openPanel(page, 'console');
+  await page.locator(tid('console-service')).selectOption('imap');
+  await page.locator(tid('console-connect')).click();
+  const lineTexts = () => page.locator(tid('console-line')).allTextContents();
+  await waitFor('the IMAP greeting in the console', async () => (await lineTexts()).some((t) => /\* OK/.test(t)), 30000);
+  for (const l of lines) {
+    const tag = l.split(' ')[0];
+    const n = (await lineTexts()).length;
+    await page.locator(tid('console-input')).fill(l);
+    await page.locator(tid('console-input')).press('Enter');
+    await waitFor(`the reply to "${l}"`, async () => (await lineTexts()).slice(n).some((t) => new RegExp(`^\\s*${tag} (OK|NO|BAD)`).test(t.replace(/^\S*\s*[←→]\s*/, '')) || t.includes(`${tag} OK`)), 30000);
+  }
+  if (await page.locator(tid('console-disconnect')).count()) await page.locator(tid('console-disconnect')).click();
+}
+
+flow('mail views: the IMAP laptop sees what the server has, with \\Seen', async ({ page }) => {
+  await sideTab(page, 'mail');
+  await seedStudent(page, 10);
+  await sideTab(page, 'mail');
+  const onServer = (await serverRows(page)).filter((r) => !r.leaving);
+  assert(onServer.length >= 10, `the server shows ${onServer.length} messages`);
+  // \Seen on the first three, set over IMAP from the console: the server's rows show it at once.
+  await recordServerRows(page);
+  await imapConsole(page, ['a LOGIN student secret', 'b SELECT INBOX', 'c STORE 1:3 +FLAGS (\\Seen)', 'd LOGOUT']);
+  await waitFor('\\Seen on three server rows', async () => (await serverRows(page)).filter((r) => r.flags.includes('\\Seen')).length === 3, 20000);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-5-seen-on-server.png') });
+  const rows = (await serverRows(page)).filter((r) => !r.leaving);
+  const unseen = rows.filter((r) => !r.flags.includes('\\Seen')).length;
+  // The laptop syncs: it lists what the server has, unread what is unseen there.
+  await deviceCounts(page, 'Laptop');
+  await page.locator(tid('device-check')).click();
+  await actionDone(page);
+  const lap = await deviceCounts(page, 'Laptop');
+  const unread = Number((await page.locator(tid('device-unread')).innerText()).replace(/\D+/g, '') || 0);
+  log(`server: ${rows.length} messages, ${unseen} unseen; Laptop lists ${lap.visible}, ${unread} unread, ${lap.offline} offline`);
+  assert(lap.visible === rows.length, `Laptop lists ${lap.visible}, the server has ${rows.length}`);
+  assert(unread === unseen, `Laptop has ${unread} unread, the server ${unseen} unseen`);
+  const seenBadge = await page.locator(`${tid('server-message')} .flag.seen`).count();
+  assert(seenBadge === 3, `${seenBadge} Seen badges on the server, want 3`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-6-laptop-synced.png') });
+});
+
+flow('mail views: a message and its trace lines select together', async ({ page }) => {
+  await sideTab(page, 'mail');
+  if ((await serverRows(page)).filter((r) => !r.leaving).length === 0) await seedStudent(page, 3);
+  await sideTab(page, 'mail');
+  // A message the laptop fetched (or at least one the server delivered): its lines.
+  const row = page.locator(tid('server-message')).first();
+  const uid = Number(await row.getAttribute('data-uid'));
+  await row.click();
+  await waitFor('trace lines lit up for the message', async () => (await page.locator(`${tid('trace-row')}[data-linked="true"]`).count()) > 0, 10000);
+  const lit = await page.$$eval(`${tid('trace-row')}[data-linked="true"]`, (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
+  log(`UID ${uid}: ${lit.length} lines lit in view, e.g. ${JSON.stringify(lit.slice(0, 4))}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-7-message-to-lines.png') });
+  // And back: a lit line lights its message (and only messages it concerns).
+  const seq = Number(await page.locator(`${tid('trace-row')}[data-linked="true"][data-kind="line"]`).last().getAttribute('data-seq'));
+  await page.locator(`${tid('trace-row')}[data-seq="${seq}"]`).click();
+  await waitFor('the message lit up from its line', async () => (await serverRows(page)).some((r) => r.linked && r.uid === uid), 10000);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-8-line-to-message.png') });
+  await page.keyboard.press('Escape');
+  await sideTab(page, 'line');
+});
+
+flow('projector layout: 1024×768 and 1280×720, normal and large type', async ({ page }) => {
+  if ((await seenRows(page)).filter((r) => r.kind === 'line').length < 5) {
+    await openPanel(page, 'actions');
+    await page.locator(tid('check-Home-PC')).click();
+    await actionDone(page);
+  }
+  await followTail(page);
+  const vp0 = page.viewportSize();
+  const problems = [];
+  const widths = [];
+  for (const large of [false, true]) {
+    await setLarge(page, large);
+    for (const [w, h] of [
+      [1024, 768],
+      [1280, 720],
+    ]) {
+      await page.setViewportSize({ width: w, height: h });
+      await frames(page, 3);
+      for (const tab of ['line', 'mail']) {
+        await sideTab(page, tab);
+        await frames(page, 3);
+        const at = `${w}×${h}${large ? ' large' : ''} (${tab})`;
+        const text = await page.$$eval(`${tid('trace-row')} .text`, (els) => els.filter((e) => e.getClientRects().length).map((e) => e.clientWidth));
+        const min = text.length ? Math.min(...text) : 0;
+        widths.push(`${at}: ${min} px`);
+        if (min < 250) problems.push(`${at}: the trace's command text is ${min} px wide`);
+        for (const [what, sel, allow] of [
+          ['top bar', tid('top-bar'), false],
+          ['trace filters', '[role="toolbar"][aria-label="Trace filters"]', false],
+          ['rail', `${tid('rail')} .tabs, ${tid('rail')} [role="tabpanel"]:not([hidden])`, true],
+          ['side panel', tid('side'), true],
+        ]) {
+          for (const c of await clippedText(page, sel, { allowEllipsis: allow })) problems.push(`${at}: ${what}: ${c}`);
+        }
+        const [trace, side] = await Promise.all([tid('trace-view'), tid('side')].map((q) => page.locator(q).first().boundingBox()));
+        if (trace && side && trace.x + trace.width > side.x + 1) problems.push(`${at}: the side panel covers the trace (${(trace.x + trace.width - side.x).toFixed(0)} px)`);
+        await page.screenshot({ path: path.join(ARTIFACTS, `e2e-projector-${w}x${h}${large ? '-large' : ''}-${tab}.png`) });
+      }
+    }
+  }
+  log(`command column: ${widths.join('; ')}`);
+  // The race's counters, in large type at 1024×768.
+  await page.locator(tid('mode-compare')).click();
+  await page.locator(tid('compare-view')).waitFor({ timeout: 10000 });
+  if (!(await page.locator(tid('race-lanes')).count())) await runScenario(page, 'always-on', ['dialup-56k'], 'dialup-56k');
+  for (const large of [false, true]) {
+    await setLarge(page, large);
+    for (const [w, h] of [
+      [1024, 768],
+      [1280, 720],
+    ]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.locator(tid('race-lanes')).scrollIntoViewIfNeeded();
+      await frames(page, 3);
+      for (const c of await clippedText(page, '.counters')) problems.push(`${w}×${h}${large ? ' large' : ''}: race counters: ${c}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-projector-race-${w}x${h}${large ? '-large' : ''}.png`) });
+    }
+  }
+  await setLarge(page, false);
+  await page.locator(tid('mode-lab')).click();
+  await sideTab(page, 'line');
+  if (vp0) await page.setViewportSize(vp0);
+  assert(!problems.length, `layout problems:\n    ${problems.join('\n    ')}`);
+});
+
+flow('panels fold, resize and are remembered', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await frames(page, 3);
+  const width = (q) => page.locator(q).first().evaluate((e) => e.getBoundingClientRect().width);
+  // Drag the side panel's edge 80 px to the left: it grows by 80.
+  const side0 = await width(tid('side'));
+  const handle = await page.locator(tid('side-resize')).boundingBox();
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(handle.x + handle.width / 2 - 40, handle.y + 200, { steps: 4 });
+  await page.mouse.move(handle.x + handle.width / 2 - 80, handle.y + 200, { steps: 4 });
+  await page.mouse.up();
+  await frames(page, 2);
+  const side1 = await width(tid('side'));
+  log(`side panel: ${side0} → ${side1} px after an 80 px drag`);
+  assert(Math.abs(side1 - side0 - 80) <= 2, `the side panel went from ${side0} to ${side1} px, want +80`);
+  // Fold the rail: a strip; the trace gets the room.
+  const trace0 = await width(tid('trace-view'));
+  await page.locator(tid('rail-collapse')).click();
+  await page.locator(tid('rail-expand')).waitFor({ timeout: 5000 });
+  const trace1 = await width(tid('trace-view'));
+  assert(trace1 > trace0 + 150, `folding the rail widened the trace from ${trace0} to ${trace1} px only`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-panels-folded.png') });
+  // Remembered across a reload.
+  const stored = await page.evaluate(() => localStorage.getItem('mailscope.layout'));
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForFunction(() => !!(window.go?.app?.LinkService && window.runtime?.EventsOn && window.__e2e));
+  await page.locator(tid('rail-expand')).waitFor({ timeout: 10000 });
+  const side2 = await width(tid('side'));
+  log(`after reload: rail folded, side ${side2} px (stored ${stored})`);
+  assert(Math.abs(side2 - side1) <= 2, `after a reload the side panel is ${side2} px, was ${side1}`);
+  // Back as it was.
+  await page.locator(tid('rail-expand')).click();
+  await page.evaluate(() => localStorage.removeItem('mailscope.layout'));
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForFunction(() => !!(window.go?.app?.LinkService && window.runtime?.EventsOn && window.__e2e));
+  await page.locator(tid('trace-view')).first().waitFor({ timeout: 10000 });
+  await page.setViewportSize({ width: 1280, height: 820 });
 });
 
 flow('layout fits the window', async ({ page }) => {

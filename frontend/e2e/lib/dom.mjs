@@ -326,3 +326,80 @@ export async function restoreFilters(page, initial) {
   if (initial.status !== undefined && now.status !== initial.status) await page.locator(tid('filter-status')).selectOption(initial.status);
   if (initial.session !== undefined && now.session !== initial.session) await page.locator(tid('filter-session')).selectOption(initial.session);
 }
+
+/**
+ * Text that does not show whole inside `root` (a selector): for every
+ * visible element with text of its own, the extent of that text (a Range
+ * over its text nodes) must lie inside every ancestor that clips
+ * (overflow not visible) and inside the window; and an element that clips
+ * its own text (overflow hidden, an ellipsis) must not be narrower than
+ * it. An ellipsis is allowed only where `allowEllipsis` says so and the
+ * element carries a title (the whole text one hover away). Returns the
+ * offenders, "tag.class "text" (why)".
+ */
+export async function clippedText(page, root, { allowEllipsis = false } = {}) {
+  return page.evaluate(
+    ([sel, allow]) => {
+      const out = [];
+      const roots = [...document.querySelectorAll(sel)];
+      const name = (el) => `${el.tagName.toLowerCase()}${el.classList.length ? '.' + [...el.classList].filter((c) => !c.startsWith('svelte-')).join('.') : ''}`;
+      for (const r of roots) {
+        for (const el of [r, ...r.querySelectorAll('*')]) {
+          const texts = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim() !== '');
+          if (!texts.length) continue;
+          const cs = getComputedStyle(el);
+          if (cs.visibility === 'hidden' || el.getClientRects().length === 0) continue;
+          if (el.closest('[hidden], [aria-hidden="true"], svg')) continue;
+          const text = texts.map((t) => t.textContent.trim()).join(' ').slice(0, 40);
+          const ellipsis = cs.textOverflow === 'ellipsis';
+          if (ellipsis && allow && el.hasAttribute('title')) continue;
+          if (cs.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) {
+            out.push(`${name(el)} "${text}" (${ellipsis ? 'ellipsis' : 'cut'}: ${el.scrollWidth} px of text in ${el.clientWidth} px)`);
+            continue;
+          }
+          const range = document.createRange();
+          let box = null;
+          for (const t of texts) {
+            range.selectNodeContents(t);
+            for (const b of range.getClientRects()) {
+              if (b.width === 0) continue;
+              box = box
+                ? { left: Math.min(box.left, b.left), right: Math.max(box.right, b.right), top: Math.min(box.top, b.top), bottom: Math.max(box.bottom, b.bottom) }
+                : { left: b.left, right: b.right, top: b.top, bottom: b.bottom };
+            }
+          }
+          if (!box) continue;
+          let clip = { left: 0, right: window.innerWidth, top: 0, bottom: window.innerHeight };
+          for (let a = el.parentElement; a; a = a.parentElement) {
+            const acs = getComputedStyle(a);
+            if (acs.overflowX === 'visible' && acs.overflowY === 'visible') continue;
+            const ar = a.getBoundingClientRect();
+            // A scroller's content may scroll out of view: only its sides clip what must show.
+            const scrollsY = acs.overflowY === 'auto' || acs.overflowY === 'scroll';
+            clip = {
+              left: Math.max(clip.left, ar.left),
+              right: Math.min(clip.right, ar.right),
+              top: scrollsY ? clip.top : Math.max(clip.top, ar.top),
+              bottom: scrollsY ? clip.bottom : Math.min(clip.bottom, ar.bottom),
+            };
+          }
+          // Scrolled out of view vertically is not clipped; cut at a side is.
+          if (box.bottom < clip.top || box.top > clip.bottom) continue;
+          if (box.left < clip.left - 1 || box.right > clip.right + 1) {
+            out.push(`${name(el)} "${text}" (text spans x ${box.left.toFixed(0)}–${box.right.toFixed(0)}, visible ${clip.left.toFixed(0)}–${clip.right.toFixed(0)})`);
+          }
+        }
+      }
+      return out;
+    },
+    [root, allowEllipsis],
+  );
+}
+
+/** Two animation frames: a resize or a toggle has been laid out and painted. */
+export async function frames(page, n = 2) {
+  await page.evaluate((k) => new Promise((r) => {
+    const step = (i) => (i <= 0 ? r() : requestAnimationFrame(() => step(i - 1)));
+    step(k);
+  }), n);
+}

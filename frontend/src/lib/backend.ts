@@ -46,6 +46,8 @@ interface Bindings {
     State(): Promise<LabStateDTO>;
     SetListening(on: boolean): Promise<LabStateDTO>;
     Seed(user: string, n: number): Promise<LabStateDTO>;
+    /** An account's quota in bytes; 0 = unlimited. */
+    SetQuota(user: string, bytes: number): Promise<LabStateDTO>;
   };
   SessionService: {
     List(): Promise<SessionDTO[] | null>;
@@ -104,6 +106,15 @@ function svc<K extends keyof Bindings>(name: K): Bindings[K] {
   return s as Bindings[K];
 }
 
+/**
+ * True when Go binds this method: the UI offers a feature only once the
+ * backend it needs has landed (a newer frontend on an older binary).
+ */
+export function backendHas<K extends keyof Bindings>(service: K, method: keyof Bindings[K] & string): boolean {
+  const s = window.go?.app?.[service] as Record<string, unknown> | undefined;
+  return typeof s?.[method] === 'function';
+}
+
 /** True when the Wails bindings are present. */
 export function hasBackend(): boolean {
   return window.go?.app?.LinkService !== undefined && window.runtime !== undefined;
@@ -131,6 +142,7 @@ export const lab = {
   state: () => svc('LabService').State(),
   setListening: (on: boolean) => svc('LabService').SetListening(on),
   seed: (user: string, n: number) => svc('LabService').Seed(user, n),
+  setQuota: (user: string, bytes: number) => svc('LabService').SetQuota(user, bytes),
 };
 
 export const sessions = {

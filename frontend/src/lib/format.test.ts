@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBps, formatBytes, formatMs, formatSeconds, formatTariff, trimFixed, UNITS_NOTE } from './format';
+import { formatBps, formatBytes, formatMailDate, formatMs, formatSeconds, formatTariff, trimFixed, UNITS_NOTE } from './format';
 import type { TariffDTO } from './types';
 
 describe('formatBps', () => {
@@ -125,5 +125,16 @@ describe('formatSeconds', () => {
     [90_000, '25 h 00 min'],
   ])('formatSeconds(%d) = %s', (s, want) => {
     expect(formatSeconds(s)).toBe(want);
+  });
+});
+
+describe('formatMailDate', () => {
+  it.each([
+    ['2026-12-01T22:41:07Z', '1 Dec 2026 22:41'],
+    ['2026-03-09T05:04:00+02:00', '9 Mar 2026 03:04'],
+    ['', ''],
+    ['not a date', ''],
+  ])('formatMailDate(%j) = %j', (iso, want) => {
+    expect(formatMailDate(iso)).toBe(want);
   });
 });

@@ -5,6 +5,7 @@
 // older pick is dropped, so a quick second click wins.
 
 import { writable, type Readable } from 'svelte/store';
+import { views as viewsApi } from '../backend';
 import type { MessageRefDTO } from '../types';
 import { refKey } from './views';
 import { assertNever } from './trace';
@@ -122,3 +123,6 @@ export function createLinkedStore(api: LinkedApi): LinkedStore {
     clear: () => dispatch({ type: 'clear' }),
   };
 }
+
+/** The app's one selection link, over ViewsService. */
+export const linked = createLinkedStore({ touching: (r) => viewsApi.touching(r), related: (s) => viewsApi.related(s) });
