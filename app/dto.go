@@ -84,7 +84,7 @@ func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond)
 //
 //	proto  0 unknown, 1 smtp, 2 pop3, 3 imap
 //	dir    0 c2s, 1 s2c
-//	kind   0 line, 1 bulk, 2 connect, 3 close, 4 tls, 5 fault
+//	kind   0 line, 1 bulk, 2 connect, 3 close, 4 tls, 5 fault, 6 dial
 //	flags  bit set: 1 masked (the text holds a secret), 2 more (SMTP "250-"
 //	       continuation), 4 tls (crossed the wire encrypted; shown decrypted)
 //
@@ -172,7 +172,7 @@ func (b *traceBatch) add(ev *trace.Event, reveal bool) {
 		dir = 1
 	}
 	kind := byte(0)
-	if ev.Kind <= trace.KindFault {
+	if ev.Kind <= trace.KindDial {
 		kind = byte(ev.Kind)
 	}
 	flags := byte(0)
