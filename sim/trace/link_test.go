@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/trace"
 )
@@ -122,6 +123,25 @@ func TestDialMark(t *testing.T) {
 	var k trace.Kind
 	if err := k.UnmarshalText([]byte("dial")); err != nil || k != trace.KindDial {
 		t.Errorf(`UnmarshalText("dial") = %v, %v`, k, err)
+	}
+	// In a capture the call sends nothing: the SYN leaves when the line
+	// is up, not while the modem dials.
+	base := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
+	var pcap bytes.Buffer
+	snap := rec.Snapshot()
+	if err := trace.WritePcapng(&pcap, snap.Sessions(), snap.Events(), trace.ExportOptions{Base: base}); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := pcapgo.NewNgReader(&pcap, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ci, err := rd.ReadPacketData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := base.Add(21 * time.Second); !ci.Timestamp.Equal(want) {
+		t.Errorf("first packet (SYN) at %v, want %v: when the line is up", ci.Timestamp, want)
 	}
 }
 
