@@ -454,8 +454,8 @@ func TestLiveDialWaits(t *testing.T) {
 	wall := time.Now()
 	c, s := mustPipe(t, l, PipeOptions{Live: true})
 	// A client that speaks first (a TLS ClientHello) and waits for the
-	// reply with a 50 ms timeout: 5 s of link time, far less than the dial.
-	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	// reply with a 190 ms timeout: 19 s of link time, less than the dial.
+	c.SetReadDeadline(time.Now().Add(190 * time.Millisecond))
 	io.WriteString(c, "HELLO\r\n")
 	go func() {
 		br := bufio.NewReader(s)
