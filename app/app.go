@@ -42,7 +42,7 @@ func New(rt Runtime, o lab.Options) (*App, error) {
 	e := &emitter{rt: rt}
 	a := &App{lab: l, emit: e}
 	a.Lab = &LabService{lab: l, emit: e}
-	a.Link = &LinkService{lab: l, emit: e}
+	a.Link = newLinkService(l, e)
 	a.Trace = newTraceService(l, e)
 	a.Sessions = &SessionService{lab: l}
 	a.Console = newConsoleService(l, e)

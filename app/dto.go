@@ -47,13 +47,17 @@ func NewPresetDTO(p link.Profile) PresetDTO {
 		RTTMs:       ms(p.RTT()),
 		JitterMs:    ms(p.Jitter),
 		DialTimeMs:  ms(p.DialTime),
-		Tariff: TariffDTO{
-			PerMinute:   p.Tariff.PerMinute,
-			PerCall:     p.Tariff.PerCall,
-			IncrementMs: ms(p.Tariff.Increment),
-			Currency:    p.Tariff.Currency,
-			Flat:        p.Tariff.Flat(),
-		},
+		Tariff:      newTariffDTO(p.Tariff),
+	}
+}
+
+func newTariffDTO(t link.Tariff) TariffDTO {
+	return TariffDTO{
+		PerMinute:   t.PerMinute,
+		PerCall:     t.PerCall,
+		IncrementMs: ms(t.Increment),
+		Currency:    t.Currency,
+		Flat:        t.Flat(),
 	}
 }
 
@@ -84,7 +88,7 @@ func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond)
 //
 //	proto  0 unknown, 1 smtp, 2 pop3, 3 imap
 //	dir    0 c2s, 1 s2c
-//	kind   0 line, 1 bulk, 2 connect, 3 close, 4 tls, 5 fault
+//	kind   0 line, 1 bulk, 2 connect, 3 close, 4 tls, 5 fault, 6 dial
 //	flags  bit set: 1 masked (the text holds a secret), 2 more (SMTP "250-"
 //	       continuation), 4 tls (crossed the wire encrypted; shown decrypted)
 //
@@ -172,7 +176,7 @@ func (b *traceBatch) add(ev *trace.Event, reveal bool) {
 		dir = 1
 	}
 	kind := byte(0)
-	if ev.Kind <= trace.KindFault {
+	if ev.Kind <= trace.KindDial {
 		kind = byte(ev.Kind)
 	}
 	flags := byte(0)
@@ -249,6 +253,68 @@ type LinkStateDTO struct {
 	Speed   float64   `json:"speed"` // live clock speed factor; 0 while paused
 	Paused  bool      `json:"paused"`
 	NowUs   float64   `json:"nowUs"` // the live clock's virtual now
+	Call    CallDTO   `json:"call"`
+}
+
+// CallDTO is the dial-up call meter. On a metered profile (the 56k modem,
+// ISDN) the first connection dials; the call stays up while connections
+// use it and hangs up on LinkService.Hangup, after idleHangupSeconds with
+// nothing open, offline, or on another profile.
+//
+// link:changed comes when the call starts dialling, connects, goes idle
+// (its last connection closed), is busy again, and ends; not while it
+// ticks. The UI runs the meter itself: while up and not dialling, the
+// call's online time at live time now (µs, from nowUs and speed) is
+// onlineSeconds + (now − atUs)/1e6, its cost tariff.perCall +
+// tariff.perMinute × the minutes of that time rounded up to whole
+// tariff.incrementMs (none: per second), and the total cost so far
+// totalCost − cost + that cost. Times are virtual µs since the lab
+// started, like nowUs.
+type CallDTO struct {
+	// Enabled: the lab dials on demand; Metered: the current profile dials.
+	Enabled bool `json:"enabled"`
+	Metered bool `json:"metered"`
+	// Up from the start of dialling until the call ends; Dialling until it
+	// connects (at startedUs).
+	Up          bool    `json:"up"`
+	Dialling    bool    `json:"dialling"`
+	DialStartUs float64 `json:"dialStartUs"`
+	StartedUs   float64 `json:"startedUs"`
+	// AtUs is the moment of this reading; onlineSeconds and cost are the
+	// current call's then (0 when no call is up).
+	AtUs          float64 `json:"atUs"`
+	OnlineSeconds float64 `json:"onlineSeconds"`
+	Cost          float64 `json:"cost"`
+	// Calls made so far (this one included) and their totals.
+	Calls              int     `json:"calls"`
+	DialSeconds        float64 `json:"dialSeconds"`
+	TotalOnlineSeconds float64 `json:"totalOnlineSeconds"`
+	TotalCost          float64 `json:"totalCost"`
+	Currency           string  `json:"currency"`
+	// Tariff is the current (or last) call's, or the profile's before any.
+	Tariff TariffDTO `json:"tariff"`
+	// OpenConnections on the call; when none, hangupAtUs is when the
+	// line hangs up unless one comes (0: not due).
+	OpenConnections   int     `json:"openConnections"`
+	IdleHangupSeconds float64 `json:"idleHangupSeconds"` // 0: never
+	HangupAtUs        float64 `json:"hangupAtUs"`
+	// Ended says why the last call ended: "hangup", "idle", "offline",
+	// "profile"; "" before any has.
+	Ended string `json:"ended"`
+}
+
+// NewCallDTO converts the link's call meter.
+func NewCallDTO(c link.CallState) CallDTO {
+	return CallDTO{
+		Enabled: c.Enabled, Metered: c.Metered, Up: c.Up, Dialling: c.Dialling,
+		DialStartUs: us(c.DialStart), StartedUs: us(c.Connected), AtUs: us(c.At),
+		OnlineSeconds: c.Online.Seconds(), Cost: c.Cost,
+		Calls: c.Calls, DialSeconds: c.TotalDial.Seconds(),
+		TotalOnlineSeconds: c.TotalOnline.Seconds(), TotalCost: c.TotalCost,
+		Currency: c.Tariff.Currency, Tariff: newTariffDTO(c.Tariff),
+		OpenConnections: c.Open, IdleHangupSeconds: c.IdleHangup.Seconds(), HangupAtUs: us(c.HangupAt),
+		Ended: c.Ended,
+	}
 }
 
 // CustomLinkDTO are the custom link's figures from the sliders.

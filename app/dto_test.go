@@ -39,6 +39,8 @@ func goldenEvents() []trace.Event {
 			At: 8 * time.Second, Arrive: 8 * time.Second, Wall: wall.Add(8 * time.Second), Text: "TLS handshake", Verb: "ClientHello"},
 		{Seq: 14, Session: 4, Protocol: trace.IMAP, Dir: trace.ServerToClient, Kind: trace.KindClose,
 			At: 9 * time.Second, Arrive: 9 * time.Second, Wall: wall.Add(9 * time.Second), Text: "close"},
+		{Seq: 15, Session: 7, Protocol: trace.POP3, Dir: trace.ClientToServer, Kind: trace.KindDial,
+			At: 10 * time.Second, Arrive: 10 * time.Second, Wall: wall.Add(10 * time.Second), Text: "☎ dialling 56k modem…"},
 	}
 }
 
@@ -49,7 +51,7 @@ func TestTraceBatchColumns(t *testing.T) {
 		b.add(&evs[i], false)
 	}
 	d := b.done()
-	if d.N != len(evs) || d.Proto != "22311033" || d.Dir != "00110101" || d.Kind != "20001543" || d.Flags != "01420000" {
+	if d.N != len(evs) || d.Proto != "223110332" || d.Dir != "001101010" || d.Kind != "200015436" || d.Flags != "014200000" {
 		t.Errorf("codes: n %d proto %q dir %q kind %q flags %q", d.N, d.Proto, d.Dir, d.Kind, d.Flags)
 	}
 	for _, col := range []int{len(d.Seq), len(d.Session), len(d.AtUs), len(d.ArriveUs), len(d.WallMs), len(d.Bytes), len(d.Wire),

@@ -4,7 +4,9 @@ package app
 // mirrors this list; events_test.go checks that the two agree.
 const (
 	// EventLinkChanged: the link profile, offline state or live speed
-	// changed. Payload: LinkStateDTO.
+	// changed, or the dial-up call dialled, connected, went idle or busy,
+	// or hung up (not every second: the UI ticks the meter, see CallDTO).
+	// Payload: LinkStateDTO.
 	EventLinkChanged = "link:changed"
 	// EventTraceAppend: a batch of trace events, flushed every ~50 ms or
 	// every 500 events, never one event per line. Payload: TraceBatchDTO.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
@@ -9,11 +10,24 @@ import (
 )
 
 // LinkService is the link panel: the presets, the current profile (a
-// preset or custom figures), the offline switch and the live speed. Every
-// change emits link:changed with the new LinkStateDTO.
+// preset or custom figures), the offline switch, the live speed and the
+// dial-up call. Every change emits link:changed with the new
+// LinkStateDTO, and so does the call when it dials, connects, goes idle
+// or busy, and hangs up (see CallDTO).
 type LinkService struct {
 	lab  *lab.Lab
 	emit *emitter
+}
+
+// newLinkService makes the lab dial on demand, hanging up after
+// link.DefaultIdleHangup with nothing open, and reports the call's changes.
+func newLinkService(l *lab.Lab, e *emitter) *LinkService {
+	s := &LinkService{lab: l, emit: e}
+	l.DialOnDemand(link.CallOptions{
+		IdleHangup: link.DefaultIdleHangup,
+		Notify:     func(link.CallState) { s.changed() },
+	})
+	return s
 }
 
 // Presets lists the built-in link profiles, slowest first.
@@ -28,7 +42,7 @@ func (s *LinkService) state() LinkStateDTO {
 	return LinkStateDTO{
 		Profile: NewPresetDTO(p), Custom: p.ID == "custom",
 		Offline: p.Offline, Speed: clock.Speed(), Paused: clock.Paused(),
-		NowUs: us(clock.Now()),
+		NowUs: us(clock.Now()), Call: NewCallDTO(s.lab.Link.CallState()),
 	}
 }
 
@@ -38,7 +52,9 @@ func (s *LinkService) changed() LinkStateDTO {
 	return st
 }
 
-// Select makes the preset with this id current, keeping the offline state.
+// Select makes the preset with this id current, keeping the offline
+// state. A preset other than the one a dial-up call dialled ends the call
+// (SetCustom too: a custom link never dials).
 func (s *LinkService) Select(id string) (LinkStateDTO, error) {
 	p, err := link.Preset(id)
 	if err != nil {
@@ -66,8 +82,8 @@ func (s *LinkService) SetCustom(c CustomLinkDTO) (LinkStateDTO, error) {
 	return s.changed(), nil
 }
 
-// SetOffline takes the link offline (open connections reset, dials fail)
-// or back online.
+// SetOffline takes the link offline (open connections reset, dials fail,
+// a dial-up call ends) or back online.
 func (s *LinkService) SetOffline(off bool) (LinkStateDTO, error) {
 	s.lab.Link.SetOffline(off)
 	return s.changed(), nil
@@ -79,5 +95,24 @@ func (s *LinkService) SetSpeed(speed float64) (LinkStateDTO, error) {
 		return LinkStateDTO{}, fmt.Errorf("app: speed %v out of range 0–10000", speed)
 	}
 	s.lab.Link.LiveClock().SetSpeed(speed)
+	return s.changed(), nil
+}
+
+// Hangup ends the dial-up call now. Connections still open on it are
+// reset, as when going offline: a mail client in the middle of a
+// download sees its connection drop. Without a call it changes nothing.
+func (s *LinkService) Hangup() (LinkStateDTO, error) {
+	s.lab.Link.Hangup()
+	return s.changed(), nil
+}
+
+// SetIdleHangup sets how long the line stays up with no connection open
+// before it hangs up by itself, in seconds of link time (0 = never; at
+// most a day).
+func (s *LinkService) SetIdleHangup(seconds float64) (LinkStateDTO, error) {
+	if seconds < 0 || seconds > 86_400 || math.IsNaN(seconds) {
+		return LinkStateDTO{}, fmt.Errorf("app: idle hang-up %v s out of range 0–86400", seconds)
+	}
+	s.lab.Link.SetIdleHangup(time.Duration(seconds * float64(time.Second)))
 	return s.changed(), nil
 }

@@ -26,7 +26,12 @@ says how long the session would have taken on that link.
   --proto smtp   submit --messages messages with AUTH
 
 The mailbox is seeded with --messages generated messages (deterministic
-for --seed).`,
+for --seed).
+
+On a metered link (dialup-56k, isdn-128k) the session first dials: the
+dial time passes before the first connection, the trace shows the call,
+the line hangs up when the session ends, and the summary gives the time
+spent dialling, the time online and what the call cost on the tariff.`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			proto := fs.String("proto", "pop3", "pop3, imap or smtp")
 			linkID := fs.String("link", "dialup-56k", "`ID` of the link preset (see mailscope presets)")
@@ -71,6 +76,8 @@ for --seed).`,
 					return err
 				}
 				defer l.Close()
+				// No idle hang-up: the user hangs up when the session ends.
+				l.DialOnDemand(link.CallOptions{})
 				dev, err := l.NewDevice(lab.DeviceOptions{Name: "Home PC", User: "student", Policy: policy})
 				if err != nil {
 					return err
@@ -94,6 +101,8 @@ for --seed).`,
 				if err != nil {
 					return err
 				}
+				l.Link.HangupAt(res.End)
+				call := l.Link.CallState()
 				snap := l.Trace.Snapshot()
 				switch *traceFmt {
 				case "text":
@@ -102,7 +111,7 @@ for --seed).`,
 				case "jsonl":
 					trace.WriteJSONL(env.Stdout, snap.Events(), trace.ExportOptions{})
 				}
-				return writeRunSummary(env.Stdout, *proto, prof, res, *asJSON)
+				return writeRunSummary(env.Stdout, *proto, prof, res, call, *asJSON)
 			}
 		},
 	}
@@ -121,9 +130,17 @@ type RunSummary struct {
 	Connections      int     `json:"connections"`
 	Messages         int     `json:"messages"`
 	FirstReadable    float64 `json:"first_readable_seconds"`
+	// Metered links dial: Calls made, DialSeconds spent dialling (part of
+	// SimSeconds), OnlineSeconds connected, and the Cost on the tariff.
+	Metered       bool    `json:"metered"`
+	Calls         int     `json:"calls"`
+	DialSeconds   float64 `json:"dial_seconds"`
+	OnlineSeconds float64 `json:"online_seconds"`
+	Cost          float64 `json:"cost"`
+	Currency      string  `json:"currency,omitempty"`
 }
 
-func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResult, asJSON bool) error {
+func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResult, call link.CallState, asJSON bool) error {
 	msgs := r.Downloaded
 	if proto == "smtp" {
 		msgs = r.Sent
@@ -134,6 +151,11 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 		WireBytesUp: r.WireUp, WireBytesDown: r.WireDown,
 		RoundTrips: r.RoundTrips, Connections: r.Connections, Messages: msgs,
 		FirstReadable: -1,
+		Metered:       p.Metered(), Calls: call.Calls, DialSeconds: call.TotalDial.Seconds(),
+		OnlineSeconds: call.TotalOnline.Seconds(), Cost: call.TotalCost,
+	}
+	if s.Metered {
+		s.Currency = p.Tariff.Currency
 	}
 	if r.FirstReadable >= 0 {
 		s.FirstReadable = r.FirstReadable.Seconds()
@@ -143,6 +165,11 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 	}
 	fmt.Fprintf(w, "%s over %s (%s down, %s up, RTT %v)\n", proto, p.Name, link.FormatBps(p.DownBps), link.FormatBps(p.UpBps), p.RTT())
 	fmt.Fprintf(w, "  simulated time   %v\n", (r.End - r.Start).Round(time.Millisecond))
+	if s.Metered {
+		fmt.Fprintf(w, "  dialling         %v (%s)\n", call.TotalDial.Round(time.Millisecond), plural(call.Calls, "call"))
+		fmt.Fprintf(w, "  online           %v\n", call.TotalOnline.Round(time.Millisecond))
+		fmt.Fprintf(w, "  cost             %.2f %s (%s, %s)\n", call.TotalCost, p.Tariff.Currency, formatTariff(p.Tariff), billing(p.Tariff))
+	}
 	if r.FirstReadable >= 0 {
 		fmt.Fprintf(w, "  first readable   %v\n", r.FirstReadable.Round(time.Millisecond))
 	}
@@ -152,4 +179,22 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 	fmt.Fprintf(w, "  round trips      %d\n", r.RoundTrips)
 	fmt.Fprintf(w, "  connections      %d\n", r.Connections)
 	return nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// billing says how the tariff rounds: "per started minute", "per second".
+func billing(t link.Tariff) string {
+	switch t.Increment {
+	case 0:
+		return "billed per second"
+	case time.Minute:
+		return "billed per started minute"
+	}
+	return "billed per started " + formatDuration(t.Increment)
 }

@@ -42,7 +42,10 @@ func serveCommand() *Command {
 		Long: `Starts the lab's servers on real TCP ports so that any mail client —
 Thunderbird, mutt, curl, Python, your own code — can connect. Every
 connection crosses the simulated link (--link, paced in real time at
---speed) and every command and response is printed as it crosses.
+--speed) and every command and response is printed as it crosses. On a
+metered link (dialup-56k, isdn-128k) the first connection dials and
+waits the dial time; later ones use the call until the line has been
+idle for two minutes.
 
 Servers bind 127.0.0.1 only. --lan binds the given addresses beyond
 loopback: it prints a warning and requires authentication (SMTP accepts
@@ -104,6 +107,7 @@ ports). Stop with Ctrl-C.`,
 					return err
 				}
 				defer l.Close()
+				l.DialOnDemand(link.CallOptions{IdleHangup: link.DefaultIdleHangup})
 				if *seed > 0 {
 					for i, u := range l.Store.Users() {
 						if err := l.Seed(u.Name, *seed, int64(i+1)); err != nil {

@@ -55,6 +55,7 @@ type pair struct {
 	client *Conn
 	server *Conn
 	closed atomic.Int32 // ends closed
+	call   uint64       // the dial-up call it crosses (call.go); 0 for none
 }
 
 // Conn is one end of a simulated connection. It implements net.Conn.
@@ -510,7 +511,10 @@ func (c *Conn) expired(d *deadline) bool {
 
 // toDeadline converts a library's wall-clock deadline. On a live link the
 // time left becomes virtual time at no less than real time, so a paused
-// clock never expires it and a fast-forwarded one never shortens it.
+// clock never expires it and a fast-forwarded one never shortens it; and
+// it counts from when this end can act, so a deadline set while the line
+// is still dialling (or the handshake is under way) does not spend itself
+// on them.
 func (c *Conn) toDeadline(t time.Time) *deadline {
 	if t.IsZero() {
 		return nil
@@ -518,7 +522,7 @@ func (c *Conn) toDeadline(t time.Time) *deadline {
 	d := &deadline{wall: t}
 	if live := c.p.live; live != nil {
 		left := time.Until(t)
-		d.vt = live.Now() + time.Duration(float64(left)*max(1, live.Speed()))
+		d.vt = max(live.Now(), c.Now()) + time.Duration(float64(left)*max(1, live.Speed()))
 	}
 	return d
 }

@@ -11,6 +11,10 @@
 //   - a virtual clock on which nothing sleeps (the default) and a live clock
 //     that paces the same conns against the wall clock with a speed factor
 //     (clock.go);
+//   - dial-up calls on metered profiles (call.go): dial on demand, a
+//     call shared by the connections while it is up, hang-up on request,
+//     when idle, offline or on another profile, and a meter of time online
+//     and cost on the tariff;
 //   - faults, one file each: offline, reset after N bytes, stall, drop;
 //   - in-memory listeners and dialers (listener.go) so in-app servers
 //     (Serve(listener)) and clients (any Dial func) go through the link, and a
@@ -31,7 +35,8 @@
 //
 // A new connection starts at a given virtual time. The client may send after
 // HandshakeRTTs round trips; the server accepts half a round trip later,
-// when the client's ACK arrives.
+// when the client's ACK arrives. On a line that dials (EnableCalls), the
+// first connection of a call waits DialTime before its handshake.
 //
 // Acknowledgements are not modelled as traffic: the reverse direction is
 // assumed to have room for them, as it does for request/response protocols.

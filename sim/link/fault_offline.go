@@ -2,8 +2,8 @@ package link
 
 // SetOffline takes the whole link offline or back online. Offline, dials
 // fail with ErrOffline and every open connection is reset at once, as when
-// a modem hangs up; online again, new connections work and the reset ones
-// stay broken.
+// a modem hangs up, and a dial-up call ends (EnableCalls); online again,
+// new connections work and the reset ones stay broken.
 func (l *Link) SetOffline(offline bool) {
 	for {
 		old := l.profile.Load()
@@ -14,6 +14,7 @@ func (l *Link) SetOffline(offline bool) {
 		p.Offline = offline
 		if l.profile.CompareAndSwap(old, &p) {
 			if offline {
+				l.callEnds(p)
 				l.resetAll(ErrOffline, "offline")
 			}
 			return

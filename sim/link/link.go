@@ -23,6 +23,8 @@ type Link struct {
 	conns     map[uint64]*pair
 	listeners map[string]*Listener
 	next      []Fault // faults for the next connection
+
+	call callLine // dial-up, once EnableCalls (call.go)
 }
 
 // Options configures a Link.
@@ -63,12 +65,14 @@ func (l *Link) Profile() Profile { return *l.profile.Load() }
 
 // SetProfile changes the profile. Writes already in flight keep the
 // figures they left with; later writes use the new ones. Going offline
-// resets every open connection.
+// resets every open connection. Either, or a profile that is not the line
+// a call dialled, ends the call (see EnableCalls).
 func (l *Link) SetProfile(p Profile) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	old := l.profile.Swap(&p)
+	l.callEnds(p)
 	if p.Offline && !old.Offline {
 		l.resetAll(ErrOffline, "offline")
 	}
@@ -106,8 +110,9 @@ type PipeOptions struct {
 }
 
 // Pipe makes a connected pair. The client's clock starts after the
-// handshake, the server's half a round trip later. It fails with
-// ErrOffline when the link is offline.
+// handshake, the server's half a round trip later; on a line that dials
+// (EnableCalls), after the dial too. It fails with ErrOffline when the
+// link is offline.
 func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	prof := l.Profile()
 	if prof.Offline {
@@ -130,13 +135,16 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	}
 	pr.up = newPipe(Up, prof.Seed, id)
 	pr.down = newPipe(Down, prof.Seed, id)
+	// The handshake starts when the line is up: after dialling, or at once.
+	call, start, dialled, callChanged := l.join(prof, o.Start, pr.live)
+	pr.call = call
 	setup := prof.Setup()
 	accept := setup
 	if setup > 0 {
 		accept += prof.Latency
 	}
-	pr.client = &Conn{p: pr, isClient: true, rd: pr.down, wr: pr.up, clock: o.Start + setup, wrote: true, done: make(chan struct{})}
-	pr.server = &Conn{p: pr, rd: pr.up, wr: pr.down, clock: o.Start + accept, wrote: true, done: make(chan struct{})}
+	pr.client = &Conn{p: pr, isClient: true, rd: pr.down, wr: pr.up, clock: start + setup, wrote: true, done: make(chan struct{})}
+	pr.server = &Conn{p: pr, rd: pr.up, wr: pr.down, clock: start + accept, wrote: true, done: make(chan struct{})}
 
 	l.mu.Lock()
 	for _, f := range l.next {
@@ -150,7 +158,19 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 		pr.tap = l.newTap(pr.info)
 	}
 	if pr.tap != nil {
-		pr.tap.Mark(MarkConnect, fmt.Sprintf("%s → %s", o.ClientAddr, o.ServerAddr), true, o.Start, pr.info.Wall)
+		wall := pr.info.Wall
+		if dialled {
+			pr.tap.Mark(MarkDial, dialDetail(prof), true, o.Start, wall)
+			if pr.live != nil {
+				if w := pr.live.WallAt(start); w.After(wall) {
+					wall = w // the line comes up later, in real time too
+				}
+			}
+		}
+		pr.tap.Mark(MarkConnect, fmt.Sprintf("%s → %s", o.ClientAddr, o.ServerAddr), true, start, wall)
+	}
+	if callChanged {
+		l.notifyCall()
 	}
 	return pr.client, pr.server, nil
 }
@@ -159,6 +179,9 @@ func (l *Link) forget(p *pair) {
 	l.mu.Lock()
 	delete(l.conns, p.info.ID)
 	l.mu.Unlock()
+	if p.call != 0 {
+		l.leave(p)
+	}
 }
 
 // Open returns the counters of every connection not yet closed at both

@@ -81,6 +81,10 @@ func (t Tariff) Cost(d time.Duration) float64 {
 // Flat reports whether the tariff charges nothing per call or minute.
 func (t Tariff) Flat() bool { return t.PerMinute == 0 && t.PerCall == 0 }
 
+// Metered reports whether the link is a line that is dialled and paid
+// for by the call: it has a dial time or a tariff that is not flat.
+func (p Profile) Metered() bool { return p.DialTime > 0 || !p.Tariff.Flat() }
+
 // RTT is the round-trip propagation time, 2 × Latency.
 func (p Profile) RTT() time.Duration { return 2 * p.Latency }
 

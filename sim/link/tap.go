@@ -17,13 +17,17 @@ type Tap interface {
 	// including its share of segment overhead.
 	Transfer(fromClient bool, p []byte, depart, arrive time.Duration, wire int, wall time.Time)
 
-	// Mark reports a connection event: "connect", "close", "tls",
-	// "fault", with a detail for people ("reset after 1024 bytes").
+	// Mark reports a connection event: "dial", "connect", "close",
+	// "tls", "fault", with a detail for people ("reset after 1024
+	// bytes").
 	Mark(kind, detail string, fromClient bool, at time.Duration, wall time.Time)
 }
 
 // Tap event kinds passed to Mark.
 const (
+	// MarkDial: this connection dialled the line (see EnableCalls); at is
+	// when dialling began, the connect mark follows when the line is up.
+	MarkDial    = "dial"
 	MarkConnect = "connect"
 	MarkClose   = "close"
 	MarkTLS     = "tls"

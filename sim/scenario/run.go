@@ -38,7 +38,7 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (*Result, error) {
 	defer w.close()
 	r := &runner{ctx: ctx, sc: sc, w: w, o: o, delivered: map[string]time.Duration{},
 		stepIn: map[int]int{}, stepRefused: map[int]int{}}
-	r.metered = o.Link.DialTime > 0 || !o.Link.Tariff.Flat()
+	r.metered = o.Link.Metered()
 	for _, d := range sc.Devices {
 		dev, err := w.device(d, o.Protocol, o.Switches)
 		if err != nil {

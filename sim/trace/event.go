@@ -142,7 +142,9 @@ type Kind uint8
 // be decrypted); a TLS event marks where TLS began and when its handshake
 // completed, or is one TLS record that is not application data
 // (ClientHello, ServerHello, an encrypted handshake message, an alert:
-// Verb names it); the others mirror the link's marks.
+// Verb names it); a dial marks where a connection dialled a dial-up line
+// (At is when dialling began, its connect follows when the line is up);
+// the others mirror the link's marks.
 const (
 	KindLine Kind = iota
 	KindBulk
@@ -150,11 +152,13 @@ const (
 	KindClose
 	KindTLS
 	KindFault
+	KindDial
 )
 
-var kindNames = [...]string{"line", "bulk", "connect", "close", "tls", "fault"}
+var kindNames = [...]string{"line", "bulk", "connect", "close", "tls", "fault", "dial"}
 
-// String returns "line", "bulk", "connect", "close", "tls" or "fault".
+// String returns "line", "bulk", "connect", "close", "tls", "fault" or
+// "dial".
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -177,9 +181,11 @@ func (k *Kind) UnmarshalText(b []byte) error {
 }
 
 // KindOfMark maps the link's mark names ("connect", "close", "tls",
-// "fault") to a Kind; an unknown name is a fault.
+// "fault", "dial") to a Kind; an unknown name is a fault.
 func KindOfMark(mark string) Kind {
 	switch mark {
+	case "dial":
+		return KindDial
 	case "connect":
 		return KindConnect
 	case "close":

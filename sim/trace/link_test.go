@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/trace"
 )
@@ -95,6 +97,51 @@ func TestTapOnLinkConns(t *testing.T) {
 	// at least the serialisation time plus the latency.
 	if min := link.Serialise(int64(len(body)), p.UpBps) + p.Latency; bulk.Arrive-bulk.At < min-p.Latency {
 		t.Errorf("bulk took %v on the wire, want ≈ %v", bulk.Arrive-bulk.At, min)
+	}
+}
+
+// The link's dial mark is a dial event (not a fault), shown and exported
+// under that name.
+func TestDialMark(t *testing.T) {
+	rec := trace.NewRecorder(nil)
+	s := rec.NewSession(trace.SessionInfo{ID: 1, Protocol: trace.POP3, ClientAddr: "Home PC", ServerAddr: "pop3.lab:110", Start: time.Second})
+	s.Mark(link.MarkDial, "☎ dialling 56k modem… connected after 20.0 s", true, time.Second, time.Now())
+	s.Mark(link.MarkConnect, "Home PC → pop3.lab:110", true, 21*time.Second, time.Now())
+	evs := rec.Snapshot().Slice()
+	if len(evs) != 2 || evs[0].Kind != trace.KindDial || evs[1].Kind != trace.KindConnect {
+		t.Fatalf("events = %+v, want dial then connect", evs)
+	}
+	var text, jsonl bytes.Buffer
+	trace.WriteText(&text, rec.Snapshot().Events(), trace.ExportOptions{})
+	trace.WriteJSONL(&jsonl, rec.Snapshot().Events(), trace.ExportOptions{})
+	if first, _, _ := strings.Cut(text.String(), "\n"); first != "   1.000000  s1  ---  [dial] ☎ dialling 56k modem… connected after 20.0 s" {
+		t.Errorf("text export's first line = %q", first)
+	}
+	if !strings.Contains(jsonl.String(), `"kind":"dial"`) {
+		t.Errorf("JSON Lines export has no dial event:\n%s", jsonl.String())
+	}
+	var k trace.Kind
+	if err := k.UnmarshalText([]byte("dial")); err != nil || k != trace.KindDial {
+		t.Errorf(`UnmarshalText("dial") = %v, %v`, k, err)
+	}
+	// In a capture the call sends nothing: the SYN leaves when the line
+	// is up, not while the modem dials.
+	base := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
+	var pcap bytes.Buffer
+	snap := rec.Snapshot()
+	if err := trace.WritePcapng(&pcap, snap.Sessions(), snap.Events(), trace.ExportOptions{Base: base}); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := pcapgo.NewNgReader(&pcap, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ci, err := rd.ReadPacketData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := base.Add(21 * time.Second); !ci.Timestamp.Equal(want) {
+		t.Errorf("first packet (SYN) at %v, want %v: when the line is up", ci.Timestamp, want)
 	}
 }
 

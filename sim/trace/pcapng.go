@@ -133,6 +133,7 @@ type tcpFlow struct {
 	ipID     [2]uint16
 	open     bool
 	finished bool
+	dialled  bool          // a dial came first: the SYN waits for the line
 	last     time.Duration // the latest packet's time
 }
 
@@ -202,11 +203,15 @@ func (f *tcpFlow) packet(ts time.Duration, d Direction, flags tcpFlags, payload 
 	return p
 }
 
-// handshake opens the connection: SYN at the session's start, SYN-ACK
-// half way, ACK when the link reported the connection up.
+// handshake opens the connection: SYN at the session's start (after the
+// dial, if the session dialled), SYN-ACK half way, ACK when the link
+// reported the connection up.
 func (f *tcpFlow) handshake(pkts []packet, up time.Duration) []packet {
 	f.open = true
 	start := min(f.info.Start, up)
+	if f.dialled {
+		start = up
+	}
 	pkts = append(pkts, f.packet(start, ClientToServer, tcpSYN, nil))
 	pkts = append(pkts, f.packet(start+(up-start)/2, ServerToClient, tcpSYN|tcpACK, nil))
 	return append(pkts, f.packet(up, ClientToServer, tcpACK, nil))
@@ -214,6 +219,11 @@ func (f *tcpFlow) handshake(pkts []packet, up time.Duration) []packet {
 
 func (f *tcpFlow) add(pkts []packet, ev *Event, reveal bool) []packet {
 	if f.finished {
+		return pkts
+	}
+	if ev.Kind == KindDial {
+		// Below TCP: the modem's call sends no segments.
+		f.dialled = !f.open
 		return pkts
 	}
 	if !f.open {

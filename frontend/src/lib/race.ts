@@ -6,6 +6,7 @@
 
 import { formatBytes, formatSeconds, trimFixed } from './format';
 import { formatCount } from './traceformat';
+import { KINDS } from './types';
 import type { RunDTO, StepDTO, TotalsDTO } from './types';
 
 // ---------------------------------------------------------------------------
@@ -112,7 +113,7 @@ export function buildLane(run: RunDTO, drawSlackUs = 0): Lane {
       session: ev.session[i] ?? 0,
       device: deviceOf.get(ev.session[i] ?? 0) ?? '',
       dir: ev.dir[i] === '1' ? 's2c' : 'c2s',
-      kind: ['line', 'bulk', 'connect', 'close', 'tls', 'fault'][Number(ev.kind[i] ?? 0)] ?? 'line',
+      kind: KINDS[Number(ev.kind[i] ?? 0)] ?? 'line',
       text: ev.text[i] ?? '',
       wire: ev.wire[i] ?? 0,
       status: ev.status[i] ?? '',

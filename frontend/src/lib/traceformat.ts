@@ -107,7 +107,7 @@ export interface RowView {
 }
 
 /** The kinds drawn as separators, and the word each shows. */
-const SEPARATORS: Partial<Record<TraceEventDTO['kind'], string>> = { connect: 'connect', close: 'close', tls: 'TLS', fault: 'fault' };
+const SEPARATORS: Partial<Record<TraceEventDTO['kind'], string>> = { connect: 'connect', close: 'close', tls: 'TLS', fault: 'fault', dial: '☎ dial' };
 
 /** Where a display row sits: the event, its log index, preview line, display row and list position. */
 export interface RowPlace {

@@ -81,6 +81,7 @@ const GOLDEN_ROWS: TraceEventDTO[] = [
   { seq: 12, session: 6, protocol: 'unknown', dir: 's2c', kind: 'fault', atUs: 7e6, arriveUs: 7e6, wallMs: 1764000007000, bytes: 0, wire: 0, text: 'link dropped' },
   { seq: 13, session: 4, protocol: 'imap', dir: 'c2s', kind: 'tls', atUs: 8e6, arriveUs: 8e6, wallMs: 1764000008000, bytes: 0, wire: 0, text: 'TLS handshake', verb: 'ClientHello' },
   { seq: 14, session: 4, protocol: 'imap', dir: 's2c', kind: 'close', atUs: 9e6, arriveUs: 9e6, wallMs: 1764000009000, bytes: 0, wire: 0, text: 'close' },
+  { seq: 15, session: 7, protocol: 'pop3', dir: 'c2s', kind: 'dial', atUs: 10e6, arriveUs: 10e6, wallMs: 1764000010000, bytes: 0, wire: 0, text: '\u260e dialling 56k modem\u2026' },
 ];
 
 const golden = (): TraceBatchDTO =>

@@ -10,11 +10,11 @@
 //
 // Append-only: rows are never changed or removed; a resync makes a new log.
 
+import { KINDS } from './types';
 import type { Dir, Kind, Protocol, TraceBatchDTO, TraceEventDTO } from './types';
 
 const PROTOCOLS: readonly Protocol[] = ['unknown', 'smtp', 'pop3', 'imap'];
 const DIRS: readonly Dir[] = ['c2s', 's2c'];
-const KINDS: readonly Kind[] = ['line', 'bulk', 'connect', 'close', 'tls', 'fault'];
 
 const protocolCode = (p: Protocol): number => Math.max(0, PROTOCOLS.indexOf(p));
 const dirCode = (d: Dir): number => (d === 's2c' ? 1 : 0);

@@ -50,7 +50,10 @@ export interface CustomLinkDTO {
 
 export type Protocol = 'smtp' | 'pop3' | 'imap' | 'unknown';
 export type Dir = 'c2s' | 's2c';
-export type Kind = 'line' | 'bulk' | 'connect' | 'close' | 'tls' | 'fault';
+export type Kind = 'line' | 'bulk' | 'connect' | 'close' | 'tls' | 'fault' | 'dial';
+
+/** Every Kind by its code on the wire (sim/trace's Kind order; app/dto.go sends the code). */
+export const KINDS: readonly Kind[] = ['line', 'bulk', 'connect', 'close', 'tls', 'fault', 'dial'];
 
 /** One trace event as a row object (TraceLog.get/row; on the wire events travel by column, TraceBatchDTO). Times are virtual µs since the lab started. */
 export interface TraceEventDTO {
