@@ -1076,6 +1076,45 @@ flow('mail views: a message and its trace lines select together', async ({ page 
   await sideTab(page, 'line');
 });
 
+flow('dial-up call: the 56k meter counts time online and cost, and hangs up', async ({ page }) => {
+  await selectPreset(page, 'dialup-56k');
+  // Fast live clock: the 20 s dial passes in a fifth of a second.
+  await page.locator(tid('link-speed')).selectOption('100');
+  await requireTestids(page, ['call-meter', 'call-idle']);
+  await page.locator(tid('call-idle')).selectOption('0'); // never: the line stays up until hung up
+  await openPanel(page, 'actions');
+  await page.locator(tid('check-Home-PC')).click();
+  await openPanel(page, 'link');
+  await waitFor('the call on the line', async () => /On the line/.test(await page.locator(tid('call-phase')).innerText()), 60000);
+  await page.locator(tid('call-meter-top')).waitFor({ timeout: 5000 });
+  await actionDone(page);
+  await openPanel(page, 'link');
+  const read = async () => {
+    const v = async (id) => Number(await page.locator(tid(id)).getAttribute('data-value'));
+    return { online: await v('call-online'), cost: await v('call-cost'), total: await v('call-total'), text: await page.locator(tid('call-meter')).innerText() };
+  };
+  const a = await read();
+  await page.waitForTimeout(1500);
+  const b = await read();
+  const tariff = (await page.evaluate(() => window.go.app.LinkService.State())).call.tariff;
+  log(`meter: ${a.online.toFixed(1)} s ${a.cost} → ${b.online.toFixed(1)} s ${b.cost} ${tariff.currency} (tariff ${JSON.stringify(tariff)})`);
+  assert(b.online > a.online + 60, `the meter counted ${(b.online - a.online).toFixed(1)} s in 1.5 s at 100×`);
+  const want = (sec) => tariff.perCall + tariff.perMinute * (tariff.incrementMs > 0 ? Math.ceil(sec / (tariff.incrementMs / 1000)) * (tariff.incrementMs / 60000) : sec / 60);
+  assert(Math.abs(b.cost - want(b.online)) < 0.011, `cost ${b.cost} after ${b.online.toFixed(1)} s, the tariff says ${want(b.online).toFixed(2)}`);
+  assert(b.cost > a.cost, `the cost did not grow: ${a.cost} → ${b.cost}`);
+  assert(new RegExp(tariff.currency).test(b.text), `the meter does not say the currency: ${b.text}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-call-online.png') });
+  await page.locator(tid('call-hangup')).click();
+  await waitFor('the line down', async () => /Line down/.test(await page.locator(tid('call-phase')).innerText()), 10000);
+  const c = await read();
+  log(`hung up: total ${c.total} ${tariff.currency}; ${c.text.replace(/\s+/g, ' ')}`);
+  assert(c.total >= b.cost, `the total after hanging up is ${c.total}, the call cost ${b.cost}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-call-hung-up.png') });
+  await page.locator(tid('call-idle')).selectOption('120');
+  await page.locator(tid('link-speed')).selectOption('1');
+  await selectPreset(page, 'loopback');
+});
+
 flow('projector layout: 1024×768 and 1280×720, normal and large type', async ({ page }) => {
   if ((await seenRows(page)).filter((r) => r.kind === 'line').length < 5) {
     await openPanel(page, 'actions');

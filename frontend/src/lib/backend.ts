@@ -32,6 +32,10 @@ interface Bindings {
     SetCustom(c: CustomLinkDTO): Promise<LinkStateDTO>;
     SetOffline(off: boolean): Promise<LinkStateDTO>;
     SetSpeed(speed: number): Promise<LinkStateDTO>;
+    /** Ends the dial-up call now (open connections reset). */
+    Hangup(): Promise<LinkStateDTO>;
+    /** Seconds of link time with nothing open before the line hangs up; 0 = never. */
+    SetIdleHangup(seconds: number): Promise<LinkStateDTO>;
   };
   TraceService: {
     Snapshot(): Promise<TraceSnapshotDTO>;
@@ -127,6 +131,8 @@ export const link = {
   setCustom: (c: CustomLinkDTO) => svc('LinkService').SetCustom(c),
   setOffline: (off: boolean) => svc('LinkService').SetOffline(off),
   setSpeed: (speed: number) => svc('LinkService').SetSpeed(speed),
+  hangup: () => svc('LinkService').Hangup(),
+  setIdleHangup: (seconds: number) => svc('LinkService').SetIdleHangup(seconds),
 };
 
 export const trace = {

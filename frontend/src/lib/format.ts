@@ -36,6 +36,11 @@ export function formatTariff(t: TariffDTO): string {
   return parts.join(' + ');
 }
 
+/** Money on a tariff: 0.14 → "0.14 EUR". */
+export function formatCost(v: number, currency: string): string {
+  return `${v.toFixed(2)}${currency ? ` ${currency}` : ''}`;
+}
+
 /** How sizes count, said once in the UI (the help overlay). */
 export const UNITS_NOTE = 'Sizes count in thousands, as link speeds do: 1 kB = 1000 bytes, 1 MB = 1000 kB (a KiB, 1024 bytes, is not used).';
 

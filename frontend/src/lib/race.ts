@@ -4,7 +4,7 @@
 // value", bar scaling, and the formatting. No DOM, no stores: tested by
 // race.test.ts.
 
-import { formatBytes, formatSeconds, trimFixed } from './format';
+import { formatBytes, formatCost, formatSeconds, trimFixed } from './format';
 import { formatCount } from './traceformat';
 import { KINDS } from './types';
 import type { RunDTO, StepDTO, TotalsDTO } from './types';
@@ -646,9 +646,7 @@ export function groupByLink(runs: readonly RunDTO[]): { link: RunDTO['link']; po
 // ---------------------------------------------------------------------------
 // Formatting
 
-export function formatCost(v: number, currency: string): string {
-  return `${v.toFixed(2)}${currency ? ` ${currency}` : ''}`;
-}
+export { formatCost };
 
 function formatCostShort(v: number): string {
   return v === 0 ? '0' : v.toFixed(2);

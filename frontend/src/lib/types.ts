@@ -38,6 +38,42 @@ export interface LinkStateDTO {
   paused: boolean;
   /** The live clock's virtual now, µs. */
   nowUs: number;
+  /** The dial-up call meter (lib/call.ts ticks it). */
+  call: CallDTO;
+}
+
+/**
+ * The dial-up call (app/dto.go CallDTO). Sent when the call dials,
+ * connects, goes idle or busy and ends, not while it ticks: times are
+ * virtual µs since the lab started, like nowUs.
+ */
+export interface CallDTO {
+  /** The lab dials on demand; metered: the current profile dials. */
+  enabled: boolean;
+  metered: boolean;
+  /** Up from the start of dialling until the call ends; dialling until it connects (startedUs). */
+  up: boolean;
+  dialling: boolean;
+  dialStartUs: number;
+  startedUs: number;
+  /** The moment of this reading; onlineSeconds and cost are the current call's then. */
+  atUs: number;
+  onlineSeconds: number;
+  cost: number;
+  /** Calls made so far (this one included) and their totals. */
+  calls: number;
+  dialSeconds: number;
+  totalOnlineSeconds: number;
+  totalCost: number;
+  currency: string;
+  tariff: TariffDTO;
+  /** Connections open on the call; with none, hangupAtUs is when it hangs up (0: not due). */
+  openConnections: number;
+  /** 0: never. */
+  idleHangupSeconds: number;
+  hangupAtUs: number;
+  /** Why the last call ended: hangup, idle, offline, profile; '' before any. */
+  ended: string;
 }
 
 /** Custom link figures from the sliders. */

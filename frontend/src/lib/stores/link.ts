@@ -11,6 +11,8 @@ import type { CustomLinkDTO, LinkStateDTO, PresetDTO } from '../types';
 export interface LinkView {
   presets: PresetDTO[];
   state: LinkStateDTO | null;
+  /** Wall-clock ms when state arrived: the call meter ticks from it (lib/call.ts liveNowUs). */
+  receivedAt: number;
   loading: boolean;
   /** A command is in flight. */
   pending: boolean;
@@ -24,6 +26,8 @@ export interface LinkApi {
   setCustom(c: CustomLinkDTO): Promise<LinkStateDTO>;
   setOffline(off: boolean): Promise<LinkStateDTO>;
   setSpeed(speed: number): Promise<LinkStateDTO>;
+  hangup(): Promise<LinkStateDTO>;
+  setIdleHangup(seconds: number): Promise<LinkStateDTO>;
 }
 
 export interface LinkStore extends Readable<LinkView> {
@@ -32,6 +36,8 @@ export interface LinkStore extends Readable<LinkView> {
   setCustom(c: CustomLinkDTO): Promise<void>;
   setOffline(off: boolean): Promise<void>;
   setSpeed(speed: number): Promise<void>;
+  hangup(): Promise<void>;
+  setIdleHangup(seconds: number): Promise<void>;
   /** Stops listening for link:changed. */
   destroy(): void;
 }
@@ -116,12 +122,15 @@ export function createLinkStore(
   api: LinkApi = linkApi,
   subscribeChanged: (cb: (s: LinkStateDTO) => void) => () => void = (cb) => on(Events.LinkChanged, cb),
 ): LinkStore {
-  const view = writable<LinkView>({ presets: [], state: null, loading: true, pending: false, error: null });
-  const apply = (state: LinkStateDTO) => view.update((v) => ({ ...v, state }));
+  const view = writable<LinkView>({ presets: [], state: null, receivedAt: 0, loading: true, pending: false, error: null });
+  const apply = (state: LinkStateDTO) => view.update((v) => ({ ...v, state, receivedAt: Date.now() }));
   // Subscribe before loading so a change in between is not missed.
   const off = subscribeChanged(apply);
 
-  const command = (run: () => Promise<LinkStateDTO>) => runCommand(view, run);
+  const command = async (run: () => Promise<LinkStateDTO>) => {
+    await runCommand(view, run);
+    view.update((v) => ({ ...v, receivedAt: Date.now() }));
+  };
 
   return {
     subscribe: view.subscribe,
@@ -129,7 +138,11 @@ export function createLinkStore(
       view.update((v) => ({ ...v, loading: true, error: null }));
       try {
         const [presets, state] = await Promise.all([api.presets(), api.state()]);
-        view.update((v) => ({ ...v, presets, state: v.state && v.state.nowUs > state.nowUs ? v.state : state, loading: false }));
+        view.update((v) =>
+          v.state && v.state.nowUs > state.nowUs
+            ? { ...v, presets, loading: false }
+            : { ...v, presets, state, receivedAt: Date.now(), loading: false },
+        );
       } catch (e) {
         view.update((v) => ({ ...v, loading: false, error: errorText(e) }));
       }
@@ -138,6 +151,8 @@ export function createLinkStore(
     setCustom: (c) => command(() => api.setCustom(c)),
     setOffline: (o) => command(() => api.setOffline(o)),
     setSpeed: (s) => command(() => api.setSpeed(s)),
+    hangup: () => command(() => api.hangup()),
+    setIdleHangup: (sec) => command(() => api.setIdleHangup(sec)),
     destroy: off,
   };
 }

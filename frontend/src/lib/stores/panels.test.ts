@@ -64,6 +64,27 @@ const linkState = (id: string, over: Partial<LinkStateDTO> = {}): LinkStateDTO =
   speed: 1,
   paused: false,
   nowUs: 0,
+  call: {
+    enabled: true,
+    metered: true,
+    up: false,
+    dialling: false,
+    dialStartUs: 0,
+    startedUs: 0,
+    atUs: 0,
+    onlineSeconds: 0,
+    cost: 0,
+    calls: 0,
+    dialSeconds: 0,
+    totalOnlineSeconds: 0,
+    totalCost: 0,
+    currency: 'EUR',
+    tariff: preset(id).tariff,
+    openConnections: 0,
+    idleHangupSeconds: 120,
+    hangupAtUs: 0,
+    ended: '',
+  },
   ...over,
 });
 
@@ -79,6 +100,8 @@ describe('link store', () => {
         setCustom: async (c) => (calls.push(`custom ${c.downBps}`), linkState('custom')),
         setOffline: async (o) => (calls.push(`offline ${o}`), linkState('lte', { offline: o })),
         setSpeed: async (x) => (calls.push(`speed ${x}`), linkState('lte', { speed: x, paused: x === 0 })),
+        hangup: async () => (calls.push('hangup'), linkState('dialup-56k')),
+        setIdleHangup: async (sec) => (calls.push(`idle ${sec}`), linkState('dialup-56k')),
       },
       ev.sub,
     );
@@ -96,7 +119,10 @@ describe('link store', () => {
     expect(get(s).state?.paused).toBe(true);
     await s.setCustom({ downBps: 9600, upBps: 9600, rttMs: 10, jitterMs: 0 });
     expect(get(s).state?.custom).toBe(true);
-    expect(calls).toEqual(['select 3g', 'offline true', 'speed 0', 'custom 9600']);
+    await s.hangup();
+    await s.setIdleHangup(30);
+    expect(get(s).receivedAt).toBeGreaterThan(0);
+    expect(calls).toEqual(['select 3g', 'offline true', 'speed 0', 'custom 9600', 'hangup', 'idle 30']);
     s.destroy();
     expect(ev.size).toBe(0);
   });
@@ -112,6 +138,8 @@ describe('link store', () => {
         setCustom: async () => linkState('custom'),
         setOffline: async () => linkState('lte'),
         setSpeed: async () => linkState('lte'),
+        hangup: async () => linkState('lte'),
+        setIdleHangup: async () => linkState('lte'),
       },
       () => () => {},
     );
