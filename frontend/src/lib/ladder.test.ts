@@ -131,11 +131,41 @@ describe('layoutLadder: to scale', () => {
       { ...opts, fontPx: 12, minFlightLabelPx: 80 },
     );
     const [a, b] = arrows(l.items);
-    // The reply's label plate spans most of the way across just under the request's middle.
-    expect(b!.labelBox.x + b!.labelBox.w).toBeCloseTo(349);
+    // The reply's wide label plate sits over the reply's middle.
+    expect(b!.labelBox.x + b!.labelBox.w / 2).toBeCloseTo(230);
     expect(a!.flight).not.toBeNull();
-    expect(a!.flight!.x).toBeCloseTo(282); // 70% of the way, below the reply's label
+    // Not under its own label at its middle: nearer the sender, below the shaft.
+    expect(a!.flight!.x).toBeCloseTo(100 + 0.28 * 260);
     expect(a!.flight!.dy).toBeGreaterThan(0);
+  });
+
+  it('puts each label over the middle of its own arrow, not where the previous one arrives', () => {
+    // A slow link: each reply arrives where the next command leaves.
+    const l = layoutLadder(
+      [
+        ev({ atUs: 0, arriveUs: 150_000, dir: 's2c', text: '+OK ready' }),
+        ev({ atUs: 150_000, arriveUs: 300_000, text: 'USER student' }),
+        ev({ atUs: 300_000, arriveUs: 450_000, dir: 's2c', text: '+OK send your password' }),
+      ],
+      opts,
+    );
+    const as = arrows(l.items);
+    // Distance from a point to a segment.
+    const dist = (x: number, y: number, a: ArrowItem) => {
+      const dx = a.x2 - a.x1;
+      const dy = a.y2 - a.y1;
+      const t = Math.max(0, Math.min(1, ((x - a.x1) * dx + (y - a.y1) * dy) / (dx * dx + dy * dy)));
+      return Math.hypot(a.x1 + t * dx - x, a.y1 + t * dy - y);
+    };
+    for (let i = 0; i < as.length; i++) {
+      const a = as[i]!;
+      expect(a.labelX).toBeCloseTo((a.x1 + a.x2) / 2);
+      const cx = a.labelBox.x + a.labelBox.w / 2;
+      const cy = a.labelBox.y + a.labelBox.h / 2;
+      expect(cx).toBeCloseTo(a.labelX);
+      const own = dist(cx, cy, a);
+      for (const [j, b] of as.entries()) if (j !== i) expect(own).toBeLessThan(dist(cx, cy, b));
+    }
   });
 
   it('truncates labels to what fits', () => {

@@ -58,8 +58,12 @@ export const DEFAULTS = {
   fontPx: 12,
 } as const;
 
-/** Labels start this far from their column, px, and sit this far above their arrow. */
-export const LABEL_INSET = 14;
+/**
+ * A label sits over the middle of its own arrow, this far above the line
+ * (its baseline), px. At the arrow's start it read as part of the arrow
+ * that had just arrived there: on a slow link each reply lands where the
+ * next command leaves.
+ */
 export const LABEL_LIFT = 6;
 
 export interface ArrowItem {
@@ -81,6 +85,9 @@ export interface ArrowItem {
   sizeLabel: string | null;
   /** Flight time, "75 ms". */
   flightLabel: string;
+  /** The label's anchor: centred on x, baseline at y (over the arrow's middle). */
+  labelX: number;
+  labelY: number;
   /** Where the label's plate goes (the label is monospace). */
   labelBox: Box;
   /**
@@ -368,6 +375,8 @@ export function layoutLadder(events: readonly TraceEventDTO[], opts: LadderOptio
       const sizeLabel = ev.kind === 'bulk' ? formatBytes(ev.bytes) : null;
       const chars = shown.length + (sizeLabel ? sizeLabel.length + 1 : 0);
       const w = chars * 0.602 * fontPx + 6;
+      const labelX = (fromX + toX) / 2;
+      const labelY = (y1 + y2) / 2 - LABEL_LIFT;
       const item: ArrowItem = {
         type: 'arrow',
         seq: ev.seq,
@@ -382,12 +391,9 @@ export function layoutLadder(events: readonly TraceEventDTO[], opts: LadderOptio
         label: shown,
         title: ev.kind === 'bulk' ? `${label} (${ev.bytes} bytes): ${ev.text}` : ev.text || label,
         sizeLabel,
-        labelBox: {
-          x: ev.dir === 'c2s' ? fromX + LABEL_INSET - 3 : fromX - LABEL_INSET + 3 - w,
-          y: y1 - LABEL_LIFT - fontPx * 0.85,
-          w,
-          h: fontPx + 3,
-        },
+        labelX,
+        labelY,
+        labelBox: { x: labelX - w / 2, y: labelY - fontPx * 0.85, w, h: fontPx + 3 },
         flightLabel,
         flight: null,
         thick: ev.kind === 'bulk',
@@ -441,7 +447,8 @@ function overlaps(a: Box, b: Box): boolean {
 
 /**
  * A place for items[i]'s flight time that covers no label nearby: under the
- * shaft at its middle, under it nearer the sender, or above the middle.
+ * shaft nearer the sender, nearer the receiver, at its middle, or above it
+ * (its own label is over the middle).
  */
 function placeFlight(
   items: readonly LadderItem[],
@@ -473,10 +480,11 @@ function placeFlight(
   }
   near.push(a.labelBox);
   for (const [f, below] of [
+    [0.28, true],
+    [0.72, true],
     [0.5, true],
-    [0.3, true],
-    [0.5, false],
-    [0.7, true],
+    [0.28, false],
+    [0.72, false],
   ] as const) {
     const px = a.x1 + dx * f;
     const py = a.y1 + dy * f;
