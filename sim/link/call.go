@@ -269,6 +269,14 @@ func (l *Link) join(prof Profile, t time.Duration, live *LiveClock) (gen uint64,
 	return c.gen, max(t, c.upAt), dialled, changed
 }
 
+// onCall reports whether call gen is still up.
+func (l *Link) onCall(gen uint64) bool {
+	c := &l.call
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.up && c.gen == gen
+}
+
 // leave takes a closed connection off its call.
 func (l *Link) leave(p *pair) {
 	at := max(p.client.Now(), p.server.Now())
