@@ -405,6 +405,7 @@ func (l *Lab) Seed(user string, n int, seed int64) error {
 // The listeners close first and each Serve loop returns before its server
 // closes: imapserver's Close races a Serve that is still starting.
 func (l *Lab) Close() error {
+	l.Link.DisableCalls()
 	l.StopTCP()
 	l.mu.Lock()
 	l.done = true
