@@ -219,7 +219,7 @@ func (md *Maildrop) Commit(at time.Duration) (int, error) {
 	if md.u.maildrop == md {
 		md.u.maildrop = nil
 	}
-	close(md.ended)
+	defer close(md.ended) // after the changes are announced
 	if s.users[userKey(md.name)] != md.u {
 		return 0, fmt.Errorf("%w: %q", ErrNoSuchUser, md.name)
 	}
@@ -252,7 +252,7 @@ func (md *Maildrop) Release() {
 	if md.u.maildrop == md {
 		md.u.maildrop = nil
 	}
-	close(md.ended)
 	md.pop3ChangeLocked(ChangePOP3Released, Change{})
+	close(md.ended)
 	md.s.mu.Unlock()
 }
