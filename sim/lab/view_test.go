@@ -92,6 +92,14 @@ func TestViewsPOP3(t *testing.T) {
 	if _, err := pc.CheckMail(time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	v.Settle()
+	log.mu.Lock()
+	for _, c := range log.cs {
+		if c.At < time.Hour {
+			t.Errorf("%s announced at %v, before the session began at 1h: POP3 changes must carry the session's time", c.Kind, c.At)
+		}
+	}
+	log.mu.Unlock()
 	if mb := inbox(t, v, "student"); len(mb.Messages) != 0 {
 		t.Errorf("after QUIT the INBOX view has %d messages, want 0", len(mb.Messages))
 	}

@@ -262,6 +262,9 @@ func (s *Store) mailboxChangeLocked(mb *mailbox, ev Event) {
 // pop3ChangeLocked announces a maildrop's change; called with s.mu held.
 func (md *Maildrop) pop3ChangeLocked(k ChangeKind, c Change) {
 	c.Kind, c.User, c.Mailbox, c.Maildrop = k, md.u.name, Inbox, md.serial
+	if c.At == 0 && md.now != nil {
+		c.At = md.now()
+	}
 	md.s.changeLocked(c)
 }
 
