@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,5 +125,37 @@ func TestDialOnDemandOutsideClient(t *testing.T) {
 	}
 	if cs := l.Link.CallState(); !cs.Live || !cs.Up || cs.Open != 1 {
 		t.Errorf("CallState = %+v, want a live call with the client on it", cs)
+	}
+}
+
+// Closing the lab hangs up: the call is billed to its end, nothing is
+// left up or told of later.
+func TestCloseHangsUp(t *testing.T) {
+	l, err := New(Options{NoTLS: true, Profile: modem(t), Clock: Live, Speed: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed, after atomic.Bool
+	l.DialOnDemand(link.CallOptions{IdleHangup: time.Hour, Notify: func(link.CallState) {
+		if closed.Load() {
+			after.Store(true)
+		}
+	}})
+	l.Seed("student", 1, 1)
+	dev, _ := l.NewDevice(DeviceOptions{Name: "PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Keep}})
+	if _, err := dev.CheckMail(l.Link.LiveClock().Now()); err != nil {
+		t.Fatal(err)
+	}
+	if !l.Link.CallState().Up {
+		t.Fatal("no call up after a check on the modem")
+	}
+	l.Close()
+	closed.Store(true)
+	if cs := l.Link.CallState(); cs.Up || cs.Calls != 1 {
+		t.Errorf("after Close: call up %v, %d calls; want hung up, 1", cs.Up, cs.Calls)
+	}
+	time.Sleep(50 * time.Millisecond) // a watcher left running would fire at 1000x meanwhile
+	if after.Load() {
+		t.Error("Notify was called after Close")
 	}
 }

@@ -405,6 +405,7 @@ func (l *Lab) Seed(user string, n int, seed int64) error {
 // The listeners close first and each Serve loop returns before its server
 // closes: imapserver's Close races a Serve that is still starting.
 func (l *Lab) Close() error {
+	l.Link.DisableCalls()
 	l.StopTCP()
 	l.mu.Lock()
 	l.done = true
@@ -415,10 +416,8 @@ func (l *Lab) Close() error {
 		ln.Close()
 	}
 	l.serving.Wait()
-	l.viewsOnce.Do(func() {}) // none made after this; and l.views is safe to read
-	if l.views != nil {
-		l.views.Close()
-	}
+	l.viewsOnce.Do(func() { l.views = stillViews(l.Domain) }) // asked after Close: still views
+	l.views.Close()
 	var errs []error
 	for _, s := range l.servers {
 		if err := s.Close(); err != nil {

@@ -33,10 +33,11 @@ type Views struct {
 	subs     map[int]func([]ViewChange)
 	nextSub  int
 
-	feed    *mailstore.Feed
-	applyMu sync.Mutex // one applier at a time: changes stay in order
-	done    chan struct{}
-	wg      sync.WaitGroup
+	feed      *mailstore.Feed // nil: views of a lab closed before it asked
+	applyMu   sync.Mutex      // one applier at a time: changes stay in order
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
 }
 
 // AccountView is one account on the server.
@@ -111,11 +112,18 @@ type ViewState struct {
 }
 
 // Views returns the lab's mailbox views, starting them on first use (a
-// scenario's world, which never asks, pays nothing for them); nil once
-// the lab is closed.
+// scenario's world, which never asks, pays nothing for them). After
+// Close they no longer move: empty if they were never asked for.
 func (l *Lab) Views() *Views {
 	l.viewsOnce.Do(func() { l.views = newViews(l.Store, l.Domain) })
 	return l.views
+}
+
+// stillViews are views that never move (a lab closed before anyone asked).
+func stillViews(domain string) *Views {
+	v := &Views{domain: domain, accounts: map[string]*AccountView{}, subs: map[int]func([]ViewChange){}, done: make(chan struct{})}
+	v.Close()
+	return v
 }
 
 func newViews(st *mailstore.Store, domain string) *Views {
@@ -123,7 +131,7 @@ func newViews(st *mailstore.Store, domain string) *Views {
 	v := &Views{domain: domain, accounts: map[string]*AccountView{}, subs: map[int]func([]ViewChange){},
 		feed: feed, done: make(chan struct{})}
 	for _, u := range state.Users {
-		a := &AccountView{Name: u.Name, Address: u.Name + "@" + domain, Quota: u.Quota, Used: u.Used, POP3: u.Maildrop}
+		a := &AccountView{Name: u.Name, Address: u.Name + "@" + domain, Quota: u.Quota, POP3: u.Maildrop}
 		for _, mb := range u.Mailboxes {
 			mv := MailboxView{Name: mb.Info.Name}
 			for _, m := range mb.Messages {
@@ -160,20 +168,23 @@ func (v *Views) follow() {
 // Settle applies every change the store has made so far before it
 // returns: after an action, the views show what it did.
 func (v *Views) Settle() {
+	if v.feed == nil {
+		return
+	}
 	v.applyMu.Lock()
 	defer v.applyMu.Unlock()
 	v.apply(v.feed.Changes())
 }
 
-// Close stops following the store.
+// Close stops following the store. Safe to call twice.
 func (v *Views) Close() {
-	select {
-	case <-v.done:
-	default:
+	v.closeOnce.Do(func() {
 		close(v.done)
-	}
-	v.wg.Wait()
-	v.feed.Close()
+		v.wg.Wait()
+		if v.feed != nil {
+			v.feed.Close()
+		}
+	})
 }
 
 // Subscribe calls fn with each batch of changes, in order, on the views'
@@ -282,14 +293,10 @@ func (v *Views) applyOne(c mailstore.Change) (ViewChange, bool) {
 		}
 		m := messageView(c.UID, c.UIDL, c.Size, c.Flags, c.Raw)
 		mb.Messages = append(mb.Messages, m)
-		mb.Size += c.Size
-		a.Used += c.Size
 		vc.Message = &mb.Messages[len(mb.Messages)-1]
 	case mailstore.ChangeExpunge:
 		if mb := a.mailbox(c.Mailbox); mb != nil {
 			if i := mb.index(c.UID); i >= 0 {
-				mb.Size -= mb.Messages[i].Size
-				a.Used -= mb.Messages[i].Size
 				mb.Messages = slices.Delete(mb.Messages, i, i+1)
 			}
 		}
@@ -367,8 +374,10 @@ func (mb *MailboxView) index(uid uint32) int {
 	return i
 }
 
-// recount refreshes the per-mailbox unseen counts and sizes.
+// recount derives the unseen counts and sizes from the messages: the
+// account's use is what its mailboxes hold, as the store counts it.
 func (a *AccountView) recount() {
+	a.Used = 0
 	for i := range a.Mailboxes {
 		mb := &a.Mailboxes[i]
 		mb.Unseen, mb.Size = 0, 0
@@ -378,6 +387,7 @@ func (a *AccountView) recount() {
 			}
 			mb.Size += m.Size
 		}
+		a.Used += mb.Size
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mailscope/mailscope/sim/link"
+	"github.com/mailscope/mailscope/sim/mailstore"
 	"github.com/mailscope/mailscope/sim/mua"
 )
 
@@ -91,6 +92,14 @@ func TestViewsPOP3(t *testing.T) {
 	if _, err := pc.CheckMail(time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	v.Settle()
+	log.mu.Lock()
+	for _, c := range log.cs {
+		if c.At < time.Hour {
+			t.Errorf("%s announced at %v, before the session began at 1h: POP3 changes must carry the session's time", c.Kind, c.At)
+		}
+	}
+	log.mu.Unlock()
 	if mb := inbox(t, v, "student"); len(mb.Messages) != 0 {
 		t.Errorf("after QUIT the INBOX view has %d messages, want 0", len(mb.Messages))
 	}
@@ -132,7 +141,17 @@ func TestViewsIMAPAndQuota(t *testing.T) {
 	if alice.Quota != 100 || alice.Refused != 1 || alice.LastRefused < 500 {
 		t.Errorf("alice's view: quota %d, refused %d (last %d bytes); want 100, 1, over 500", alice.Quota, alice.Refused, alice.LastRefused)
 	}
-	if st, _ := v.Account("student"); st.Used != used {
-		t.Errorf("student's used %d, want %d (the INBOX's size)", st.Used, used)
+	storeUsed := func() int64 { u, _ := l.Store.User("student"); return u.Used }
+	if st, _ := v.Account("student"); st.Used != used || st.Used != storeUsed() {
+		t.Errorf("student's used %d, want %d (the INBOX's size, and the store's %d)", st.Used, used, storeUsed())
+	}
+	// A folder with mail in it, deleted: the use falls with it.
+	l.Store.CreateMailbox("student", "Old", "")
+	l.Store.Move("student", "INBOX", "Old", mailstore.UIDSetOf(mb.Messages[0].UID), mailstore.Op{})
+	if err := l.Store.DeleteMailbox("student", "Old", mailstore.Op{}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := v.Account("student"); st.Used != storeUsed() || st.Used >= used {
+		t.Errorf("after deleting a folder with mail: views say %d used, the store %d (was %d)", st.Used, storeUsed(), used)
 	}
 }

@@ -101,6 +101,7 @@ type callLine struct {
 	idleSince time.Duration // when open last fell to 0
 	seen      time.Duration // the latest link time the line has heard of
 	stopIdle  chan struct{} // cancels the live idle watcher
+	quit      chan struct{} // closed by DisableCalls: every watcher stops
 
 	calls  int
 	dialed time.Duration // dialling time of every call
@@ -141,8 +142,27 @@ func (l *Link) EnableCalls(o CallOptions) {
 	c.mu.Lock()
 	c.enabled = true
 	c.notify = o.Notify
+	if c.quit == nil {
+		c.quit = make(chan struct{})
+	}
 	c.mu.Unlock()
 	l.SetIdleHangup(o.IdleHangup)
+}
+
+// DisableCalls ends dial-up on the link: a call that is up hangs up
+// (resetting what is open, as Hangup does), its watchers stop and Notify
+// is called no more. A lab calls it when it closes.
+func (l *Link) DisableCalls() {
+	l.Hangup()
+	c := &l.call
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enabled, c.notify = false, nil
+	c.stopIdleLocked()
+	if c.quit != nil {
+		close(c.quit)
+		c.quit = nil
+	}
 }
 
 // SetIdleHangup changes the idle time after which the line hangs up by
@@ -269,6 +289,14 @@ func (l *Link) join(prof Profile, t time.Duration, live *LiveClock) (gen uint64,
 	return c.gen, max(t, c.upAt), dialled, changed
 }
 
+// onCall reports whether call gen is still up.
+func (l *Link) onCall(gen uint64) bool {
+	c := &l.call
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.up && c.gen == gen
+}
+
 // leave takes a closed connection off its call.
 func (l *Link) leave(p *pair) {
 	at := max(p.client.Now(), p.server.Now())
@@ -377,9 +405,9 @@ func (l *Link) watchIdleLocked() {
 // by itself: the dial time is short.
 func (l *Link) watchConnected(gen uint64, at time.Duration) {
 	c := &l.call
-	clock := c.clock
+	clock, quit := c.clock, c.quit // c.mu is held
 	go func() {
-		if !clock.Sleep(at, nil) {
+		if !clock.Sleep(at, quit) {
 			return
 		}
 		c.mu.Lock()

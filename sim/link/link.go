@@ -146,14 +146,9 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	pr.client = &Conn{p: pr, isClient: true, rd: pr.down, wr: pr.up, clock: start + setup, wrote: true, done: make(chan struct{})}
 	pr.server = &Conn{p: pr, rd: pr.up, wr: pr.down, clock: start + accept, wrote: true, done: make(chan struct{})}
 
-	l.mu.Lock()
-	for _, f := range l.next {
-		pr.faults.add(f)
-	}
-	l.next = nil
-	l.conns[id] = pr
-	l.mu.Unlock()
-
+	// The tap and its first marks come before the pair is published:
+	// a reset (hang-up, offline) finds the pair only with its tap, so
+	// the trace shows the reset after the connection, never before it.
 	if l.newTap != nil {
 		pr.tap = l.newTap(pr.info)
 	}
@@ -168,6 +163,21 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 			}
 		}
 		pr.tap.Mark(MarkConnect, fmt.Sprintf("%s → %s", o.ClientAddr, o.ServerAddr), true, start, wall)
+	}
+	l.mu.Lock()
+	for _, f := range l.next {
+		pr.faults.add(f)
+	}
+	l.next = nil
+	l.conns[id] = pr
+	l.mu.Unlock()
+	// A hang-up or the link going offline between join and now did not
+	// see this pair: it must not outlive them.
+	switch {
+	case l.Profile().Offline:
+		pr.reset(ErrOffline, "offline")
+	case call != 0 && !l.onCall(call):
+		pr.reset(ErrReset, "hangup")
 	}
 	if callChanged {
 		l.notifyCall()

@@ -163,8 +163,13 @@ func (s *Store) Follow() (*Feed, State) {
 // Ready receives when changes may be pending; wake-ups coalesce.
 func (f *Feed) Ready() <-chan struct{} { return f.ready }
 
-// Changes pops every pending change, oldest first.
+// Changes pops every pending change, oldest first. It never splits one
+// store operation: a POP3 commit comes with all its expunges, a MOVE with
+// both of its halves, so a reader never sees a state the store was never
+// in.
 func (f *Feed) Changes() []Change {
+	f.s.mu.RLock() // operations push with s.mu held: none is half-queued now
+	defer f.s.mu.RUnlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := f.queue
@@ -257,6 +262,9 @@ func (s *Store) mailboxChangeLocked(mb *mailbox, ev Event) {
 // pop3ChangeLocked announces a maildrop's change; called with s.mu held.
 func (md *Maildrop) pop3ChangeLocked(k ChangeKind, c Change) {
 	c.Kind, c.User, c.Mailbox, c.Maildrop = k, md.u.name, Inbox, md.serial
+	if c.At == 0 && md.now != nil {
+		c.At = md.now()
+	}
 	md.s.changeLocked(c)
 }
 

@@ -141,3 +141,46 @@ func TestFeedStateAndClose(t *testing.T) {
 		t.Errorf("user changes (want added, %d mailboxes created and deleted, removed):\n%s", len(boxes), describe(cs))
 	}
 }
+
+// A reader draining the feed while POP3 sessions commit never gets a
+// commit without its expunges, nor a MOVE's arrival without its
+// departure: Changes never splits an operation.
+func TestFeedNeverSplitsAnOperation(t *testing.T) {
+	s := newStore(t, nil)
+	s.CreateMailbox("alice", "Work", UseNone)
+	f, _ := s.Follow()
+	defer f.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 300; i++ {
+			uid := mustDeliver(t, s, "alice", msg(i, 50), 0)
+			if i%2 == 0 {
+				md, _ := s.LockMaildrop("alice")
+				md.MarkDeleted(md.Len())
+				md.Commit(0)
+			} else {
+				s.Move("alice", "INBOX", "Work", UIDSetOf(uid), Op{})
+			}
+		}
+	}()
+	check := func(cs []Change) {
+		for i, c := range cs {
+			if c.Kind == ChangePOP3Committed && (i+1 >= len(cs) || cs[i+1].Kind != ChangeExpunge) {
+				t.Fatalf("a commit without its expunge in the same batch: %s", describe(cs[i:]))
+			}
+			if c.Kind == ChangeNew && c.Mailbox == "Work" && (i+1 >= len(cs) || cs[i+1].Kind != ChangeExpunge) {
+				t.Fatalf("a MOVE's arrival without its departure in the same batch: %s", describe(cs[i:]))
+			}
+		}
+	}
+	for {
+		select {
+		case <-done:
+			check(f.Changes())
+			return
+		default:
+			check(f.Changes())
+		}
+	}
+}

@@ -19,8 +19,9 @@ type Maildrop struct {
 	u    *user // guarded by s.mu
 	name string
 
-	serial uint64        // which lock this is, for Change.Maildrop
-	ended  chan struct{} // closed when the lock is released
+	serial uint64               // which lock this is, for Change.Maildrop
+	ended  chan struct{}        // closed when the lock is released
+	now    func() time.Duration // the session's clock; nil: time 0
 
 	mu      sync.Mutex
 	msgs    []MaildropMessage
@@ -41,7 +42,16 @@ type MaildropMessage struct {
 
 // LockMaildrop locks a user's maildrop for a POP3 session. While it is
 // held, another LockMaildrop for the user fails with ErrMaildropLocked.
+// It is LockMaildropAt without a clock: the changes the feed announces
+// for it are at time 0.
 func (s *Store) LockMaildrop(userName string) (*Maildrop, error) {
+	return s.LockMaildropAt(userName, nil)
+}
+
+// LockMaildropAt is LockMaildrop for a session whose virtual clock is now:
+// the feed's POP3 changes for it (locked, marked, reset, released) carry
+// the session's time, so they fall in place among the other changes.
+func (s *Store) LockMaildropAt(userName string, now func() time.Duration) (*Maildrop, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, err := s.userLocked(userName)
@@ -52,7 +62,7 @@ func (s *Store) LockMaildrop(userName string) (*Maildrop, error) {
 		return nil, fmt.Errorf("%w: %s", ErrMaildropLocked, u.name)
 	}
 	inbox := u.boxes[Inbox]
-	md := &Maildrop{s: s, u: u, name: u.name, ended: make(chan struct{})}
+	md := &Maildrop{s: s, u: u, name: u.name, ended: make(chan struct{}), now: now}
 	md.msgs = make([]MaildropMessage, len(inbox.msgs))
 	for i, m := range inbox.msgs {
 		md.msgs[i] = MaildropMessage{
@@ -219,7 +229,7 @@ func (md *Maildrop) Commit(at time.Duration) (int, error) {
 	if md.u.maildrop == md {
 		md.u.maildrop = nil
 	}
-	close(md.ended)
+	defer close(md.ended) // after the changes are announced
 	if s.users[userKey(md.name)] != md.u {
 		return 0, fmt.Errorf("%w: %q", ErrNoSuchUser, md.name)
 	}
@@ -252,7 +262,7 @@ func (md *Maildrop) Release() {
 	if md.u.maildrop == md {
 		md.u.maildrop = nil
 	}
-	close(md.ended)
 	md.pop3ChangeLocked(ChangePOP3Released, Change{})
+	close(md.ended)
 	md.s.mu.Unlock()
 }

@@ -8,6 +8,7 @@ import (
 	"log"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailscope/mailscope/sim/mailstore"
 )
@@ -34,11 +35,11 @@ func (b backend) Password(user string) (string, error) {
 	return b.Store.Password(user)
 }
 
-func (b backend) LockMaildrop(user string) (*mailstore.Maildrop, error) {
+func (b backend) LockMaildropAt(user string, now func() time.Duration) (*mailstore.Maildrop, error) {
 	if b.lockMaildrop != nil {
 		return b.lockMaildrop(user)
 	}
-	return b.Store.LockMaildrop(user)
+	return b.Store.LockMaildropAt(user, now)
 }
 
 // secret is an internal error whose text must never reach the wire.

@@ -31,8 +31,9 @@ type Backend interface {
 	// Password returns the shared secret APOP digests are made with
 	// (RFC 1939 §7).
 	Password(user string) (string, error)
-	// LockMaildrop takes the user's maildrop for the session.
-	LockMaildrop(user string) (*mailstore.Maildrop, error)
+	// LockMaildropAt takes the user's maildrop for the session, whose
+	// virtual clock is now.
+	LockMaildropAt(user string, now func() time.Duration) (*mailstore.Maildrop, error)
 }
 
 // Options configures a Server. The zero value of each field is documented.
@@ -542,7 +543,7 @@ func (ss *session) handleAuth(cmd Command) error {
 
 // login locks the maildrop and enters TRANSACTION.
 func (ss *session) login(user string) error {
-	md, err := ss.srv.o.Backend.LockMaildrop(user)
+	md, err := ss.srv.o.Backend.LockMaildropAt(user, ss.now)
 	if err != nil {
 		return err
 	}
