@@ -343,13 +343,42 @@ export async function clippedText(page, root, { allowEllipsis = false } = {}) {
       const out = [];
       const roots = [...document.querySelectorAll(sel)];
       const name = (el) => `${el.tagName.toLowerCase()}${el.classList.length ? '.' + [...el.classList].filter((c) => !c.startsWith('svelte-')).join('.') : ''}`;
+      const clipOf = (el) => {
+        let clip = { left: 0, right: window.innerWidth, top: 0, bottom: window.innerHeight };
+        for (let a = el.parentElement; a; a = a.parentElement) {
+          const acs = getComputedStyle(a);
+          if (acs.overflowX === 'visible' && acs.overflowY === 'visible') continue;
+          const ar = a.getBoundingClientRect();
+          const scrollsY = acs.overflowY === 'auto' || acs.overflowY === 'scroll';
+          clip = {
+            left: Math.max(clip.left, ar.left),
+            right: Math.min(clip.right, ar.right),
+            top: scrollsY ? clip.top : Math.max(clip.top, ar.top),
+            bottom: scrollsY ? clip.bottom : Math.min(clip.bottom, ar.bottom),
+          };
+        }
+        return clip;
+      };
       for (const r of roots) {
+        // Controls must show whole too, not only their text.
+        for (const el of r.querySelectorAll('button, select, input:not([type="checkbox"]):not([type="radio"])')) {
+          if (el.getClientRects().length === 0 || el.closest('[hidden]')) continue;
+          const b = el.getBoundingClientRect();
+          if (b.width <= 1 || b.height <= 1) continue;
+          const c = clipOf(el);
+          if (b.bottom < c.top || b.top > c.bottom) continue;
+          if (b.left < c.left - 1 || b.right > c.right + 1) {
+            out.push(`${name(el)} "${(el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30)}" (box x ${b.left.toFixed(0)}–${b.right.toFixed(0)}, visible ${c.left.toFixed(0)}–${c.right.toFixed(0)})`);
+          }
+        }
         for (const el of [r, ...r.querySelectorAll('*')]) {
           const texts = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim() !== '');
           if (!texts.length) continue;
           const cs = getComputedStyle(el);
           if (cs.visibility === 'hidden' || el.getClientRects().length === 0) continue;
-          if (el.closest('[hidden], [aria-hidden="true"], svg')) continue;
+          if (el.closest('[hidden], svg')) continue;
+          // Screen-reader text: a 1 px box, clipped on purpose.
+          if (el.clientWidth <= 1 && el.clientHeight <= 1) continue;
           const text = texts.map((t) => t.textContent.trim()).join(' ').slice(0, 40);
           const ellipsis = cs.textOverflow === 'ellipsis';
           if (ellipsis && allow && el.hasAttribute('title')) continue;
@@ -369,20 +398,7 @@ export async function clippedText(page, root, { allowEllipsis = false } = {}) {
             }
           }
           if (!box) continue;
-          let clip = { left: 0, right: window.innerWidth, top: 0, bottom: window.innerHeight };
-          for (let a = el.parentElement; a; a = a.parentElement) {
-            const acs = getComputedStyle(a);
-            if (acs.overflowX === 'visible' && acs.overflowY === 'visible') continue;
-            const ar = a.getBoundingClientRect();
-            // A scroller's content may scroll out of view: only its sides clip what must show.
-            const scrollsY = acs.overflowY === 'auto' || acs.overflowY === 'scroll';
-            clip = {
-              left: Math.max(clip.left, ar.left),
-              right: Math.min(clip.right, ar.right),
-              top: scrollsY ? clip.top : Math.max(clip.top, ar.top),
-              bottom: scrollsY ? clip.bottom : Math.min(clip.bottom, ar.bottom),
-            };
-          }
+          const clip = clipOf(el);
           // Scrolled out of view vertically is not clipped; cut at a side is.
           if (box.bottom < clip.top || box.top > clip.bottom) continue;
           if (box.left < clip.left - 1 || box.right > clip.right + 1) {
