@@ -276,7 +276,7 @@ func (v *Views) applyOne(c mailstore.Change) (ViewChange, bool) {
 	case mailstore.ChangeMailboxCreated:
 		if a.mailbox(c.Mailbox) == nil {
 			a.Mailboxes = append(a.Mailboxes, MailboxView{Name: c.Mailbox})
-			sort.Slice(a.Mailboxes, func(i, j int) bool { return mailboxLess(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
+			sort.Slice(a.Mailboxes, func(i, j int) bool { return mailstore.LessMailbox(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
 		}
 	case mailstore.ChangeMailboxDeleted:
 		a.Mailboxes = slices.DeleteFunc(a.Mailboxes, func(m MailboxView) bool { return m.Name == c.Mailbox })
@@ -285,7 +285,7 @@ func (v *Views) applyOne(c mailstore.Change) (ViewChange, bool) {
 		if mb := a.mailbox(c.OldName); mb != nil {
 			mb.Name = c.Mailbox
 		}
-		sort.Slice(a.Mailboxes, func(i, j int) bool { return mailboxLess(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
+		sort.Slice(a.Mailboxes, func(i, j int) bool { return mailstore.LessMailbox(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
 	case mailstore.ChangeNew:
 		mb := a.mailbox(c.Mailbox)
 		if mb == nil {
@@ -421,13 +421,6 @@ func hasFlag(flags []string, f string) bool {
 	return false
 }
 
-// mailboxLess puts INBOX first, then the rest by name.
-func mailboxLess(a, b string) bool {
-	if a == mailstore.Inbox || b == mailstore.Inbox {
-		return a == mailstore.Inbox && b != mailstore.Inbox
-	}
-	return a < b
-}
 
 // messageView lists a message: its envelope from the header.
 func messageView(uid uint32, uidl string, size int64, flags []string, raw []byte) MessageView {
