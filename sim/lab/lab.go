@@ -139,6 +139,8 @@ type Lab struct {
 	inApp   map[string]string // service → link address
 	serving sync.WaitGroup    // the servers' Serve loops
 
+	devices deviceRegistry // AddDevice's list (devices.go)
+
 	mu     sync.Mutex
 	linkLn []net.Listener // the servers' listeners on Link and MX
 	tcp    []net.Listener
