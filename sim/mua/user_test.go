@@ -3,11 +3,14 @@ package mua_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"mime"
 	"net/mail"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/mailscope/mailscope/sim/link"
 	. "github.com/mailscope/mailscope/sim/mua"
@@ -252,4 +255,54 @@ func TestRefusedMessageDoesNotBlockCheckMail(t *testing.T) {
 		t.Errorf("outbox %d after Delete", len(d.Outbox()))
 	}
 	must(t)(d.CheckMail(10 * time.Hour))
+}
+
+func TestExplainAndWhyUnreadable(t *testing.T) {
+	w := newWorld(t, dsl())
+	if _, err := w.store.Deliver("student", []byte("From: alice@lab\r\nSubject: one\r\n\r\n1\r\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	pc := w.device("Home PC", Policy{Mode: POP3Delete})
+	phone := w.device("Phone", Policy{Mode: IMAPOnline})
+	must(t)(phone.CheckMail(9 * time.Hour))
+	must(t)(pc.CheckMail(9 * time.Hour))
+	must(t)(pc.Delete(9*time.Hour, 1))
+	_, err := pc.Open(9*time.Hour, 1)
+	if why := pc.WhyUnreadable(1, err); !errors.Is(err, ErrNoMessage) || !strings.Contains(why, "POP3 deleted the server's copy") {
+		t.Errorf("POP3 after delete: %v → %q", err, why)
+	}
+	if why := pc.WhyUnreadable(42, nil); why != "Home PC has no message 42" {
+		t.Errorf("never had it: %q", why)
+	}
+	// The phone listed the message; the home PC took it off the server.
+	_, err = phone.Open(9*time.Hour, 1)
+	if why := phone.WhyUnreadable(1, err); !errors.Is(err, ErrNoMessage) || !strings.Contains(why, "gone from the server") {
+		t.Errorf("IMAP, expunged elsewhere: %v → %q", err, why)
+	}
+	if _, err := w.store.Deliver("student", []byte("From: alice@lab\r\nSubject: two\r\n\r\n2\r\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	must(t)(phone.CheckMail(10 * time.Hour))
+	id := phone.Messages("INBOX")[0].ID
+	w.link.SetOffline(true)
+	_, err = phone.Open(10*time.Hour, id)
+	if why := phone.WhyUnreadable(id, err); !errors.Is(err, ErrNotDownloaded) || !strings.Contains(why, "only the headers") ||
+		!strings.Contains(why, "the link is offline") {
+		t.Errorf("IMAP online, link down: %v → %q", err, why)
+	}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{fmt.Errorf("mua: x: %w", ErrWorkingOffline), "the device is working offline"},
+		{fmt.Errorf("mua: x: %w", link.ErrOffline), "the link is offline"},
+		{fmt.Errorf("mua: x: %w", link.ErrReset), "the connection broke off (the link reset it)"},
+		{fmt.Errorf("mua: x: %w", &smtp.SMTPError{Code: 552, Message: "mailbox full"}), "the server refused it: 552 mailbox full"},
+		{errors.New("mua: something else"), "something else"},
+	} {
+		if got := Explain(c.err); got != c.want {
+			t.Errorf("Explain(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
 }
