@@ -3,6 +3,7 @@ package lab
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +75,88 @@ type deviceEntry struct {
 	// guarded by deviceRegistry.mu
 	last    DeviceEvent
 	removed bool
+	mirror  mirror
+}
+
+// mirror is the device's messages and view as the last event carried
+// them, kept up to date change by change, so that a snapshot costs O(1)
+// for a message added (a check downloading ten thousand messages would
+// otherwise copy the list ten thousand times) and O(n) only for a change
+// to a message already listed, whose earlier events must keep the old
+// copy.
+type mirror struct {
+	msgs []mua.Message // sorted by ID, as the device holds them
+	view mua.View      // its Folders map is the mirror's own
+}
+
+// load takes the whole state of a device no one else is using yet.
+func (m *mirror) load(d *mua.Device) {
+	m.msgs = d.Messages("")
+	m.view = d.View()
+}
+
+// apply brings the mirror up to date after change c.
+func (m *mirror) apply(d *mua.Device, c mua.Change) {
+	switch c.Kind {
+	case mua.ChangeDownloaded, mua.ChangeListed, mua.ChangeRemoved, mua.ChangeFlags, mua.ChangeMoved, mua.ChangeFiled:
+	default:
+		return // the outbox, folders and the offline state are read afresh
+	}
+	i := sort.Search(len(m.msgs), func(i int) bool { return m.msgs[i].ID >= c.ID })
+	had := i < len(m.msgs) && m.msgs[i].ID == c.ID
+	now, has := d.Message(c.ID)
+	if had {
+		m.count(m.msgs[i], -1)
+	}
+	if has {
+		m.count(now, +1)
+	}
+	switch {
+	case had && has: // copy on write: earlier events keep their copy
+		msgs := append([]mua.Message(nil), m.msgs...)
+		msgs[i] = now
+		m.msgs = msgs
+	case had:
+		m.msgs = append(m.msgs[:i:i], m.msgs[i+1:]...)
+	case has && i == len(m.msgs): // new messages have the highest IDs
+		m.msgs = append(m.msgs, now)
+	case has:
+		msgs := append(append(append([]mua.Message(nil), m.msgs[:i]...), now), m.msgs[i:]...)
+		m.msgs = msgs
+	}
+}
+
+func (m *mirror) count(x mua.Message, n int) {
+	v := &m.view
+	v.Visible += n
+	if x.Readable() {
+		v.OfflineReadable += n
+	}
+	if !x.Seen {
+		v.Unread += n
+	}
+	if v.Folders == nil {
+		v.Folders = map[string]int{}
+	}
+	if v.Folders[x.Folder] += n; v.Folders[x.Folder] == 0 {
+		delete(v.Folders, x.Folder)
+	}
+}
+
+// event is the mirror as a DeviceEvent: its own copies of what may
+// change, the message list shared up to its length (appends go beyond
+// it; changes go to a new array).
+func (e *deviceEntry) event(kind string, c mua.Change) DeviceEvent {
+	d, m := e.dev, &e.mirror
+	v := m.view
+	v.Folders = make(map[string]int, len(m.view.Folders))
+	for f, n := range m.view.Folders {
+		v.Folders[f] = n
+	}
+	out := d.Outbox()
+	v.Outbox = len(out)
+	return DeviceEvent{Kind: kind, Device: e.opts, Change: c,
+		Messages: m.msgs[:len(m.msgs):len(m.msgs)], Outbox: out, View: v, Folders: d.Folders(), Offline: d.Offline()}
 }
 
 func (r *deviceRegistry) findLocked(name string) (int, *deviceEntry) {
@@ -136,7 +219,8 @@ func (l *Lab) AddDevice(o DeviceOptions) (*mua.Device, error) {
 	}
 	o.Observe = nil
 	e.opts, e.dev = o, dev
-	e.last = snapshot(DeviceAdded, o, dev, mua.Change{})
+	e.mirror.load(dev)
+	e.last = e.event(DeviceAdded, mua.Change{})
 	r.entries = append(r.entries, e)
 	subs := r.subsLocked()
 	ev := e.last
@@ -156,7 +240,8 @@ func (l *Lab) deviceChanged(e *deviceEntry, c mua.Change) {
 	var subs []func(DeviceEvent)
 	var ev DeviceEvent
 	if !e.removed && e.dev != nil {
-		ev = snapshot(DeviceChanged, e.opts, e.dev, c)
+		e.mirror.apply(e.dev, c)
+		ev = e.event(DeviceChanged, c)
 		e.last = ev
 		subs = r.subsLocked()
 	}
@@ -168,11 +253,6 @@ func (l *Lab) deviceChanged(e *deviceEntry, c mua.Change) {
 	if e.obs != nil {
 		e.obs(c)
 	}
-}
-
-func snapshot(kind string, o DeviceOptions, d *mua.Device, c mua.Change) DeviceEvent {
-	return DeviceEvent{Kind: kind, Device: o, Change: c,
-		Messages: d.Messages(""), Outbox: d.Outbox(), View: d.View(), Folders: d.Folders(), Offline: d.Offline()}
 }
 
 func (r *deviceRegistry) subsLocked() []func(DeviceEvent) {

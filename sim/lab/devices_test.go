@@ -3,6 +3,7 @@ package lab
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -284,5 +285,101 @@ func TestDeviceRegistryConcurrent(t *testing.T) {
 	close(stop)
 	if last["A"] != 10 || last["B"] != 10 {
 		t.Errorf("last counts %v, want 10 each", last)
+	}
+}
+
+// The registry keeps each device's state change by change instead of
+// copying it whole each time: at every change, the state it carries is
+// what the device's own getters say.
+func TestDeviceRegistryMirror(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true, NoTrace: true})
+	// A message from alice first, to reply to (the lab relays nowhere).
+	if _, err := l.Store.Deliver("student", []byte("From: alice@mailscope.lab\r\nSubject: hi\r\nMessage-ID: <a@b>\r\n\r\nhi\r\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Seed("student", 6, 3); err != nil {
+		t.Fatal(err)
+	}
+	devs := map[string]*mua.Device{}
+	checks := 0
+	check := func(name string) func(mua.Change) {
+		return func(c mua.Change) {
+			d := devs[name]
+			st, ok := l.DeviceState(name)
+			checks++
+			want := DeviceEvent{Kind: DeviceChanged, Device: st.Device, Change: c,
+				Messages: d.Messages(""), Outbox: d.Outbox(), View: d.View(), Folders: d.Folders(), Offline: d.Offline()}
+			if !ok || !reflect.DeepEqual(st, want) {
+				t.Errorf("%s after %v:\n got %+v\nwant %+v", name, c, st, want)
+			}
+		}
+	}
+	for _, o := range []DeviceOptions{
+		{Name: "Laptop", User: "student", Policy: mua.Policy{Mode: mua.IMAPOffline, IMAPHeadersThenBodies: true}},
+		{Name: "Phone", User: "student", Policy: mua.Policy{Mode: mua.IMAPOnline}},
+		{Name: "Home PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Keep}},
+	} {
+		o.Observe = check(o.Name)
+		d, err := l.AddDevice(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		devs[o.Name] = d
+	}
+	do := func(name string, fn func(d *mua.Device) error) {
+		t.Helper()
+		if err := l.UseDevice(name, fn); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	at := time.Hour
+	do("Laptop", func(d *mua.Device) error { _, err := d.CheckMail(at); return err })
+	do("Phone", func(d *mua.Device) error { _, err := d.CheckMail(at); return err })
+	do("Home PC", func(d *mua.Device) error { _, err := d.CheckMail(at); return err })
+	do("Phone", func(d *mua.Device) error {
+		ms := d.Messages("INBOX")
+		if _, err := d.Open(at, ms[0].ID); err != nil {
+			return err
+		}
+		if _, err := d.Flag(at, ms[1].ID, true); err != nil {
+			return err
+		}
+		if _, err := d.Move(at, ms[2].ID, "Archive"); err != nil {
+			return err
+		}
+		_, err := d.Delete(at, ms[3].ID)
+		return err
+	})
+	do("Laptop", func(d *mua.Device) error {
+		if _, err := d.CheckMail(at); err != nil { // the phone's changes arrive
+			return err
+		}
+		if _, _, err := d.Reply(at, d.Messages("INBOX")[0].ID, "ok"); err != nil {
+			return err
+		}
+		_, err := d.Send(at)
+		return err
+	})
+	do("Home PC", func(d *mua.Device) error {
+		ms := d.Messages("INBOX")
+		if _, err := d.MarkRead(at, ms[0].ID, true); err != nil {
+			return err
+		}
+		if _, err := d.Move(at, ms[1].ID, "Kept"); err != nil {
+			return err
+		}
+		if _, err := d.Delete(at, ms[5].ID); err != nil {
+			return err
+		}
+		if _, err := d.Delete(at, ms[2].ID); err != nil {
+			return err
+		}
+		d.Compose(at, mua.Draft{To: []string{"bob@mailscope.lab"}, Subject: "s", Body: "b"})
+		d.GoOffline(at)
+		_, err := d.GoOnline(at)
+		return err
+	})
+	if checks < 40 {
+		t.Errorf("only %d changes checked", checks)
 	}
 }
