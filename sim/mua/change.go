@@ -171,11 +171,8 @@ func (d *Device) Folders() []string {
 	for f := range d.boxes {
 		add(f)
 	}
-	for f := range d.folders {
+	for f := range d.folders { // every folder a message was filed in, too (add)
 		add(f)
-	}
-	for _, m := range d.msgs {
-		add(m.Folder)
 	}
 	out := make([]string, 0, len(set))
 	for f := range set {

@@ -431,6 +431,7 @@ func (d *Device) find(id int) *Message {
 func (d *Device) add(m *Message) *Message {
 	d.nextID++
 	m.ID = d.nextID
+	d.folders[m.Folder] = true
 	d.msgs = append(d.msgs, m)
 	return m
 }
