@@ -37,6 +37,17 @@ func (d *Device) Compose(at time.Duration, draft Draft) (Outgoing, ActionResult)
 	r := d.begin("compose", at)
 	d.nextID++
 	id := d.nextID
+	// The envelope too: a line break in an address would make go-smtp
+	// refuse the message before the server sees it, and a message that
+	// can never leave would block every CheckMail. The server judges
+	// what is left.
+	var to []string
+	for _, a := range draft.To {
+		if a = strings.TrimSpace(oneLine(a)); a != "" {
+			to = append(to, a)
+		}
+	}
+	draft.To = to
 	from := d.cfg.Account.Address
 	date := d.cfg.Epoch.Add(r.res.Start)
 	host := from[strings.LastIndexByte(from, '@')+1:]

@@ -199,6 +199,21 @@ func TestComposeSafeHeadersAndBody(t *testing.T) {
 	if id := msg.Header.Get("Message-Id"); !strings.Contains(id, ".tlphone@") {
 		t.Errorf("Message-ID %q", id)
 	}
+	// The envelope has no line break either: the server refuses the
+	// address, and the refusal does not keep the device from its mail.
+	if len(o.To) != 1 || strings.ContainsAny(o.To[0], "\r\n") {
+		t.Errorf("envelope recipients %q", o.To)
+	}
+	d.Delete(9*time.Hour, o.ID)
+	d.Compose(9*time.Hour, Draft{To: []string{"alice@lab\r\nRCPT TO:<student@lab>", " "}, Subject: "x", Body: "y"})
+	if _, err := d.CheckMail(9 * time.Hour); !errors.Is(err, ErrNotSent) {
+		t.Errorf("CheckMail with a smuggling address = %v, want ErrNotSent", err)
+	}
+	// (student's mail would have been downloaded by that check)
+	if len(w.inbox("alice"))+len(d.Messages("INBOX")) != 0 || len(d.Outbox()) != 1 {
+		t.Errorf("a smuggled recipient got mail, or the outbox lost it")
+	}
+	d.Delete(9*time.Hour, d.Outbox()[0].ID)
 	// A plain ASCII message is as it always was.
 	o, _ = d.Compose(9*time.Hour, Draft{To: []string{"alice@lab"}, Subject: "Plain", Body: "Hi.\n"})
 	if !bytes.Contains(o.Raw, []byte("Subject: Plain\r\n")) || bytes.Contains(o.Raw, []byte("Transfer-Encoding")) ||
