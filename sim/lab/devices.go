@@ -37,7 +37,10 @@ type DeviceEvent struct {
 	Device DeviceOptions // Observe is nil
 	// Change is what changed (DeviceChanged); zero otherwise.
 	Change mua.Change
-	// Messages are copies of the messages in every folder, oldest first.
+	// Messages are copies of the messages in every folder, oldest first,
+	// taken apart from the device: later changes never reach them. They
+	// are read-only: consecutive events share the array (and every copy
+	// a message's Raw bytes), so copy before changing anything.
 	Messages []mua.Message
 	Outbox   []mua.Outgoing
 	View     mua.View
