@@ -456,8 +456,9 @@ type ActionResultDTO struct {
 	Outcome string `json:"outcome"`
 }
 
-// MessageReadDTO is a message opened on a device, as a mail reader shows
-// it (mailstore.Read of the device's copy).
+// MessageReadDTO is a message opened, as a mail reader shows it
+// (mailstore.Read): on a device (its copy), or on the server (Device "",
+// ID the UID, Folder the mailbox).
 type MessageReadDTO struct {
 	Device string `json:"device"`
 	ID     int    `json:"id"`
@@ -497,6 +498,14 @@ type AttachmentDTO struct {
 }
 
 func newMessageReadDTO(device string, m mua.Message, r mailstore.Reading, res ActionResultDTO) MessageReadDTO {
+	d := newReadingDTO(r, int64(len(m.Raw)))
+	d.Device, d.ID, d.Folder = device, m.ID, m.Folder
+	d.Seen, d.Flagged, d.Answered, d.Result = m.Seen, m.Flagged, m.Answered, res
+	return d
+}
+
+// newReadingDTO is what a reader shows of a message of size bytes.
+func newReadingDTO(r mailstore.Reading, size int64) MessageReadDTO {
 	headers := func(hs []mailstore.Header) []HeaderDTO {
 		out := make([]HeaderDTO, len(hs))
 		for i, h := range hs {
@@ -509,10 +518,9 @@ func newMessageReadDTO(device string, m mua.Message, r mailstore.Reading, res Ac
 		atts[i] = AttachmentDTO{Name: a.Name, ContentType: a.ContentType, Size: a.Size}
 	}
 	notes := append([]string{}, r.Notes...)
-	return MessageReadDTO{Device: device, ID: m.ID, Folder: m.Folder,
+	return MessageReadDTO{
 		Headers: headers(r.Headers), RawHeaders: headers(r.RawHeaders), Text: r.Text, TextType: r.TextType,
-		Truncated: r.Truncated, Attachments: atts, Notes: notes, Size: int64(len(m.Raw)),
-		Seen: m.Seen, Flagged: m.Flagged, Answered: m.Answered, Result: res}
+		Truncated: r.Truncated, Attachments: atts, Notes: notes, Size: size}
 }
 
 // SearchResultDTO is what a device's search found.
