@@ -211,3 +211,42 @@ func TestViewsDevices(t *testing.T) {
 		t.Errorf("changes %v; want 3 downloads, 3 marks, the laptop added, 2 listed", kinds)
 	}
 }
+
+// A \Seen set from the laptop shows on the server at once, and on the
+// phone at its next sync: the article's "every device sees the same
+// mailbox".
+func TestViewsSeenReachesTheOtherDevice(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true})
+	l.Seed("student", 2, 11)
+	laptop, _ := l.AddDevice(DeviceOptions{Name: "Laptop", User: "student", Policy: mua.Policy{Mode: mua.IMAPOffline}})
+	phone, _ := l.AddDevice(DeviceOptions{Name: "Phone", User: "student", Policy: mua.Policy{Mode: mua.IMAPOnline}})
+	v := l.Views()
+	laptop.CheckMail(0)
+	phone.CheckMail(0)
+	first := laptop.Messages("INBOX")[0]
+	if _, err := laptop.MarkRead(time.Minute, first.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	seenOnPhone := func() bool {
+		d, _ := v.Device("Phone")
+		for _, m := range d.Messages {
+			if m.UID == first.UID {
+				return m.Seen
+			}
+		}
+		t.Fatalf("the phone does not list UID %d", first.UID)
+		return false
+	}
+	if mb := inbox(t, v, "student"); !hasFlag(mb.Messages[0].Flags, `\Seen`) {
+		t.Errorf("server flags %v after the laptop read it, want \\Seen", mb.Messages[0].Flags)
+	}
+	if seenOnPhone() {
+		t.Error("the phone shows it read before syncing")
+	}
+	if _, err := phone.CheckMail(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if !seenOnPhone() {
+		t.Error("the phone does not show it read after its next sync")
+	}
+}
