@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"time"
 
+	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
+	"github.com/mailscope/mailscope/sim/mailstore"
 	"github.com/mailscope/mailscope/sim/mua"
 	"github.com/mailscope/mailscope/sim/trace"
 )
@@ -385,10 +387,19 @@ type ConsoleOutputDTO struct {
 
 // DraftDTO is a mail to send.
 type DraftDTO struct {
-	From    string   `json:"from"` // a lab user
+	// From is the lab user SendMail sends as; a device's Compose sends as
+	// the device's account and ignores it.
+	From    string   `json:"from"`
 	To      []string `json:"to"`
 	Subject string   `json:"subject"`
 	Body    string   `json:"body"`
+}
+
+// DeviceSpecDTO is a device to add.
+type DeviceSpecDTO struct {
+	Name   string `json:"name"`
+	User   string `json:"user"`   // a lab account
+	Policy string `json:"policy"` // pop3-delete, pop3-keep, imap-online, imap-offline
 }
 
 // DeviceDTO is a simulated mail client.
@@ -399,16 +410,34 @@ type DeviceDTO struct {
 	Visible         int    `json:"visible"`
 	OfflineReadable int    `json:"offlineReadable"`
 	Unread          int    `json:"unread"`
+	Outbox          int    `json:"outbox"` // messages waiting to be sent
+	// Folders are the folders the device knows, INBOX first.
+	Folders []string `json:"folders"`
+	// WorkingOffline is true while the device works offline by choice.
+	WorkingOffline bool `json:"workingOffline"`
+}
+
+func newDeviceDTO(o lab.DeviceOptions, st lab.DeviceEvent) DeviceDTO {
+	folders := st.Folders
+	if folders == nil {
+		folders = []string{"INBOX"}
+	}
+	return DeviceDTO{Name: o.Name, User: o.User, Policy: o.Policy.Mode.String(),
+		Visible: st.View.Visible, OfflineReadable: st.View.OfflineReadable, Unread: st.View.Unread,
+		Outbox: len(st.Outbox), Folders: folders, WorkingOffline: st.Offline}
 }
 
 // ActionProgressDTO reports an action starting, finishing or failing.
 type ActionProgressDTO struct {
-	ID     int              `json:"id"`
-	Action string           `json:"action"` // send, check
-	Device string           `json:"device"`
-	State  string           `json:"state"` // running, done, error
-	Error  string           `json:"error,omitempty"`
-	Result *ActionResultDTO `json:"result,omitempty"`
+	ID     int    `json:"id"`
+	Action string `json:"action"` // send, check, open, reply, compose, mark-read, flag, delete, move, create-folder, search, offline, online
+	Device string `json:"device"`
+	State  string `json:"state"` // running, done, error
+	Error  string `json:"error,omitempty"`
+	// Outcome says in a sentence what happened, done or not ("queued in
+	// the outbox: the link is offline; it goes at the next connection").
+	Outcome string           `json:"outcome,omitempty"`
+	Result  *ActionResultDTO `json:"result,omitempty"`
 }
 
 // ActionResultDTO is what an action cost.
@@ -423,9 +452,91 @@ type ActionResultDTO struct {
 	Downloaded    int     `json:"downloaded"`
 	Sent          int     `json:"sent"`
 	FirstReadable float64 `json:"firstReadable"` // seconds; -1 if none
+	// Outcome says in a sentence what the action did.
+	Outcome string `json:"outcome"`
 }
 
-func newActionResultDTO(r mua.ActionResult) ActionResultDTO {
+// MessageReadDTO is a message opened, as a mail reader shows it
+// (mailstore.Read): on a device (its copy), or on the server (Device "",
+// ID the UID, Folder the mailbox).
+type MessageReadDTO struct {
+	Device string `json:"device"`
+	ID     int    `json:"id"`
+	Folder string `json:"folder"`
+	// Headers are From, To, Cc, Date, Subject, Message-ID (those
+	// present), decoded; RawHeaders every field as it came.
+	Headers    []HeaderDTO `json:"headers"`
+	RawHeaders []HeaderDTO `json:"rawHeaders"`
+	Text       string      `json:"text"`
+	// TextType is text/plain, text/html (tags stripped) or "" (no text).
+	TextType    string          `json:"textType"`
+	Truncated   bool            `json:"truncated"`
+	Attachments []AttachmentDTO `json:"attachments"`
+	// Notes say what the reader did or could not do (HTML stripped, a
+	// charset shown as it came, a truncated text).
+	Notes    []string `json:"notes"`
+	Size     int64    `json:"size"` // bytes of the whole message
+	Seen     bool     `json:"seen"`
+	Flagged  bool     `json:"flagged"`
+	Answered bool     `json:"answered"`
+	// Result is what opening cost: nothing when the body was on the
+	// device, a fetch over the link for an IMAP device reading online.
+	Result ActionResultDTO `json:"result"`
+}
+
+// HeaderDTO is one header field.
+type HeaderDTO struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// AttachmentDTO is a part of a message that is not its text.
+type AttachmentDTO struct {
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"` // decoded bytes
+}
+
+func newMessageReadDTO(device string, m mua.Message, r mailstore.Reading, res ActionResultDTO) MessageReadDTO {
+	d := newReadingDTO(r, int64(len(m.Raw)))
+	d.Device, d.ID, d.Folder = device, m.ID, m.Folder
+	d.Seen, d.Flagged, d.Answered, d.Result = m.Seen, m.Flagged, m.Answered, res
+	return d
+}
+
+// newReadingDTO is what a reader shows of a message of size bytes.
+func newReadingDTO(r mailstore.Reading, size int64) MessageReadDTO {
+	headers := func(hs []mailstore.Header) []HeaderDTO {
+		out := make([]HeaderDTO, len(hs))
+		for i, h := range hs {
+			out[i] = HeaderDTO{Name: h.Name, Value: h.Value}
+		}
+		return out
+	}
+	atts := make([]AttachmentDTO, len(r.Attachments))
+	for i, a := range r.Attachments {
+		atts[i] = AttachmentDTO{Name: a.Name, ContentType: a.ContentType, Size: a.Size}
+	}
+	notes := append([]string{}, r.Notes...)
+	return MessageReadDTO{
+		Headers: headers(r.Headers), RawHeaders: headers(r.RawHeaders), Text: r.Text, TextType: r.TextType,
+		Truncated: r.Truncated, Attachments: atts, Notes: notes, Size: size}
+}
+
+// SearchResultDTO is what a device's search found.
+type SearchResultDTO struct {
+	// IDs are the matching messages the device holds, by local ID.
+	IDs []int `json:"ids"`
+	// OnServer is true when the server searched (IMAP SEARCH), false when
+	// the device searched its own copies (POP3, or IMAP without a link).
+	OnServer bool `json:"onServer"`
+	// ServerMatches counts the server's matches, some perhaps not yet on
+	// the device.
+	ServerMatches int             `json:"serverMatches"`
+	Result        ActionResultDTO `json:"result"`
+}
+
+func newActionResultDTO(r mua.ActionResult, outcome string) ActionResultDTO {
 	fr := -1.0
 	if r.FirstReadable >= 0 {
 		fr = r.FirstReadable.Seconds()
@@ -433,6 +544,6 @@ func newActionResultDTO(r mua.ActionResult) ActionResultDTO {
 	return ActionResultDTO{
 		Seconds: (r.End - r.Start).Seconds(), Connections: r.Connections, RoundTrips: r.RoundTrips,
 		PayloadUp: r.PayloadUp, PayloadDown: r.PayloadDown, WireUp: r.WireUp, WireDown: r.WireDown,
-		Downloaded: r.Downloaded, Sent: r.Sent, FirstReadable: fr,
+		Downloaded: r.Downloaded, Sent: r.Sent, FirstReadable: fr, Outcome: outcome,
 	}
 }

@@ -83,3 +83,16 @@ func (s *LabService) Seed(user string, n int) (LabStateDTO, error) {
 	}
 	return s.changed(), nil
 }
+
+// SetQuota sets a user's quota in bytes (0: unlimited). Mail already
+// stored stays even over the new quota; new mail beyond it is refused
+// (SMTP 552).
+func (s *LabService) SetQuota(user string, bytes int64) (LabStateDTO, error) {
+	if bytes < 0 {
+		return s.state(), fmt.Errorf("app: a quota is 0 (unlimited) or a number of bytes, not %d", bytes)
+	}
+	if err := s.lab.Store.SetQuota(user, bytes); err != nil {
+		return s.state(), fmt.Errorf("app: quota for %q: %w", user, err)
+	}
+	return s.changed(), nil
+}

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
+	"github.com/mailscope/mailscope/sim/mailstore"
 )
 
 // ViewsService is where the mail lives: the server's mailboxes, live. It
@@ -32,6 +34,53 @@ func newViewsService(l *lab.Lab, e *emitter, changed func()) *ViewsService {
 type ViewsDTO struct {
 	Seq      uint64           `json:"seq"`
 	Accounts []AccountViewDTO `json:"accounts"`
+	Devices  []DeviceViewDTO  `json:"devices"`
+}
+
+// DeviceViewDTO is what a device holds locally.
+type DeviceViewDTO struct {
+	Name string `json:"name"`
+	User string `json:"user"`
+	// Policy: pop3-delete, pop3-keep, imap-online, imap-offline.
+	Policy string `json:"policy"`
+	DeviceSummaryDTO
+	Messages []DeviceMessageDTO `json:"messages"`
+}
+
+// DeviceSummaryDTO is a device's figures.
+type DeviceSummaryDTO struct {
+	Offline         bool          `json:"offline"` // working offline by choice
+	Visible         int           `json:"visible"`
+	OfflineReadable int           `json:"offlineReadable"`
+	Unread          int           `json:"unread"`
+	Folders         []string      `json:"folders"`
+	Outbox          []OutgoingDTO `json:"outbox"`
+}
+
+// DeviceMessageDTO is one message a device holds.
+type DeviceMessageDTO struct {
+	ID       int    `json:"id"`
+	Folder   string `json:"folder"`
+	UID      uint32 `json:"uid"`  // IMAP; 0 for POP3
+	UIDL     string `json:"uidl"` // POP3; "" for IMAP
+	From     string `json:"from"`
+	Subject  string `json:"subject"`
+	Date     string `json:"date"` // RFC 3339
+	Size     int64  `json:"size"`
+	Seen     bool   `json:"seen"`
+	Flagged  bool   `json:"flagged"`
+	Answered bool   `json:"answered"`
+	// Readable: the body is on the device, so it opens offline.
+	Readable bool `json:"readable"`
+}
+
+// OutgoingDTO is a message waiting in an outbox.
+type OutgoingDTO struct {
+	ID         int      `json:"id"`
+	To         []string `json:"to"`
+	Subject    string   `json:"subject"`
+	Size       int64    `json:"size"`
+	ComposedUs float64  `json:"composedUs"`
 }
 
 // AccountViewDTO is one account on the server.
@@ -85,6 +134,15 @@ type ViewChangeDTO struct {
 	Message *MessageViewDTO   `json:"message,omitempty"`
 	Summary AccountSummaryDTO `json:"summary"`
 	UIDs    []uint32          `json:"uids,omitempty"`
+	// A device's change (kind "device-…"): its name, the message's ID and
+	// folder, the message now, the whole device (device-added) and its
+	// figures after the change.
+	Device        string            `json:"device,omitempty"`
+	ID            int               `json:"id,omitempty"`
+	Folder        string            `json:"folder,omitempty"`
+	DeviceMessage *DeviceMessageDTO `json:"deviceMessage,omitempty"`
+	DeviceView    *DeviceViewDTO    `json:"deviceView,omitempty"`
+	DeviceSummary *DeviceSummaryDTO `json:"deviceSummary,omitempty"`
 }
 
 // ViewsBatchDTO is the payload of views:changed.
@@ -93,10 +151,7 @@ type ViewsBatchDTO struct {
 }
 
 func newMessageViewDTO(m lab.MessageView) MessageViewDTO {
-	d := MessageViewDTO{UID: m.UID, UIDL: m.UIDL, From: m.From, Subject: m.Subject, Size: m.Size, Flags: m.Flags, POP3Deleted: m.POP3Deleted}
-	if !m.Date.IsZero() {
-		d.Date = m.Date.UTC().Format(time.RFC3339)
-	}
+	d := MessageViewDTO{UID: m.UID, UIDL: m.UIDL, From: m.From, Subject: m.Subject, Date: rfc3339(m.Date), Size: m.Size, Flags: m.Flags, POP3Deleted: m.POP3Deleted}
 	if d.Flags == nil {
 		d.Flags = []string{}
 	}
@@ -121,10 +176,54 @@ func newAccountViewDTO(a lab.AccountView) AccountViewDTO {
 
 func newViewChangeDTO(c lab.ViewChange) ViewChangeDTO {
 	d := ViewChangeDTO{Seq: c.Seq, AtUs: us(c.At), Kind: c.Kind, Account: c.Account, Mailbox: c.Mailbox,
-		OldName: c.OldName, UID: c.UID, Summary: newSummaryDTO(c.Summary), UIDs: c.UIDs}
+		OldName: c.OldName, UID: c.UID, Summary: newSummaryDTO(c.Summary), UIDs: c.UIDs,
+		Device: c.Device, ID: c.ID, Folder: c.Folder}
 	if c.Message != nil {
 		m := newMessageViewDTO(*c.Message)
 		d.Message = &m
+	}
+	if c.DeviceMessage != nil {
+		m := newDeviceMessageDTO(*c.DeviceMessage)
+		d.DeviceMessage = &m
+	}
+	if c.DeviceView != nil {
+		v := newDeviceViewDTO(*c.DeviceView)
+		d.DeviceView = &v
+	}
+	if c.DeviceSummary != nil {
+		s := newDeviceSummaryDTO(*c.DeviceSummary)
+		d.DeviceSummary = &s
+	}
+	return d
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func newDeviceMessageDTO(m lab.DeviceMessageView) DeviceMessageDTO {
+	return DeviceMessageDTO{ID: m.ID, Folder: m.Folder, UID: m.UID, UIDL: m.UIDL, From: m.From, Subject: m.Subject,
+		Date: rfc3339(m.Date), Size: m.Size, Seen: m.Seen, Flagged: m.Flagged, Answered: m.Answered, Readable: m.Readable}
+}
+
+func newDeviceSummaryDTO(s lab.DeviceSummary) DeviceSummaryDTO {
+	d := DeviceSummaryDTO{Offline: s.Offline, Visible: s.Visible, OfflineReadable: s.OfflineReadable, Unread: s.Unread,
+		Folders: append([]string{}, s.Folders...), Outbox: make([]OutgoingDTO, len(s.Outbox))}
+	for i, o := range s.Outbox {
+		d.Outbox[i] = OutgoingDTO{ID: o.ID, To: append([]string{}, o.To...), Subject: o.Subject, Size: o.Size, ComposedUs: us(o.Composed)}
+	}
+	return d
+}
+
+func newDeviceViewDTO(v lab.DeviceView) DeviceViewDTO {
+	d := DeviceViewDTO{Name: v.Name, User: v.User, Policy: v.Mode, Messages: make([]DeviceMessageDTO, len(v.Messages)),
+		DeviceSummaryDTO: newDeviceSummaryDTO(lab.DeviceSummary{Offline: v.Offline, Visible: v.Visible,
+			OfflineReadable: v.OfflineReadable, Unread: v.Unread, Folders: v.Folders, Outbox: v.Outbox})}
+	for i, m := range v.Messages {
+		d.Messages[i] = newDeviceMessageDTO(m)
 	}
 	return d
 }
@@ -133,11 +232,28 @@ func newViewChangeDTO(c lab.ViewChange) ViewChangeDTO {
 // changes with a larger seq (the UI drops the older ones).
 func (s *ViewsService) Snapshot() (ViewsDTO, error) {
 	st := s.lab.Views().Snapshot()
-	out := ViewsDTO{Seq: st.Seq, Accounts: make([]AccountViewDTO, 0, len(st.Accounts))}
+	out := ViewsDTO{Seq: st.Seq, Accounts: make([]AccountViewDTO, 0, len(st.Accounts)), Devices: make([]DeviceViewDTO, 0, len(st.Devices))}
 	for _, a := range st.Accounts {
 		out.Accounts = append(out.Accounts, newAccountViewDTO(a))
 	}
+	for _, d := range st.Devices {
+		out.Devices = append(out.Devices, newDeviceViewDTO(d))
+	}
 	return out, nil
+}
+
+// Read opens a message on the server, as the administrator of the mail
+// store sees it: no client, no traffic (a device's Open is the client's
+// view).
+func (s *ViewsService) Read(m MessageRefDTO) (MessageReadDTO, error) {
+	msg, err := s.lab.Store.Message(m.Account, m.Mailbox, m.UID)
+	if err != nil {
+		return MessageReadDTO{}, fmt.Errorf("app: %w", err)
+	}
+	d := newReadingDTO(mailstore.Read(msg.Raw), msg.Size)
+	d.ID, d.Folder = int(msg.UID), m.Mailbox
+	d.Seen, d.Flagged, d.Answered = msg.HasFlag(mailstore.FlagSeen), msg.HasFlag(mailstore.FlagFlagged), msg.HasFlag(mailstore.FlagAnswered)
+	return d, nil
 }
 
 // viewsBatchEvery is how long changes gather before they go to the UI:

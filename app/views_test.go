@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -68,4 +69,51 @@ func TestViewsRelated(t *testing.T) {
 	if err != nil || len(refs) != 1 || refs[0].UID != 2 {
 		t.Errorf("Related(%d) = %+v, %v; want UID 2 (expunged since, still named)", seqs[0], refs, err)
 	}
+}
+
+// The devices are in the views: the snapshot lists them, a check's
+// downloads stream as device changes, and a server message opens for
+// reading with no traffic.
+func TestViewsDevicesAndReading(t *testing.T) {
+	rec := &recorder{}
+	a := newApp(t, rec)
+	a.Lab.Seed("student", 2)
+	snap, _ := a.Views.Snapshot()
+	var names []string
+	for _, d := range snap.Devices {
+		names = append(names, d.Name+"/"+d.Policy)
+	}
+	if got := strings.Join(names, " "); got != "Home PC/pop3-delete Laptop/imap-offline Phone/imap-online" {
+		t.Errorf("snapshot devices: %s", got)
+	}
+	var uid uint32
+	for _, acc := range snap.Accounts {
+		if acc.Name == "student" {
+			uid = acc.Mailboxes[0].Messages[0].UID
+		}
+	}
+	before := a.lab.Trace.Len()
+	r, err := a.Views.Read(MessageRefDTO{Account: "student", Mailbox: "INBOX", UID: uid})
+	if err != nil || r.Text == "" || len(r.Headers) == 0 || r.Device != "" || r.ID != int(uid) {
+		t.Fatalf("Read(server UID %d) = %+v, %v; want headers and text", uid, r, err)
+	}
+	if a.lab.Trace.Len() != before {
+		t.Errorf("reading on the server put %d events in the trace, want none", a.lab.Trace.Len()-before)
+	}
+	if _, err := a.Views.Read(MessageRefDTO{Account: "student", Mailbox: "INBOX", UID: 999}); err == nil {
+		t.Error("reading a message that is not there succeeded")
+	}
+
+	if _, err := a.Actions.CheckMail("Laptop"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitEvent(t, EventViewsChanged, func(d any) bool {
+		n := 0
+		for _, c := range d.(ViewsBatchDTO).Changes {
+			if c.Device == "Laptop" && c.Kind == "device-downloaded" && c.DeviceMessage != nil && c.DeviceMessage.Readable {
+				n++
+			}
+		}
+		return n == 2
+	})
 }

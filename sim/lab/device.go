@@ -25,6 +25,10 @@ type DeviceOptions struct {
 	// outside link (Options.OutsideMX), so it never counts as the
 	// reader's traffic.
 	Outside bool
+	// Observe is told of every change to the device's local state
+	// (mua.Config.Observe). AddDevice sets its own and calls this one
+	// after it. Nil: nobody is told.
+	Observe func(mua.Change)
 }
 
 // DefaultDevices are the reader's three mail clients, the article's cast:
@@ -60,6 +64,7 @@ func (l *Lab) NewDevice(o DeviceOptions) (*mua.Device, error) {
 		Epoch:   l.Store.Epoch(),
 		Live:    l.clock == Live,
 		TLSMode: o.TLSMode,
+		Observe: o.Observe,
 	}
 	if o.TLSMode != mua.TLSNone {
 		if l.TLS == nil {

@@ -145,6 +145,8 @@ type Lab struct {
 	relMu     sync.Mutex
 	pop3Drops map[uint64]pop3Drop // trace session → its maildrop's numbering
 
+	devices deviceRegistry // AddDevice's list (devices.go)
+
 	mu     sync.Mutex
 	linkLn []net.Listener // the servers' listeners on Link and MX
 	tcp    []net.Listener

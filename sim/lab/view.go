@@ -30,14 +30,16 @@ type Views struct {
 	// order they were applied, the devices'.
 	seq      uint64
 	accounts map[string]*AccountView
+	devices  []*DeviceView // in the order added
 	subs     map[int]func([]ViewChange)
 	nextSub  int
 
-	feed      *mailstore.Feed // nil: views of a lab closed before it asked
-	applyMu   sync.Mutex      // one applier at a time: changes stay in order
-	done      chan struct{}
-	closeOnce sync.Once
-	wg        sync.WaitGroup
+	feed          *mailstore.Feed // nil: views of a lab closed before it asked
+	cancelDevices func()
+	applyMu       sync.Mutex // one applier at a time: changes stay in order
+	done          chan struct{}
+	closeOnce     sync.Once
+	wg            sync.WaitGroup
 }
 
 // AccountView is one account on the server.
@@ -94,6 +96,17 @@ type ViewChange struct {
 	// UIDs are every message a POP3 change concerns (its marks dropped
 	// or committed).
 	UIDs []uint32
+
+	// A device's change ("device-downloaded", "device-added"…): Device
+	// names it, ID and Folder are its message's; DeviceMessage is the
+	// message as it is now, DeviceView the whole device (device-added),
+	// DeviceSummary its figures after the change.
+	Device        string
+	ID            int
+	Folder        string
+	DeviceMessage *DeviceMessageView
+	DeviceView    *DeviceView
+	DeviceSummary *DeviceSummary
 }
 
 // AccountSummary is an account's figures: what a change to it leaves.
@@ -109,13 +122,18 @@ type AccountSummary struct {
 type ViewState struct {
 	Seq      uint64
 	Accounts []AccountView // by name
+	Devices  []DeviceView  // in the order added
 }
 
 // Views returns the lab's mailbox views, starting them on first use (a
 // scenario's world, which never asks, pays nothing for them). After
 // Close they no longer move: empty if they were never asked for.
 func (l *Lab) Views() *Views {
-	l.viewsOnce.Do(func() { l.views = newViews(l.Store, l.Domain) })
+	l.viewsOnce.Do(func() {
+		l.views = newViews(l.Store, l.Domain)
+		// Each device, as it is now, then every change as it happens.
+		l.views.cancelDevices = l.SubscribeDevices(l.views.applyDevice)
+	})
 	return l.views
 }
 
@@ -179,6 +197,9 @@ func (v *Views) Settle() {
 // Close stops following the store. Safe to call twice.
 func (v *Views) Close() {
 	v.closeOnce.Do(func() {
+		if v.cancelDevices != nil {
+			v.cancelDevices()
+		}
 		close(v.done)
 		v.wg.Wait()
 		if v.feed != nil {
@@ -214,6 +235,9 @@ func (v *Views) Snapshot() ViewState {
 		st.Accounts = append(st.Accounts, a.clone())
 	}
 	sort.Slice(st.Accounts, func(i, j int) bool { return st.Accounts[i].Name < st.Accounts[j].Name })
+	for _, d := range v.devices {
+		st.Devices = append(st.Devices, d.clone())
+	}
 	return st
 }
 
@@ -243,10 +267,7 @@ func (v *Views) apply(cs []mailstore.Change) {
 			out = append(out, vc)
 		}
 	}
-	subs := make([]func([]ViewChange), 0, len(v.subs))
-	for _, fn := range v.subs {
-		subs = append(subs, fn)
-	}
+	subs := v.subscribers()
 	v.mu.Unlock()
 	if len(out) == 0 {
 		return
@@ -254,6 +275,15 @@ func (v *Views) apply(cs []mailstore.Change) {
 	for _, fn := range subs {
 		fn(out)
 	}
+}
+
+// subscribers lists them; called with v.mu held.
+func (v *Views) subscribers() []func([]ViewChange) {
+	subs := make([]func([]ViewChange), 0, len(v.subs))
+	for _, fn := range v.subs {
+		subs = append(subs, fn)
+	}
+	return subs
 }
 
 // applyOne applies one store change; called with v.mu held.
@@ -276,7 +306,7 @@ func (v *Views) applyOne(c mailstore.Change) (ViewChange, bool) {
 	case mailstore.ChangeMailboxCreated:
 		if a.mailbox(c.Mailbox) == nil {
 			a.Mailboxes = append(a.Mailboxes, MailboxView{Name: c.Mailbox})
-			sort.Slice(a.Mailboxes, func(i, j int) bool { return mailboxLess(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
+			sort.Slice(a.Mailboxes, func(i, j int) bool { return mailstore.LessMailbox(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
 		}
 	case mailstore.ChangeMailboxDeleted:
 		a.Mailboxes = slices.DeleteFunc(a.Mailboxes, func(m MailboxView) bool { return m.Name == c.Mailbox })
@@ -285,7 +315,7 @@ func (v *Views) applyOne(c mailstore.Change) (ViewChange, bool) {
 		if mb := a.mailbox(c.OldName); mb != nil {
 			mb.Name = c.Mailbox
 		}
-		sort.Slice(a.Mailboxes, func(i, j int) bool { return mailboxLess(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
+		sort.Slice(a.Mailboxes, func(i, j int) bool { return mailstore.LessMailbox(a.Mailboxes[i].Name, a.Mailboxes[j].Name) })
 	case mailstore.ChangeNew:
 		mb := a.mailbox(c.Mailbox)
 		if mb == nil {
@@ -419,14 +449,6 @@ func hasFlag(flags []string, f string) bool {
 		}
 	}
 	return false
-}
-
-// mailboxLess puts INBOX first, then the rest by name.
-func mailboxLess(a, b string) bool {
-	if a == mailstore.Inbox || b == mailstore.Inbox {
-		return a == mailstore.Inbox && b != mailstore.Inbox
-	}
-	return a < b
 }
 
 // messageView lists a message: its envelope from the header.

@@ -155,3 +155,98 @@ func TestViewsIMAPAndQuota(t *testing.T) {
 		t.Errorf("after deleting a folder with mail: views say %d used, the store %d (was %d)", st.Used, storeUsed(), used)
 	}
 }
+
+// The devices' half: a POP3 check moves the mail from the server's view to
+// the Home PC's, an IMAP laptop lists what the server has, and every
+// change reaches subscribers once, in seq order, store and devices
+// interleaved as they happened.
+func TestViewsDevices(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true})
+	l.Seed("student", 3, 9)
+	pc, err := l.AddDevice(DeviceOptions{Name: "Home PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Delete}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := l.Views()
+	var mu sync.Mutex
+	var got []ViewChange
+	defer v.Subscribe(func(cs []ViewChange) { mu.Lock(); got = append(got, cs...); mu.Unlock() })()
+	if d, ok := v.Device("Home PC"); !ok || d.Mode != "pop3-delete" || len(d.Messages) != 0 {
+		t.Fatalf("Home PC's view before a check: %+v, %v", d, ok)
+	}
+	if _, err := pc.CheckMail(0); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := v.Device("Home PC")
+	if len(d.Messages) != 3 || !d.Messages[0].Readable || d.Messages[0].Subject == "" || d.OfflineReadable != 3 {
+		t.Errorf("Home PC after the check: %d messages (first %+v), %d readable; want 3 stored", len(d.Messages), d.Messages[0], d.OfflineReadable)
+	}
+	if mb := inbox(t, v, "student"); len(mb.Messages) != 0 {
+		t.Errorf("the server still lists %d after a POP3 delete check", len(mb.Messages))
+	}
+
+	laptop, _ := l.AddDevice(DeviceOptions{Name: "Laptop", User: "student", Policy: mua.Policy{Mode: mua.IMAPOnline}})
+	l.Seed("student", 2, 10)
+	if _, err := laptop.CheckMail(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ld, _ := v.Device("Laptop")
+	if len(ld.Messages) != 2 || ld.Messages[0].Readable || ld.Messages[0].UID == 0 {
+		t.Errorf("IMAP online laptop lists %+v; want the server's 2, headers only, with UIDs", ld.Messages)
+	}
+	if snap := v.Snapshot(); len(snap.Devices) != 2 || snap.Devices[0].Name != "Home PC" || snap.Devices[1].Name != "Laptop" {
+		t.Errorf("snapshot devices %+v", snap.Devices)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	kinds := map[string]int{}
+	for i, c := range got {
+		kinds[c.Kind]++
+		if i > 0 && c.Seq != got[i-1].Seq+1 {
+			t.Fatalf("change %d has seq %d after %d: not in order, or one missing", i, c.Seq, got[i-1].Seq)
+		}
+	}
+	if kinds["device-downloaded"] != 3 || kinds["pop3-marked"] != 3 || kinds["device-added"] != 1 || kinds["device-listed"] != 2 {
+		t.Errorf("changes %v; want 3 downloads, 3 marks, the laptop added, 2 listed", kinds)
+	}
+}
+
+// A \Seen set from the laptop shows on the server at once, and on the
+// phone at its next sync: the article's "every device sees the same
+// mailbox".
+func TestViewsSeenReachesTheOtherDevice(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true})
+	l.Seed("student", 2, 11)
+	laptop, _ := l.AddDevice(DeviceOptions{Name: "Laptop", User: "student", Policy: mua.Policy{Mode: mua.IMAPOffline}})
+	phone, _ := l.AddDevice(DeviceOptions{Name: "Phone", User: "student", Policy: mua.Policy{Mode: mua.IMAPOnline}})
+	v := l.Views()
+	laptop.CheckMail(0)
+	phone.CheckMail(0)
+	first := laptop.Messages("INBOX")[0]
+	if _, err := laptop.MarkRead(time.Minute, first.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	seenOnPhone := func() bool {
+		d, _ := v.Device("Phone")
+		for _, m := range d.Messages {
+			if m.UID == first.UID {
+				return m.Seen
+			}
+		}
+		t.Fatalf("the phone does not list UID %d", first.UID)
+		return false
+	}
+	if mb := inbox(t, v, "student"); !hasFlag(mb.Messages[0].Flags, `\Seen`) {
+		t.Errorf("server flags %v after the laptop read it, want \\Seen", mb.Messages[0].Flags)
+	}
+	if seenOnPhone() {
+		t.Error("the phone shows it read before syncing")
+	}
+	if _, err := phone.CheckMail(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if !seenOnPhone() {
+		t.Error("the phone does not show it read after its next sync")
+	}
+}

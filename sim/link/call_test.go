@@ -447,15 +447,17 @@ func TestCallNotify(t *testing.T) {
 // a library set meanwhile counts from when the line is up.
 func TestLiveDialWaits(t *testing.T) {
 	p := dialup(t) // 20 s of dialling
-	const speed = 100
+	// At 10× the dial takes 2 s of wall time: the deadline below is
+	// shorter than the dial, with 1.9 s to spare for a loaded machine.
+	const speed = 10
 	live := NewLiveClock(LiveOptions{Speed: speed})
 	l := New(Options{Profile: p, Live: live})
 	l.EnableCalls(CallOptions{})
 	wall := time.Now()
 	c, s := mustPipe(t, l, PipeOptions{Live: true})
 	// A client that speaks first (a TLS ClientHello) and waits for the
-	// reply with a 190 ms timeout: 19 s of link time, less than the dial.
-	c.SetReadDeadline(time.Now().Add(190 * time.Millisecond))
+	// reply with a 1.9 s timeout: 19 s of link time, less than the dial.
+	c.SetReadDeadline(time.Now().Add(1900 * time.Millisecond))
 	io.WriteString(c, "HELLO\r\n")
 	go func() {
 		br := bufio.NewReader(s)

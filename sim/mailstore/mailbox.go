@@ -113,12 +113,13 @@ func sortedBoxNames(u *user) []string {
 	for n := range u.boxes {
 		names = append(names, n)
 	}
-	sort.Slice(names, func(i, j int) bool { return lessMailbox(names[i], names[j]) })
+	sort.Slice(names, func(i, j int) bool { return LessMailbox(names[i], names[j]) })
 	return names
 }
 
-// lessMailbox orders INBOX first, then by name.
-func lessMailbox(a, b string) bool {
+// LessMailbox orders mailbox names as the store lists them: INBOX
+// first, then by name.
+func LessMailbox(a, b string) bool {
 	if (a == Inbox) != (b == Inbox) {
 		return a == Inbox
 	}
@@ -440,6 +441,6 @@ func (s *Store) Subscriptions(userName string) ([]string, error) {
 	for n := range u.subs {
 		out = append(out, n)
 	}
-	sort.Slice(out, func(i, j int) bool { return lessMailbox(out[i], out[j]) })
+	sort.Slice(out, func(i, j int) bool { return LessMailbox(out[i], out[j]) })
 	return out, nil
 }

@@ -3,18 +3,24 @@ package mua
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
 
 	"github.com/mailscope/mailscope/sim/link"
 )
 
 // CheckMail logs on at the given virtual time: it sends the outbox, then
 // retrieves mail per the policy (POP3: download; IMAP: synchronise INBOX).
+// If the submission server refuses a message (an SMTP reply, not a broken
+// link), the mail is still retrieved and the error wraps ErrNotSent; the
+// refused message stays in the outbox.
 func (d *Device) CheckMail(at time.Duration) (ActionResult, error) {
 	return d.CheckFolders(at, "INBOX")
 }
@@ -26,8 +32,15 @@ func (d *Device) CheckFolders(at time.Duration, folders ...string) (ActionResult
 	if err := d.network(); err != nil {
 		return d.finish(r), err
 	}
+	var notSent error
 	if err := d.sendOutbox(r); err != nil {
-		return d.finish(r), err
+		var refused *smtp.SMTPError
+		if !errors.As(err, &refused) {
+			return d.finish(r), err
+		}
+		// The server answered: the link works, and one message it will
+		// not take must not keep the user from their mail.
+		notSent = fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	var err error
 	if d.cfg.Policy.Mode.IsIMAP() {
@@ -42,6 +55,9 @@ func (d *Device) CheckFolders(at time.Duration, folders ...string) (ActionResult
 		})
 	} else {
 		err = d.checkPOP3(r)
+	}
+	if notSent != nil {
+		err = errors.Join(notSent, err)
 	}
 	return d.finish(r), err
 }
@@ -110,7 +126,7 @@ func (d *Device) Open(at time.Duration, id int) (ActionResult, error) {
 		if !m.Seen && d.cfg.Policy.Mode.IsIMAP() && m.UID != 0 {
 			d.pending[m.ID] = true
 		}
-		m.Seen = true
+		d.setFlags(m, true, m.Flagged, m.Answered, r.res.Start)
 		return d.finishLocal(r), nil
 	}
 	if !d.cfg.Policy.Mode.IsIMAP() || m.UID == 0 {
@@ -133,11 +149,11 @@ func (d *Device) MarkRead(at time.Duration, id int, read bool) (ActionResult, er
 		return d.finishLocal(r), err
 	}
 	if !d.cfg.Policy.Mode.IsIMAP() || m.UID == 0 {
-		m.Seen = read
+		d.setFlags(m, read, m.Flagged, m.Answered, r.res.Start)
 		return d.finishLocal(r), nil
 	}
 	if d.network() != nil {
-		m.Seen = read
+		d.setFlags(m, read, m.Flagged, m.Answered, r.res.Start)
 		if read {
 			d.pending[m.ID] = true
 		} else {
@@ -147,7 +163,7 @@ func (d *Device) MarkRead(at time.Duration, id int, read bool) (ActionResult, er
 	}
 	err = d.withIMAP(r, func(s *imapSession) error { return s.setFlag(m, imap.FlagSeen, read) })
 	if err == nil {
-		m.Seen = read
+		d.setFlags(m, read, m.Flagged, m.Answered, r.now())
 		delete(d.pending, m.ID)
 	}
 	return d.finish(r), err
@@ -161,7 +177,7 @@ func (d *Device) Flag(at time.Duration, id int, flagged bool) (ActionResult, err
 		return d.finishLocal(r), err
 	}
 	if !d.cfg.Policy.Mode.IsIMAP() || m.UID == 0 {
-		m.Flagged = flagged
+		d.setFlags(m, m.Seen, flagged, m.Answered, r.res.Start)
 		return d.finishLocal(r), nil
 	}
 	if err := d.network(); err != nil {
@@ -169,22 +185,30 @@ func (d *Device) Flag(at time.Duration, id int, flagged bool) (ActionResult, err
 	}
 	err = d.withIMAP(r, func(s *imapSession) error { return s.setFlag(m, imap.FlagFlagged, flagged) })
 	if err == nil {
-		m.Flagged = flagged
+		d.setFlags(m, m.Seen, flagged, m.Answered, r.now())
 	}
 	return d.finish(r), err
 }
 
 // Delete deletes a message: locally on a POP3 device (the server copy, if
 // any, is the policy's business), on the server (\Deleted + EXPUNGE) on an
-// IMAP device, which needs the network.
+// IMAP device, which needs the network. Given an Outgoing's ID, it takes
+// that message out of the outbox unsent, on any device.
 func (d *Device) Delete(at time.Duration, id int) (ActionResult, error) {
 	r := d.begin("delete", at)
+	for i, o := range d.outbox {
+		if o.ID == id {
+			d.outbox = append(d.outbox[:i:i], d.outbox[i+1:]...)
+			d.changed(ChangeRemoved, id, OutboxFolder, r.res.Start)
+			return d.finishLocal(r), nil
+		}
+	}
 	m, err := d.lookup(id)
 	if err != nil {
 		return d.finishLocal(r), err
 	}
 	if !d.cfg.Policy.Mode.IsIMAP() || m.UID == 0 {
-		d.remove(id)
+		d.dropLocal(m, r.res.Start)
 		return d.finishLocal(r), nil
 	}
 	if err := d.network(); err != nil {
@@ -192,7 +216,7 @@ func (d *Device) Delete(at time.Duration, id int) (ActionResult, error) {
 	}
 	err = d.withIMAP(r, func(s *imapSession) error { return s.expunge(m) })
 	if err == nil {
-		d.remove(id)
+		d.dropLocal(m, r.now())
 		r.res.DeletedOnServer++
 	}
 	return d.finish(r), err
@@ -207,7 +231,14 @@ func (d *Device) Move(at time.Duration, id int, folder string) (ActionResult, er
 		return d.finishLocal(r), err
 	}
 	if !d.cfg.Policy.Mode.IsIMAP() || m.UID == 0 {
-		m.Folder = folder
+		if folder == "" {
+			return d.finishLocal(r), fmt.Errorf("mua: %s: move: no folder named", d.name)
+		}
+		d.folders[folder] = true
+		if !sameFolder(m.Folder, folder) {
+			m.Folder = folder
+			d.changed(ChangeMoved, m.ID, folder, r.res.Start)
+		}
 		return d.finishLocal(r), nil
 	}
 	if err := d.network(); err != nil {
@@ -383,4 +414,99 @@ func (is *IdleSession) Stop(at time.Duration) (ActionResult, error) {
 		err = s.errorf("DONE", err)
 	}
 	return d.finish(r), err
+}
+
+// CreateFolder makes a folder: on the server (CREATE) for an IMAP device,
+// which needs the network; on the device for a POP3 device, whose folders
+// are its own.
+func (d *Device) CreateFolder(at time.Duration, name string) (ActionResult, error) {
+	r := d.begin("create-folder", at)
+	if strings.TrimSpace(name) == "" || strings.ContainsAny(name, "\r\n") {
+		return d.finishLocal(r), fmt.Errorf("mua: %s: folder name %q", d.name, name)
+	}
+	if !d.cfg.Policy.Mode.IsIMAP() {
+		if d.hasFolder(name) {
+			return d.finishLocal(r), fmt.Errorf("mua: %s: folder %q already exists", d.name, name)
+		}
+		d.folderCreated(name, r.res.Start)
+		return d.finishLocal(r), nil
+	}
+	if err := d.network(); err != nil {
+		return d.finishLocal(r), err
+	}
+	err := d.withIMAP(r, func(s *imapSession) error { return s.create(name) })
+	return d.finish(r), err
+}
+
+// Reply writes a reply to message id into the outbox: "Re: " and its
+// subject, to its sender, with In-Reply-To and References so that mail
+// clients thread it. Like Compose it needs no network: the reply leaves
+// with the next Send, CheckMail or GoOnline. The original is marked
+// \Answered on the device at once; an IMAP device also stores the flag on
+// the server, at its next Send, CheckMail or GoOnline once the outbox has
+// gone (POP3 keeps no flags on the server).
+func (d *Device) Reply(at time.Duration, id int, body string) (Outgoing, ActionResult, error) {
+	r := d.begin("reply", at)
+	m, err := d.lookup(id)
+	if err != nil {
+		return Outgoing{}, d.finishLocal(r), err
+	}
+	to := senderOf(m.From)
+	if to == "" {
+		return Outgoing{}, d.finishLocal(r), fmt.Errorf("mua: %s: message %d has no sender to reply to", d.name, id)
+	}
+	subject := m.Subject
+	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
+		subject = "Re: " + subject
+	}
+	draft := Draft{To: []string{to}, Subject: subject, Body: body}
+	if m.MessageID != "" {
+		draft.InReplyTo = strings.Trim(m.MessageID, "<> ")
+		draft.References = append(references(m.Raw), draft.InReplyTo)
+		if n := len(draft.References); n > 10 { // the root and the latest, as RFC 5322 3.6.4 suggests
+			draft.References = append(draft.References[:1:1], draft.References[n-9:]...)
+		}
+	}
+	o, _ := d.Compose(r.res.Start, draft)
+	if m.UID != 0 && d.cfg.Policy.Mode.IsIMAP() && !m.Answered {
+		d.answer[m.ID] = true
+	}
+	d.setFlags(m, m.Seen, m.Flagged, true, r.res.Start)
+	res := d.finishLocal(r)
+	return o, res, nil
+}
+
+// senderOf is the address in a From field, or "".
+func senderOf(from string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		return a.Address
+	}
+	if i := strings.LastIndexByte(from, '<'); i >= 0 {
+		if j := strings.IndexByte(from[i:], '>'); j > 0 {
+			from = from[i+1 : i+j]
+		}
+	}
+	from = strings.TrimSpace(from)
+	if strings.Count(from, "@") != 1 || strings.ContainsAny(from, " \t\r\n<>,") {
+		return ""
+	}
+	return from
+}
+
+// references are the Message-IDs of a message's References field, or nil.
+func references(raw []byte) []string {
+	if raw == nil {
+		return nil
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, f := range strings.FieldsFunc(msg.Header.Get("References"), func(r rune) bool { return r == '<' || r == '>' || r == ' ' || r == '\t' }) {
+		if strings.Contains(f, "@") {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -27,6 +27,10 @@ var (
 	// ErrNoServer is returned when the device has no address for the
 	// protocol an action needs.
 	ErrNoServer = errors.New("mua: no server configured")
+	// ErrNotSent is wrapped by CheckMail's error when the submission
+	// server refused a message of the outbox but the mail was retrieved
+	// all the same. The refused message stays in the outbox.
+	ErrNotSent = errors.New("mua: the outbox was not sent")
 )
 
 // Mode is how a device retrieves mail.
@@ -176,6 +180,13 @@ type Config struct {
 	// is TLSNone.
 	TLSMode TLSMode
 	TLS     *tls.Config
+	// Observe, if set, is told of every change to the device's local
+	// state (see Change), synchronously on the goroutine running the
+	// action, right after the change. It may call the device's read-only
+	// getters (Messages, Message, Outbox, View, Folders, Offline, Now) and
+	// nothing else of it: an action from inside Observe would corrupt the
+	// one running. Nil: nobody is told.
+	Observe func(Change)
 }
 
 // Message is a message as the device holds it.
@@ -200,6 +211,8 @@ type Message struct {
 	Raw     []byte
 	Seen    bool
 	Flagged bool
+	// Answered is \Answered: the user replied (Reply).
+	Answered bool
 	// Received is the virtual time the device first learnt of the message;
 	// Downloaded the time its body arrived.
 	Received   time.Duration
@@ -244,6 +257,8 @@ type Device struct {
 	seenPOP map[string]time.Duration // POP3Keep: UIDL → first download
 	boxes   map[string]uint32        // IMAP: folder → UIDVALIDITY known
 	pending map[int]bool             // IMAP: \Seen set offline, not yet on the server
+	answer  map[int]bool             // IMAP: \Answered set by Reply, not yet on the server
+	folders map[string]bool          // folders created (CreateFolder) or filed into
 	sess    *imapSession             // IMAPStayConnected: the open session
 }
 
@@ -263,6 +278,8 @@ func New(cfg Config) *Device {
 		seenPOP: map[string]time.Duration{},
 		boxes:   map[string]uint32{},
 		pending: map[int]bool{},
+		answer:  map[int]bool{},
+		folders: map[string]bool{},
 	}
 }
 
@@ -328,7 +345,10 @@ func (d *Device) View() View {
 // fail with ErrWorkingOffline; reading downloaded mail and composing work.
 func (d *Device) GoOffline(at time.Duration) ActionResult {
 	r := d.begin("go-offline", at)
-	d.offline = true
+	if !d.offline {
+		d.offline = true
+		d.changed(ChangeOffline, 0, "", r.res.Start)
+	}
 	if d.sess != nil {
 		d.closeSession(r)
 		return d.finish(r)
@@ -361,8 +381,11 @@ func (d *Device) closeSession(r *recorder) {
 // GoOnline makes the device work online again and, like a client logging
 // on, sends the outbox and the read marks made offline.
 func (d *Device) GoOnline(at time.Duration) (ActionResult, error) {
-	d.offline = false
 	r := d.begin("go-online", at)
+	if d.offline {
+		d.offline = false
+		d.changed(ChangeOnline, 0, "", r.res.Start)
+	}
 	if err := d.flush(r); err != nil {
 		return d.finish(r), err
 	}
@@ -377,7 +400,7 @@ func (d *Device) flush(r *recorder) error {
 			return err
 		}
 	}
-	if d.cfg.Policy.Mode.IsIMAP() && len(d.pending) > 0 && d.cfg.Servers.IMAP != "" {
+	if d.cfg.Policy.Mode.IsIMAP() && len(d.pending)+len(d.answer) > 0 && d.cfg.Servers.IMAP != "" {
 		return d.withIMAP(r, func(s *imapSession) error { return s.flushPending(nil) })
 	}
 	return nil
@@ -408,6 +431,7 @@ func (d *Device) find(id int) *Message {
 func (d *Device) add(m *Message) *Message {
 	d.nextID++
 	m.ID = d.nextID
+	d.folders[m.Folder] = true
 	d.msgs = append(d.msgs, m)
 	return m
 }
@@ -417,6 +441,7 @@ func (d *Device) remove(id int) {
 		if m.ID == id {
 			d.msgs = append(d.msgs[:i], d.msgs[i+1:]...)
 			delete(d.pending, id)
+			delete(d.answer, id)
 			return
 		}
 	}

@@ -59,6 +59,26 @@
 // downloaded mail, composing, searching a POP3 device's local copies) run
 // offline and cost nothing.
 //
+// # What the user does
+//
+// CheckMail, Open, MarkRead, Flag, Delete, Move, CreateFolder (a server
+// folder over IMAP, a local one for POP3) and Search (SEARCH on the
+// server over IMAP, the local copies for POP3) act as a mail client's
+// buttons do. Compose and Reply always write into the outbox, online or
+// not; Send, CheckMail and GoOnline send it. A message that cannot go
+// (the link or the device offline, a transaction broken midway, a
+// refusal) stays in the outbox: nothing is lost. Reply threads the answer
+// on the original (In-Reply-To, References) and marks it \Answered, on
+// the server too over IMAP once the reply has gone.
+//
+// # Observing
+//
+// Config.Observe is told of every change to the device's local state (a
+// Change: downloaded, listed, removed, flags, moved, folder created,
+// queued, sent, filed, offline, online), synchronously on the goroutine
+// running the action, right after the change, so a view can follow the
+// device without polling.
+//
 // # Isolation
 //
 // Devices share nothing but the servers. A Device is not safe for

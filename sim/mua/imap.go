@@ -114,45 +114,65 @@ func (s *imapSession) selectFolder(folder string) (*imap.SelectData, error) {
 	s.selected = folder
 	d := s.d
 	if known, ok := d.boxes[folder]; ok && known != data.UIDValidity {
-		for _, m := range d.Messages(folder) {
-			d.remove(m.ID)
-		}
+		d.dropFolder(folder, s.conn.Now())
 	}
 	d.boxes[folder] = data.UIDValidity
 	return data, nil
 }
 
-// flushPending stores \Seen for messages read offline, in folder (every
-// folder if nil, selecting each).
+// flushPending stores \Seen for messages read offline, and \Answered for
+// messages replied to, in folder (every folder if nil, selecting each).
 func (s *imapSession) flushPending(folder *string) error {
-	byFolder := map[string]imap.UIDSet{}
-	var ids []int
-	for id := range s.d.pending {
-		m := s.d.find(id)
-		if m == nil || m.UID == 0 || (folder != nil && !sameFolder(m.Folder, *folder)) {
-			continue
+	group := func(pending map[int]bool, byFolder map[string]imap.UIDSet) (ids []int) {
+		for id := range pending {
+			m := s.d.find(id)
+			if m == nil || m.UID == 0 || (folder != nil && !sameFolder(m.Folder, *folder)) {
+				continue
+			}
+			byFolder[m.Folder] = append(byFolder[m.Folder], imap.UIDRange{Start: imap.UID(m.UID), Stop: imap.UID(m.UID)})
+			ids = append(ids, id)
 		}
-		byFolder[m.Folder] = append(byFolder[m.Folder], imap.UIDRange{Start: imap.UID(m.UID), Stop: imap.UID(m.UID)})
-		ids = append(ids, id)
+		return ids
 	}
-	names := make([]string, 0, len(byFolder))
-	for f := range byFolder {
+	seen, answered := map[string]imap.UIDSet{}, map[string]imap.UIDSet{}
+	seenIDs, answeredIDs := group(s.d.pending, seen), group(s.d.answer, answered)
+	names := make([]string, 0, len(seen)+len(answered))
+	for f := range seen {
 		names = append(names, f)
 	}
+	for f := range answered {
+		if _, ok := seen[f]; !ok {
+			names = append(names, f)
+		}
+	}
 	sort.Strings(names)
+	store := func(set imap.UIDSet, flag imap.Flag) error {
+		if len(set) == 0 {
+			return nil
+		}
+		if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{flag}}, nil).Close(); err != nil {
+			return s.errorf("STORE", err)
+		}
+		return nil
+	}
 	for _, f := range names {
 		if !sameFolder(s.selected, f) {
 			if _, err := s.selectFolder(f); err != nil {
 				return err
 			}
 		}
-		err := s.c.Store(byFolder[f], &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
-		if err != nil {
-			return s.errorf("STORE", err)
+		if err := store(seen[f], imap.FlagSeen); err != nil {
+			return err
+		}
+		if err := store(answered[f], imap.FlagAnswered); err != nil {
+			return err
 		}
 	}
-	for _, id := range ids {
+	for _, id := range seenIDs {
 		delete(s.d.pending, id)
+	}
+	for _, id := range answeredIDs {
+		delete(s.d.answer, id)
 	}
 	return nil
 }
@@ -186,9 +206,7 @@ func (s *imapSession) sync(r *recorder, folder string) error {
 	var newSet imap.NumSet
 	switch {
 	case data.NumMessages == 0:
-		for _, m := range local {
-			d.remove(m.ID)
-		}
+		d.dropAll(local, nil, s.conn.Now())
 		return nil
 	case len(local) == 0:
 		newSet = imap.SeqSet{{Start: 1, Stop: 0}} // 1:*
@@ -200,23 +218,24 @@ func (s *imapSession) sync(r *recorder, folder string) error {
 		}
 		there := map[uint32]bool{}
 		var uids imap.UIDSet
+		at := s.conn.Now()
 		for _, b := range bufs {
 			uid := uint32(b.UID)
 			there[uid] = true
 			if m := local[uid]; m != nil {
+				seen, answered := m.Seen, m.Answered
 				if !d.pending[m.ID] {
-					m.Seen = hasFlag(b.Flags, imap.FlagSeen)
+					seen = hasFlag(b.Flags, imap.FlagSeen)
 				}
-				m.Flagged = hasFlag(b.Flags, imap.FlagFlagged)
+				if !d.answer[m.ID] {
+					answered = hasFlag(b.Flags, imap.FlagAnswered)
+				}
+				d.setFlags(m, seen, hasFlag(b.Flags, imap.FlagFlagged), answered, at)
 			} else {
 				uids.AddNum(b.UID)
 			}
 		}
-		for uid, m := range local {
-			if !there[uid] {
-				d.remove(m.ID) // expunged by someone else
-			}
-		}
+		d.dropAll(local, there, at) // expunged by someone else
 		if len(uids) == 0 {
 			return nil
 		}
@@ -261,16 +280,19 @@ func (s *imapSession) fetchNew(r *recorder, folder string, uidValidity uint32, s
 		}
 		m := &Message{Folder: folder, UID: uint32(b.UID), UIDValidity: uidValidity, Received: at}
 		applyFetch(m, b)
+		kind := ChangeListed
 		if raw := b.FindBodySection(wholeSection); whole && raw != nil {
 			at = s.bodies.next()
 			m.Raw, m.Downloaded, m.Received = raw, at, at
 			fillHeaders(m, raw)
 			r.res.Downloaded++
 			r.readable(at)
+			kind = ChangeDownloaded
 		} else {
 			r.res.HeadersOnly++
 		}
 		got = append(got, d.add(m))
+		d.changed(kind, m.ID, m.Folder, at)
 	})
 	if err != nil {
 		return err
@@ -300,6 +322,7 @@ func (s *imapSession) fetchNew(r *recorder, folder string, uidValidity uint32, s
 			r.res.Downloaded++
 			r.res.HeadersOnly--
 			r.readable(at)
+			d.changed(ChangeDownloaded, m.ID, m.Folder, at)
 		})
 }
 
@@ -324,6 +347,7 @@ func applyFetch(m *Message, b *imapclient.FetchMessageBuffer) {
 	if b.Flags != nil {
 		m.Seen = hasFlag(b.Flags, imap.FlagSeen)
 		m.Flagged = hasFlag(b.Flags, imap.FlagFlagged)
+		m.Answered = hasFlag(b.Flags, imap.FlagAnswered)
 	}
 	if b.RFC822Size > 0 {
 		m.Size = b.RFC822Size
@@ -376,21 +400,23 @@ func (s *imapSession) open(r *recorder, m *Message) error {
 	if err != nil {
 		return s.errorf("FETCH body", err)
 	}
+	at := s.conn.Now()
 	for _, b := range bufs {
 		if raw := b.FindBodySection(section); raw != nil {
-			at := s.bodies.next()
+			at = s.bodies.next()
 			m.Raw, m.Downloaded = raw, at
 			if m.Size == 0 {
 				m.Size = int64(len(raw))
 			}
 			r.res.Downloaded++
 			r.readable(at)
+			s.d.changed(ChangeDownloaded, m.ID, m.Folder, at)
 		}
 	}
 	if m.Raw == nil {
 		return fmt.Errorf("mua: %s: message %d is gone from the server: %w", s.d.name, m.ID, ErrNoMessage)
 	}
-	m.Seen = true
+	s.d.setFlags(m, true, m.Flagged, m.Answered, at)
 	delete(s.d.pending, m.ID)
 	return nil
 }
@@ -452,16 +478,18 @@ func (s *imapSession) move(m *Message, folder string) error {
 	}
 	data, err := s.c.Move(uidSet(m.UID), folder).Wait()
 	var ie *imap.Error
+	d := s.d
 	if errors.As(err, &ie) && ie.Code == imap.ResponseCodeTryCreate {
 		if err := s.c.Create(folder, nil).Wait(); err != nil {
 			return s.errorf("CREATE "+folder, err)
 		}
+		d.folderCreated(folder, s.conn.Now())
 		data, err = s.c.Move(uidSet(m.UID), folder).Wait()
 	}
 	if err != nil {
 		return s.errorf("MOVE", err)
 	}
-	d := s.d
+	at := s.conn.Now()
 	dest, ok := data.DestUIDs.(imap.UIDSet)
 	var uid imap.UID
 	if ok {
@@ -472,16 +500,25 @@ func (s *imapSession) move(m *Message, folder string) error {
 	if uid == 0 || data.UIDValidity == 0 {
 		// Without COPYUID the new UID is unknown: forget the copy, the
 		// next sync of folder finds it.
-		d.remove(m.ID)
+		d.folders[folder] = true
+		d.dropLocal(m, at)
 		return nil
 	}
 	if known, ok := d.boxes[folder]; ok && known != data.UIDValidity {
-		for _, x := range d.Messages(folder) {
-			d.remove(x.ID)
-		}
+		d.dropFolder(folder, at)
 	}
 	d.boxes[folder] = data.UIDValidity
 	m.Folder, m.UID, m.UIDValidity = folder, uint32(uid), data.UIDValidity
+	d.changed(ChangeMoved, m.ID, folder, at)
+	return nil
+}
+
+// create makes folder on the server (CREATE).
+func (s *imapSession) create(folder string) error {
+	if err := s.c.Create(folder, nil).Wait(); err != nil {
+		return s.errorf("CREATE "+folder, err)
+	}
+	s.d.folderCreated(folder, s.conn.Now())
 	return nil
 }
 

@@ -327,6 +327,7 @@ func (d *Device) checkPOP3(r *recorder) error {
 		if keep {
 			d.seenPOP[it.uidl] = now
 		}
+		d.changed(ChangeDownloaded, m.ID, m.Folder, now)
 		r.res.Downloaded++
 		r.readable(now)
 	}

@@ -260,8 +260,8 @@ func (ss *session) run() {
 func (ss *session) end() {
 	p := recover()
 	if md := ss.md; md != nil {
-		// Before the reply, so that a client that has read it can log
-		// in again at once.
+		// Before the [SYS/TEMP] reply of a panic, so that a client that
+		// has read it can log in again at once.
 		ss.md = nil
 		md.Release()
 	}

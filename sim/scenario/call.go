@@ -6,6 +6,14 @@ import (
 	"github.com/mailscope/mailscope/sim/mua"
 )
 
+// The runner bills dial-up itself, per device, as each device's user
+// would: dial before a networked step, hang up when the next one is
+// hangupGap away. It does not use the link's own line (link.EnableCalls,
+// what the Lab and `mailscope run` use: one line per link, hung up after
+// an idle time), whose sharing between devices would mix their bills; so
+// `compare` and `run` can report different online time for a similar
+// story, by design.
+
 // hangupGap is how long a device on a metered link stays on the line
 // waiting for its next networked step: a user paying by the minute hangs
 // up rather than wait longer.

@@ -444,10 +444,61 @@ export interface AccountViewDTO extends AccountSummaryDTO {
   mailboxes: MailboxViewDTO[];
 }
 
+/** A message waiting in a device's outbox. */
+export interface OutgoingDTO {
+  id: number;
+  to: string[];
+  subject: string;
+  size: number;
+  composedUs: number;
+}
+
+/** A device's figures. */
+export interface DeviceSummaryDTO {
+  offline: boolean; // working offline by choice
+  visible: number;
+  offlineReadable: number;
+  unread: number;
+  folders: string[];
+  outbox: OutgoingDTO[];
+}
+
+/** One message a device holds. */
+export interface DeviceMessageDTO {
+  id: number;
+  folder: string;
+  uid: number; // IMAP; 0 for POP3
+  uidl: string; // POP3; '' for IMAP
+  from: string;
+  subject: string;
+  date: string;
+  size: number;
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  readable: boolean; // the body is on the device: it opens offline
+}
+
+/** What a device holds locally. */
+export interface DeviceViewDTO extends DeviceSummaryDTO {
+  name: string;
+  user: string;
+  policy: string; // pop3-delete, pop3-keep, imap-online, imap-offline
+  messages: DeviceMessageDTO[];
+}
+
 /** The whole model at an instant. */
 export interface ViewsDTO {
   seq: number;
   accounts: AccountViewDTO[];
+  devices: DeviceViewDTO[];
+}
+
+/** A message on the server, named. */
+export interface MessageRefDTO {
+  account: string;
+  mailbox: string;
+  uid: number;
 }
 
 /** What a views change is (mailstore.ChangeKind's names, app/views.go). */
@@ -480,6 +531,13 @@ export interface ViewChangeDTO {
   message?: MessageViewDTO;
   summary: AccountSummaryDTO;
   uids?: number[];
+  // A device's change (kind 'device-…').
+  device?: string;
+  id?: number;
+  folder?: string;
+  deviceMessage?: DeviceMessageDTO;
+  deviceView?: DeviceViewDTO;
+  deviceSummary?: DeviceSummaryDTO;
 }
 
 /** The payload of views:changed. */
