@@ -12,13 +12,16 @@ import type {
   ConsoleDTO,
   CustomLinkDTO,
   DeviceDTO,
+  DeviceSpecDTO,
   DraftDTO,
   ExplanationDTO,
   ExportDTO,
   LabStateDTO,
   LinkStateDTO,
+  MessageReadDTO,
   MessageRefDTO,
   PresetDTO,
+  SearchResultDTO,
   SessionDTO,
   TraceSnapshotDTO,
   ViewsDTO,
@@ -63,13 +66,27 @@ interface Bindings {
   };
   ActionService: {
     Devices(): Promise<DeviceDTO[]>;
+    AddDevice(spec: DeviceSpecDTO): Promise<DeviceDTO>;
+    RemoveDevice(name: string): Promise<DeviceDTO[]>;
     CheckMail(device: string): Promise<ActionResultDTO>;
     SendMail(d: DraftDTO): Promise<ActionResultDTO>;
+    Open(device: string, id: number): Promise<MessageReadDTO>;
+    Compose(device: string, d: DraftDTO): Promise<ActionResultDTO>;
+    Reply(device: string, id: number, body: string): Promise<ActionResultDTO>;
+    MarkRead(device: string, id: number, read: boolean): Promise<ActionResultDTO>;
+    Flag(device: string, id: number, on: boolean): Promise<ActionResultDTO>;
+    Delete(device: string, id: number): Promise<ActionResultDTO>;
+    Move(device: string, id: number, folder: string): Promise<ActionResultDTO>;
+    CreateFolder(device: string, name: string): Promise<ActionResultDTO>;
+    Search(device: string, folder: string, text: string): Promise<SearchResultDTO>;
+    SetWorkingOffline(device: string, offline: boolean): Promise<ActionResultDTO>;
   };
   ViewsService: {
     Snapshot(): Promise<ViewsDTO>;
     Related(seq: number): Promise<MessageRefDTO[] | null>;
     Touching(m: MessageRefDTO): Promise<number[] | null>;
+    /** A server message as the mail store's administrator sees it: no traffic. */
+    Read(m: MessageRefDTO): Promise<MessageReadDTO>;
   };
   ScenariosService: {
     List(): Promise<ScenarioDTO[] | null>;
@@ -163,8 +180,20 @@ export const consoles = {
 
 export const actions = {
   devices: () => svc('ActionService').Devices(),
+  addDevice: (spec: DeviceSpecDTO) => svc('ActionService').AddDevice(spec),
+  removeDevice: (name: string) => svc('ActionService').RemoveDevice(name),
   checkMail: (device: string) => svc('ActionService').CheckMail(device),
   sendMail: (d: DraftDTO) => svc('ActionService').SendMail(d),
+  open: (device: string, id: number) => svc('ActionService').Open(device, id),
+  compose: (device: string, d: DraftDTO) => svc('ActionService').Compose(device, d),
+  reply: (device: string, id: number, body: string) => svc('ActionService').Reply(device, id, body),
+  markRead: (device: string, id: number, read: boolean) => svc('ActionService').MarkRead(device, id, read),
+  flag: (device: string, id: number, on: boolean) => svc('ActionService').Flag(device, id, on),
+  delete: (device: string, id: number) => svc('ActionService').Delete(device, id),
+  move: (device: string, id: number, folder: string) => svc('ActionService').Move(device, id, folder),
+  createFolder: (device: string, name: string) => svc('ActionService').CreateFolder(device, name),
+  search: (device: string, folder: string, text: string) => svc('ActionService').Search(device, folder, text),
+  setWorkingOffline: (device: string, offline: boolean) => svc('ActionService').SetWorkingOffline(device, offline),
 };
 
 export const views = {
@@ -173,6 +202,7 @@ export const views = {
   related: async (seq: number) => (await svc('ViewsService').Related(seq)) ?? [],
   /** The trace lines (seqs) that concern a message. */
   touching: async (m: MessageRefDTO) => (await svc('ViewsService').Touching(m)) ?? [],
+  read: (m: MessageRefDTO) => svc('ViewsService').Read(m),
 };
 
 export const scenarios = {

@@ -251,6 +251,69 @@ export interface DeviceDTO {
   visible: number;
   offlineReadable: number;
   unread: number;
+  /** Messages waiting to be sent. */
+  outbox: number;
+  /** The folders the device knows, INBOX first. */
+  folders: string[];
+  /** Working offline by choice. */
+  workingOffline: boolean;
+}
+
+/** A device to add (ActionService.AddDevice). */
+export interface DeviceSpecDTO {
+  name: string;
+  /** A lab account. */
+  user: string;
+  policy: string;
+}
+
+export interface HeaderDTO {
+  name: string;
+  value: string;
+}
+
+/** A part of a message that is not its text. */
+export interface AttachmentDTO {
+  name: string;
+  contentType: string;
+  /** Decoded bytes. */
+  size: number;
+}
+
+/**
+ * A message opened, as a mail reader shows it: on a device (ActionService.Open,
+ * its copy) or on the server (ViewsService.Read: device '', id the UID, folder the mailbox).
+ */
+export interface MessageReadDTO {
+  device: string;
+  id: number;
+  folder: string;
+  /** From, To, Cc, Date, Subject, Message-ID (those present), decoded. */
+  headers: HeaderDTO[];
+  rawHeaders: HeaderDTO[];
+  text: string;
+  /** text/plain, text/html (tags stripped) or '' (no text). */
+  textType: string;
+  truncated: boolean;
+  attachments: AttachmentDTO[];
+  /** What the reader did or could not do. */
+  notes: string[];
+  size: number;
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  /** What opening cost: nothing from the device's copy, a fetch for IMAP online. */
+  result: ActionResultDTO;
+}
+
+/** What a device's search found. */
+export interface SearchResultDTO {
+  /** The matching messages the device holds, by local ID. */
+  ids: number[];
+  /** The server searched (IMAP SEARCH); false: the device searched its own copies. */
+  onServer: boolean;
+  serverMatches: number;
+  result: ActionResultDTO;
 }
 
 export interface ActionResultDTO {
@@ -265,14 +328,34 @@ export interface ActionResultDTO {
   sent: number;
   /** Seconds until the first message was readable; -1 if none. */
   firstReadable: number;
+  /** What the action did, in a sentence. */
+  outcome: string;
 }
+
+/** The actions a device runs (app/actions.go). */
+export type DeviceAction =
+  | 'send'
+  | 'check'
+  | 'open'
+  | 'reply'
+  | 'compose'
+  | 'mark-read'
+  | 'flag'
+  | 'delete'
+  | 'move'
+  | 'create-folder'
+  | 'search'
+  | 'offline'
+  | 'online';
 
 export interface ActionProgressDTO {
   id: number;
-  action: 'send' | 'check' | string;
+  action: DeviceAction | string;
   device: string;
   state: 'running' | 'done' | 'error';
   error?: string;
+  /** What happened, in a sentence, done or not. */
+  outcome?: string;
   result?: ActionResultDTO;
 }
 
@@ -494,7 +577,7 @@ export interface ViewsDTO {
   devices: DeviceViewDTO[];
 }
 
-/** A message on the server, named. */
+/** A message on the server, named (ViewsService.Related, Touching, Read). */
 export interface MessageRefDTO {
   account: string;
   mailbox: string;
@@ -517,7 +600,28 @@ export type ViewChangeKind =
   | 'pop3-marked'
   | 'pop3-reset'
   | 'pop3-committed'
-  | 'pop3-released';
+  | 'pop3-released'
+  | DeviceChangeKind;
+
+/**
+ * A device's change (app/views.go, lab.Views' device half): "device-" and
+ * mua.ChangeKind's name, or the device itself added or removed.
+ * 'device-removed' is both a message leaving the device (id set, with
+ * deviceSummary) and the device going away (no deviceSummary).
+ */
+export type DeviceChangeKind =
+  | 'device-added'
+  | 'device-removed'
+  | 'device-downloaded'
+  | 'device-listed'
+  | 'device-flags'
+  | 'device-moved'
+  | 'device-folder-created'
+  | 'device-queued'
+  | 'device-sent'
+  | 'device-filed'
+  | 'device-offline'
+  | 'device-online';
 
 /** One change, with what it leaves. */
 export interface ViewChangeDTO {
@@ -545,9 +649,3 @@ export interface ViewsBatchDTO {
   changes: ViewChangeDTO[];
 }
 
-/** One message on the server (ViewsService.Related, Touching). */
-export interface MessageRefDTO {
-  account: string;
-  mailbox: string;
-  uid: number;
-}

@@ -251,6 +251,7 @@ const result = (over: Partial<ActionResultDTO> = {}): ActionResultDTO => ({
   downloaded: 0,
   sent: 1,
   firstReadable: -1,
+  outcome: '',
   ...over,
 });
 
@@ -262,7 +263,7 @@ describe('actions store', () => {
     let devicesCalls = 0;
     const s = createActionsStore(
       {
-        devices: async () => (devicesCalls++, [{ name: 'Home PC', user: 'student', policy: 'pop3-delete', visible: 0, offlineReadable: 0, unread: 0 }]),
+        devices: async () => (devicesCalls++, [{ name: 'Home PC', user: 'student', policy: 'pop3-delete', visible: 0, offlineReadable: 0, unread: 0, outbox: 0, folders: ['INBOX'], workingOffline: false }]),
         checkMail: () => new Promise((r) => (finish = r)),
         sendMail: async () => result(),
       },

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountSummaryDTO, MessageViewDTO, ViewChangeDTO, ViewsDTO } from '../types';
+import type { AccountSummaryDTO, DeviceMessageDTO, DeviceSummaryDTO, DeviceViewDTO, MessageViewDTO, OutgoingDTO, ViewChangeDTO, ViewsDTO } from '../types';
 import {
   createViewsStore,
+  deviceKey,
+  deviceRows,
+  outboxKey,
+  outboxRows,
+  serverRefOf,
   EARLY_MAX,
   initialViewsState,
   LEAVE_MS,
@@ -21,6 +26,7 @@ function msg(uid: number, o: Partial<MessageViewDTO> = {}): MessageViewDTO {
 function snapshot(seq: number, messages: MessageViewDTO[] = [msg(1), msg(2), msg(3)]): ViewsDTO {
   return {
     seq,
+    devices: [],
     accounts: [
       { name: 'alice', address: 'alice@mailscope.lab', ...sum(), mailboxes: [{ name: 'INBOX', unseen: 0, size: 0, messages: [] }] },
       {
@@ -228,5 +234,126 @@ describe('createViewsStore', () => {
     expect(uids(store.get())).toEqual([2, 3, 4]);
     stop();
     expect(push).toBeNull();
+  });
+});
+
+const dsum = (o: Partial<DeviceSummaryDTO> = {}): DeviceSummaryDTO => ({
+  offline: false,
+  visible: 0,
+  offlineReadable: 0,
+  unread: 0,
+  folders: ['INBOX'],
+  outbox: [],
+  ...o,
+});
+
+function dmsg(id: number, o: Partial<DeviceMessageDTO> = {}): DeviceMessageDTO {
+  return { id, folder: 'INBOX', uid: 0, uidl: '', from: 'alice', subject: `d${id}`, date: '', size: 100, seen: false, flagged: false, answered: false, readable: true, ...o };
+}
+
+function device(name: string, policy: string, messages: DeviceMessageDTO[] = []): DeviceViewDTO {
+  return { name, user: 'student', policy, ...dsum({ visible: messages.length }), messages };
+}
+
+const dch = (seq: number, kind: ViewChangeDTO['kind'], devName: string, o: Partial<ViewChangeDTO> = {}): ViewChangeDTO => ch(seq, kind, { device: devName, mailbox: undefined, ...o });
+const out = (id: number): OutgoingDTO => ({ id, to: ['alice@mailscope.lab'], subject: 'hi', size: 300, composedUs: 0 });
+
+describe('reduceViews: devices', () => {
+  it('a device added, then a POP3 download: rows appear on the Home PC, marked', () => {
+    let s = live(10);
+    s = apply(s, 0, dch(11, 'device-added', 'Home PC', { deviceView: device('Home PC', 'pop3-delete') }));
+    expect(s.devices.map((d) => d.name)).toEqual(['Home PC']);
+    s = apply(
+      s,
+      100,
+      dch(12, 'device-downloaded', 'Home PC', { id: 1, folder: 'INBOX', deviceMessage: dmsg(1, { uidl: 'u1' }), deviceSummary: dsum({ visible: 1, offlineReadable: 1, unread: 1 }) }),
+      dch(13, 'device-downloaded', 'Home PC', { id: 2, folder: 'INBOX', deviceMessage: dmsg(2, { uidl: 'u2' }), deviceSummary: dsum({ visible: 2, offlineReadable: 2, unread: 2 }) }),
+    );
+    const rows = deviceRows(s, 'Home PC', 'INBOX');
+    expect(rows.map((r) => [r.message.id, r.mark?.kind])).toEqual([
+      [1, 'downloaded'],
+      [2, 'downloaded'],
+    ]);
+    expect(s.devices[0]).toMatchObject({ visible: 2, offlineReadable: 2 });
+  });
+
+  it('headers first, the body later: the same row, readable once downloaded', () => {
+    let s = live(10);
+    s = apply(s, 0, dch(11, 'device-added', 'Phone', { deviceView: device('Phone', 'imap-online') }));
+    s = apply(s, 0, dch(12, 'device-listed', 'Phone', { id: 5, deviceMessage: dmsg(5, { uid: 3, readable: false }), deviceSummary: dsum({ visible: 1 }) }));
+    expect(deviceRows(s, 'Phone', 'INBOX')[0]).toMatchObject({ message: { readable: false }, mark: { kind: 'listed' } });
+    s = apply(s, 0, dch(13, 'device-downloaded', 'Phone', { id: 5, deviceMessage: dmsg(5, { uid: 3, readable: true, seen: true }), deviceSummary: dsum({ visible: 1, offlineReadable: 1 }) }));
+    const rows = deviceRows(s, 'Phone', 'INBOX');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.message).toMatchObject({ readable: true, seen: true });
+  });
+
+  it('a message leaving the device fades; the device going away takes everything', () => {
+    let s = live(10);
+    s = apply(s, 0, dch(11, 'device-added', 'Laptop', { deviceView: device('Laptop', 'imap-offline', [dmsg(1), dmsg(2)]) }));
+    s = apply(s, 500, dch(12, 'device-removed', 'Laptop', { id: 1, folder: 'INBOX', deviceSummary: dsum({ visible: 1 }) }));
+    expect(s.devices[0]!.messages.map((m) => m.id)).toEqual([2]);
+    expect(deviceRows(s, 'Laptop', 'INBOX').map((r) => [r.message.id, r.leaving])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    s = reduceViews(s, { type: 'tick', now: 500 + LEAVE_MS });
+    expect(deviceRows(s, 'Laptop', 'INBOX').map((r) => r.message.id)).toEqual([2]);
+    s = apply(s, 0, dch(13, 'device-removed', 'Laptop'));
+    expect(s.devices).toEqual([]);
+  });
+
+  it('moved and filed: the folder changes, rows follow it', () => {
+    let s = live(10);
+    s = apply(s, 0, dch(11, 'device-added', 'Laptop', { deviceView: device('Laptop', 'imap-offline', [dmsg(1), dmsg(2)]) }));
+    s = apply(
+      s,
+      0,
+      dch(12, 'device-folder-created', 'Laptop', { folder: 'Work', deviceSummary: dsum({ folders: ['INBOX', 'Work'], visible: 2 }) }),
+      dch(13, 'device-moved', 'Laptop', { id: 2, folder: 'Work', deviceMessage: dmsg(2, { folder: 'Work' }), deviceSummary: dsum({ folders: ['INBOX', 'Work'], visible: 2 }) }),
+    );
+    expect(s.devices[0]!.folders).toEqual(['INBOX', 'Work']);
+    expect(deviceRows(s, 'Laptop', 'INBOX').map((r) => r.message.id)).toEqual([1]);
+    expect(deviceRows(s, 'Laptop', 'Work').map((r) => [r.message.id, r.mark?.kind])).toEqual([[2, 'moved']]);
+    expect(deviceRows(s, 'Laptop', null)).toHaveLength(2);
+  });
+
+  it('the outbox: queued offline, then sent (it fades out of the outbox)', () => {
+    let s = live(10);
+    s = apply(s, 0, dch(11, 'device-added', 'Laptop', { deviceView: device('Laptop', 'imap-offline') }));
+    s = apply(s, 0, dch(12, 'device-queued', 'Laptop', { id: 1, folder: 'Outbox', deviceSummary: dsum({ outbox: [out(1)] }) }));
+    expect(outboxRows(s, 'Laptop').map((r) => [r.outgoing.id, r.sent, r.mark?.kind])).toEqual([[1, false, 'queued']]);
+    expect(s.marks.has(outboxKey('Laptop', 1))).toBe(true);
+    s = apply(s, 900, dch(13, 'device-sent', 'Laptop', { id: 1, deviceSummary: dsum({ outbox: [] }) }));
+    expect(s.devices[0]!.outbox).toEqual([]);
+    expect(outboxRows(s, 'Laptop').map((r) => [r.outgoing.id, r.sent])).toEqual([[1, true]]);
+    s = reduceViews(s, { type: 'tick', now: 900 + LEAVE_MS });
+    expect(outboxRows(s, 'Laptop')).toEqual([]);
+  });
+
+  it('working offline and back is in the figures', () => {
+    let s = live(10);
+    s = apply(s, 0, dch(11, 'device-added', 'Laptop', { deviceView: device('Laptop', 'imap-offline') }));
+    s = apply(s, 0, dch(12, 'device-offline', 'Laptop', { deviceSummary: dsum({ offline: true }) }));
+    expect(s.devices[0]!.offline).toBe(true);
+    s = apply(s, 0, dch(13, 'device-online', 'Laptop', { deviceSummary: dsum({ offline: false }) }));
+    expect(s.devices[0]!.offline).toBe(false);
+  });
+
+  it('snapshot devices are taken as they are, and a batch leaves other devices alone', () => {
+    let s = reduceViews(initialViewsState, { type: 'load' });
+    s = reduceViews(s, { type: 'snapshot', epoch: s.epoch, snapshot: { ...snapshot(10), devices: [device('A', 'pop3-keep'), device('B', 'imap-online')] }, now: 0 });
+    const t = apply(s, 0, dch(11, 'device-flags', 'B', { id: 1, deviceMessage: dmsg(1, { flagged: true }), deviceSummary: dsum({ visible: 1 }) }));
+    expect(t.devices[0]).toBe(s.devices[0]);
+    expect(t.marks.get(deviceKey('B', 1))?.kind).toBe('flags');
+  });
+
+  it('finds the server copy of a device message by UID (IMAP) or UIDL (POP3)', () => {
+    const s = live(10);
+    const lap = device('Laptop', 'imap-offline');
+    expect(serverRefOf(s, lap, dmsg(1, { uid: 2 }))).toEqual({ account: 'student', mailbox: 'INBOX', uid: 2 });
+    expect(serverRefOf(s, lap, dmsg(1, { uid: 99 }))).toBeNull();
+    expect(serverRefOf(s, lap, dmsg(1, { uidl: 'u3' }))).toEqual({ account: 'student', mailbox: 'INBOX', uid: 3 });
+    expect(serverRefOf(s, lap, dmsg(1, { uidl: 'gone' }))).toBeNull();
   });
 });

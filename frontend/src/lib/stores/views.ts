@@ -16,9 +16,14 @@ import { writable, type Readable } from 'svelte/store';
 import type {
   AccountSummaryDTO,
   AccountViewDTO,
+  DeviceChangeKind,
+  DeviceMessageDTO,
+  DeviceSummaryDTO,
+  DeviceViewDTO,
   MailboxViewDTO,
   MessageRefDTO,
   MessageViewDTO,
+  OutgoingDTO,
   ViewChangeDTO,
   ViewChangeKind,
   ViewsBatchDTO,
@@ -28,8 +33,23 @@ import { assertNever } from './trace';
 
 export type ViewsPhase = 'idle' | 'loading' | 'live' | 'failed';
 
-/** What a change did to a message row, for its highlight. */
-export type MarkKind = 'new' | 'flags' | 'marked' | 'restored' | 'committed';
+/**
+ * What a change did to a message row, for its highlight: on the server
+ * (new, flags, marked by DELE, mark put back, deleted at QUIT), on a device
+ * (downloaded, listed by its headers, flags, moved, filed in Sent) or in an
+ * outbox (queued).
+ */
+export type MarkKind =
+  | 'new'
+  | 'flags'
+  | 'marked'
+  | 'restored'
+  | 'committed'
+  | 'downloaded'
+  | 'listed'
+  | 'moved'
+  | 'filed'
+  | 'queued';
 
 export interface Mark {
   kind: MarkKind;
@@ -57,12 +77,23 @@ export interface Leaving {
   at: number;
 }
 
+/** A message that just left a device (deleted, expunged elsewhere) or its outbox (sent). */
+export interface DeviceLeaving {
+  device: string;
+  message?: DeviceMessageDTO;
+  outgoing?: OutgoingDTO;
+  seq: number;
+  at: number;
+}
+
 export interface ViewsState {
   phase: ViewsPhase;
   /** The highest seq applied. */
   seq: number;
   /** By name, as Go sorts them. */
   accounts: readonly AccountViewDTO[];
+  /** The lab's devices, in the order they were added. */
+  devices: readonly DeviceViewDTO[];
   /** Batches that arrived while the snapshot was loading. */
   pending: readonly ViewChangeDTO[];
   /** Changes that arrived ahead of a gap, ascending seq. */
@@ -75,6 +106,7 @@ export interface ViewsState {
   /** account name (lower case) → what just happened to it. */
   accountMarks: ReadonlyMap<string, AccountMark>;
   leaving: readonly Leaving[];
+  deviceLeaving: readonly DeviceLeaving[];
 }
 
 export type ViewsAction =
@@ -94,6 +126,7 @@ export const initialViewsState: ViewsState = {
   phase: 'idle',
   seq: 0,
   accounts: [],
+  devices: [],
   pending: [],
   early: [],
   epoch: 0,
@@ -102,11 +135,20 @@ export const initialViewsState: ViewsState = {
   marks: new Map(),
   accountMarks: new Map(),
   leaving: [],
+  deviceLeaving: [],
 };
 
 /** The key of a message row: account (case-insensitive, as the store), mailbox, UID. */
 export function msgKey(account: string, mailbox: string, uid: number): string {
   return `${account.toLowerCase()}\u0000${mailbox}\u0000${uid}`;
+}
+
+/** The key of a device's message row, and of an outbox entry. */
+export function deviceKey(device: string, id: number): string {
+  return `device\u0000${device}\u0000${id}`;
+}
+export function outboxKey(device: string, id: number): string {
+  return `outbox\u0000${device}\u0000${id}`;
 }
 
 export function refKey(r: MessageRefDTO): string {
@@ -158,15 +200,37 @@ class Draft {
   private copiedAccounts = new Set<AccountViewDTO>();
   private copiedMailboxes = new Set<MailboxViewDTO>();
   private copiedLists = new Set<MessageViewDTO[]>();
+  devices: DeviceViewDTO[];
+  private copiedDevices = new Set<DeviceViewDTO>();
   marks: Map<string, Mark>;
   accountMarks: Map<string, AccountMark>;
   leaving: Leaving[];
+  deviceLeaving: DeviceLeaving[];
 
   constructor(s: ViewsState) {
     this.accounts = s.accounts.slice();
+    this.devices = s.devices.slice();
     this.marks = new Map(s.marks);
     this.accountMarks = new Map(s.accountMarks);
     this.leaving = s.leaving.slice();
+    this.deviceLeaving = s.deviceLeaving.slice();
+  }
+
+  deviceIndex(name: string): number {
+    return this.devices.findIndex((d) => d.name === name);
+  }
+
+  /** The device to change (a copy owned by this batch, its message list too), or null. */
+  device(name: string): DeviceViewDTO | null {
+    const i = this.deviceIndex(name);
+    if (i < 0) return null;
+    let d = this.devices[i] as DeviceViewDTO;
+    if (!this.copiedDevices.has(d)) {
+      d = { ...d, messages: d.messages.slice() };
+      this.devices[i] = d;
+      this.copiedDevices.add(d);
+    }
+    return d;
   }
 
   accountIndex(name: string): number {
@@ -244,11 +308,104 @@ const KNOWN = new Set<string>([
   'pop3-reset',
   'pop3-committed',
   'pop3-released',
+  'device-added',
+  'device-removed',
+  'device-downloaded',
+  'device-listed',
+  'device-flags',
+  'device-moved',
+  'device-folder-created',
+  'device-queued',
+  'device-sent',
+  'device-filed',
+  'device-offline',
+  'device-online',
 ] satisfies ViewChangeKind[]);
+
+function withDeviceSummary(d: DeviceViewDTO, s: DeviceSummaryDTO) {
+  d.offline = s.offline;
+  d.visible = s.visible;
+  d.offlineReadable = s.offlineReadable;
+  d.unread = s.unread;
+  d.folders = s.folders ?? [];
+  d.outbox = s.outbox ?? [];
+}
+
+function isDeviceKind(k: ViewChangeKind): k is DeviceChangeKind {
+  return k.startsWith('device-');
+}
+
+function applyDevice(d: Draft, c: ViewChangeDTO, kind: DeviceChangeKind, now: number) {
+  const name = c.device ?? '';
+  const mark = (key: string, k: MarkKind) => d.marks.set(key, { kind: k, seq: c.seq, at: now });
+  if (kind === 'device-added') {
+    if (!c.deviceView) return;
+    const i = d.deviceIndex(name);
+    if (i >= 0) d.devices[i] = c.deviceView;
+    else d.devices.push(c.deviceView);
+    return;
+  }
+  if (kind === 'device-removed' && !c.deviceSummary) {
+    // The device itself went (a message leaving comes with the device's figures).
+    const i = d.deviceIndex(name);
+    if (i >= 0) d.devices.splice(i, 1);
+    d.deviceLeaving = d.deviceLeaving.filter((l) => l.device !== name);
+    return;
+  }
+  const dev = d.device(name);
+  if (!dev) return;
+  const id = c.id ?? 0;
+  switch (kind) {
+    case 'device-removed': {
+      const i = dev.messages.findIndex((m) => m.id === id);
+      if (i >= 0) {
+        const [gone] = dev.messages.splice(i, 1);
+        d.marks.delete(deviceKey(name, id));
+        if (gone) d.deviceLeaving.push({ device: name, message: gone, seq: c.seq, at: now });
+      }
+      break;
+    }
+    case 'device-downloaded':
+    case 'device-listed':
+    case 'device-flags':
+    case 'device-moved':
+    case 'device-filed': {
+      const m = c.deviceMessage;
+      if (!m) break;
+      const i = dev.messages.findIndex((x) => x.id === m.id);
+      if (i >= 0) dev.messages[i] = m;
+      else dev.messages.push(m);
+      const k: MarkKind =
+        kind === 'device-downloaded' ? 'downloaded' : kind === 'device-listed' ? 'listed' : kind === 'device-flags' ? 'flags' : kind === 'device-moved' ? 'moved' : 'filed';
+      mark(deviceKey(name, m.id), k);
+      break;
+    }
+    case 'device-queued':
+      mark(outboxKey(name, id), 'queued');
+      break;
+    case 'device-sent': {
+      const o = dev.outbox.find((x) => x.id === id);
+      if (o) d.deviceLeaving.push({ device: name, outgoing: o, seq: c.seq, at: now });
+      d.marks.delete(outboxKey(name, id));
+      break;
+    }
+    case 'device-folder-created':
+    case 'device-offline':
+    case 'device-online':
+      break;
+    default:
+      assertNever(kind);
+  }
+  if (c.deviceSummary) withDeviceSummary(dev, c.deviceSummary);
+}
 
 function applyOne(d: Draft, c: ViewChangeDTO, now: number) {
   if (!KNOWN.has(c.kind)) return;
-  const kind = c.kind;
+  if (isDeviceKind(c.kind)) {
+    applyDevice(d, c, c.kind, now);
+    return;
+  }
+  const kind: Exclude<ViewChangeKind, DeviceChangeKind> = c.kind;
   const mark = (mailbox: string, uid: number, k: MarkKind) => d.marks.set(msgKey(c.account, mailbox, uid), { kind: k, seq: c.seq, at: now });
   const accountMark = (k: AccountMarkKind) => d.accountMarks.set(c.account.toLowerCase(), { kind: k, seq: c.seq, at: now });
 
@@ -393,8 +550,11 @@ function prune(s: ViewsState, now: number): ViewsState {
     (accountMarks as Map<string, AccountMark>).delete(k);
   }
   const leaving = s.leaving.some((l) => now - l.at >= LEAVE_MS) ? s.leaving.filter((l) => now - l.at < LEAVE_MS) : s.leaving;
-  if (marks === s.marks && accountMarks === s.accountMarks && leaving === s.leaving) return s;
-  return { ...s, marks, accountMarks, leaving, version: s.version + 1 };
+  const deviceLeaving = s.deviceLeaving.some((l) => now - l.at >= LEAVE_MS)
+    ? s.deviceLeaving.filter((l) => now - l.at < LEAVE_MS)
+    : s.deviceLeaving;
+  if (marks === s.marks && accountMarks === s.accountMarks && leaving === s.leaving && deviceLeaving === s.deviceLeaving) return s;
+  return { ...s, marks, accountMarks, leaving, deviceLeaving, version: s.version + 1 };
 }
 
 export function reduceViews(state: ViewsState, action: ViewsAction): ViewsState {
@@ -409,7 +569,15 @@ export function reduceViews(state: ViewsState, action: ViewsAction): ViewsState 
     case 'snapshot': {
       if (action.epoch !== state.epoch || state.phase !== 'loading') return state;
       const snap = action.snapshot;
-      const base: ViewsState = { ...state, accounts: snap.accounts ?? [], marks: new Map(), accountMarks: new Map(), leaving: [] };
+      const base: ViewsState = {
+        ...state,
+        accounts: snap.accounts ?? [],
+        devices: snap.devices ?? [],
+        marks: new Map(),
+        accountMarks: new Map(),
+        leaving: [],
+        deviceLeaving: [],
+      };
       const d = new Draft(base);
       // The snapshot's own mark state is as it is: queued changes animate.
       const { seq, early } = applyAfter(d, snap.seq, [], state.pending, action.now);
@@ -420,9 +588,11 @@ export function reduceViews(state: ViewsState, action: ViewsAction): ViewsState 
         early,
         pending: [],
         accounts: d.finish(),
+        devices: d.devices,
         marks: d.marks,
         accountMarks: d.accountMarks,
         leaving: d.leaving,
+        deviceLeaving: d.deviceLeaving,
         version: state.version + 1,
         error: null,
       };
@@ -440,9 +610,11 @@ export function reduceViews(state: ViewsState, action: ViewsAction): ViewsState 
         seq,
         early,
         accounts: d.finish(),
+        devices: d.devices,
         marks: d.marks,
         accountMarks: d.accountMarks,
         leaving: d.leaving,
+        deviceLeaving: d.deviceLeaving,
         version: state.version + 1,
       };
     }
@@ -482,6 +654,70 @@ export function mailboxRows(s: ViewsState, account: string, mailbox: string): Me
   return rows.sort((x, y) => x.message.uid - y.message.uid);
 }
 
+/** A device's rows in a folder as drawn: its messages, and those that just left (fading). */
+export interface DeviceRow {
+  message: DeviceMessageDTO;
+  key: string;
+  leaving: boolean;
+  mark: Mark | null;
+}
+
+export function deviceRows(s: ViewsState, device: string, folder: string | null): DeviceRow[] {
+  const dev = s.devices.find((d) => d.name === device);
+  const inFolder = (m: DeviceMessageDTO) => folder === null || m.folder === folder;
+  const rows: DeviceRow[] = (dev?.messages ?? []).filter(inFolder).map((m) => {
+    const key = deviceKey(device, m.id);
+    return { message: m, key, leaving: false, mark: s.marks.get(key) ?? null };
+  });
+  for (const l of s.deviceLeaving) {
+    if (l.device !== device || !l.message || !inFolder(l.message)) continue;
+    const key = deviceKey(device, l.message.id);
+    if (!rows.some((r) => r.key === key)) rows.push({ message: l.message, key, leaving: true, mark: null });
+  }
+  return rows.sort((a, b) => a.message.id - b.message.id);
+}
+
+/** A device's outbox as drawn: what waits, and what just left (sent, fading). */
+export interface OutboxRow {
+  outgoing: OutgoingDTO;
+  key: string;
+  sent: boolean;
+  mark: Mark | null;
+}
+
+export function outboxRows(s: ViewsState, device: string): OutboxRow[] {
+  const dev = s.devices.find((d) => d.name === device);
+  const rows: OutboxRow[] = (dev?.outbox ?? []).map((o) => {
+    const key = outboxKey(device, o.id);
+    return { outgoing: o, key, sent: false, mark: s.marks.get(key) ?? null };
+  });
+  for (const l of s.deviceLeaving) {
+    if (l.device !== device || !l.outgoing) continue;
+    const key = outboxKey(device, l.outgoing.id);
+    if (!rows.some((r) => r.key === key)) rows.push({ outgoing: l.outgoing, key, sent: true, mark: null });
+  }
+  return rows.sort((a, b) => a.outgoing.id - b.outgoing.id);
+}
+
+/**
+ * The server message a device's copy stands for, if it is still there: by
+ * UID in its folder (IMAP), by UIDL in INBOX (POP3).
+ */
+export function serverRefOf(s: ViewsState, device: DeviceViewDTO, m: DeviceMessageDTO): MessageRefDTO | null {
+  const a = findAccount(s, device.user);
+  if (!a) return null;
+  if (m.uid > 0) {
+    const mb = a.mailboxes.find((x) => x.name === m.folder);
+    return mb && uidIndex(mb.messages, m.uid) >= 0 ? { account: a.name, mailbox: mb.name, uid: m.uid } : null;
+  }
+  if (m.uidl) {
+    const inbox = a.mailboxes.find((x) => x.name === 'INBOX');
+    const hit = inbox?.messages.find((x) => x.uidl === m.uidl);
+    return hit ? { account: a.name, mailbox: 'INBOX', uid: hit.uid } : null;
+  }
+  return null;
+}
+
 export function findAccount(s: ViewsState, name: string): AccountViewDTO | undefined {
   const k = name.toLowerCase();
   return s.accounts.find((a) => a.name.toLowerCase() === k);
@@ -515,7 +751,7 @@ export function createViewsStore(): ViewsStore {
     state = next;
     w.set(state);
     // Prune highlights while there are any; no timer when nothing glows.
-    const busy = state.marks.size > 0 || state.accountMarks.size > 0 || state.leaving.length > 0;
+    const busy = state.marks.size > 0 || state.accountMarks.size > 0 || state.leaving.length > 0 || state.deviceLeaving.length > 0;
     if (busy && timer === null) timer = setInterval(() => dispatch({ type: 'tick', now: now() }), 250);
     else if (!busy && timer !== null) {
       clearInterval(timer);
