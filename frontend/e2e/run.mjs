@@ -930,6 +930,7 @@ async function serverRows(page) {
       pop3Deleted: e.dataset.pop3Deleted === 'true',
       leaving: e.dataset.leaving === 'true',
       linked: e.dataset.linked === 'true',
+      subject: e.querySelector('.subj')?.textContent?.trim() ?? '',
       text: e.innerText,
     })),
   );
@@ -1008,6 +1009,12 @@ flow('mail views: a POP3 check moves the mail from the server to the Home PC', a
   log(`Home PC now lists ${home.visible} (offline readable ${home.offline})`);
   assert(home.visible >= home0.visible + before.length, `Home PC lists ${home.visible}, want at least ${home0.visible + before.length}`);
   assert(home.offline >= before.length, `Home PC can read ${home.offline} offline, want ${before.length}`);
+  // The copies are on the Home PC now, stored (readable offline): the same subjects.
+  const copies = await page.$$eval(`${tid('device-Home-PC')} ${tid('device-message')}`, (els) =>
+    els.map((e) => ({ subject: e.querySelector('.subj')?.textContent?.trim(), readable: e.dataset.readable === 'true' })),
+  );
+  const missing = before.filter((r) => !copies.some((c) => c.subject === r.subject && c.readable));
+  assert(missing.length === 0, `the Home PC has no stored copy of ${missing.map((r) => r.subject)} (it has ${JSON.stringify(copies)})`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-4-home-pc.png') });
 });
 
@@ -1053,6 +1060,160 @@ flow('mail views: the IMAP laptop sees what the server has, with \\Seen', async 
   const seenBadge = await page.locator(`${tid('server-message')} .flag.seen`).count();
   assert(seenBadge === 3, `${seenBadge} Seen badges on the server, want 3`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-6-laptop-synced.png') });
+});
+
+flow('mail views: read a message on a device (offline when stored, else the reason) and on the server', async ({ page }) => {
+  await sideTab(page, 'mail');
+  if ((await serverRows(page)).filter((r) => !r.leaving).length === 0) await seedStudent(page, 3);
+  await sideTab(page, 'mail');
+  // The server's copy, read in the store: headers, text, size.
+  await page.locator(tid('server-open')).first().click();
+  await page.locator(tid('reader-headers')).waitFor({ timeout: 10000 });
+  const serverText = await page.locator(tid('reader')).innerText();
+  assert(/From/.test(serverText) && /Subject/.test(serverText), `the server reader shows no headers: ${serverText.slice(0, 200)}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-read-1-server.png') });
+  await page.locator(tid('reader-close')).click();
+  // The phone lists headers only (IMAP online): with the link down it cannot open one, and says why.
+  await deviceCounts(page, 'Phone');
+  await page.locator(tid('device-check')).click();
+  await actionDone(page);
+  await waitFor('the phone lists headers', async () => (await page.locator(`${tid('device-Phone')} ${tid('device-message')}[data-readable="false"]`).count()) > 0, 20000);
+  await openPanel(page, 'link');
+  await page.locator(tid('link-offline')).check({ force: true });
+  await sideTab(page, 'mail');
+  await deviceCounts(page, 'Phone');
+  await page.locator(`${tid('device-Phone')} ${tid('device-message')}[data-readable="false"] ${tid('device-read')}`).first().click();
+  await page.locator(tid('reader-error')).waitFor({ timeout: 20000 });
+  const why = await page.locator(tid('reader-error')).innerText();
+  log(`phone, offline: ${why.replace(/\s+/g, ' ')}`);
+  assert(/offline|not (stored|downloaded)|headers/i.test(why), `the reader's reason does not say why: ${why}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-read-2-phone-offline.png') });
+  await page.locator(tid('reader-close')).click();
+  // The laptop keeps copies (IMAP offline): it opens one with the link down.
+  await deviceCounts(page, 'Laptop');
+  const stored = page.locator(`${tid('device-Laptop')} ${tid('device-message')}[data-readable="true"] ${tid('device-read')}`);
+  if (await stored.count()) {
+    await stored.first().click();
+    await page.locator(tid('reader-text')).waitFor({ timeout: 20000 });
+    const cost = await page.locator(tid('reader-cost')).innerText();
+    log(`laptop, offline: ${cost}`);
+    assert(/own copy|no network/i.test(cost), `reading a stored copy says "${cost}"`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-read-3-laptop-offline.png') });
+    await page.locator(tid('reader-close')).click();
+  } else log('note: the laptop holds no stored copy to read offline');
+  await openPanel(page, 'link');
+  await page.locator(tid('link-offline')).uncheck({ force: true });
+  await sideTab(page, 'line');
+});
+
+flow('mail views: compose offline → outbox → online → sent and delivered', async ({ page }) => {
+  await sideTab(page, 'mail');
+  await openPanel(page, 'link');
+  await page.locator(tid('link-offline')).check({ force: true });
+  await page.waitForFunction(() => window.go.app.LinkService.State().then((s) => s.offline), null, { timeout: 5000 });
+  await sideTab(page, 'mail');
+  await deviceCounts(page, 'Laptop');
+  const subject = `Offline note ${Date.now() % 100000}`;
+  await page.locator(tid('device-compose')).click();
+  await page.locator(tid('composer-to')).fill('alice@mailscope.lab');
+  await page.locator(tid('composer-subject')).fill(subject);
+  await page.locator(tid('composer-body')).fill('Written with the link down.');
+  await page.locator(tid('composer-send')).click();
+  await page.locator(tid('composer')).waitFor({ state: 'detached', timeout: 20000 });
+  const said = await page.locator(tid('device-status')).innerText();
+  log(`compose offline: ${said}`);
+  assert(/outbox/i.test(said) && /offline/i.test(said), `the device says "${said}", not that it waits in the outbox`);
+  await page.locator(tid('device-outbox-tab')).click();
+  await waitFor('the message in the outbox', async () => (await page.locator(`${tid('device-outbox-item')}[data-sent="false"]`).count()) > 0, 10000);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-outbox-1-queued.png') });
+  // Back online: the next connection sends the outbox.
+  await openPanel(page, 'link');
+  await page.locator(tid('link-offline')).uncheck({ force: true });
+  await sideTab(page, 'mail');
+  await deviceCounts(page, 'Laptop');
+  await page.locator(tid('device-outbox-tab')).click();
+  const after = await lastSeq(page);
+  await page.locator(tid('device-check')).click();
+  const s = await waitSession(page, 'smtp', after, (rows) => has(rows, 'c2s', /\bDATA\b/) && has(rows, 'c2s', /\bQUIT\b/), 'the outbox going out over SMTP');
+  log(`SMTP session ${s.session} sent the outbox`);
+  await waitFor('the outbox empty', async () => Number((await page.locator(tid('device-outbox-count')).innerText()).trim()) === 0, 20000);
+  const sent = await page.locator(tid('device-status')).innerText();
+  log(`online: ${sent}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-outbox-2-sent.png') });
+  // Delivered: in alice's INBOX on the server.
+  await page.locator(tid('server-account')).selectOption('alice');
+  await waitFor('the message in alice\'s INBOX', async () => (await serverRows(page)).some((r) => r.text.includes(subject)), 20000);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-outbox-3-delivered.png') });
+  await page.locator(tid('server-account')).selectOption('student');
+  await sideTab(page, 'line');
+});
+
+flow('mail views: a device marks, flags, files, searches; devices come and go', async ({ page }) => {
+  await sideTab(page, 'mail');
+  await seedStudent(page, 10);
+  await sideTab(page, 'mail');
+  await deviceCounts(page, 'Laptop');
+  await page.locator(tid('device-check')).click();
+  await actionDone(page);
+  const lap = tid('device-Laptop');
+  await waitFor('the laptop lists mail', async () => (await page.locator(`${lap} ${tid('device-message')}`).count()) > 0, 20000);
+  const status = () => page.locator(tid('device-status')).innerText();
+  const idle = () => waitFor('the device idle', async () => (await page.locator(tid('device-status')).getAttribute('data-kind')) !== 'running', 20000);
+  // Mark read: \Seen on the server too (IMAP).
+  const first = page.locator(`${lap} ${tid('device-message')}[data-seen="false"]`).first();
+  const uid = Number(await first.getAttribute('data-uid'));
+  await first.click();
+  await page.locator(tid('device-mark-read')).click();
+  await idle();
+  log(`mark read: ${await status()}`);
+  await waitFor('\\Seen on the server row', async () => (await serverRows(page)).some((r) => r.uid === uid && r.flags.includes('\\Seen')), 10000);
+  // Flag.
+  await page.locator(tid('device-flag')).click();
+  await idle();
+  await waitFor('\\Flagged on the server row', async () => (await serverRows(page)).some((r) => r.uid === uid && r.flags.includes('\\Flagged')), 10000);
+  log(`flag: ${await status()}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-device-1-flagged.png') });
+  // A folder on the server, and the message moved into it.
+  await page.locator(tid('device-new-folder')).click();
+  await page.locator(tid('device-folder-name')).fill('Projects');
+  await page.locator(tid('device-folder-create')).click();
+  await idle();
+  await waitFor('Projects on the server', async () => (await page.locator(`${tid('server-mailbox')}[data-mailbox="Projects"]`).count()) > 0, 10000);
+  await page.locator(`${lap} ${tid('device-message')}[data-uid="${uid}"]`).click();
+  await page.locator(tid('device-move-to')).selectOption('Projects');
+  await idle();
+  log(`move: ${await status()}`);
+  await waitFor('the message gone from the laptop INBOX', async () => (await page.locator(`${lap} ${tid('device-message')}[data-uid="${uid}"][data-leaving="false"]`).count()) === 0, 10000);
+  await page.locator(`${tid('device-folder')}[data-folder="Projects"]`).click();
+  await waitFor('the message in the laptop\'s Projects', async () => (await page.locator(`${lap} ${tid('device-message')}`).count()) > 0, 10000);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-device-2-moved.png') });
+  // Search INBOX on the server.
+  await page.locator(`${tid('device-folder')}[data-folder="INBOX"]`).click();
+  const word = ((await page.locator(`${lap} ${tid('device-message')} .subj`).first().innerText()).split(/\s+/).find((w) => w.length > 3) ?? 'Re').replace(/[^\w]/g, '');
+  await page.locator(tid('device-search')).click();
+  await page.locator(tid('device-search-text')).fill(word);
+  await page.locator(tid('device-search-go')).click();
+  await page.locator(tid('device-search-result')).waitFor({ timeout: 20000 });
+  log(`search "${word}": ${await page.locator(tid('device-search-result')).innerText()} — ${await status()}`);
+  assert((await page.locator(`${lap} ${tid('device-message')}`).count()) > 0, `searching "${word}" shows nothing`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-device-3-search.png') });
+  // A device added and removed.
+  await page.locator(tid('device-add')).click();
+  await page.locator(tid('device-add-name')).fill('Tablet');
+  await page.locator(tid('device-add-policy')).selectOption('pop3-keep');
+  await page.locator(tid('device-add-save')).click();
+  await page.locator(tid('device-Tablet')).waitFor({ timeout: 10000 });
+  await page.locator(tid('device-check')).click();
+  await actionDone(page);
+  const tab = await deviceCounts(page, 'Tablet');
+  log(`Tablet (POP3 keep) lists ${tab.visible}`);
+  assert(tab.visible > 0, 'the new POP3-keep device downloaded nothing');
+  assert((await serverRows(page)).filter((r) => !r.leaving).length > 0, 'POP3 keep left nothing on the server');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-device-4-added.png') });
+  page.once('dialog', (d) => d.accept());
+  await page.locator(tid('device-remove')).click();
+  await page.locator(tid('device-tab-Tablet')).waitFor({ state: 'detached', timeout: 10000 });
+  await sideTab(page, 'line');
 });
 
 flow('mail views: a message and its trace lines select together', async ({ page }) => {

@@ -14,6 +14,14 @@ describe('activity', () => {
     expect(describeProgress(s.last!)).toBe('Checking mail on Laptop failed: offline');
   });
 
+  it("says a device action's outcome once done", () => {
+    expect(describeProgress({ id: 3, action: 'flag', device: 'Laptop', state: 'running' })).toBe('Flagging a message on Laptop…');
+    expect(describeProgress({ id: 3, action: 'flag', device: 'Laptop', state: 'done', outcome: 'flagged on the server (STORE)' })).toBe(
+      'Laptop: flagged on the server (STORE)',
+    );
+    expect(describeProgress({ id: 4, action: 'check', device: 'Home PC', state: 'done' })).toBe('Checking mail on Home PC: done');
+  });
+
   it('ignores a "running" that arrives after its "done" (out-of-order events)', () => {
     let s = reduceActivity(idle, { id: 7, action: 'check', device: 'Home PC', state: 'done' });
     s = reduceActivity(s, { id: 7, action: 'check', device: 'Home PC', state: 'running' });

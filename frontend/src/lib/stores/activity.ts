@@ -37,14 +37,30 @@ export function reduceActivity(s: Activity, p: ActionProgressDTO): Activity {
   return { running, finished, last: p };
 }
 
-/** A short sentence for the latest progress. */
+const DOING: Record<string, string> = {
+  open: 'Opening a message',
+  reply: 'Replying',
+  compose: 'Sending a new message',
+  'mark-read': 'Marking a message',
+  flag: 'Flagging a message',
+  delete: 'Deleting a message',
+  move: 'Moving a message',
+  'create-folder': 'Creating a folder',
+  search: 'Searching',
+  offline: 'Going offline',
+  online: 'Going online',
+};
+
+/** A short sentence for the latest progress: Go's outcome once it is done. */
 export function describeProgress(p: ActionProgressDTO): string {
-  const what = p.action === 'send' ? 'Sending mail' : p.action === 'check' ? `Checking mail on ${p.device || 'device'}` : p.action;
+  const on = p.device ? ` on ${p.device}` : '';
+  const what =
+    p.action === 'send' ? 'Sending mail' : p.action === 'check' ? `Checking mail on ${p.device || 'device'}` : `${DOING[p.action] ?? p.action}${on}`;
   switch (p.state) {
     case 'running':
       return `${what}…`;
     case 'done':
-      return `${what}: done`;
+      return p.outcome ? `${p.device ? `${p.device}: ` : ''}${p.outcome}` : `${what}: done`;
     case 'error':
       return `${what} failed${p.error ? `: ${p.error}` : ''}`;
   }
