@@ -1216,6 +1216,38 @@ flow('mail views: a device marks, flags, files, searches; devices come and go', 
   await sideTab(page, 'line');
 });
 
+flow('mail views: a quota set on an account, and a delivery over it refused (552)', async ({ page }) => {
+  await sideTab(page, 'mail');
+  await page.locator(tid('server-account')).selectOption('alice');
+  await page.locator(tid('quota-edit')).click();
+  await page.locator(tid('quota-input')).fill('2');
+  await page.locator(tid('quota-save')).click();
+  await waitFor('the quota shown', async () => /of 2\.0 kB allowed/.test(await page.locator(tid('server-quota')).innerText()), 10000);
+  const quota = await page.locator(tid('server-quota')).innerText();
+  // A 5 kB mail cannot fit: SMTP 552 and the account counts it.
+  await openPanel(page, 'actions');
+  const after = await lastSeq(page);
+  await page.locator(tid('send-to')).fill('alice@mailscope.lab');
+  await page.locator(tid('send-subject')).fill('Too big for the quota');
+  await page.locator(tid('send-body')).fill('x'.repeat(5000));
+  await page.locator(tid('send-button')).click();
+  await waitSession(page, 'smtp', after, (rows) => has(rows, 's2c', /^552\b|\b552\b/), 'an SMTP 552 reply');
+  await actionDone(page);
+  await sideTab(page, 'mail');
+  await page.locator(tid('server-refused')).waitFor({ timeout: 10000 });
+  const refused = await page.locator(tid('server-refused')).innerText();
+  log(`alice: ${quota}; ${refused}`);
+  assert(/refused over quota \(SMTP 552\)/.test(refused), `the account says "${refused}"`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-quota-refused.png') });
+  // No quota again.
+  await page.locator(tid('quota-edit')).click();
+  await page.locator(tid('quota-input')).fill('0');
+  await page.locator(tid('quota-save')).click();
+  await waitFor('no quota', async () => /no quota/.test(await page.locator(tid('server-quota')).innerText()), 10000);
+  await page.locator(tid('server-account')).selectOption('student');
+  await sideTab(page, 'line');
+});
+
 flow('mail views: a message and its trace lines select together', async ({ page }) => {
   await sideTab(page, 'mail');
   if ((await serverRows(page)).filter((r) => !r.leaving).length === 0) await seedStudent(page, 3);
@@ -1342,21 +1374,43 @@ flow('projector layout: 1024×768 and 1280×720, normal and large type', async (
 });
 
 flow('panels fold, resize and are remembered', async ({ page }) => {
+  if ((await seenRows(page)).filter((r) => r.kind === 'line').length < 5) {
+    await openPanel(page, 'actions');
+    await page.locator(tid('check-Home-PC')).click();
+    await actionDone(page);
+  }
+  await followTail(page);
   await page.setViewportSize({ width: 1280, height: 720 });
   await frames(page, 3);
   const width = (q) => page.locator(q).first().evaluate((e) => e.getBoundingClientRect().width);
-  // Drag the side panel's edge 80 px to the left: it grows by 80.
+  // Drag the side panel's edge 80 px to the right: it narrows by 80, the trace widens.
   const side0 = await width(tid('side'));
   const handle = await page.locator(tid('side-resize')).boundingBox();
   await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
   await page.mouse.down();
-  await page.mouse.move(handle.x + handle.width / 2 - 40, handle.y + 200, { steps: 4 });
-  await page.mouse.move(handle.x + handle.width / 2 - 80, handle.y + 200, { steps: 4 });
+  await page.mouse.move(handle.x + handle.width / 2 + 40, handle.y + 200, { steps: 4 });
+  await page.mouse.move(handle.x + handle.width / 2 + 80, handle.y + 200, { steps: 4 });
   await page.mouse.up();
   await frames(page, 2);
   const side1 = await width(tid('side'));
   log(`side panel: ${side0} → ${side1} px after an 80 px drag`);
-  assert(Math.abs(side1 - side0 - 80) <= 2, `the side panel went from ${side0} to ${side1} px, want +80`);
+  assert(Math.abs(side0 - side1 - 80) <= 2, `the side panel went from ${side0} to ${side1} px, want −80`);
+  // Dragged the other way, it stops where the trace would lose its 250 px of text.
+  await page.mouse.move(handle.x + handle.width / 2 + 80, handle.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(handle.x - 600, handle.y + 200, { steps: 6 });
+  await page.mouse.up();
+  await frames(page, 2);
+  const text = await page.$$eval(`${tid('trace-row')} .text`, (els) => Math.min(...els.filter((e) => e.getClientRects().length).map((e) => e.clientWidth)));
+  log(`dragged wide: side ${await width(tid('side'))} px, command text ${text} px`);
+  assert(text >= 250, `dragging the side panel wide left the command text ${text} px`);
+  // Back to −80 for the rest.
+  const h2 = await page.locator(tid('side-resize')).boundingBox();
+  await page.mouse.move(h2.x + h2.width / 2, h2.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(h2.x + h2.width / 2 + (await width(tid('side'))) - side1, h2.y + 200, { steps: 4 });
+  await page.mouse.up();
+  await frames(page, 2);
   // Fold the rail: a strip; the trace gets the room.
   const trace0 = await width(tid('trace-view'));
   await page.locator(tid('rail-collapse')).click();

@@ -104,6 +104,9 @@ export async function requireTestids(page, ids, timeoutMs = 5000) {
 export async function openPanel(page, name) {
   const panel = page.locator(tid(`${name}-panel`)).first();
   if (await panel.isVisible().catch(() => false)) return panel;
+  // The rail folded (by the user, or to leave the trace its room): open it.
+  const expand = page.locator(tid('rail-expand')).first();
+  if (await expand.isVisible().catch(() => false)) await expand.click();
   const candidates = [
     page.locator(tid(`tab-${name}`)).first(),
     page.getByRole('tab', { name: new RegExp(`^\\s*${name}`, 'i') }).first(),
