@@ -541,10 +541,10 @@ func TestAbandonedDialLeavesTheCall(t *testing.T) {
 func TestPipeRacingHangup(t *testing.T) {
 	p := dialup(t)
 	for i := 0; i < 300; i++ {
-		var marks []string
+		marks := map[uint64][]string{} // by connection
 		var mu sync.Mutex
-		l := New(Options{Profile: p, NewTap: func(ConnInfo) Tap {
-			return kindTap(func(kind string) { mu.Lock(); marks = append(marks, kind); mu.Unlock() })
+		l := New(Options{Profile: p, NewTap: func(ci ConnInfo) Tap {
+			return kindTap(func(kind string) { mu.Lock(); marks[ci.ID] = append(marks[ci.ID], kind); mu.Unlock() })
 		}})
 		l.EnableCalls(CallOptions{})
 		// A first connection brings the line up.
@@ -574,9 +574,11 @@ func TestPipeRacingHangup(t *testing.T) {
 			t.Fatalf("run %d: a connection made during the hang-up is open on an ended call", i)
 		}
 		mu.Lock()
-		for j, k := range marks {
-			if k == MarkFault && (j == 0 || marks[j-1] == MarkDial) {
-				t.Fatalf("run %d: a fault before its connection's connect mark: %v", i, marks)
+		for id, ms := range marks {
+			for j, k := range ms {
+				if k == MarkFault && (j == 0 || ms[j-1] == MarkDial) {
+					t.Fatalf("run %d: connection %d has a fault before its connect mark: %v", i, id, ms)
+				}
 			}
 		}
 		mu.Unlock()
