@@ -952,6 +952,7 @@ async function recordServerRows(page) {
         if (e.dataset.pop3Deleted === 'true') s.add('marked');
         if (e.dataset.leaving === 'true') s.add('leaving');
         if ((e.dataset.flags ?? '').includes('\\Seen')) s.add('seen');
+        if (e.dataset.mark) s.add(`mark:${e.dataset.mark}`);
         seen.set(uid, s);
       }
     };
@@ -1035,6 +1036,35 @@ async function imapConsole(page, lines) {
   if (await page.locator(tid('console-disconnect')).count()) await page.locator(tid('console-disconnect')).click();
 }
 
+flow('mail views: a POP3 session that drops before QUIT puts its marks back', async ({ page }) => {
+  await sideTab(page, 'mail');
+  await selectPreset(page, '3g');
+  await seedStudent(page, 10);
+  await sideTab(page, 'mail');
+  const before = (await serverRows(page)).filter((r) => !r.leaving);
+  await deviceCounts(page, 'Home PC');
+  await recordServerRows(page);
+  await page.locator(tid('device-check')).click();
+  await page.locator(tid('pop3-deleted')).first().waitFor({ timeout: 60000 });
+  // The link goes down mid-session: the connection resets, no QUIT, nothing is deleted.
+  await openPanel(page, 'link');
+  await page.locator(tid('link-offline')).check({ force: true });
+  await sideTab(page, 'mail');
+  await waitFor('every mark put back', async () => (await serverRows(page)).every((r) => !r.pop3Deleted), 30000);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-drop-restored.png') });
+  const after = (await serverRows(page)).filter((r) => !r.leaving);
+  const seen = await mailSeen(page);
+  const restored = Object.entries(seen).filter(([, v]) => v.includes('mark:restored')).map(([k]) => Number(k));
+  log(`dropped mid-session: ${before.length} → ${after.length} on the server; marks put back on UID ${restored.join(', ')}`);
+  assert(after.length === before.length, `the server has ${after.length} messages after the drop, had ${before.length}`);
+  assert(restored.length > 0, 'no row showed its mark put back');
+  await actionDone(page);
+  await openPanel(page, 'link');
+  await page.locator(tid('link-offline')).uncheck({ force: true });
+  await selectPreset(page, 'loopback');
+  await sideTab(page, 'line');
+});
+
 flow('mail views: the IMAP laptop sees what the server has, with \\Seen', async ({ page }) => {
   await sideTab(page, 'mail');
   await seedStudent(page, 10);
@@ -1073,6 +1103,25 @@ flow('mail views: read a message on a device (offline when stored, else the reas
   assert(/From/.test(serverText) && /Subject/.test(serverText), `the server reader shows no headers: ${serverText.slice(0, 200)}`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-read-1-server.png') });
   await page.locator(tid('reader-close')).click();
+  // A seeded message with an attachment (one in ten has 32 KiB): listed with its size.
+  const kb = (r) => parseFloat(r.text.match(/([\d.]+) kB/)?.[1] ?? '0');
+  for (let i = 0; i < 4 && !(await serverRows(page)).some((r) => !r.leaving && kb(r) > 30); i++) {
+    await seedStudent(page, 10);
+    await sideTab(page, 'mail');
+  }
+  const rows = await serverRows(page);
+  const big = rows.filter((r) => !r.leaving).sort((a, b) => parseFloat(b.text.match(/([\d.]+) kB/)?.[1] ?? '0') - parseFloat(a.text.match(/([\d.]+) kB/)?.[1] ?? '0'))[0];
+  if (big) {
+    await page.locator(`${tid('server-message')}[data-uid="${big.uid}"] ${tid('server-open')}`).click();
+    await page.locator(tid('reader-headers')).waitFor({ timeout: 10000 });
+    const atts = await page.locator(tid('reader-attachment')).allInnerTexts();
+    log(`the biggest message (UID ${big.uid}): attachments ${JSON.stringify(atts.map((t) => t.replace(/\s+/g, ' ')))}`);
+    if (atts.length) {
+      assert(atts.every((t) => /\d+(\.\d+)? (B|kB|MB)/.test(t)), `an attachment without its size: ${JSON.stringify(atts)}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-read-1b-attachment.png') });
+    }
+    await page.locator(tid('reader-close')).click();
+  }
   // The phone lists headers only (IMAP online): with the link down it cannot open one, and says why.
   await deviceCounts(page, 'Phone');
   await page.locator(tid('device-check')).click();

@@ -475,6 +475,12 @@ function placeFlight(
   for (let j = Math.max(0, i - 8); j < Math.min(items.length, i + 9); j++) {
     const it = items[j]!;
     if (j !== i && it.type === 'arrow') near.push(it.labelBox);
+    if (it.type === 'mark') {
+      // A connect / close mark's label, centred between the columns above its rule.
+      const mw = it.label.length * 0.602 * fontPx;
+      const mid = (a.x1 + a.x2) / 2;
+      near.push({ x: mid - mw / 2, y: it.y - 5 - fontPx, w: mw, h: fontPx + 3 });
+    }
     const fb = j < i ? placed[j] : null;
     if (fb) near.push(fb);
   }
