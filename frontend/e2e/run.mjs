@@ -1087,6 +1087,10 @@ flow('mail views: the IMAP laptop sees what the server has, with \\Seen', async 
   log(`server: ${rows.length} messages, ${unseen} unseen; Laptop lists ${lap.visible}, ${unread} unread, ${lap.offline} offline`);
   assert(lap.visible === rows.length, `Laptop lists ${lap.visible}, the server has ${rows.length}`);
   assert(unread === unseen, `Laptop has ${unread} unread, the server ${unseen} unseen`);
+  // Row by row: the laptop's copies carry the server's \Seen.
+  const serverSeen = rows.filter((r) => r.flags.includes('\\Seen')).map((r) => r.uid).sort((a, b) => a - b);
+  const lapSeen = (await page.$$eval(`${tid('device-Laptop')} ${tid('device-message')}[data-seen="true"]`, (els) => els.map((e) => Number(e.dataset.uid)))).sort((a, b) => a - b);
+  assert(JSON.stringify(lapSeen) === JSON.stringify(serverSeen), `\\Seen on the laptop: UIDs ${lapSeen}; on the server: ${serverSeen}`);
   const seenBadge = await page.locator(`${tid('server-message')} .flag.seen`).count();
   assert(seenBadge === 3, `${seenBadge} Seen badges on the server, want 3`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-6-laptop-synced.png') });
