@@ -1305,6 +1305,10 @@ flow('mail views: a message and its trace lines select together', async ({ page 
   await sideTab(page, 'mail');
   if ((await serverRows(page)).filter((r) => !r.leaving).length === 0) await seedStudent(page, 3);
   await sideTab(page, 'mail');
+  // The laptop fetches them over IMAP: lines on the wire that concern each.
+  await deviceCounts(page, 'Laptop');
+  await page.locator(tid('device-check')).click();
+  await actionDone(page);
   // A message the laptop fetched (or at least one the server delivered): its lines.
   const row = page.locator(tid('server-message')).first();
   const uid = Number(await row.getAttribute('data-uid'));
@@ -1318,6 +1322,11 @@ flow('mail views: a message and its trace lines select together', async ({ page 
   await page.locator(`${tid('trace-row')}[data-seq="${seq}"]`).click();
   await waitFor('the message lit up from its line', async () => (await serverRows(page)).some((r) => r.linked && r.uid === uid), 10000);
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-8-line-to-message.png') });
+  // The same in the dark theme, to look at its contrast.
+  await page.locator(tid('theme-toggle')).click();
+  await frames(page, 2);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-mail-9-dark.png') });
+  await page.locator(tid('theme-toggle')).click();
   await page.keyboard.press('Escape');
   await sideTab(page, 'line');
 });
