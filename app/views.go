@@ -134,9 +134,11 @@ type ViewChangeDTO struct {
 	Message *MessageViewDTO   `json:"message,omitempty"`
 	Summary AccountSummaryDTO `json:"summary"`
 	UIDs    []uint32          `json:"uids,omitempty"`
-	// A device's change (kind "device-…"): its name, the message's ID and
-	// folder, the message now, the whole device (device-added) and its
-	// figures after the change.
+	// A device's change: kind "device-" and mua.ChangeKind's name
+	// ("device-removed": a message left it), or the device "device-added"
+	// or "device-gone". Its name, the message's ID and folder, the
+	// message now, the whole device (device-added) and its figures after
+	// the change.
 	Device        string            `json:"device,omitempty"`
 	ID            int               `json:"id,omitempty"`
 	Folder        string            `json:"folder,omitempty"`

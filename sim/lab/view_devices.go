@@ -139,7 +139,7 @@ func (v *Views) applyDevice(ev DeviceEvent) {
 		c := d.clone()
 		vc.DeviceView = &c
 	case DeviceRemoved:
-		vc.Kind = "device-removed"
+		vc.Kind = "device-gone" // not "device-removed": a message leaving the device
 		for i, d := range v.devices {
 			if d.Name == ev.Device.Name {
 				v.devices = append(v.devices[:i], v.devices[i+1:]...)

@@ -198,6 +198,12 @@ func TestViewsDevices(t *testing.T) {
 		t.Errorf("snapshot devices %+v", snap.Devices)
 	}
 
+	if err := l.RemoveDevice("Laptop"); err != nil {
+		t.Fatal(err)
+	}
+	if snap := v.Snapshot(); len(snap.Devices) != 1 {
+		t.Errorf("after removing the laptop the views list %d devices", len(snap.Devices))
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	kinds := map[string]int{}
@@ -207,8 +213,8 @@ func TestViewsDevices(t *testing.T) {
 			t.Fatalf("change %d has seq %d after %d: not in order, or one missing", i, c.Seq, got[i-1].Seq)
 		}
 	}
-	if kinds["device-downloaded"] != 3 || kinds["pop3-marked"] != 3 || kinds["device-added"] != 1 || kinds["device-listed"] != 2 {
-		t.Errorf("changes %v; want 3 downloads, 3 marks, the laptop added, 2 listed", kinds)
+	if kinds["device-downloaded"] != 3 || kinds["pop3-marked"] != 3 || kinds["device-added"] != 1 || kinds["device-listed"] != 2 || kinds["device-gone"] != 1 {
+		t.Errorf("changes %v; want 3 downloads, 3 marks, the laptop added, 2 listed, the laptop gone", kinds)
 	}
 }
 

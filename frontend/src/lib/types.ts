@@ -605,12 +605,12 @@ export type ViewChangeKind =
 
 /**
  * A device's change (app/views.go, lab.Views' device half): "device-" and
- * mua.ChangeKind's name, or the device itself added or removed.
- * 'device-removed' is both a message leaving the device (id set, with
- * deviceSummary) and the device going away (no deviceSummary).
+ * mua.ChangeKind's name ('device-removed': a message left the device), or
+ * the device itself added ('device-added') or gone ('device-gone').
  */
 export type DeviceChangeKind =
   | 'device-added'
+  | 'device-gone'
   | 'device-removed'
   | 'device-downloaded'
   | 'device-listed'

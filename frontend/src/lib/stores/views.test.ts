@@ -299,7 +299,7 @@ describe('reduceViews: devices', () => {
     ]);
     s = reduceViews(s, { type: 'tick', now: 500 + LEAVE_MS });
     expect(deviceRows(s, 'Laptop', 'INBOX').map((r) => r.message.id)).toEqual([2]);
-    s = apply(s, 0, dch(13, 'device-removed', 'Laptop'));
+    s = apply(s, 0, dch(13, 'device-gone', 'Laptop'));
     expect(s.devices).toEqual([]);
   });
 

@@ -309,6 +309,7 @@ const KNOWN = new Set<string>([
   'pop3-committed',
   'pop3-released',
   'device-added',
+  'device-gone',
   'device-removed',
   'device-downloaded',
   'device-listed',
@@ -345,8 +346,7 @@ function applyDevice(d: Draft, c: ViewChangeDTO, kind: DeviceChangeKind, now: nu
     else d.devices.push(c.deviceView);
     return;
   }
-  if (kind === 'device-removed' && !c.deviceSummary) {
-    // The device itself went (a message leaving comes with the device's figures).
+  if (kind === 'device-gone') {
     const i = d.deviceIndex(name);
     if (i >= 0) d.devices.splice(i, 1);
     d.deviceLeaving = d.deviceLeaving.filter((l) => l.device !== name);
