@@ -77,6 +77,8 @@ type MessageView struct {
 	// POP3Deleted: a POP3 session marked it with DELE; it goes at that
 	// session's QUIT, and comes back if the session ends without one.
 	POP3Deleted bool
+	// MessageID is the Message-ID header's id, without brackets.
+	MessageID string
 }
 
 // ViewChange is one change to the views, with what it leaves.
@@ -473,6 +475,7 @@ func messageView(uid uint32, uidl string, size int64, flags []string, raw []byte
 		return s
 	}
 	m.Subject = word(msg.Header.Get("Subject"))
+	m.MessageID = strings.Trim(msg.Header.Get("Message-Id"), "<> ")
 	if from, err := mail.ParseAddress(msg.Header.Get("From")); err == nil {
 		m.From = from.Address
 		if from.Name != "" {

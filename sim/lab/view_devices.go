@@ -1,8 +1,10 @@
 package lab
 
 import (
+	"strings"
 	"time"
 
+	"github.com/mailscope/mailscope/sim/mailstore"
 	"github.com/mailscope/mailscope/sim/mua"
 )
 
@@ -163,6 +165,9 @@ func (v *Views) applyDevice(ev DeviceEvent) {
 		case mua.ChangeDownloaded, mua.ChangeListed, mua.ChangeFlags, mua.ChangeMoved, mua.ChangeFiled:
 			if m, ok := findMessage(ev.Messages, ev.Change.ID); ok {
 				mv := deviceMessageView(m)
+				if mv.UIDL == "" && mv.UID == 0 {
+					mv.UIDL = v.serverUIDL(ev.Device.User, m.MessageID)
+				}
 				if i := d.index(m.ID); i >= 0 {
 					d.Messages[i] = mv
 				} else {
@@ -184,6 +189,32 @@ func (v *Views) applyDevice(ev DeviceEvent) {
 	for _, fn := range subs {
 		fn([]ViewChange{vc})
 	}
+}
+
+// serverUIDL is the UIDL of the user's INBOX message with this
+// Message-ID, "" if none or ambiguous: a POP3 client that never asks for
+// UIDLs (a delete-after-download one) still downloaded one message the
+// server has, and this names which, so the copy and the server's row (and
+// its trace lines) find each other. Called with v.mu held.
+func (v *Views) serverUIDL(user, messageID string) string {
+	a := v.accounts[strings.ToLower(user)]
+	if a == nil || messageID == "" {
+		return ""
+	}
+	inbox := a.mailbox(mailstore.Inbox)
+	if inbox == nil {
+		return ""
+	}
+	found := ""
+	for _, m := range inbox.Messages {
+		if m.MessageID == messageID {
+			if found != "" {
+				return "" // two copies of one message: say nothing rather than guess
+			}
+			found = m.UIDL
+		}
+	}
+	return found
 }
 
 // device finds a device's view; called with v.mu held.

@@ -174,6 +174,10 @@ func TestViewsDevices(t *testing.T) {
 	if d, ok := v.Device("Home PC"); !ok || d.Mode != "pop3-delete" || len(d.Messages) != 0 {
 		t.Fatalf("Home PC's view before a check: %+v, %v", d, ok)
 	}
+	serverUIDLs := []string{}
+	for _, m := range inbox(t, v, "student").Messages {
+		serverUIDLs = append(serverUIDLs, m.UIDL)
+	}
 	if _, err := pc.CheckMail(0); err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +187,13 @@ func TestViewsDevices(t *testing.T) {
 	}
 	if mb := inbox(t, v, "student"); len(mb.Messages) != 0 {
 		t.Errorf("the server still lists %d after a POP3 delete check", len(mb.Messages))
+	}
+	// The copies name the server messages they are, though this client
+	// never sent UIDL.
+	for i, m := range d.Messages {
+		if m.UIDL != serverUIDLs[i] {
+			t.Errorf("Home PC's copy %d has UIDL %q, want the server's %q", i+1, m.UIDL, serverUIDLs[i])
+		}
 	}
 
 	laptop, _ := l.AddDevice(DeviceOptions{Name: "Laptop", User: "student", Policy: mua.Policy{Mode: mua.IMAPOnline}})
