@@ -72,6 +72,8 @@ type DeviceMessageDTO struct {
 	Answered bool   `json:"answered"`
 	// Readable: the body is on the device, so it opens offline.
 	Readable bool `json:"readable"`
+	// ServerUID: a POP3 copy's INBOX message on the server (0: unknown).
+	ServerUID uint32 `json:"serverUid"`
 }
 
 // OutgoingDTO is a message waiting in an outbox.
@@ -208,7 +210,8 @@ func rfc3339(t time.Time) string {
 
 func newDeviceMessageDTO(m lab.DeviceMessageView) DeviceMessageDTO {
 	return DeviceMessageDTO{ID: m.ID, Folder: m.Folder, UID: m.UID, UIDL: m.UIDL, From: m.From, Subject: m.Subject,
-		Date: rfc3339(m.Date), Size: m.Size, Seen: m.Seen, Flagged: m.Flagged, Answered: m.Answered, Readable: m.Readable}
+		Date: rfc3339(m.Date), Size: m.Size, Seen: m.Seen, Flagged: m.Flagged, Answered: m.Answered, Readable: m.Readable,
+		ServerUID: m.ServerUID}
 }
 
 func newDeviceSummaryDTO(s lab.DeviceSummary) DeviceSummaryDTO {

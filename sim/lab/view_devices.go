@@ -38,6 +38,10 @@ type DeviceMessageView struct {
 	// Readable: the body is stored, so it opens offline (false: headers
 	// only, as an IMAP online device lists mail).
 	Readable bool
+	// ServerUID is, for a POP3 copy, the UID of the INBOX message it was
+	// downloaded from (its lines in the trace name it so, even once QUIT
+	// has removed it); 0 if unknown.
+	ServerUID uint32
 }
 
 // OutgoingView is a message waiting in a device's outbox.
@@ -165,8 +169,8 @@ func (v *Views) applyDevice(ev DeviceEvent) {
 		case mua.ChangeDownloaded, mua.ChangeListed, mua.ChangeFlags, mua.ChangeMoved, mua.ChangeFiled:
 			if m, ok := findMessage(ev.Messages, ev.Change.ID); ok {
 				mv := deviceMessageView(m)
-				if mv.UIDL == "" && mv.UID == 0 {
-					mv.UIDL = v.serverUIDL(ev.Device.User, m.MessageID)
+				if mv.UID == 0 {
+					mv.UIDL, mv.ServerUID = v.serverCopy(ev.Device.User, mv.UIDL, m.MessageID)
 				}
 				if i := d.index(m.ID); i >= 0 {
 					d.Messages[i] = mv
@@ -191,30 +195,33 @@ func (v *Views) applyDevice(ev DeviceEvent) {
 	}
 }
 
-// serverUIDL is the UIDL of the user's INBOX message with this
-// Message-ID, "" if none or ambiguous: a POP3 client that never asks for
-// UIDLs (a delete-after-download one) still downloaded one message the
-// server has, and this names which, so the copy and the server's row (and
-// its trace lines) find each other. Called with v.mu held.
-func (v *Views) serverUIDL(user, messageID string) string {
+// serverCopy finds the user's INBOX message a POP3 copy came from: by
+// its UIDL, or, for a client that never asks for UIDLs (one that deletes
+// after download), by Message-ID; it returns the UIDL (uidl if it was
+// known) and the UID, 0 if none or ambiguous. So the copy, the server's
+// row and its trace lines find each other. Called with v.mu held.
+func (v *Views) serverCopy(user, uidl, messageID string) (string, uint32) {
 	a := v.accounts[strings.ToLower(user)]
-	if a == nil || messageID == "" {
-		return ""
+	inbox := (*MailboxView)(nil)
+	if a != nil {
+		inbox = a.mailbox(mailstore.Inbox)
 	}
-	inbox := a.mailbox(mailstore.Inbox)
-	if inbox == nil {
-		return ""
+	if inbox == nil || (uidl == "" && messageID == "") {
+		return uidl, 0
 	}
-	found := ""
-	for _, m := range inbox.Messages {
-		if m.MessageID == messageID {
-			if found != "" {
-				return "" // two copies of one message: say nothing rather than guess
+	var found *MessageView
+	for i, m := range inbox.Messages {
+		if (uidl != "" && m.UIDL == uidl) || (uidl == "" && m.MessageID == messageID) {
+			if found != nil {
+				return uidl, 0 // two copies of one message: say nothing rather than guess
 			}
-			found = m.UIDL
+			found = &inbox.Messages[i]
 		}
 	}
-	return found
+	if found == nil {
+		return uidl, 0
+	}
+	return found.UIDL, found.UID
 }
 
 // device finds a device's view; called with v.mu held.

@@ -191,8 +191,8 @@ func TestViewsDevices(t *testing.T) {
 	// The copies name the server messages they are, though this client
 	// never sent UIDL.
 	for i, m := range d.Messages {
-		if m.UIDL != serverUIDLs[i] {
-			t.Errorf("Home PC's copy %d has UIDL %q, want the server's %q", i+1, m.UIDL, serverUIDLs[i])
+		if m.UIDL != serverUIDLs[i] || m.ServerUID != uint32(i+1) {
+			t.Errorf("Home PC's copy %d has UIDL %q, server UID %d; want the server's %q, %d", i+1, m.UIDL, m.ServerUID, serverUIDLs[i], i+1)
 		}
 	}
 

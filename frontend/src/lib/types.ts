@@ -560,6 +560,7 @@ export interface DeviceMessageDTO {
   flagged: boolean;
   answered: boolean;
   readable: boolean; // the body is on the device: it opens offline
+  serverUid: number; // a POP3 copy's INBOX message on the server, 0 = unknown
 }
 
 /** What a device holds locally. */

@@ -248,7 +248,7 @@ const dsum = (o: Partial<DeviceSummaryDTO> = {}): DeviceSummaryDTO => ({
 });
 
 function dmsg(id: number, o: Partial<DeviceMessageDTO> = {}): DeviceMessageDTO {
-  return { id, folder: 'INBOX', uid: 0, uidl: '', from: 'alice', subject: `d${id}`, date: '', size: 100, seen: false, flagged: false, answered: false, readable: true, ...o };
+  return { id, folder: 'INBOX', uid: 0, uidl: '', from: 'alice', subject: `d${id}`, date: '', size: 100, seen: false, flagged: false, answered: false, readable: true, serverUid: 0, ...o };
 }
 
 function device(name: string, policy: string, messages: DeviceMessageDTO[] = []): DeviceViewDTO {
@@ -355,5 +355,7 @@ describe('reduceViews: devices', () => {
     expect(serverRefOf(s, lap, dmsg(1, { uid: 99 }))).toBeNull();
     expect(serverRefOf(s, lap, dmsg(1, { uidl: 'u3' }))).toEqual({ account: 'student', mailbox: 'INBOX', uid: 3 });
     expect(serverRefOf(s, lap, dmsg(1, { uidl: 'gone' }))).toBeNull();
+    // A POP3 copy whose message QUIT removed still names it, for its lines.
+    expect(serverRefOf(s, lap, dmsg(1, { uidl: 'gone', serverUid: 42 }))).toEqual({ account: 'student', mailbox: 'INBOX', uid: 42 });
   });
 });

@@ -700,8 +700,10 @@ export function outboxRows(s: ViewsState, device: string): OutboxRow[] {
 }
 
 /**
- * The server message a device's copy stands for, if it is still there: by
- * UID in its folder (IMAP), by UIDL in INBOX (POP3).
+ * The server message a device's copy stands for: by UID in its folder
+ * (IMAP, if it is still there), by UIDL in INBOX (POP3), and for a POP3
+ * copy whose message QUIT removed, its serverUid still names it (its trace
+ * lines are there).
  */
 export function serverRefOf(s: ViewsState, device: DeviceViewDTO, m: DeviceMessageDTO): MessageRefDTO | null {
   const a = findAccount(s, device.user);
@@ -713,8 +715,9 @@ export function serverRefOf(s: ViewsState, device: DeviceViewDTO, m: DeviceMessa
   if (m.uidl) {
     const inbox = a.mailboxes.find((x) => x.name === 'INBOX');
     const hit = inbox?.messages.find((x) => x.uidl === m.uidl);
-    return hit ? { account: a.name, mailbox: 'INBOX', uid: hit.uid } : null;
+    if (hit) return { account: a.name, mailbox: 'INBOX', uid: hit.uid };
   }
+  if (m.serverUid > 0) return { account: a.name, mailbox: 'INBOX', uid: m.serverUid };
   return null;
 }
 
