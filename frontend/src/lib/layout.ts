@@ -185,7 +185,7 @@ export const defaultLayout: LayoutPrefs = {
 };
 
 /** The least widths of the panels, in rem (their forms and lists need this much). */
-export const RAIL_MIN_REM = 15;
+export const RAIL_MIN_REM = 17;
 export const SIDE_MIN_REM = 18;
 
 export type LayoutAction =
