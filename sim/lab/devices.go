@@ -272,23 +272,14 @@ func (r *deviceRegistry) subsLocked() []func(DeviceEvent) {
 // subscribers (DeviceRemoved, with the device's last state).
 func (l *Lab) RemoveDevice(name string) error {
 	r := &l.devices
-	r.mu.Lock()
-	_, e := r.findLocked(name)
-	r.mu.Unlock()
-	if e == nil {
-		return fmt.Errorf("%w: %q", ErrNoDevice, name)
+	e, err := r.acquire(name)
+	if err != nil {
+		return err
 	}
-	e.act.Lock()
 	defer e.act.Unlock()
-	r.mu.Lock()
-	removed := e.removed
-	r.mu.Unlock()
-	if removed { // by another RemoveDevice while we waited
-		return fmt.Errorf("%w: %q", ErrNoDevice, name)
-	}
 	// Logging out may take a while on a slow live link: only this
 	// device's lock is held (and its logout changes nothing local).
-	_, err := e.dev.Close(l.deviceNow(e.dev))
+	_, err = e.dev.Close(l.deviceNow(e.dev))
 	r.emit.Lock()
 	defer r.emit.Unlock()
 	r.mu.Lock()
@@ -365,22 +356,33 @@ func (l *Lab) DeviceState(name string) (DeviceEvent, bool) {
 // (calls for other devices run alongside). fn's actions report their
 // changes to subscribers as they happen.
 func (l *Lab) UseDevice(name string, fn func(*mua.Device) error) error {
-	r := &l.devices
+	e, err := l.devices.acquire(name)
+	if err != nil {
+		return err
+	}
+	defer e.act.Unlock()
+	return fn(e.dev)
+}
+
+// acquire finds a device and takes its action lock, waiting for a running
+// action; the caller MUST unlock e.act. A device removed while we waited
+// is not found.
+func (r *deviceRegistry) acquire(name string) (*deviceEntry, error) {
 	r.mu.Lock()
 	_, e := r.findLocked(name)
 	r.mu.Unlock()
 	if e == nil {
-		return fmt.Errorf("%w: %q", ErrNoDevice, name)
+		return nil, fmt.Errorf("%w: %q", ErrNoDevice, name)
 	}
 	e.act.Lock()
-	defer e.act.Unlock()
 	r.mu.Lock()
 	removed := e.removed
 	r.mu.Unlock()
-	if removed {
-		return fmt.Errorf("%w: %q (removed)", ErrNoDevice, name)
+	if removed { // by a RemoveDevice while we waited
+		e.act.Unlock()
+		return nil, fmt.Errorf("%w: %q (removed)", ErrNoDevice, name)
 	}
-	return fn(e.dev)
+	return e, nil
 }
 
 // SubscribeDevices calls fn with every device event until cancel is
