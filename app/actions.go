@@ -25,6 +25,9 @@ import (
 type ActionService struct {
 	lab  *lab.Lab
 	emit *emitter
+	// settled, if set, sends what the action did to the views before its
+	// end is announced: the UI never shows "done" over a stale mailbox.
+	settled func()
 
 	mu   sync.Mutex
 	next int
@@ -117,6 +120,9 @@ func (s *ActionService) begin(action, device string) int {
 }
 
 func (s *ActionService) end(id int, action, device string, r mua.ActionResult, outcome string, err error) (ActionResultDTO, error) {
+	if s.settled != nil {
+		s.settled()
+	}
 	p := ActionProgressDTO{ID: id, Action: action, Device: device, State: "done", Outcome: outcome}
 	dto := newActionResultDTO(r, outcome)
 	if err != nil {

@@ -49,6 +49,7 @@ func New(rt Runtime, o lab.Options) (*App, error) {
 	a.Actions = newActionService(l, e)
 	a.Scenarios = newScenariosService(e, scenario.DefaultDir())
 	a.Views = newViewsService(l, e, func() { a.Lab.changed() })
+	a.Actions.settled = a.Views.settle
 	return a, nil
 }
 

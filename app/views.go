@@ -20,6 +20,7 @@ type ViewsService struct {
 	changed func()
 	emit    *emitter
 
+	flushMu sync.Mutex
 	mu      sync.Mutex
 	pending []ViewChangeDTO
 	timer   *time.Timer
@@ -297,7 +298,18 @@ func (s *ViewsService) add(cs []lab.ViewChange) {
 	}
 }
 
+// settle sends every change made so far now, not at the next batch: an
+// action's end goes out after what it did.
+func (s *ViewsService) settle() {
+	s.lab.Views().Settle()
+	s.flush()
+}
+
 func (s *ViewsService) flush() {
+	// One flush at a time (the timer's and an action's): batches leave in
+	// the order their changes were made.
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	s.mu.Lock()
 	batch := s.pending
 	s.pending, s.timer = nil, nil

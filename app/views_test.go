@@ -117,3 +117,37 @@ func TestViewsDevicesAndReading(t *testing.T) {
 		return n == 2
 	})
 }
+
+// An action's end is announced after what it did reached the views: the
+// UI never shows "done" over a stale mailbox.
+func TestViewsBeforeActionEnd(t *testing.T) {
+	rec := &recorder{}
+	a := newApp(t, rec)
+	a.Lab.Seed("student", 3)
+	if _, err := a.Actions.CheckMail("Home PC"); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	downloads, done := 0, false
+	for _, e := range rec.events {
+		switch e.name {
+		case EventViewsChanged:
+			for _, c := range e.data[0].(ViewsBatchDTO).Changes {
+				if c.Kind == "device-downloaded" && c.Device == "Home PC" {
+					if done {
+						t.Fatal("a download reached the views after the check was announced done")
+					}
+					downloads++
+				}
+			}
+		case EventActionProgress:
+			if p := e.data[0].(ActionProgressDTO); p.State == "done" && p.Device == "Home PC" {
+				done = true
+			}
+		}
+	}
+	if downloads != 3 || !done {
+		t.Errorf("before the end: %d downloads in the views, done %v; want 3, true", downloads, done)
+	}
+}
