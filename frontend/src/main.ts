@@ -2,6 +2,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import './panels.css';
+import './mail.css';
 
 declare global {
   interface Window {
