@@ -124,3 +124,14 @@ func TestServeOfflineFault(t *testing.T) {
 		t.Errorf("curl over an offline link succeeded: %q", body)
 	}
 }
+
+// serve --fault drop@pop3,dir=down,after=N: the server's bytes stop
+// arriving, curl gives up at its own timeout, and the trace marks the drop.
+func TestServeDropFaultAgainstCurl(t *testing.T) {
+	pop3, _, out, stop := serveWithFaults(t, "drop@pop3,dir=down,after=300")
+	defer stop()
+	if body, err := curlRun(t, "pop3://"+pop3+"/1", "-u", "student:secret", "--max-time", "1"); err == nil {
+		t.Errorf("curl RETR 1 through a drop succeeded with %d bytes", len(body))
+	}
+	waitFor(t, out, regexp.MustCompile(`---  \[fault\] drop S→C after 300 bytes`))
+}
