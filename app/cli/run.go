@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
+	"github.com/mailscope/mailscope/sim/mailstore"
 	"github.com/mailscope/mailscope/sim/mua"
+	"github.com/mailscope/mailscope/sim/scenario"
 	"github.com/mailscope/mailscope/sim/trace"
 )
 
@@ -26,7 +29,17 @@ says how long the session would have taken on that link.
   --proto smtp   submit --messages messages with AUTH
 
 The mailbox is seeded with --messages generated messages (deterministic
-for --seed).
+for --seed), each about --size bytes if given (half to one and a half
+times it).
+
+--fault SPEC (repeatable) breaks the link on purpose, e.g.
+  --fault reset@pop3,after=30000   reset once the server sent 30,000 bytes
+  --fault drop@imap,dir=down       the server's bytes stop arriving
+  --fault stall,after=2000,for=10s nothing moves for 10 s after 2,000 bytes
+Each fault is a row in the trace where it fired. A session that breaks is
+a result, not a crash: the whole trace and the summary are printed, the
+summary with the error, and the exit status is 1. (On the virtual clock
+of run, a stall at a time and offline are not available yet: use serve.)
 
 On a metered link (dialup-56k, isdn-128k) the session first dials: the
 dial time passes before the first connection, the trace shows the call,
@@ -41,6 +54,9 @@ spent dialling, the time online and what the call cost on the tariff.`,
 			jitter := fs.Bool("jitter", true, "keep the preset's jitter (seeded, so still reproducible)")
 			traceFmt := fs.String("trace", "text", "trace on stdout: text, jsonl or none")
 			asJSON := fs.Bool("json", false, "print the summary as JSON")
+			size := fs.String("size", "", "typical `SIZE` of each generated message (200KB, 1MiB); default a mix of short notes and attachments")
+			var faults faultsFlag
+			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; drop,dir=down; stall,after=BYTES,for=10s")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])
@@ -71,11 +87,25 @@ spent dialling, the time online and what the call cost on the tariff.`,
 				default:
 					return Usagef("--trace must be text, jsonl or none")
 				}
-				l, err := lab.New(lab.Options{Profile: prof})
+				var textSize int64
+				if *size != "" {
+					textSize, err = scenario.ParseByteSize(*size)
+					if err != nil || textSize <= 0 || textSize > 64<<20 {
+						return Usagef("--size %q: want a size between 1B and 64MiB, such as 200KB", *size)
+					}
+				}
+				for _, f := range faults {
+					if f.Kind == "offline" || (f.Kind == "stall" && f.HasAt) {
+						return Usagef("--fault %q: run is on the virtual clock, where %s at a time is not available yet (use serve, or stall,after=BYTES)", f.Spec, f.Kind)
+					}
+				}
+				var lk *link.Link
+				l, err := lab.New(lab.Options{Profile: prof, Observe: faults.observe(&lk, nil)})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
+				lk = l.Link
 				// No idle hang-up: the user hangs up when the session ends.
 				l.DialOnDemand(link.CallOptions{})
 				dev, err := l.NewDevice(lab.DeviceOptions{Name: "Home PC", User: "student", Policy: policy})
@@ -93,14 +123,13 @@ spent dialling, the time online and what the call cost on the tariff.`,
 					}
 					res, err = dev.Send(0)
 				} else {
-					if err := l.Seed("student", *n, *seed); err != nil {
+					if err := seedMailbox(l, "student", *n, *seed, int(textSize)); err != nil {
 						return err
 					}
 					res, err = dev.CheckMail(0)
 				}
-				if err != nil {
-					return err
-				}
+				// A broken session is a result: print all of it, then fail.
+				sessionErr := err
 				l.Link.HangupAt(res.End)
 				call := l.Link.CallState()
 				snap := l.Trace.Snapshot()
@@ -111,7 +140,21 @@ spent dialling, the time online and what the call cost on the tariff.`,
 				case "jsonl":
 					trace.WriteJSONL(env.Stdout, snap.Events(), trace.ExportOptions{})
 				}
-				return writeRunSummary(env.Stdout, *proto, prof, res, call, *asJSON)
+				mailbox := "student"
+				if *proto == "smtp" {
+					mailbox = "alice"
+				}
+				left, err := l.Store.Messages(mailbox, "INBOX")
+				if err != nil {
+					return err
+				}
+				if err := writeRunSummary(env.Stdout, *proto, prof, res, call, len(left), sessionErr, *asJSON); err != nil {
+					return err
+				}
+				if sessionErr != nil {
+					return fmt.Errorf("the %s session broke: %w", *proto, sessionErr)
+				}
+				return nil
 			}
 		},
 	}
@@ -138,9 +181,15 @@ type RunSummary struct {
 	OnlineSeconds float64 `json:"online_seconds"`
 	Cost          float64 `json:"cost"`
 	Currency      string  `json:"currency,omitempty"`
+	// LeftOnServer is the messages in the INBOX the session read (smtp:
+	// the recipient's) when it ended: a POP3 download that broke before
+	// QUIT deletes nothing.
+	LeftOnServer int `json:"left_on_server"`
+	// Error is why the session broke; "" when it completed.
+	Error string `json:"error,omitempty"`
 }
 
-func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResult, call link.CallState, asJSON bool) error {
+func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResult, call link.CallState, left int, sessionErr error, asJSON bool) error {
 	msgs := r.Downloaded
 	if proto == "smtp" {
 		msgs = r.Sent
@@ -153,6 +202,10 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 		FirstReadable: -1,
 		Metered:       p.Metered(), Calls: call.Calls, DialSeconds: call.TotalDial.Seconds(),
 		OnlineSeconds: call.TotalOnline.Seconds(), Cost: call.TotalCost,
+		LeftOnServer: left,
+	}
+	if sessionErr != nil {
+		s.Error = sessionErr.Error()
 	}
 	if s.Metered {
 		s.Currency = p.Tariff.Currency
@@ -173,12 +226,82 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 	if r.FirstReadable >= 0 {
 		fmt.Fprintf(w, "  first readable   %v\n", r.FirstReadable.Round(time.Millisecond))
 	}
+	if s.Error != "" {
+		fmt.Fprintf(w, "  broke            %s\n", s.Error)
+	}
 	fmt.Fprintf(w, "  messages         %d\n", msgs)
+	fmt.Fprintf(w, "  left on server   %d\n", left)
 	fmt.Fprintf(w, "  bytes up         %d payload, %d on the wire\n", r.PayloadUp, r.WireUp)
 	fmt.Fprintf(w, "  bytes down       %d payload, %d on the wire\n", r.PayloadDown, r.WireDown)
 	fmt.Fprintf(w, "  round trips      %d\n", r.RoundTrips)
 	fmt.Fprintf(w, "  connections      %d\n", r.Connections)
 	return nil
+}
+
+// seedMailbox delivers n generated messages to user: the lab's usual mix,
+// or, with size > 0, plain-text messages of about size bytes each.
+func seedMailbox(l *lab.Lab, user string, n int, seed int64, size int) error {
+	if size <= 0 {
+		return l.Seed(user, n, seed)
+	}
+	msgs := mailstore.Generate(mailstore.GenOptions{
+		Seed: seed, Count: n, To: user + "@" + l.Domain, ToDomain: l.Domain,
+		TextSize: size, ThreadRatio: 0.3, End: l.Store.Epoch(),
+	})
+	for _, m := range msgs {
+		if _, err := l.Store.Deliver(user, m.Raw, 0); err != nil {
+			return fmt.Errorf("seed %s: %w", user, err)
+		}
+	}
+	return nil
+}
+
+// faultsFlag collects repeated --fault SPEC.
+type faultsFlag []link.FaultSpec
+
+func (f *faultsFlag) String() string {
+	specs := make([]string, len(*f))
+	for i, x := range *f {
+		specs[i] = x.Spec
+	}
+	return strings.Join(specs, " ")
+}
+
+func (f *faultsFlag) Set(v string) error {
+	fs, err := link.ParseFault(v)
+	if err != nil {
+		return err
+	}
+	if err := fs.Supported(); err != nil {
+		return err
+	}
+	*f = append(*f, fs)
+	return nil
+}
+
+// observe is the lab's per-connection hook that gives each new connection
+// its faults: the ones whose @protocol matches, or all without one. It
+// injects them into the link's next connection, which is the one being
+// made: newTap runs inside Link.Pipe before the pair takes the link's
+// next faults. (Two connections opened at the same instant could swap
+// theirs; a fault hook in link.Options would close that gap.) *lk is set
+// once the lab exists, before any connection. now is the clock a timed
+// stall reads (nil on the virtual clock).
+func (f faultsFlag) observe(lk **link.Link, now func() time.Duration) func(link.ConnInfo) link.Tap {
+	if len(f) == 0 {
+		return nil
+	}
+	return func(ci link.ConnInfo) link.Tap {
+		for _, s := range f {
+			if !s.Matches(ci) {
+				continue
+			}
+			if fault, err := s.Fault(ci, now); err == nil {
+				(*lk).InjectNext(fault)
+			}
+		}
+		return nil
+	}
 }
 
 func plural(n int, noun string) string {

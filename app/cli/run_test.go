@@ -69,3 +69,74 @@ func TestRunOnAnAlwaysOnLink(t *testing.T) {
 		t.Errorf("over ADSL the run dialled or billed:\n%s", text)
 	}
 }
+
+// A reset in the middle of a POP3 download is a result: the trace has the
+// fault row, the session never reached QUIT, so every message is still on
+// the server, and the summary says why the session broke; exit status 1.
+func TestRunWithAResetFault(t *testing.T) {
+	args := []string{"run", "--fault", "reset@pop3,after=30000", "--size", "50KB", "--proto", "pop3", "--messages", "3", "--jitter=false"}
+	code, text, errOut := run(t, args...)
+	if code != ExitError || !strings.Contains(errOut, "the pop3 session broke") {
+		t.Errorf("exit %d, stderr %q; want %d and the break", code, errOut, ExitError)
+	}
+	if !strings.Contains(text, "  ---  [fault] reset after 30000 bytes S→C\n") {
+		t.Errorf("the trace lacks the fault row:\n%s", text)
+	}
+	for _, line := range []string{"  broke            mua: Home PC: pop3 RETR", "  left on server   3\n", "  bytes down       30000 payload"} {
+		if !strings.Contains(text, line) {
+			t.Errorf("summary lacks %q:\n%s", line, text)
+		}
+	}
+	if strings.Contains(text, "QUIT") {
+		t.Errorf("the session reached QUIT after the reset:\n%s", text)
+	}
+
+	code, out, _ := run(t, append(args, "--json", "--trace", "none")...)
+	var s RunSummary
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, out)
+	}
+	if s.LeftOnServer != 3 || s.PayloadBytesDown != 30000 || !strings.Contains(s.Error, "connection reset") {
+		t.Errorf("summary = %+v, want 3 left on server after 30000 bytes and the reset", s)
+	}
+}
+
+// Without a fault every message is downloaded and deleted: none is left.
+func TestRunLeavesNothingWithoutAFault(t *testing.T) {
+	code, out, errOut := run(t, "run", "--proto", "pop3", "--link", "adsl-8m", "--messages", "3", "--size", "2KB", "--trace", "none", "--json")
+	var s RunSummary
+	if err := json.Unmarshal([]byte(out), &s); code != ExitOK || err != nil {
+		t.Fatalf("exit %d: %v %s\n%s", code, err, errOut, out)
+	}
+	if s.LeftOnServer != 0 || s.Messages != 3 || s.Error != "" {
+		t.Errorf("summary = %+v, want 3 downloaded and none left", s)
+	}
+	if !strings.Contains(out, `"left_on_server": 0`) {
+		t.Errorf("--json lacks left_on_server:\n%s", out)
+	}
+}
+
+// A drop@imap fault does not touch a POP3 session.
+func TestRunFaultForAnotherProtocol(t *testing.T) {
+	code, text, errOut := run(t, "run", "--proto", "pop3", "--link", "adsl-8m", "--messages", "2", "--fault", "drop@imap,dir=down")
+	if code != ExitOK || strings.Contains(text, "[fault]") {
+		t.Errorf("exit %d (%s), trace:\n%s\nwant a clean POP3 session", code, errOut, text)
+	}
+}
+
+func TestRunFaultUsage(t *testing.T) {
+	for _, tc := range []struct{ arg, want string }{
+		{"reset@pop3,after=lots", "after=lots: want a byte count"},
+		{"reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later", "not yet supported in this build"},
+		{"offline,at=5s,for=30s", "virtual clock"},
+		{"stall,at=2s,for=10s", "virtual clock"},
+	} {
+		code, _, errOut := run(t, "run", "--fault", tc.arg, "--messages", "1")
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("run --fault %q: exit %d, stderr %q; want %d and %q", tc.arg, code, errOut, ExitUsage, tc.want)
+		}
+	}
+	if code, _, errOut := run(t, "run", "--size", "huge"); code != ExitUsage || !strings.Contains(errOut, "--size") {
+		t.Errorf("run --size huge: exit %d, %q", code, errOut)
+	}
+}

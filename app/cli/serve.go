@@ -50,7 +50,16 @@ idle for two minutes.
 Servers bind 127.0.0.1 only. --lan binds the given addresses beyond
 loopback: it prints a warning and requires authentication (SMTP accepts
 mail only after AUTH; passwords only after STARTTLS/STLS or on the TLS
-ports). Stop with Ctrl-C.`,
+ports). Stop with Ctrl-C.
+
+--fault SPEC (repeatable) breaks the link on purpose for the connections
+it names (@pop3, @imap, @smtp) or for all:
+  --fault reset@pop3,after=30000  reset once the server sent 30,000 bytes
+  --fault stall,at=2s,for=10s     nothing moves 2 s to 12 s into each connection
+  --fault drop@imap,dir=down      the server's bytes stop arriving
+  --fault offline,at=5s,for=30s   the whole link offline for 30 s, 5 s after start
+Times are on the live clock (scaled by --speed). Each fault is a row in
+the trace where it fired.`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			def := lab.DefaultTCP()
 			addrs := map[string]*string{}
@@ -73,6 +82,8 @@ ports). Stop with Ctrl-C.`,
 			reveal := fs.Bool("reveal", false, "show passwords and AUTH exchanges in the trace (masked by default)")
 			lan := fs.Bool("lan", false, "allow binding beyond loopback (a classroom LAN): warns and requires auth")
 			domain := fs.String("domain", "mailscope.lab", "the lab's mail domain")
+			var faults faultsFlag
+			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -98,15 +109,19 @@ ports). Stop with Ctrl-C.`,
 				if len(users) > 0 {
 					accounts = users
 				}
+				var lk *link.Link
+				liveNow := func() time.Duration { return lk.LiveClock().Now() }
 				l, err := lab.New(lab.Options{
 					Domain: *domain, Accounts: accounts, Profile: prof, Speed: *speed,
 					CertDir: *certDir, RequireAuth: *lan,
 					ErrorLog: log.New(env.Stderr, "mailscope: server: ", 0),
+					Observe:  faults.observe(&lk, liveNow),
 				})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
+				lk = l.Link
 				l.DialOnDemand(link.CallOptions{IdleHangup: link.DefaultIdleHangup})
 				if *seed > 0 {
 					for i, u := range l.Store.Users() {
@@ -133,6 +148,13 @@ ports). Stop with Ctrl-C.`,
 					return err
 				}
 				printBanner(env.Stdout, l, eps, prof, *speed)
+				for _, f := range faults {
+					fmt.Fprintf(env.Stdout, "  fault: %s\n", f.Spec)
+					if f.Kind == "offline" {
+						clock := l.Link.LiveClock()
+						defer f.ScheduleOffline(l.Link, clock, clock.Now())()
+					}
+				}
 				<-ctx.Done()
 				fmt.Fprintln(env.Stderr, "mailscope: shutting down")
 				l.Close()

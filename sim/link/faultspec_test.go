@@ -1,0 +1,189 @@
+package link
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFault(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		want FaultSpec // Spec and Params not compared
+	}{
+		{"reset@pop3,after=30000", FaultSpec{Kind: "reset", Protocol: "pop3", Dir: Down, After: 30000}},
+		{"reset,after=0,dir=up", FaultSpec{Kind: "reset", Dir: Up}},
+		{"stall,at=2s,for=10s", FaultSpec{Kind: "stall", Dir: Both, At: 2 * time.Second, HasAt: true, For: 10 * time.Second}},
+		{"stall@smtp,after=500,for=1m,dir=up", FaultSpec{Kind: "stall", Protocol: "smtp", Dir: Up, After: 500, For: time.Minute}},
+		{"drop@imap,dir=down", FaultSpec{Kind: "drop", Protocol: "imap", Dir: Down}},
+		{"drop", FaultSpec{Kind: "drop", Dir: Both}},
+		{"drop,after=100", FaultSpec{Kind: "drop", Dir: Both, After: 100}},
+		{"offline,at=5s,for=30s", FaultSpec{Kind: "offline", At: 5 * time.Second, HasAt: true, For: 30 * time.Second}},
+		{"offline,for=1s", FaultSpec{Kind: "offline", For: time.Second}},
+		{"reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later", FaultSpec{Kind: "reply", Protocol: "pop3"}},
+		{"chaos,p=0.1,seed=7", FaultSpec{Kind: "chaos"}},
+		{"delay@imap,cmd=FETCH,for=3s", FaultSpec{Kind: "delay", Protocol: "imap", For: 3 * time.Second}},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			got, err := ParseFault(tc.spec)
+			if err != nil {
+				t.Fatalf("ParseFault(%q) = %v", tc.spec, err)
+			}
+			if got.Spec != tc.spec {
+				t.Errorf("Spec = %q, want %q", got.Spec, tc.spec)
+			}
+			got.Spec, got.Params = "", nil
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("ParseFault(%q) = %+v, want %+v", tc.spec, got, tc.want)
+			}
+		})
+	}
+}
+
+// with= takes the rest of the spec, commas and equals signs included.
+func TestParseFaultWithTakesTheRest(t *testing.T) {
+	fs, err := ParseFault("reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later, nth=9, really")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fs.Params["with"], "-ERR [SYS/TEMP] try later, nth=9, really"; got != want {
+		t.Errorf("with = %q, want %q", got, want)
+	}
+	if fs.Params["cmd"] != "RETR" || fs.Params["nth"] != "3" {
+		t.Errorf("Params = %v", fs.Params)
+	}
+	if err := fs.Supported(); !errors.Is(err, ErrFaultNotSupported) || !strings.Contains(err.Error(), "not yet supported in this build") {
+		t.Errorf("Supported() = %v, want not yet supported", err)
+	}
+}
+
+func TestParseFaultErrors(t *testing.T) {
+	for _, tc := range []struct{ spec, want string }{
+		{"", "no kind"},
+		{"@pop3", "no kind"},
+		{"explode", `unknown kind "explode"`},
+		{"reset@gopher,after=1", `unknown protocol "gopher"`},
+		{"reset@POP3,after=1", `unknown protocol "POP3"`},
+		{"reset", "reset needs after=BYTES"},
+		{"reset,after=-1", "after=-1: want a byte count"},
+		{"reset,after=30KB", "after=30KB: want a byte count"},
+		{"reset,after=99999999999999999999", "want a byte count"},
+		{"reset,after=1,after=2", "after= given twice"},
+		{"reset,after=1,dir=sideways", "dir=sideways: want up, down or both"},
+		{"reset,after=1,for=2s", `unknown key "for" for reset (want after, dir)`},
+		{"reset,after=1,", "trailing comma"},
+		{"reset,,after=1", `"" is not key=value`},
+		{"reset,after", `"after" is not key=value`},
+		{"reset,after=", "after= needs a value"},
+		{"reset,after=1,with=x", `unknown key "with" for reset`},
+		{"stall,for=10s", "one of at=DURATION or after=BYTES"},
+		{"stall,at=1s,after=1,for=10s", "one of at=DURATION or after=BYTES"},
+		{"stall,at=2s", "stall needs for=DURATION"},
+		{"stall,at=2,for=1s", "at=2: want a duration"},
+		{"stall,at=-2s,for=1s", "at=-2s: want a duration"},
+		{"stall,at=1s,for=25h", "for=25h: at most 24h"},
+		{"offline@pop3,for=1s", "offline takes the whole link: no @pop3"},
+		{"offline,at=1s", "offline needs for=DURATION"},
+		// Injection-ish: no control character gets through, in with= neither.
+		{"reset@pop3,after=1\r\nQUIT", "control or invalid character"},
+		{"reply@pop3,cmd=RETR,with=+OK\r\n.\r\n", "control or invalid character"},
+		{"reset,after=1\x00", "control or invalid character"},
+		{"reset\t,after=1", "control or invalid character"},
+		{"reset,after=\xff", "control or invalid character"},
+		{strings.Repeat("a", 2000), "at most 1024"},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			_, err := ParseFault(tc.spec)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ParseFault(%q) = %v, want an error with %q", tc.spec, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFaultSpecApplies(t *testing.T) {
+	pop := ConnInfo{Protocol: "pop3", Start: time.Second}
+	imap := ConnInfo{Protocol: "imap"}
+	reset, _ := ParseFault("reset@pop3,after=30000")
+	if !reset.Matches(pop) || reset.Matches(imap) {
+		t.Errorf("reset@pop3 matches pop3 %v, imap %v; want only pop3", reset.Matches(pop), reset.Matches(imap))
+	}
+	if f, err := reset.Fault(pop, nil); err != nil || f != (ResetAfter{Dir: Down, Bytes: 30000}) {
+		t.Errorf("Fault() = %v, %v; want ResetAfter 30000 S→C", f, err)
+	}
+	any, _ := ParseFault("drop,dir=down")
+	if !any.Matches(pop) || !any.Matches(imap) {
+		t.Error("a spec without @protocol must match every connection")
+	}
+	off, _ := ParseFault("offline,for=1s")
+	if off.Matches(pop) {
+		t.Error("offline is not a per-connection fault")
+	}
+	timed, _ := ParseFault("stall,at=2s,for=10s")
+	if _, err := timed.Fault(pop, nil); err == nil {
+		t.Error("a timed stall without a clock must be refused")
+	}
+}
+
+// A timed stall holds the first write in its window, in each direction,
+// until the window ends; before and after it nothing is touched.
+func TestTimedStallPlan(t *testing.T) {
+	var now time.Duration
+	fs, _ := ParseFault("stall,at=2s,for=10s")
+	f, err := fs.Fault(ConnInfo{Start: time.Second}, func() time.Duration { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		now  time.Duration
+		dir  Direction
+		want faultAction
+	}{
+		{2 * time.Second, Down, faultAction{keep: 5}},
+		{3 * time.Second, Down, faultAction{hit: true, keep: 5, stall: 10 * time.Second}},
+		{4 * time.Second, Down, faultAction{keep: 5}},
+		{5 * time.Second, Up, faultAction{hit: true, keep: 5, stall: 8 * time.Second}},
+		{13 * time.Second, Up, faultAction{keep: 5, spent: true}},
+	} {
+		now = tc.now
+		if got := f.plan(tc.dir, 0, 5); got != tc.want {
+			t.Errorf("at %v %v: plan = %+v, want %+v", tc.now, tc.dir, got, tc.want)
+		}
+	}
+}
+
+func FuzzParseFault(f *testing.F) {
+	for _, s := range []string{
+		"reset@pop3,after=30000", "stall,at=2s,for=10s", "drop@imap,dir=down", "offline,at=5s,for=30s",
+		"reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later", "reset,after=1,", "a@b,c=d,with=,,,",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fs, err := ParseFault(s)
+		if err != nil {
+			if fs.Kind != "" {
+				t.Errorf("ParseFault(%q) failed but returned kind %q", s, fs.Kind)
+			}
+			return
+		}
+		if fs.Spec != s || fs.Kind == "" {
+			t.Errorf("ParseFault(%q) = %+v", s, fs)
+		}
+		if strings.ContainsAny(s, "\r\n\x00") {
+			t.Errorf("ParseFault(%q) accepted a control character", s)
+		}
+		if fs.Supported() == nil && fs.Kind != "offline" {
+			if _, err := fs.Fault(ConnInfo{}, func() time.Duration { return 0 }); err != nil {
+				t.Errorf("ParseFault(%q) is supported but Fault() = %v", s, err)
+			}
+		}
+		// The same text parses the same way again.
+		again, err := ParseFault(fs.Spec)
+		if err != nil || again.Kind != fs.Kind || again.Protocol != fs.Protocol || len(again.Params) != len(fs.Params) {
+			t.Errorf("ParseFault(%q) twice: %+v, %v", s, again, err)
+		}
+	})
+}
