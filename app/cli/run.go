@@ -99,13 +99,11 @@ spent dialling, the time online and what the call cost on the tariff.`,
 						return Usagef("--fault %q: run is on the virtual clock, where %s at a time is not available yet (use serve, or stall,after=BYTES)", f.Spec, f.Kind)
 					}
 				}
-				var lk *link.Link
-				l, err := lab.New(lab.Options{Profile: prof, Observe: faults.observe(&lk, nil)})
+				l, err := lab.New(lab.Options{Profile: prof, Faults: faults.forConn(nil)})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
-				lk = l.Link
 				// No idle hang-up: the user hangs up when the session ends.
 				l.DialOnDemand(link.CallOptions{})
 				dev, err := l.NewDevice(lab.DeviceOptions{Name: "Home PC", User: "student", Policy: policy})
@@ -279,28 +277,25 @@ func (f *faultsFlag) Set(v string) error {
 	return nil
 }
 
-// observe is the lab's per-connection hook that gives each new connection
-// its faults: the ones whose @protocol matches, or all without one. It
-// injects them into the link's next connection, which is the one being
-// made: newTap runs inside Link.Pipe before the pair takes the link's
-// next faults. (Two connections opened at the same instant could swap
-// theirs; a fault hook in link.Options would close that gap.) *lk is set
-// once the lab exists, before any connection. now is the clock a timed
-// stall reads (nil on the virtual clock).
-func (f faultsFlag) observe(lk **link.Link, now func() time.Duration) func(link.ConnInfo) link.Tap {
+// forConn is the lab's per-connection fault hook (lab.Options.Faults):
+// each new connection gets the faults whose @protocol matches it, or all
+// without one. now is the clock a timed stall reads (nil on the virtual
+// clock).
+func (f faultsFlag) forConn(now func() time.Duration) func(link.ConnInfo) []link.Fault {
 	if len(f) == 0 {
 		return nil
 	}
-	return func(ci link.ConnInfo) link.Tap {
+	return func(ci link.ConnInfo) []link.Fault {
+		var out []link.Fault
 		for _, s := range f {
 			if !s.Matches(ci) {
 				continue
 			}
 			if fault, err := s.Fault(ci, now); err == nil {
-				(*lk).InjectNext(fault)
+				out = append(out, fault)
 			}
 		}
-		return nil
+		return out
 	}
 }
 

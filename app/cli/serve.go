@@ -115,7 +115,7 @@ the trace where it fired.`,
 					Domain: *domain, Accounts: accounts, Profile: prof, Speed: *speed,
 					CertDir: *certDir, RequireAuth: *lan,
 					ErrorLog: log.New(env.Stderr, "mailscope: server: ", 0),
-					Observe:  faults.observe(&lk, liveNow),
+					Faults:   faults.forConn(liveNow),
 				})
 				if err != nil {
 					return err

@@ -99,6 +99,9 @@ type Options struct {
 	NoTrace bool
 	// Trace configures the recorder; nil means its defaults.
 	Trace *trace.Options
+	// Faults, if set, gives each new connection on the link its faults
+	// (the CLI's --fault specs); nil: none but those injected.
+	Faults func(link.ConnInfo) []link.Fault
 	// Observe, if set, is called for each new connection on the link and
 	// returns a further tap beside the trace (nil for none): tests count
 	// the raw bytes that crossed with it.
@@ -219,6 +222,7 @@ func New(o Options) (*Lab, error) {
 		Profile: o.Profile,
 		Live:    link.NewLiveClock(link.LiveOptions{Speed: o.Speed}),
 		NewTap:  newTap,
+		Faults:  o.Faults,
 	})
 
 	insecure := !o.RequireAuth

@@ -187,3 +187,39 @@ func FuzzParseFault(f *testing.F) {
 		}
 	})
 }
+
+// Options.Faults gives each connection its own faults as it is made, by
+// protocol, with no race between connections opened together.
+func TestOptionsFaultsPerConnection(t *testing.T) {
+	spec, err := ParseFault("reset@pop3,after=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(Options{Faults: func(ci ConnInfo) []Fault {
+		if !spec.Matches(ci) {
+			return nil
+		}
+		f, err := spec.Fault(ci, nil)
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		return []Fault{f}
+	}})
+	for _, proto := range []string{"pop3", "imap", "pop3"} {
+		c, s := mustPipe(t, l, PipeOptions{Protocol: proto})
+		go func() { s.Write([]byte(strings.Repeat("x", 100))) }()
+		buf := make([]byte, 200)
+		n := 0
+		for n < 100 {
+			k, err := c.Read(buf[n:])
+			n += k
+			if err != nil {
+				break
+			}
+		}
+		if reset := c.Stats().Fault != ""; reset != (proto == "pop3") || (proto == "pop3" && n > 10) {
+			t.Errorf("%s: read %d bytes, fault %q; want a reset after 10 bytes for pop3 only", proto, n, c.Stats().Fault)
+		}
+	}
+}

@@ -15,6 +15,7 @@ type Link struct {
 	profile     atomic.Pointer[Profile]
 	live        *LiveClock
 	newTap      func(ConnInfo) Tap
+	faultsFor   func(ConnInfo) []Fault
 	bufferLimit int
 
 	nextID atomic.Uint64
@@ -38,6 +39,10 @@ type Options struct {
 	// NewTap, if set, is called for each new connection and returns the
 	// Tap that observes it (nil for none).
 	NewTap func(ConnInfo) Tap
+	// Faults, if set, is called for each new connection and returns the
+	// faults it carries (`--fault` specs matched to its protocol), added
+	// to it before any byte moves.
+	Faults func(ConnInfo) []Fault
 	// BufferLimit is the unread bytes a direction holds before writes
 	// block; zero means 16 MiB.
 	BufferLimit int
@@ -48,6 +53,7 @@ func New(o Options) *Link {
 	l := &Link{
 		live:        o.Live,
 		newTap:      o.NewTap,
+		faultsFor:   o.Faults,
 		bufferLimit: o.BufferLimit,
 		conns:       map[uint64]*pair{},
 		listeners:   map[string]*Listener{},
@@ -163,6 +169,11 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 			}
 		}
 		pr.tap.Mark(MarkConnect, fmt.Sprintf("%s → %s", o.ClientAddr, o.ServerAddr), true, start, wall)
+	}
+	if l.faultsFor != nil {
+		for _, f := range l.faultsFor(pr.info) {
+			pr.faults.add(f)
+		}
 	}
 	l.mu.Lock()
 	for _, f := range l.next {
