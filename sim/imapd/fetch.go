@@ -207,7 +207,19 @@ func envelope(raw []byte) *imap.Envelope {
 		if err != nil {
 			return &imap.Envelope{}
 		}
-		return imapserver.ExtractEnvelope(h)
+		env := imapserver.ExtractEnvelope(h)
+		// The address lists are ours: ExtractEnvelope drops groups and
+		// loses a whole list to one route-addr (see parseAddressList).
+		for _, f := range []struct {
+			key string
+			dst *[]imap.Address
+		}{
+			{"From", &env.From}, {"Sender", &env.Sender}, {"Reply-To", &env.ReplyTo},
+			{"To", &env.To}, {"Cc", &env.Cc}, {"Bcc", &env.Bcc},
+		} {
+			*f.dst = parseAddressList(h.Get(f.key))
+		}
+		return env
 	}, &imap.Envelope{})
 }
 
