@@ -431,3 +431,40 @@ func TestListMatch(t *testing.T) {
 		}
 	}
 }
+
+// Mailbox names with "&" (modified UTF-7, RFC 3501 5.1.3). Well-formed
+// names and patterns work. A malformed one ("&" alone, or &AGE-, which
+// encodes the printable "a") cannot be answered by the backend: imapserver
+// decodes it before calling Session.List (readListMailbox for LIST and
+// LSUB patterns, imapwire.Decoder.ExpectMailbox for every other mailbox
+// argument) and returns utf7.ErrInvalidUTF7 unwrapped, which
+// Conn.readCommand answers with NO [SERVERBUG] instead of a BAD. A filter
+// on the conn cannot fix it either (after STARTTLS it sees ciphertext).
+// This test pins that deviation, so that a go-imap release that fixes it
+// shows up here.
+func TestWireMailboxAmpersand(t *testing.T) {
+	w := newWorld(t, Options{})
+	c := w.dial(t)
+	c.login()
+	c.ok(`CREATE "R&-D"`)
+	c.ok(`CREATE "Caf&AOk-"`)
+	for _, tc := range []struct{ cmd, want string }{
+		{`LIST "" "&-"`, ""},
+		{`LIST "" "R&-*"`, `* LIST (\HasNoChildren) "/" "R&-D"`},
+		{`LIST "" Caf&AOk-`, `* LIST (\HasNoChildren) "/" "Caf&AOk-"`},
+		{`LSUB "" "R&-D"`, ``},
+	} {
+		if u := c.ok(tc.cmd); joined(u) != tc.want {
+			t.Errorf("%s = %q, want %q", tc.cmd, u, tc.want)
+		}
+	}
+	if st, err := w.store.Status("student", "Café"); err != nil || st.Messages != 0 {
+		t.Errorf(`Status("Café") = %v, %v; want the decoded name stored`, st, err)
+	}
+	for _, cmd := range []string{`LIST "" "&"`, `LIST "" &AGE-`, `LSUB "" "&"`, `SELECT "&"`, `STATUS "&AGE-" (MESSAGES)`} {
+		if _, st := c.cmd(cmd); st != "NO [SERVERBUG] Internal server error" {
+			t.Errorf("%s = %q; the library's answer changed: see whether it is now OK or BAD", cmd, st)
+		}
+	}
+	c.ok("NOOP") // the session survives
+}
