@@ -38,6 +38,19 @@
 // Flags keep their case on the wire (\Seen, not \seen): the store keeps
 // system flags in their canonical spelling and keywords in the spelling a
 // mailbox first saw.
+// A keyword new to the mailbox is announced with FLAGS and PERMANENTFLAGS
+// before any FETCH that carries it (flags.go).
+//
+// ENVELOPE address lists are parsed here, not by imapserver.ExtractEnvelope,
+// so that groups, comments and route-addrs come out as RFC 3501 7.4.2 says
+// (address.go); SEARCH FROM, TO and CC use the same parser.
+//
+// Where imapserver departs from the RFCs and the backend cannot help:
+// a mailbox name or LIST pattern that is not valid modified UTF-7 ("&",
+// "&AGE-") is answered NO [SERVERBUG] before the session is called
+// (readListMailbox, imapwire.Decoder.ExpectMailbox), where RFC 3501 5.1.3
+// calls for a BAD; and the addresses of an ENVELOPE list are separated by
+// spaces (writeAddressList).
 //
 // # Mailbox views
 //

@@ -3,6 +3,7 @@ package imapd
 import (
 	"bufio"
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -56,6 +57,14 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 		if err != nil {
 			return storeErr(err)
 		}
+		if options.Flags || len(seenSet) > 0 {
+			// Any keyword in these flags was announced to the watcher
+			// by the change that set it: FLAGS goes out first.
+			v.drain()
+			if err := v.announceFlags(nil); err != nil {
+				return err
+			}
+		}
 		for _, m := range msgs {
 			i := v.find(m.UID)
 			if i < 0 || i >= v.known {
@@ -64,6 +73,9 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 			rw := w.CreateMessage(uint32(i + 1))
 			if err := writeMessage(rw, &m, options, seenSet[m.UID]); err != nil {
 				return err
+			}
+			if (options.Flags || seenSet[m.UID]) && slices.Equal(v.msgs[i].flags, m.Flags) {
+				v.msgs[i].dirty = false // told just now
 			}
 		}
 	}
@@ -207,7 +219,19 @@ func envelope(raw []byte) *imap.Envelope {
 		if err != nil {
 			return &imap.Envelope{}
 		}
-		return imapserver.ExtractEnvelope(h)
+		env := imapserver.ExtractEnvelope(h)
+		// The address lists are ours: ExtractEnvelope drops groups and
+		// loses a whole list to one route-addr (see parseAddressList).
+		for _, f := range []struct {
+			key string
+			dst *[]imap.Address
+		}{
+			{"From", &env.From}, {"Sender", &env.Sender}, {"Reply-To", &env.ReplyTo},
+			{"To", &env.To}, {"Cc", &env.Cc}, {"Bcc", &env.Bcc},
+		} {
+			*f.dst = parseAddressList(h.Get(f.key))
+		}
+		return env
 	}, &imap.Envelope{})
 }
 

@@ -230,13 +230,43 @@ func containsFold(s, substr string) bool {
 
 // matchHeaderField: a field named key whose value contains value; an empty
 // value matches any message that has the field (RFC 3501 6.4.4).
+// An address field also matches on its addresses as written without
+// comments or folding ("Name <user@domain>"), so that FROM user@domain
+// finds <user (comment)@ (comment) domain>.
 func matchHeaderField(h textproto.Header, key, value string) bool {
 	for f := h.FieldsByKey(key); f.Next(); {
 		if value == "" || containsFold(decodeHeaderValue(f.Value()), value) {
 			return true
 		}
+		if addressFields[strings.ToLower(key)] && containsFold(addressText(f.Value()), value) {
+			return true
+		}
 	}
 	return false
+}
+
+var addressFields = map[string]bool{
+	"from": true, "sender": true, "reply-to": true, "to": true, "cc": true, "bcc": true,
+	"resent-from": true, "resent-sender": true, "resent-to": true, "resent-cc": true, "resent-bcc": true,
+}
+
+// addressText renders an address list canonically, one address per line:
+// "Name <mailbox@host>", or a group's name.
+func addressText(v string) string {
+	var b strings.Builder
+	for _, a := range parseAddressList(v) {
+		switch {
+		case a.Host == "" && a.Mailbox != "":
+			b.WriteString(a.Mailbox + ":")
+		case a.Host != "":
+			if a.Name != "" {
+				b.WriteString(a.Name + " ")
+			}
+			b.WriteString("<" + a.Mailbox + "@" + a.Host + ">")
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // matchText looks for s in the message's text (BODY) or its header and

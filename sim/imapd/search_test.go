@@ -92,3 +92,32 @@ func TestSearchDecodesMIME(t *testing.T) {
 		}
 	}
 }
+
+// FROM, TO and CC match an address however it is written: comments and
+// folding inside it are not part of it (RFC 5322 3.2.2).
+func TestWireSearchAddressWithComments(t *testing.T) {
+	w := newWorld(t, Options{})
+	w.store.Deliver("student", []byte("From: Sam <user-from (comment)@ (comment) domain.org>\r\n"+
+		"To: (lead)user-to(tail) @domain.org\r\n"+
+		"Cc: Team: <user-cc@\r\n (host comment) domain.org>;\r\n"+
+		"Subject: commented\r\n\r\nhi\r\n"), 0)
+	c := w.dial(t)
+	c.login()
+	c.ok("SELECT INBOX")
+	for _, tc := range []struct{ criteria, want string }{
+		{"FROM user-from@domain.org", "4"},
+		{"FROM <user-from@domain.org>", "4"},
+		{`FROM "Sam <user-from@domain.org>"`, "4"},
+		{"FROM comment", "4"}, // the raw field still matches
+		{"TO user-to@domain.org", "4"},
+		{"CC user-cc@domain.org", "4"},
+		{"CC Team", "4"},
+		{"FROM user-to@domain.org", ""},
+	} {
+		u := c.ok("SEARCH " + tc.criteria)
+		want := strings.TrimSpace("* SEARCH " + tc.want)
+		if len(u) != 1 || u[0] != want {
+			t.Errorf("SEARCH %s = %q, want %q", tc.criteria, u, want)
+		}
+	}
+}

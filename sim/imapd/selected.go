@@ -28,6 +28,7 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 	}
 	readOnly := options != nil && options.ReadOnly
 	v := newView(w, ss.source, readOnly)
+	v.untagged = ss.writeUntagged
 	ss.sel = v
 	init := w.Initial()
 	flags := imapFlags(init.Mailbox.Flags)
@@ -204,6 +205,10 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 			}
 		}
 		return nil
+	}
+	// A new keyword is announced before the FETCH that carries it.
+	if err := v.announceFlags(nil); err != nil {
+		return err
 	}
 	_, isUID := numSet.(imap.UIDSet)
 	for _, u := range updates {

@@ -2,12 +2,15 @@ package imapd
 
 import (
 	"crypto/tls"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/internal/selfsigned"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailscope/mailscope/sim/link"
@@ -92,5 +95,46 @@ func TestImplicitTLS(t *testing.T) {
 	msgs, _ := w.store.Messages("student", "Drafts")
 	if len(msgs) != 1 || msgs[0].At < time.Hour {
 		t.Errorf("message appended over TLS at %v, want after 1h", msgs)
+	}
+}
+
+// The keyword announcement written past imapserver (writeUntagged) goes
+// through TLS after STARTTLS, and imapclient reads it.
+func TestSTARTTLSKeywordAnnounced(t *testing.T) {
+	srvTLS, cliTLS := testTLS(t)
+	w := newWorld(t, Options{TLSConfig: srvTLS})
+	var mu sync.Mutex
+	var flags, permanent []imap.Flag
+	cl, err := imapclient.NewStartTLS(w.dialConn(t), &imapclient.Options{
+		TLSConfig: cliTLS,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+			mu.Lock()
+			defer mu.Unlock()
+			if d.Flags != nil {
+				flags = d.Flags
+			}
+			if d.PermanentFlags != nil {
+				permanent = d.PermanentFlags
+			}
+		}},
+	})
+	if err != nil {
+		t.Fatalf("NewStartTLS = %v", err)
+	}
+	defer cl.Close()
+	if err := cl.Login("student", "secret").Wait(); err != nil {
+		t.Fatalf("Login = %v", err)
+	}
+	if _, err := cl.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatalf("Select = %v", err)
+	}
+	msgs, err := cl.Store(imapSeq(1), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{"$OverTLS"}}, nil).Collect()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("Store = %d, %v", len(msgs), err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(flags, "$OverTLS") || !slices.Contains(permanent, "$OverTLS") || !slices.Contains(permanent, imap.FlagWildcard) {
+		t.Errorf("FLAGS %v, PERMANENTFLAGS %v; want both to hold $OverTLS", flags, permanent)
 	}
 }

@@ -32,6 +32,10 @@ type view struct {
 	latest       time.Duration
 
 	saved []uint32 // SEARCHRES: UIDs of the last SEARCH RETURN (SAVE)
+
+	// untagged writes a response line the library has no writer for
+	// (session.writeUntagged).
+	untagged func(line string) error
 }
 
 type entry struct {
@@ -178,12 +182,8 @@ func (v *view) update(w *imapserver.UpdateWriter, allowExpunge bool) error {
 			return err
 		}
 	}
-	if v.mailboxFlags != nil {
-		flags := v.mailboxFlags
-		v.mailboxFlags = nil
-		if err := w.WriteMailboxFlags(imapFlags(flags)); err != nil {
-			return err
-		}
+	if err := v.announceFlags(w); err != nil {
+		return err
 	}
 	if !v.dirty {
 		return nil

@@ -56,7 +56,9 @@ func TestWireFlagCase(t *testing.T) {
 	c.login()
 	c.ok("SELECT INBOX")
 	u := c.ok(`STORE 1 +FLAGS (\seen \FLAGGED $Important)`)
-	want := "* 1 FETCH (FLAGS (\\Seen \\Flagged $Important))\n* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $Important)"
+	want := "* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $Important)\n" +
+		"* OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $Important \\*)] Flags permitted\n" +
+		"* 1 FETCH (FLAGS (\\Seen \\Flagged $Important))"
 	if joined(u) != want {
 		t.Errorf("STORE = %q, want %q", u, want)
 	}
@@ -429,5 +431,100 @@ func TestListMatch(t *testing.T) {
 		if got := listMatch(tc.name, tc.ref, tc.pattern); got != tc.want {
 			t.Errorf("listMatch(%q, %q, %.20q) = %v, want %v", tc.name, tc.ref, tc.pattern, got, tc.want)
 		}
+	}
+}
+
+// Mailbox names with "&" (modified UTF-7, RFC 3501 5.1.3). Well-formed
+// names and patterns work. A malformed one ("&" alone, or &AGE-, which
+// encodes the printable "a") cannot be answered by the backend: imapserver
+// decodes it before calling Session.List (readListMailbox for LIST and
+// LSUB patterns, imapwire.Decoder.ExpectMailbox for every other mailbox
+// argument) and returns utf7.ErrInvalidUTF7 unwrapped, which
+// Conn.readCommand answers with NO [SERVERBUG] instead of a BAD. A filter
+// on the conn cannot fix it either (after STARTTLS it sees ciphertext).
+// This test pins that deviation, so that a go-imap release that fixes it
+// shows up here.
+func TestWireMailboxAmpersand(t *testing.T) {
+	w := newWorld(t, Options{})
+	c := w.dial(t)
+	c.login()
+	c.ok(`CREATE "R&-D"`)
+	c.ok(`CREATE "Caf&AOk-"`)
+	for _, tc := range []struct{ cmd, want string }{
+		{`LIST "" "&-"`, ""},
+		{`LIST "" "R&-*"`, `* LIST (\HasNoChildren) "/" "R&-D"`},
+		{`LIST "" Caf&AOk-`, `* LIST (\HasNoChildren) "/" "Caf&AOk-"`},
+		{`LSUB "" "R&-D"`, ``},
+	} {
+		if u := c.ok(tc.cmd); joined(u) != tc.want {
+			t.Errorf("%s = %q, want %q", tc.cmd, u, tc.want)
+		}
+	}
+	if st, err := w.store.Status("student", "Café"); err != nil || st.Messages != 0 {
+		t.Errorf(`Status("Café") = %v, %v; want the decoded name stored`, st, err)
+	}
+	for _, cmd := range []string{`LIST "" "&"`, `LIST "" &AGE-`, `LSUB "" "&"`, `SELECT "&"`, `STATUS "&AGE-" (MESSAGES)`} {
+		if _, st := c.cmd(cmd); st != "NO [SERVERBUG] Internal server error" {
+			t.Errorf("%s = %q; the library's answer changed: see whether it is now OK or BAD", cmd, st)
+		}
+	}
+	c.ok("NOOP") // the session survives
+}
+
+// A new keyword is announced with FLAGS and PERMANENTFLAGS before any
+// FETCH that carries it (RFC 3501 7.1, 7.2.6), whoever set it and
+// whichever response carries it; a read-only session gets FLAGS alone.
+func TestWireNewKeywordAnnounced(t *testing.T) {
+	const base = `\Seen \Answered \Flagged \Deleted \Draft`
+	flags := func(kw string) string { return "* FLAGS (" + base + kw + ")" }
+	perm := func(kw string) string {
+		return "* OK [PERMANENTFLAGS (" + base + kw + ` \*)] Flags permitted`
+	}
+	w := newWorld(t, Options{})
+	a, b, ro := w.dial(t), w.dial(t), w.dial(t)
+	for _, c := range []*wire{a, b, ro} {
+		c.login()
+	}
+	a.ok("SELECT INBOX")
+	b.ok("SELECT INBOX")
+	ro.ok("EXAMINE INBOX")
+
+	// Its own UID STORE.
+	u := a.ok(`UID STORE 2 +FLAGS ($Work)`)
+	if want := flags(" $Work") + "\n" + perm(" $Work") + "\n* 2 FETCH (UID 2 FLAGS ($Work))"; joined(u) != want {
+		t.Errorf("UID STORE = %q, want %q", u, want)
+	}
+	// Another session learns of it at its next command, FLAGS first.
+	u = b.ok("NOOP")
+	if want := flags(" $Work") + "\n" + perm(" $Work") + "\n* 2 FETCH (UID 2 FLAGS ($Work))"; joined(u) != want {
+		t.Errorf("NOOP in another session = %q, want %q", u, want)
+	}
+	// Even when its next command is a FETCH of that very message.
+	a.ok(`STORE 3 +FLAGS.SILENT ($Later)`)
+	u = b.ok("FETCH 3 FLAGS")
+	if want := flags(" $Work $Later") + "\n" + perm(" $Work $Later") + "\n* 3 FETCH (FLAGS ($Later))"; joined(u) != want {
+		t.Errorf("FETCH after another session's STORE = %q, want %q", u, want)
+	}
+	// A read-only session may not create keywords: FLAGS alone.
+	u = ro.ok("FETCH 2:3 FLAGS")
+	if want := flags(" $Work $Later") + "\n* 2 FETCH (FLAGS ($Work))\n* 3 FETCH (FLAGS ($Later))"; joined(u) != want {
+		t.Errorf("FETCH in the EXAMINE session = %q, want %q", u, want)
+	}
+	if u := ro.ok("NOOP"); len(u) != 0 {
+		t.Errorf("NOOP after FETCH = %q, want nothing", u)
+	}
+	// A message appended with a new keyword: EXISTS, then the FLAGS.
+	msg := "Subject: kw\r\n\r\nx\r\n"
+	u = b.ok(fmt.Sprintf("APPEND INBOX ($Fresh) {%d+}\r\n%s", len(msg), msg))
+	if want := "* 4 EXISTS\n" + flags(" $Work $Later $Fresh") + "\n" + perm(" $Work $Later $Fresh"); joined(u) != want {
+		t.Errorf("APPEND = %q, want %q", u, want)
+	}
+	// The other session hears of it at its next command, even a STORE.
+	if u := a.ok(`STORE 1 +FLAGS ($Work)`); joined(u) != flags(" $Work $Later $Fresh")+"\n"+perm(" $Work $Later $Fresh")+"\n* 1 FETCH (FLAGS ($Work))\n* 4 EXISTS" {
+		t.Errorf("STORE after another session's APPEND = %q", u)
+	}
+	// A keyword already known is not announced again.
+	if u := a.ok(`STORE 1 -FLAGS ($Work)`); joined(u) != "* 1 FETCH (FLAGS ())" {
+		t.Errorf("STORE of a known keyword = %q", u)
 	}
 }

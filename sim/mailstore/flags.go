@@ -12,8 +12,9 @@ const (
 	FlagFlagged  = `\Flagged`
 	FlagDeleted  = `\Deleted`
 	FlagDraft    = `\Draft`
-	// FlagRecent is accepted on input and ignored: the store keeps no
-	// \Recent (a per-session notion that RFC 9051 removed).
+	// FlagRecent is accepted on input and ignored: no message carries
+	// \Recent (a per-session notion that RFC 9051 removed); which are
+	// recent, and in which session, is ClaimRecent's.
 	FlagRecent = `\Recent`
 )
 

@@ -42,6 +42,7 @@ type mailbox struct {
 	size        int64
 	keywords    []string // keywords seen in this mailbox, first spelling kept
 	watchers    map[*Watcher]struct{}
+	recentFrom  uint32 // messages from this UID on are recent, not yet claimed
 }
 
 // MailboxInfo describes a mailbox.
@@ -66,7 +67,8 @@ type Status struct {
 	FirstUnseen uint32 // sequence number of the first unseen message, 0 if none
 	UIDNext     uint32
 	UIDValidity uint32
-	Size        int64 // sum of message sizes in bytes
+	Size        int64  // sum of message sizes in bytes
+	Recent      uint32 // recent messages no session has claimed (ClaimRecent)
 }
 
 // normMailboxName validates a mailbox name and returns its canonical form:
@@ -390,6 +392,9 @@ func (mb *mailbox) status() Status {
 		}
 		if hasFlag(m.flags, FlagDeleted) {
 			st.Deleted++
+		}
+		if m.uid >= mb.recentFrom {
+			st.Recent++
 		}
 	}
 	return st

@@ -313,7 +313,7 @@ func TestStatus(t *testing.T) {
 	s.StoreFlags("alice", "INBOX", UIDSetOf(1, 3), FlagsAdd, []string{FlagSeen}, Op{})
 	s.StoreFlags("alice", "INBOX", UIDSetOf(4), FlagsAdd, []string{FlagDeleted}, Op{})
 	st, err := s.Status("alice", "INBOX")
-	want := Status{Mailbox: "INBOX", Messages: 4, Unseen: 2, Deleted: 1, FirstUnseen: 2, UIDNext: 5, UIDValidity: st.UIDValidity, Size: size}
+	want := Status{Mailbox: "INBOX", Messages: 4, Unseen: 2, Deleted: 1, FirstUnseen: 2, UIDNext: 5, UIDValidity: st.UIDValidity, Size: size, Recent: 4}
 	if err != nil || st != want {
 		t.Errorf("Status(INBOX) = %+v, %v, want %+v", st, err, want)
 	}
