@@ -54,8 +54,9 @@ func TestCrossSessionUpdates(t *testing.T) {
 	if _, err := w.store.Deliver("student", []byte("Subject: new\r\n\r\nfresh\r\n"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if u := a.ok("NOOP"); joined(u) != "* 4 EXISTS" {
-		t.Errorf("A NOOP after a delivery = %q, want * 4 EXISTS", u)
+	// A is the first to hear of it, so it is recent in A alone.
+	if u := a.ok("NOOP"); joined(u) != "* 4 EXISTS\n* 1 RECENT" {
+		t.Errorf("A NOOP after a delivery = %q, want * 4 EXISTS, * 1 RECENT", u)
 	}
 
 	// POP3 deletes message 2; during a FETCH A must not hear of it
@@ -68,7 +69,7 @@ func TestCrossSessionUpdates(t *testing.T) {
 	if u := a.ok("NOOP"); joined(u) != "* 2 EXPUNGE" {
 		t.Errorf("A NOOP after a POP3 delete = %q, want * 2 EXPUNGE", u)
 	}
-	if u := b.ok("NOOP"); joined(u) != "* 4 EXISTS\n* 2 EXPUNGE" && joined(u) != "* 2 EXPUNGE\n* 3 EXISTS" {
+	if u := b.ok("NOOP"); joined(u) != "* 4 EXISTS\n* 0 RECENT\n* 2 EXPUNGE" && joined(u) != "* 2 EXPUNGE\n* 3 EXISTS\n* 0 RECENT" {
 		t.Errorf("B NOOP = %q", u)
 	}
 
@@ -115,6 +116,7 @@ func TestIdleWakes(t *testing.T) {
 
 	w.store.Deliver("student", []byte("Subject: during idle\r\n\r\nhi\r\n"), time.Hour)
 	a.expect("* 4 EXISTS")
+	a.expect("* 1 RECENT")
 
 	popDelete(t, w.store, 1)
 	a.expect("* 1 EXPUNGE")
@@ -209,6 +211,7 @@ func TestIdleVirtualTime(t *testing.T) {
 	at := 9 * time.Hour
 	w.store.Deliver("student", []byte("Subject: at nine\r\n\r\n.\r\n"), at)
 	c.expect("* 4 EXISTS")
+	c.expect("* 1 RECENT")
 	if got := conn.Now(); got < at+p.Latency || got > at+time.Second {
 		t.Errorf("EXISTS arrived at virtual %v, want %v + latency", got, at)
 	}

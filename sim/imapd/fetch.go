@@ -71,7 +71,7 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 				continue
 			}
 			rw := w.CreateMessage(uint32(i + 1))
-			if err := writeMessage(rw, &m, options, seenSet[m.UID]); err != nil {
+			if err := writeMessage(rw, &m, v.flagsOf(m.UID, m.Flags), options, seenSet[m.UID]); err != nil {
 				return err
 			}
 			if (options.Flags || seenSet[m.UID]) && slices.Equal(v.msgs[i].flags, m.Flags) {
@@ -106,12 +106,13 @@ func hasFlag(flags []string, f string) bool {
 }
 
 // writeMessage writes one FETCH response and closes rw.
-func writeMessage(rw *imapserver.FetchResponseWriter, m *mailstore.Message, options *imap.FetchOptions, seenChanged bool) error {
+// flags are the message's flags as the session sees them.
+func writeMessage(rw *imapserver.FetchResponseWriter, m *mailstore.Message, flags []imap.Flag, options *imap.FetchOptions, seenChanged bool) error {
 	if options.UID {
 		rw.WriteUID(imap.UID(m.UID))
 	}
 	if options.Flags || seenChanged {
-		rw.WriteFlags(imapFlags(m.Flags))
+		rw.WriteFlags(flags)
 	}
 	if options.InternalDate {
 		rw.WriteInternalDate(m.InternalDate)

@@ -142,13 +142,24 @@ func (sc *searchContext) match(c *candidate, cr *imap.SearchCriteria) bool {
 	if !matchDate(c.m.InternalDate, cr.Since, cr.Before) {
 		return false
 	}
+	// RECENT, NEW (RECENT UNSEEN) and OLD (NOT RECENT) ask this
+	// session's \Recent, which no stored message carries.
+	recent := sc.v.recent[c.m.UID]
 	for _, f := range cr.Flag {
-		if strings.EqualFold(string(f), mailstore.FlagRecent) || !hasFlag(c.m.Flags, string(f)) {
-			return false // the store keeps no \Recent
+		if strings.EqualFold(string(f), mailstore.FlagRecent) {
+			if !recent {
+				return false
+			}
+		} else if !hasFlag(c.m.Flags, string(f)) {
+			return false
 		}
 	}
 	for _, f := range cr.NotFlag {
-		if !strings.EqualFold(string(f), mailstore.FlagRecent) && hasFlag(c.m.Flags, string(f)) {
+		if strings.EqualFold(string(f), mailstore.FlagRecent) {
+			if recent {
+				return false
+			}
+		} else if hasFlag(c.m.Flags, string(f)) {
 			return false
 		}
 	}

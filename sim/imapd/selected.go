@@ -29,6 +29,9 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 	readOnly := options != nil && options.ReadOnly
 	v := newView(w, ss.source, readOnly)
 	v.untagged = ss.writeUntagged
+	if ss.usesRecent() {
+		ss.claimRecent(v)
+	}
 	ss.sel = v
 	init := w.Initial()
 	flags := imapFlags(init.Mailbox.Flags)
@@ -43,6 +46,7 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 	if readOnly {
 		data.PermanentFlags = nil
 	}
+	data.NumRecent = v.numRecent()
 	if ss.conn.EnabledCaps().Has(imap.CapIMAP4rev2) {
 		attrs := []imap.MailboxAttr{imap.MailboxAttrHasNoChildren}
 		if init.Mailbox.HasChildren {
@@ -84,6 +88,7 @@ func (ss *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 		return nil
 	}
 	ss.sel.drain()
+	ss.claimArrivals(ss.sel)
 	return ss.sel.update(w, allowExpunge)
 }
 
@@ -106,6 +111,7 @@ func (ss *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error 
 		// The updates leave when the change that caused them happened,
 		// not when the client last spoke.
 		ss.catchUp(v.latest)
+		ss.claimArrivals(v)
 		err := v.update(w, true)
 		ss.mu.Unlock()
 		if err != nil {
@@ -220,7 +226,7 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 		if isUID {
 			rw.WriteUID(imap.UID(u.UID))
 		}
-		rw.WriteFlags(imapFlags(u.Flags))
+		rw.WriteFlags(v.flagsOf(u.UID, u.Flags))
 		if err := rw.Close(); err != nil {
 			return err
 		}

@@ -181,6 +181,9 @@ func (ss *session) List(w *imapserver.ListWriter, ref string, patterns []string,
 			if err != nil {
 				continue // deleted meanwhile
 			}
+			if !ss.usesRecent() {
+				st.Recent = 0
+			}
 			data.Status = statusData(st)
 		}
 		if err := w.WriteList(data); err != nil {
@@ -269,19 +272,21 @@ func (ss *session) Status(name string, _ *imap.StatusOptions) (*imap.StatusData,
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	if !ss.usesRecent() {
+		st.Recent = 0
+	}
 	return statusData(st), nil
 }
 
 // statusData fills every item, since imapserver writes whichever the
 // client asked for.
 func statusData(st mailstore.Status) *imap.StatusData {
-	var zero uint32
 	var zero64 int64
 	size := st.Size
 	return &imap.StatusData{
 		Mailbox:        st.Mailbox,
 		NumMessages:    &st.Messages,
-		NumRecent:      &zero,
+		NumRecent:      &st.Recent,
 		UIDNext:        imap.UID(st.UIDNext),
 		UIDValidity:    st.UIDValidity,
 		NumUnseen:      &st.Unseen,

@@ -33,6 +33,8 @@ type view struct {
 
 	saved []uint32 // SEARCHRES: UIDs of the last SEARCH RETURN (SAVE)
 
+	recent map[uint32]bool // UIDs recent in this session (recent.go)
+
 	// untagged writes a response line the library has no writer for
 	// (session.writeUntagged).
 	untagged func(line string) error
@@ -181,6 +183,10 @@ func (v *view) update(w *imapserver.UpdateWriter, allowExpunge bool) error {
 		if err := w.WriteNumMessages(uint32(v.known)); err != nil {
 			return err
 		}
+		// imapserver drops it for an IMAP4rev2 session.
+		if err := w.WriteNumRecent(v.numRecent()); err != nil {
+			return err
+		}
 	}
 	if err := v.announceFlags(w); err != nil {
 		return err
@@ -195,7 +201,7 @@ func (v *view) update(w *imapserver.UpdateWriter, allowExpunge bool) error {
 			continue
 		}
 		e.dirty = false
-		if err := w.WriteMessageFlags(uint32(i+1), imap.UID(e.uid), imapFlags(e.flags)); err != nil {
+		if err := w.WriteMessageFlags(uint32(i+1), imap.UID(e.uid), v.flagsOf(e.uid, e.flags)); err != nil {
 			return err
 		}
 	}

@@ -129,8 +129,8 @@ func TestWireExpungeOnce(t *testing.T) {
 		t.Errorf("NOOP after EXPUNGE = %q", u)
 	}
 	c.ok(`STORE 1 +FLAGS.SILENT (\Deleted)`)
-	if u := c.ok("APPEND INBOX {5+}\r\nHi!\r\n"); joined(u) != "* 2 EXISTS" {
-		t.Errorf("APPEND to the selected mailbox = %q, want * 2 EXISTS", u)
+	if u := c.ok("APPEND INBOX {5+}\r\nHi!\r\n"); joined(u) != "* 2 EXISTS\n* 1 RECENT" {
+		t.Errorf("APPEND to the selected mailbox = %q, want * 2 EXISTS, * 1 RECENT", u)
 	}
 	// UID 4 (the appended message, seq 2) is not \Deleted: only UID 2 goes.
 	if u := c.ok("UID EXPUNGE 1:4"); joined(u) != "* 1 EXPUNGE" {
@@ -516,11 +516,11 @@ func TestWireNewKeywordAnnounced(t *testing.T) {
 	// A message appended with a new keyword: EXISTS, then the FLAGS.
 	msg := "Subject: kw\r\n\r\nx\r\n"
 	u = b.ok(fmt.Sprintf("APPEND INBOX ($Fresh) {%d+}\r\n%s", len(msg), msg))
-	if want := "* 4 EXISTS\n" + flags(" $Work $Later $Fresh") + "\n" + perm(" $Work $Later $Fresh"); joined(u) != want {
+	if want := "* 4 EXISTS\n* 1 RECENT\n" + flags(" $Work $Later $Fresh") + "\n" + perm(" $Work $Later $Fresh"); joined(u) != want {
 		t.Errorf("APPEND = %q, want %q", u, want)
 	}
 	// The other session hears of it at its next command, even a STORE.
-	if u := a.ok(`STORE 1 +FLAGS ($Work)`); joined(u) != flags(" $Work $Later $Fresh")+"\n"+perm(" $Work $Later $Fresh")+"\n* 1 FETCH (FLAGS ($Work))\n* 4 EXISTS" {
+	if u := a.ok(`STORE 1 +FLAGS ($Work)`); joined(u) != flags(" $Work $Later $Fresh")+"\n"+perm(" $Work $Later $Fresh")+"\n* 1 FETCH (FLAGS ($Work))\n* 4 EXISTS\n* 0 RECENT" {
 		t.Errorf("STORE after another session's APPEND = %q", u)
 	}
 	// A keyword already known is not announced again.
