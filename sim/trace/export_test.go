@@ -255,7 +255,7 @@ func TestPcapngStreams(t *testing.T) {
 	want := map[key]*bytes.Buffer{}
 	for ev := range r.Snapshot().Events() {
 		b, _ := ev.WireBytes(false)
-		cport := layers.TCPPort(clientPortBase + ev.Session)
+		cport := layers.TCPPort(51000) // the client's own port (newConn)
 		sport := layers.TCPPort(ev.Protocol.WellKnownPort())
 		k := key{cport, sport}
 		if ev.Dir == ServerToClient {
