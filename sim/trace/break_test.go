@@ -244,6 +244,9 @@ func brokenTransfer(t *testing.T, size int, tc breakCase) {
 	if bulk == nil || !bulk.Has(trace.FlagIncomplete) || bulk.Bytes >= size {
 		t.Fatalf("message event = %+v, want it incomplete with fewer than %d bytes", bulk, size)
 	}
+	if line := string(trace.AppendText(nil, bulk, false)); !strings.Contains(line, fmt.Sprintf("[bulk %d B arrived, then the connection broke]", bulk.Bytes)) {
+		t.Errorf("transcript line %q does not say the message was cut short", line)
+	}
 	if fault < 0 || fault < lastData || !strings.Contains(events[fault].Text, tc.detail) {
 		t.Fatalf("fault at %d, last data at %d", fault, lastData)
 	}
