@@ -171,12 +171,17 @@ func (p *pair) reset(err error, why string) {
 		err = ErrReset
 	}
 	won := p.fault.CompareAndSwap(nil, &why)
-	// The pipes first: what a reader took before the reset reaches the
-	// tap before the fault does, and nothing in flight after it.
-	p.up.reset(err)
-	p.down.reset(err)
+	at := max(p.client.Now(), p.server.Now())
+	// Both pipes locked throughout: what a reader took before the reset
+	// reached the tap before the fault does, nothing in flight does after
+	// it, and no end sees the reset (and closes) before the tap hears of it.
+	p.up.mu.Lock()
+	p.down.mu.Lock()
+	defer p.up.mu.Unlock()
+	defer p.down.mu.Unlock()
+	p.up.resetLocked(err)
+	p.down.resetLocked(err)
 	if won && p.tap != nil {
-		at := max(p.client.Now(), p.server.Now())
 		p.tap.Mark(MarkFault, why, true, at, time.Now())
 	}
 }
@@ -287,12 +292,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if act.reset {
 		// The bytes before the reset still arrive; then the reader fails.
 		// The trace shows them, then the fault where it reaches the reader.
-		c.p.resetAfterDrain(f2s(hit))
-		for _, f := range hit {
-			if c.p.tap != nil {
-				c.p.tap.Mark(MarkFault, f.String(), c.isClient, brk, time.Now())
-			}
-		}
+		c.p.resetAfterDrain(hit, c.isClient, brk)
 		return n, ErrReset
 	}
 	for _, f := range hit {
@@ -312,14 +312,27 @@ func f2s(fs []Fault) string {
 }
 
 // resetAfterDrain fails both directions, letting the reader of each first
-// take what is already queued.
-func (p *pair) resetAfterDrain(why string) {
+// take what is already queued. The tap hears of those bytes, then of the
+// faults (marked at, from the writer's side), before any reader can see
+// the reset: both pipes stay locked throughout.
+func (p *pair) resetAfterDrain(hit []Fault, fromClient bool, at time.Duration) {
+	why := f2s(hit)
 	p.fault.CompareAndSwap(nil, &why)
+	p.up.mu.Lock()
+	p.down.mu.Lock()
+	defer p.up.mu.Unlock()
+	defer p.down.mu.Unlock()
 	for _, pp := range []*pipe{p.up, p.down} {
-		pp.mu.Lock()
 		if pp.err == nil {
 			pp.tellQueued() // they arrive before the reset
 		}
+	}
+	if p.tap != nil {
+		for _, f := range hit {
+			p.tap.Mark(MarkFault, f.String(), fromClient, at, time.Now())
+		}
+	}
+	for _, pp := range []*pipe{p.up, p.down} {
 		if pp.err == nil && !pp.fin {
 			pp.fin = true
 			pp.finAt = pp.lastArr
@@ -327,7 +340,6 @@ func (p *pair) resetAfterDrain(why string) {
 			pp.signal()
 		}
 		pp.gone = true
-		pp.mu.Unlock()
 	}
 }
 

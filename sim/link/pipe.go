@@ -83,16 +83,15 @@ func (p *pipe) signal() {
 	}
 }
 
-// reset fails the pipe with err and discards what was in flight.
-func (p *pipe) reset(err error) {
-	p.mu.Lock()
+// resetLocked fails the pipe with err and discards what was in flight.
+// Call with mu held.
+func (p *pipe) resetLocked(err error) {
 	if p.err == nil {
 		p.err = err
 		p.q = nil
 		p.queued = 0
 		p.signal()
 	}
-	p.mu.Unlock()
 }
 
 // tell reports bytes [c.told, to) of c to the tap, one LF-terminated piece
