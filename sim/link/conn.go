@@ -1,7 +1,6 @@
 package link
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -171,12 +170,20 @@ func (p *pair) reset(err error, why string) {
 	if err == nil {
 		err = ErrReset
 	}
-	if p.fault.CompareAndSwap(nil, &why) && p.tap != nil {
-		at := max(p.client.Now(), p.server.Now())
+	won := p.fault.CompareAndSwap(nil, &why)
+	at := max(p.client.Now(), p.server.Now())
+	// Both pipes locked throughout: what a reader took before the reset
+	// reached the tap before the fault does, nothing in flight does after
+	// it, and no end sees the reset (and closes) before the tap hears of it.
+	p.up.mu.Lock()
+	p.down.mu.Lock()
+	defer p.up.mu.Unlock()
+	defer p.down.mu.Unlock()
+	p.up.resetLocked(err)
+	p.down.resetLocked(err)
+	if won && p.tap != nil {
 		p.tap.Mark(MarkFault, why, true, at, time.Now())
 	}
-	p.up.reset(err)
-	p.down.reset(err)
 }
 
 // Write sends b towards the peer. It returns at once, like a write into a
@@ -248,7 +255,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if prof.Jitter > 0 {
 		lat += time.Duration(p.rng.Int64N(int64(prof.Jitter)))
 	}
-	ch := &chunk{depart: depart, lat: lat, bps: bps, mss: mss, ovh: ovh}
+	ch := &chunk{depart: depart, lat: lat, bps: bps, mss: mss, ovh: ovh, wall: wall}
 	ch.data = b // for the arithmetic; copied below before queueing
 	if n > 0 {
 		// TCP never reorders: no segment overtakes the one before it.
@@ -271,26 +278,27 @@ func (c *Conn) Write(b []byte) (int, error) {
 	st.wire.Add(int64(wire))
 	st.segments.Add(int64(prof.Segments(sent)))
 	st.writes.Add(1)
-	if tap := c.p.tap; tap != nil {
-		emitPieces(tap, c.isClient, b[:sent], ch, wall)
-	}
+	// The tap hears of the bytes when they are delivered (pipe.tell), not
+	// now: a break before then must not show them as arrived.
 	if n > 0 {
 		ch.data = append([]byte(nil), b[:n]...)
 		p.q = append(p.q, ch)
 		p.queued += n
 		p.signal()
 	}
+	brk := max(depart, p.lastArr) // when a reset reaches the reader
 	p.mu.Unlock()
 
+	if act.reset {
+		// The bytes before the reset still arrive; then the reader fails.
+		// The trace shows them, then the fault where it reaches the reader.
+		c.p.resetAfterDrain(hit, c.isClient, brk)
+		return n, ErrReset
+	}
 	for _, f := range hit {
 		if c.p.tap != nil {
 			c.p.tap.Mark(MarkFault, f.String(), c.isClient, depart, time.Now())
 		}
-	}
-	if act.reset {
-		// The bytes before the reset still arrive; then the reader fails.
-		c.p.resetAfterDrain(f2s(hit), depart)
-		return n, ErrReset
 	}
 	c.backpressure(p)
 	return len(b), nil
@@ -304,11 +312,27 @@ func f2s(fs []Fault) string {
 }
 
 // resetAfterDrain fails both directions, letting the reader of each first
-// take what is already queued.
-func (p *pair) resetAfterDrain(why string, at time.Duration) {
+// take what is already queued. The tap hears of those bytes, then of the
+// faults (marked at, from the writer's side), before any reader can see
+// the reset: both pipes stay locked throughout.
+func (p *pair) resetAfterDrain(hit []Fault, fromClient bool, at time.Duration) {
+	why := f2s(hit)
 	p.fault.CompareAndSwap(nil, &why)
+	p.up.mu.Lock()
+	p.down.mu.Lock()
+	defer p.up.mu.Unlock()
+	defer p.down.mu.Unlock()
 	for _, pp := range []*pipe{p.up, p.down} {
-		pp.mu.Lock()
+		if pp.err == nil {
+			pp.tellQueued() // they arrive before the reset
+		}
+	}
+	if p.tap != nil {
+		for _, f := range hit {
+			p.tap.Mark(MarkFault, f.String(), fromClient, at, time.Now())
+		}
+	}
+	for _, pp := range []*pipe{p.up, p.down} {
 		if pp.err == nil && !pp.fin {
 			pp.fin = true
 			pp.finAt = pp.lastArr
@@ -316,24 +340,6 @@ func (p *pair) resetAfterDrain(why string, at time.Duration) {
 			pp.signal()
 		}
 		pp.gone = true
-		pp.mu.Unlock()
-	}
-}
-
-// emitPieces reports b to the tap one LF-terminated piece at a time, with
-// each piece's departure, arrival and share of the wire.
-func emitPieces(tap Tap, fromClient bool, b []byte, ch *chunk, wall time.Time) {
-	start := 0
-	for start < len(b) {
-		end := len(b)
-		if i := bytes.IndexByte(b[start:], '\n'); i >= 0 {
-			end = start + i + 1
-		}
-		w0 := wireThrough(start, ch.mss, ch.ovh)
-		w1 := wireThrough(end, ch.mss, ch.ovh)
-		depart := ch.depart + Serialise(int64(w0), ch.bps)
-		tap.Transfer(fromClient, b[start:end], depart, ch.arrival(end-1), w1-w0, wall)
-		start = end
 	}
 }
 
@@ -596,10 +602,22 @@ func (c *Conn) fin() {
 // its later writes fail with ErrReset.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
+		now := c.now(time.Now())
 		c.fin()
+		// What this end wrote is ahead of its FIN and arrives: the trace
+		// shows it before the close.
+		wr := c.wr
+		wr.mu.Lock()
+		if wr.err == nil {
+			wr.tellQueued()
+		}
+		wr.mu.Unlock()
 		close(c.done)
 		rd := c.rd
 		rd.mu.Lock()
+		if rd.err == nil {
+			rd.tellArrived(now) // what had not arrived is lost
+		}
 		rd.gone = true
 		rd.q = nil
 		rd.queued = 0

@@ -19,7 +19,8 @@
 //   - in-memory listeners and dialers (listener.go) so in-app servers
 //     (Serve(listener)) and clients (any Dial func) go through the link, and a
 //     wrapper for accepted TCP conns (tcp.go) so outside clients do too;
-//   - per-connection counters (stats.go) and a Tap that sees every byte.
+//   - per-connection counters (stats.go) and a Tap that hears of every byte
+//     as it is delivered, so a break never shows bytes in flight as arrived.
 //
 // # Virtual time
 //

@@ -157,6 +157,7 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	// the trace shows the reset after the connection, never before it.
 	if l.newTap != nil {
 		pr.tap = l.newTap(pr.info)
+		pr.up.tap, pr.down.tap = pr.tap, pr.tap
 	}
 	if pr.tap != nil {
 		wall := pr.info.Wall

@@ -269,6 +269,7 @@ func TestTapSeesEveryLine(t *testing.T) {
 	io.WriteString(c, "HELO a\r\nMAIL FROM:<a@b>\r\npartial")
 	readN(t, s, len("HELO a\r\nMAIL FROM:<a@b>\r\npartial"))
 	io.WriteString(s, "250 ok\r\n")
+	readN(t, c, len("250 ok\r\n"))
 	c.Close()
 	s.Close()
 	want := []string{"true:HELO a\r\n", "true:MAIL FROM:<a@b>\r\n", "true:partial", "false:250 ok\r\n"}

@@ -12,6 +12,8 @@ import (
 type chunk struct {
 	data   []byte
 	off    int // bytes already read
+	told   int // bytes already reported to the tap as delivered
+	wall   time.Time
 	depart time.Duration
 	lat    time.Duration // latency including jitter
 	bps    int64
@@ -52,6 +54,7 @@ type pipe struct {
 	gone    bool          // the reader closed: writes fail
 	err     error         // the connection was reset
 	rng     *rand.Rand    // jitter, seeded per connection and direction
+	tap     Tap           // told of bytes as they are delivered; nil for none
 
 	waiters int
 	changed chan struct{}
@@ -80,16 +83,61 @@ func (p *pipe) signal() {
 	}
 }
 
-// reset fails the pipe with err and discards what was in flight.
-func (p *pipe) reset(err error) {
-	p.mu.Lock()
+// resetLocked fails the pipe with err and discards what was in flight.
+// Call with mu held.
+func (p *pipe) resetLocked(err error) {
 	if p.err == nil {
 		p.err = err
 		p.q = nil
 		p.queued = 0
 		p.signal()
 	}
-	p.mu.Unlock()
+}
+
+// tell reports bytes [c.told, to) of c to the tap, one LF-terminated piece
+// at a time with each piece's departure, arrival and share of the wire:
+// they have been delivered (read, or certain to arrive). Call with mu held,
+// so that pieces reach the tap in wire order.
+func (p *pipe) tell(c *chunk, to int) {
+	if p.tap == nil || to <= c.told {
+		return
+	}
+	for start := c.told; start < to; {
+		end := to
+		if i := bytes.IndexByte(c.data[start:to], '\n'); i >= 0 {
+			end = start + i + 1
+		}
+		w0 := wireThrough(start, c.mss, c.ovh)
+		w1 := wireThrough(end, c.mss, c.ovh)
+		depart := c.depart + Serialise(int64(w0), c.bps)
+		p.tap.Transfer(p.dir == Up, c.data[start:end], depart, c.arrival(end-1), w1-w0, c.wall)
+		start = end
+	}
+	c.told = to
+}
+
+// tellQueued reports every byte still queued: a FIN or a reset-after-drain
+// follows them, so they arrive. Call with mu held.
+func (p *pipe) tellQueued() {
+	for _, c := range p.q {
+		p.tell(c, len(c.data))
+	}
+}
+
+// tellArrived reports the queued bytes that have arrived by vt, when the
+// reader closes without reading them: they reached its end; the rest are
+// lost. Call with mu held.
+func (p *pipe) tellArrived(vt time.Duration) {
+	for _, c := range p.q {
+		if c.off == len(c.data) {
+			continue
+		}
+		k := c.off + c.arrivedBy(vt)
+		p.tell(c, k)
+		if k < len(c.data) {
+			return
+		}
+	}
 }
 
 // take removes up to len(b) bytes of the head write, stopping after the
@@ -112,6 +160,7 @@ func (p *pipe) take(b []byte, limit int) (int, time.Duration) {
 	copy(b, rest[:n])
 	arr := c.arrival(c.off + n - 1)
 	c.off += n
+	p.tell(c, c.off)
 	p.queued -= n
 	if c.off == len(c.data) {
 		p.q[0] = nil

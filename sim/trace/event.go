@@ -214,7 +214,8 @@ const (
 	// unknown client random), or an encrypted handshake record.
 	FlagEncrypted
 	// FlagIncomplete marks a line or bulk cut short by the close of the
-	// connection.
+	// connection or by a fault that broke it (see Breaks): its Bytes are
+	// the bytes that arrived; the rest never did.
 	FlagIncomplete
 	// FlagTLS marks a line or bulk event that crossed the wire encrypted
 	// inside TLS records and is shown decrypted: its Text, Payload and

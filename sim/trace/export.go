@@ -79,6 +79,10 @@ func AppendText(b []byte, ev *Event, reveal bool) []byte {
 		if ev.Has(FlagTruncated) {
 			b = append(b, ", truncated"...)
 		}
+		if ev.Has(FlagIncomplete) {
+			// The connection ended mid-payload: Bytes are what arrived.
+			b = append(b, " arrived, then the connection broke"...)
+		}
 		b = append(b, "] "...)
 	default:
 		b = append(b, "---  ["...)

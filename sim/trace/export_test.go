@@ -255,7 +255,7 @@ func TestPcapngStreams(t *testing.T) {
 	want := map[key]*bytes.Buffer{}
 	for ev := range r.Snapshot().Events() {
 		b, _ := ev.WireBytes(false)
-		cport := layers.TCPPort(clientPortBase + ev.Session)
+		cport := layers.TCPPort(51000) // the client's own port (newConn)
 		sport := layers.TCPPort(ev.Protocol.WellKnownPort())
 		k := key{cport, sport}
 		if ev.Dir == ServerToClient {
@@ -340,5 +340,29 @@ func TestPcapngTshark(t *testing.T) {
 	}
 	if streams := run("-T", "fields", "-e", "tcp.stream"); len(slices.Compact(slices.Sorted(slices.Values(streams)))) != 3 {
 		t.Errorf("tshark sees TCP streams %q, want 3", slices.Compact(slices.Sorted(slices.Values(streams))))
+	}
+}
+
+// pcapng uses the ports the connection really had: the server's listening
+// port, the client's own port when its address has one, and a made-up
+// client port for an in-app client, which has a name instead.
+func TestPcapngPorts(t *testing.T) {
+	tests := []struct {
+		name   string
+		info   SessionInfo
+		client uint16
+		server uint16
+	}{
+		{"outside client", SessionInfo{ID: 1, Protocol: POP3, ClientAddr: "127.0.0.1:34574", ServerAddr: "127.0.0.1:2110", ServerPort: 2110}, 34574, 2110},
+		{"in-app client", SessionInfo{ID: 2, Protocol: IMAP, ClientAddr: "laptop", ServerAddr: "imap.lab:143", ServerPort: 143}, clientPortBase + 2, 143},
+		{"server port unknown", SessionInfo{ID: 3, Protocol: SMTP, ClientAddr: "phone"}, clientPortBase + 3, 25},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFlow(tt.info)
+			if f.port[ClientToServer] != tt.client || f.port[ServerToClient] != tt.server {
+				t.Errorf("ports = %d → %d, want %d → %d", f.port[ClientToServer], f.port[ServerToClient], tt.client, tt.server)
+			}
+		})
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -27,17 +27,20 @@ const clientPortBase = 40000
 // tshark open and dissect: each session becomes an Ethernet/IPv4/TCP
 // stream with a three-way handshake at connect, data segments of at most
 // MSS bytes with consistent sequence and acknowledgement numbers in both
-// directions, and FIN (or RST after a reset fault) at close. The server
-// side uses the protocol's well-known port (25, 110, 143) and the client
-// port 40000 + session id. Timestamps are opt.Base plus virtual time; a
+// directions, and FIN at close, or RST where a fault broke the connection
+// (see Breaks): then only the bytes that arrived before it are there. The
+// server side uses the port the server listened on (SessionInfo.ServerPort),
+// or the protocol's well-known port (25, 110, 143) when that is unknown;
+// the client its address's port, or 40000 + session id when it has none. Timestamps are opt.Base plus virtual time; a
 // segment of a write is stamped between the write's departure and
 // arrival. Bytes that were not kept (FlagTruncated) advance the sequence
 // numbers without a packet, as a capture that missed them would. Secrets
 // are replaced by '*' byte for byte unless opt.Reveal.
 //
 // TLS sessions carry their records as they crossed, ciphertext; a session
-// that began with TLS (implicit TLS) uses the protocol's implicit-TLS port
-// (465, 995, 993) so that Wireshark takes it for TLS. With opt.Reveal and
+// that began with TLS (implicit TLS) on an unknown port uses the
+// protocol's implicit-TLS port (465, 995, 993) so that Wireshark takes it
+// for TLS. With opt.Reveal and
 // opt.KeyLog, the capture holds a Decryption Secrets Block (pcapng block
 // type 0x0000000A, "TLSK") with the NSS key log lines of its sessions, so
 // that Wireshark and tshark show them decrypted with no key log file.
@@ -141,10 +144,13 @@ func newFlow(s SessionInfo) *tcpFlow {
 	f := &tcpFlow{info: s}
 	f.ip[ClientToServer] = addrOr(s.ClientAddr, netip.AddrFrom4([4]byte{10, 0, 0, 2}))
 	f.ip[ServerToClient] = addrOr(s.ServerAddr, netip.AddrFrom4([4]byte{10, 0, 0, 1}))
-	f.port[ClientToServer] = uint16(clientPortBase + s.ID%20000)
-	f.port[ServerToClient] = s.Protocol.WellKnownPort()
+	f.port[ClientToServer] = portOf(s.ClientAddr)
+	if f.port[ClientToServer] == 0 {
+		f.port[ClientToServer] = uint16(clientPortBase + s.ID%20000)
+	}
+	f.port[ServerToClient] = s.ServerPort
 	if f.port[ServerToClient] == 0 {
-		f.port[ServerToClient] = s.ServerPort
+		f.port[ServerToClient] = s.Protocol.WellKnownPort()
 	}
 	if f.port[ServerToClient] == 0 {
 		f.port[ServerToClient] = 9
@@ -153,6 +159,20 @@ func newFlow(s SessionInfo) *tcpFlow {
 	f.next[ClientToServer] = uint32(1000 + s.ID*100000)
 	f.next[ServerToClient] = uint32(5000 + s.ID*100000)
 	return f
+}
+
+// portOf returns the port of "host:port", or 0 when there is none (an
+// in-app client is named, "laptop", not addressed).
+func portOf(hostport string) uint16 {
+	_, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return 0
+	}
+	return uint16(n)
 }
 
 // addrOr returns the IPv4 address of "host:port" or def.
@@ -231,7 +251,7 @@ func (f *tcpFlow) add(pkts []packet, ev *Event, reveal bool) []packet {
 	}
 	switch ev.Kind {
 	case KindTLS:
-		if ev.Text == tlsBeginImplicitText {
+		if ev.Text == tlsBeginImplicitText && f.info.ServerPort == 0 {
 			if p := f.info.Protocol.ImplicitTLSPort(); p != 0 {
 				f.port[ServerToClient] = p
 			}
@@ -262,7 +282,7 @@ func (f *tcpFlow) add(pkts []packet, ev *Event, reveal bool) []packet {
 		pkts = append(pkts, f.packet(at, d, tcpACK, nil))
 		f.finished = true
 	case KindFault:
-		if strings.Contains(strings.ToLower(ev.Text), "reset") {
+		if Breaks(ev.Text) {
 			pkts = append(pkts, f.packet(max(ev.At, f.last), ev.Dir, tcpRST|tcpACK, nil))
 			f.finished = true
 		}

@@ -80,8 +80,9 @@ type SessionInfo struct {
 	ClientAddr string   `json:"clientAddr"`
 	ServerAddr string   `json:"serverAddr"`
 	// ServerPort is the port the server really listened on (0 when
-	// unknown); pcapng export uses the protocol's well-known port anyway
-	// so that dissectors recognise it.
+	// unknown, and then pcapng export uses the protocol's well-known
+	// port). ClientAddr's port, when it has one, is the client's port in
+	// pcapng export.
 	ServerPort uint16        `json:"serverPort,omitempty"`
 	Start      time.Duration `json:"startNs"` // virtual time the client began to connect
 	Wall       time.Time     `json:"wall"`

@@ -639,37 +639,52 @@ func (s *Session) flushBulk(d Direction, f Flags) {
 	s.emit(ev)
 }
 
-// Mark records a connection event (see the link's Tap). A close first
-// records whatever was left half-received as incomplete.
+// Mark records a connection event (see the link's Tap). A close, or a
+// fault that breaks the connection (see Breaks), first records whatever
+// was left half-received as incomplete: nothing more arrives after it.
 func (s *Session) Mark(kind, detail string, fromClient bool, at time.Duration, wall time.Time) {
 	k := KindOfMark(kind)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if k == KindClose {
-		s.tlsClose()
-		for d := range s.dirs {
-			ds := &s.dirs[d]
-			if ds.partial {
-				s.handleLine(Direction(d), ds.line, ds.lineBytes, ds.lineAt, at, ds.lineWire, ds.lineWall, true)
-				ds.resetLine()
-			}
-			if ds.bulk.active {
-				var f Flags
-				if !ds.opaque {
-					f = FlagIncomplete
-				}
-				s.flushBulk(Direction(d), f)
-			}
-			if ds.records {
-				s.drainSealed(Direction(d), at, wall)
-			}
-			// A TLS direction stays one: a close_notify may follow the
-			// peer's close.
-			ds.literal, ds.dotBulk = 0, false
-		}
+	if k == KindClose || k == KindFault && Breaks(detail) {
+		s.cutShort(at, wall)
 	}
 	s.emit(&Event{
 		Session: s.info.ID, Protocol: s.info.Protocol, Dir: DirectionOf(fromClient), Kind: k,
 		At: at, Arrive: at, Wall: wall, Text: detail,
 	})
+}
+
+// Breaks reports whether a fault mark's detail names a fault that ends the
+// connection: the link going offline, a dial-up hang-up, or a reset
+// ("reset", "reset after 30000 bytes S→C"). A stall or a drop does not.
+func Breaks(detail string) bool {
+	return detail == "offline" || detail == "hangup" || strings.HasPrefix(detail, "reset")
+}
+
+// cutShort records what was left half-received when the connection ended:
+// a partial line or a bulk payload, as incomplete (FlagIncomplete: its
+// Bytes are what arrived).
+func (s *Session) cutShort(at time.Duration, wall time.Time) {
+	s.tlsClose()
+	for d := range s.dirs {
+		ds := &s.dirs[d]
+		if ds.partial {
+			s.handleLine(Direction(d), ds.line, ds.lineBytes, ds.lineAt, at, ds.lineWire, ds.lineWall, true)
+			ds.resetLine()
+		}
+		if ds.bulk.active {
+			var f Flags
+			if !ds.opaque {
+				f = FlagIncomplete
+			}
+			s.flushBulk(Direction(d), f)
+		}
+		if ds.records {
+			s.drainSealed(Direction(d), at, wall)
+		}
+		// A TLS direction stays one: a close_notify may follow the
+		// peer's close.
+		ds.literal, ds.dotBulk = 0, false
+	}
 }

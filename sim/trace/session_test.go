@@ -593,3 +593,42 @@ func TestDotLineInPieces(t *testing.T) {
 		t.Errorf("reply = %q, want 250", evs[4].Text)
 	}
 }
+
+// A fault that breaks the connection ends what was half-received, before
+// the fault row: the message so far is incomplete, and nothing after it
+// is parsed as its end. A stall breaks nothing.
+func TestBreakingFaultEndsHalfReceived(t *testing.T) {
+	r := NewRecorder(nil)
+	c := newConn(t, r, POP3)
+	c.S("+OK ready\r\n")
+	c.C("RETR 1\r\n")
+	c.S("+OK 5000 octets\r\n")
+	c.S("Subject: x\r\n\r\nhalf a li")
+	c.s.Mark("fault", "stall S→C for 1s after 10 bytes", false, c.now, wall0)
+	c.S("ne\r\n")
+	c.s.Mark("fault", "offline", true, c.now, wall0)
+	c.close()
+	evs := r.Snapshot().Slice()
+	var kinds []string
+	for _, ev := range evs {
+		kinds = append(kinds, ev.Kind.String())
+	}
+	want := "connect line line line fault bulk fault close"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Fatalf("events = %s, want %s", got, want)
+	}
+	bulk := evs[5]
+	if !bulk.Has(FlagIncomplete) || bulk.Bytes != len("Subject: x\r\n\r\nhalf a line\r\n") {
+		t.Errorf("message = %d bytes, flags %b; want the bytes that came, incomplete", bulk.Bytes, bulk.Flags)
+	}
+	for _, d := range []string{"offline", "hangup", "reset", "reset after 30000 bytes S→C"} {
+		if !Breaks(d) {
+			t.Errorf("Breaks(%q) = false", d)
+		}
+	}
+	for _, d := range []string{"stall S→C for 1s after 10 bytes", "drop C→S after 2 bytes"} {
+		if Breaks(d) {
+			t.Errorf("Breaks(%q) = true", d)
+		}
+	}
+}
