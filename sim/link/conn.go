@@ -155,7 +155,7 @@ func (c *Conn) Reset(err error) { c.p.reset(err, "reset") }
 func (p *pair) statsNow() Stats {
 	s := Stats{
 		ID: p.info.ID, Protocol: p.info.Protocol,
-		Up: p.stats[Up].load(), Down: p.stats[Down].load(),
+		Up: p.up.dirStats(&p.stats[Up]), Down: p.down.dirStats(&p.stats[Down]),
 		ClientTurns: p.client.turns.Load(), ServerTurns: p.server.turns.Load(),
 		Start: p.info.Start, End: max(p.client.Now(), p.server.Now()),
 		Closed: p.closed.Load() == 2,
@@ -619,6 +619,7 @@ func (c *Conn) Close() error {
 			rd.tellArrived(now) // what had not arrived is lost
 		}
 		rd.gone = true
+		rd.discardLocked()
 		rd.q = nil
 		rd.queued = 0
 		rd.signal()

@@ -104,25 +104,7 @@ func serveLines(s *Conn, greeting, reply string) chan error {
 
 func lockStep(t *testing.T, p Profile, n int) (time.Duration, Stats) {
 	t.Helper()
-	l := New(Options{Profile: p})
-	c, s := mustPipe(t, l, PipeOptions{})
-	done := serveLines(s, "+OK ready\r\n", "+OK\r\n")
-	br := bufio.NewReader(c)
-	if _, err := br.ReadString('\n'); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		io.WriteString(c, "NOOP\r\n")
-		if line, err := br.ReadString('\n'); err != nil || line != "+OK\r\n" {
-			t.Fatalf("reply %d = %q, %v", i, line, err)
-		}
-	}
-	end := c.Now()
-	c.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	return end, c.Stats()
+	return session(t, New(Options{Profile: p}), 0, n)
 }
 
 // A lock-step exchange of N commands costs N round trips plus the

@@ -55,6 +55,10 @@ type pipe struct {
 	err     error         // the connection was reset
 	rng     *rand.Rand    // jitter, seeded per connection and direction
 	tap     Tap           // told of bytes as they are delivered; nil for none
+	// lost and lostWire count the payload and wire bytes written that
+	// never reached the reader: in flight at a reset, or still on their
+	// way when it closed. The tap never hears of them.
+	lost, lostWire int64
 
 	waiters int
 	changed chan struct{}
@@ -88,6 +92,7 @@ func (p *pipe) signal() {
 func (p *pipe) resetLocked(err error) {
 	if p.err == nil {
 		p.err = err
+		p.discardLocked()
 		p.q = nil
 		p.queued = 0
 		p.signal()
@@ -114,6 +119,17 @@ func (p *pipe) tell(c *chunk, to int) {
 		start = end
 	}
 	c.told = to
+}
+
+// discardLocked counts what is queued and untold as lost. Call with mu
+// held, before the queue is dropped.
+func (p *pipe) discardLocked() {
+	for _, c := range p.q {
+		if c.told < len(c.data) {
+			p.lost += int64(len(c.data) - c.told)
+			p.lostWire += int64(wireThrough(len(c.data), c.mss, c.ovh) - wireThrough(c.told, c.mss, c.ovh))
+		}
+	}
 }
 
 // tellQueued reports every byte still queued: a FIN or a reset-after-drain

@@ -11,6 +11,11 @@ type DirStats struct {
 	Wire     int64 `json:"wire"`     // bytes on the wire: payload + segment overhead
 	Segments int64 `json:"segments"` // MSS-sized segments
 	Writes   int64 `json:"writes"`
+	// Lost and LostWire are the part of Payload and Wire that never
+	// reached the reader (in flight at a reset, or on its way when the
+	// reader closed): the trace shows Payload - Lost.
+	Lost     int64 `json:"lost,omitempty"`
+	LostWire int64 `json:"lostWire,omitempty"`
 }
 
 // Stats are one connection's counters.
@@ -38,6 +43,15 @@ func (s Stats) Duration() time.Duration { return s.End - s.Start }
 
 type dirCounters struct {
 	payload, wire, segments, writes atomic.Int64
+}
+
+// dirStats is a direction's counters with what it lost.
+func (p *pipe) dirStats(d *dirCounters) DirStats {
+	s := d.load()
+	p.mu.Lock()
+	s.Lost, s.LostWire = p.lost, p.lostWire
+	p.mu.Unlock()
+	return s
 }
 
 func (d *dirCounters) load() DirStats {

@@ -119,6 +119,10 @@ func TestTapReportsOnlyDelivered(t *testing.T) {
 			} else if heard != got {
 				t.Errorf("tap heard %d bytes, the client read %d", heard, got)
 			}
+			// What the tap never heard of, the counters call lost.
+			if st := c.Stats(); int64(heard)+st.Down.Lost != st.Down.Payload || (tc.fault == nil && st.Down.Payload != size) {
+				t.Errorf("tap heard %d, the link lost %d of the %d it carried (%d written)", heard, st.Down.Lost, st.Down.Payload, size)
+			}
 			if tc.fault != nil && got != 12345 {
 				t.Errorf("the client read %d bytes, want 12345", got)
 			}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,33 +15,6 @@ import (
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/trace"
 )
-
-// tsharkLines runs tshark on a capture and returns its non-empty output
-// lines; it skips the test without tshark (fails under
-// MAILSCOPE_REQUIRE_TOOLS=1).
-func tsharkLines(t *testing.T, path string, args ...string) []string {
-	t.Helper()
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("MAILSCOPE_REQUIRE_TOOLS") == "1" {
-			t.Fatal("tshark not on PATH and MAILSCOPE_REQUIRE_TOOLS=1")
-		}
-		t.Skip("tshark not on PATH")
-	}
-	cmd := exec.Command(tshark, append([]string{"-r", path}, args...)...)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir()) // no user profile
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %v: %v\n%s", args, err, out)
-	}
-	var lines []string
-	for _, l := range strings.Split(string(out), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return lines
-}
 
 // bigMessage is an RFC 5322 message of exactly size bytes.
 func bigMessage(size int) []byte {
@@ -268,10 +240,10 @@ func brokenTransfer(t *testing.T, size int, tc breakCase) {
 	f.Close()
 	port := map[string]string{lab.POP3: "110", lab.IMAP: "143", lab.SMTP: "25"}[tc.proto]
 	stream := "tcp.port == " + port
-	if rst := tsharkLines(t, path, "-Y", stream+" && tcp.flags.reset == 1", "-T", "fields", "-e", "tcp.srcport"); len(rst) != 1 {
+	if rst := trace.TsharkLines(t, path, "-Y", stream+" && tcp.flags.reset == 1", "-T", "fields", "-e", "tcp.srcport"); len(rst) != 1 {
 		t.Errorf("RST segments = %q, want one", rst)
 	}
-	if fin := tsharkLines(t, path, "-Y", stream+" && tcp.flags.fin == 1"); len(fin) != 0 {
+	if fin := trace.TsharkLines(t, path, "-Y", stream+" && tcp.flags.fin == 1"); len(fin) != 0 {
 		t.Errorf("FIN segments = %q, want none", fin)
 	}
 	from := "tcp.srcport == " + port
@@ -279,7 +251,7 @@ func brokenTransfer(t *testing.T, size int, tc breakCase) {
 		from = "tcp.dstport == " + port
 	}
 	sum := 0
-	for _, n := range tsharkLines(t, path, "-Y", from, "-T", "fields", "-e", "tcp.len") {
+	for _, n := range trace.TsharkLines(t, path, "-Y", from, "-T", "fields", "-e", "tcp.len") {
 		k, _ := strconv.Atoi(n)
 		sum += k
 	}

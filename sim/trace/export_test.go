@@ -283,30 +283,8 @@ func TestPcapngStreams(t *testing.T) {
 
 // TestPcapngTshark has Wireshark's dissectors read the capture.
 func TestPcapngTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("MAILSCOPE_REQUIRE_TOOLS") == "1" {
-			t.Fatal("tshark not on PATH and MAILSCOPE_REQUIRE_TOOLS=1")
-		}
-		t.Skip("tshark not on PATH")
-	}
 	path := writePcap(t, labTrace(t), ExportOptions{})
-	run := func(args ...string) []string {
-		t.Helper()
-		cmd := exec.Command(tshark, append([]string{"-r", path}, args...)...)
-		cmd.Env = append(os.Environ(), "HOME="+t.TempDir()) // no user profile
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("tshark %v: %v\n%s", args, err, out)
-		}
-		var lines []string
-		for _, l := range strings.Split(string(out), "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				lines = append(lines, l)
-			}
-		}
-		return lines
-	}
+	run := func(args ...string) []string { t.Helper(); return TsharkLines(t, path, args...) }
 	tests := []struct {
 		name   string
 		filter string
@@ -365,4 +343,32 @@ func TestPcapngPorts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TsharkLines runs tshark on a capture and returns its non-empty output
+// (exported for the external tests, in this test-only file)
+// lines; it skips the test without tshark (fails under
+// MAILSCOPE_REQUIRE_TOOLS=1).
+func TsharkLines(t *testing.T, path string, args ...string) []string {
+	t.Helper()
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		if os.Getenv("MAILSCOPE_REQUIRE_TOOLS") == "1" {
+			t.Fatal("tshark not on PATH and MAILSCOPE_REQUIRE_TOOLS=1")
+		}
+		t.Skip("tshark not on PATH")
+	}
+	cmd := exec.Command(tshark, append([]string{"-r", path}, args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir()) // no user profile
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark %v: %v\n%s", args, err, out)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
 }
