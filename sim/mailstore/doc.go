@@ -16,7 +16,8 @@
 //     case-insensitive, plus folders separated by '/'. Other names are
 //     case-sensitive. Special-use attributes (RFC 6154: \Sent \Drafts
 //     \Trash \Junk \Archive), default folders for new users,
-//     subscriptions, CREATE (missing parents are created), DELETE (INBOX
+//     subscriptions (kept when their mailbox is deleted, RFC 3501
+//     6.3.6), CREATE (missing parents are created), DELETE (INBOX
 //     and mailboxes with children cannot be deleted), RENAME (children
 //     move along; renaming INBOX moves its messages into a new mailbox and
 //     leaves INBOX empty, RFC 3501 6.3.5).

@@ -196,7 +196,10 @@ func (s *Store) CreateMailbox(userName, name string, use SpecialUse) error {
 
 // DeleteMailbox deletes a mailbox and its messages. INBOX cannot be
 // deleted, nor can a mailbox with children (delete those first). Its
-// watchers receive EventDeleted; its subscription is removed.
+// watchers receive EventDeleted. Its subscription stays: RFC 3501 6.3.6
+// forbids a server to remove a name from the subscription list because the
+// mailbox is gone, and LIST (SUBSCRIBED) reports it \NonExistent (RFC 5258
+// 3.1); a mailbox created again under the name is subscribed again.
 func (s *Store) DeleteMailbox(userName, name string, op Op) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,7 +219,6 @@ func (s *Store) DeleteMailbox(userName, name string, op Op) error {
 			return fmt.Errorf("%w: %q", ErrMailboxHasChildren, mb.name)
 		}
 	}
-	delete(u.subs, mb.name)
 	s.dropMailboxLocked(mb, op)
 	return nil
 }
@@ -313,6 +315,10 @@ func (s *Store) Mailboxes(userName string) ([]MailboxInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return mailboxesOf(u), nil
+}
+
+func mailboxesOf(u *user) []MailboxInfo {
 	names := sortedBoxNames(u)
 	parents := make(map[string]bool)
 	for _, n := range names {
@@ -326,7 +332,7 @@ func (s *Store) Mailboxes(userName string) ([]MailboxInfo, error) {
 		info.HasChildren = parents[n]
 		out = append(out, info)
 	}
-	return out, nil
+	return out
 }
 
 // Mailbox describes one mailbox.
@@ -434,7 +440,8 @@ func (s *Store) Unsubscribe(userName, name string) error {
 	return nil
 }
 
-// Subscriptions lists the user's subscribed names, INBOX first.
+// Subscriptions lists the user's subscribed names, INBOX first. A name
+// may outlive its mailbox (DeleteMailbox keeps it).
 func (s *Store) Subscriptions(userName string) ([]string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -442,10 +449,34 @@ func (s *Store) Subscriptions(userName string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return subscriptionsOf(u), nil
+}
+
+func subscriptionsOf(u *user) []string {
 	out := make([]string, 0, len(u.subs))
 	for n := range u.subs {
 		out = append(out, n)
 	}
 	sort.Slice(out, func(i, j int) bool { return LessMailbox(out[i], out[j]) })
-	return out, nil
+	return out
+}
+
+// Listing is what IMAP LIST and LSUB read, taken at one instant: the
+// user's mailboxes (as Mailboxes lists them) and subscribed names (as
+// Subscriptions lists them, so some may name no mailbox).
+type Listing struct {
+	Mailboxes     []MailboxInfo
+	Subscriptions []string
+}
+
+// Listing returns the user's mailboxes and subscriptions in one snapshot,
+// so that a LIST never sees a subscription without the mailbox it had.
+func (s *Store) Listing(userName string) (Listing, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u, err := s.userLocked(userName)
+	if err != nil {
+		return Listing{}, err
+	}
+	return Listing{Mailboxes: mailboxesOf(u), Subscriptions: subscriptionsOf(u)}, nil
 }

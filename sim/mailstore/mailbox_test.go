@@ -148,11 +148,19 @@ func TestDeleteRecreateUIDValidity(t *testing.T) {
 	if used, _, _ := s.QuotaUsage("alice"); used != 0 {
 		t.Errorf("QuotaUsage after delete = %d, want 0", used)
 	}
-	if subs, _ := s.Subscriptions("alice"); slices.Contains(subs, "Trash") {
-		t.Errorf("Subscriptions() = %v, want Trash gone", subs)
+	// RFC 3501 6.3.6: the server must not drop a subscription because its
+	// mailbox is gone.
+	if subs, _ := s.Subscriptions("alice"); !slices.Contains(subs, "Trash") {
+		t.Errorf("Subscriptions() = %v, want Trash kept", subs)
+	}
+	if l, _ := s.Listing("alice"); !slices.Contains(l.Subscriptions, "Trash") || slices.ContainsFunc(l.Mailboxes, func(m MailboxInfo) bool { return m.Name == "Trash" }) {
+		t.Errorf("Listing() = %+v, want Trash subscribed and no Trash mailbox", l)
 	}
 	if err := s.CreateMailbox("alice", "Trash", UseTrash); err != nil {
 		t.Fatal(err)
+	}
+	if info, _ := s.Mailbox("alice", "Trash"); !info.Subscribed {
+		t.Errorf("recreated Trash = %+v, want it subscribed under its old subscription", info)
 	}
 	after, _ := s.Status("alice", "Trash")
 	if after.UIDValidity == before.UIDValidity || after.UIDValidity == 0 || after.UIDNext != 1 || after.Messages != 0 {
