@@ -69,7 +69,14 @@ func newWorld(t testing.TB, o Options) *world {
 
 func newWorldOn(t testing.TB, o Options, p link.Profile) *world {
 	t.Helper()
-	st := mailstore.New(nil)
+	return newWorldWith(t, o, p, nil)
+}
+
+// newWorldWith is newWorldOn over a store made with so (nil: the default
+// folders).
+func newWorldWith(t testing.TB, o Options, p link.Profile, so *mailstore.Options) *world {
+	t.Helper()
+	st := mailstore.New(so)
 	if err := st.AddUser("student", "secret", 0); err != nil {
 		t.Fatal(err)
 	}
