@@ -28,6 +28,13 @@
 //     3348 CHILDREN, RFC 8438 STATUS=SIZE, RFC 7889 APPENDLIMIT, and
 //     (implied by IMAP4rev2) RFC 5258 LIST-EXTENDED and RFC 5819
 //     LIST-STATUS.
+//   - LIST and LSUB (list.go): a subscription outlives its mailbox and
+//     LIST (SUBSCRIBED) lists it \NonExistent; LSUB lists an unsubscribed
+//     parent of a subscribed name \Noselect (RFC 3501 6.3.9), LIST
+//     (SUBSCRIBED RECURSIVEMATCH) lists it with CHILDINFO (RFC 5258 3.5);
+//     \HasChildren or \HasNoChildren on every mailbox, special-use
+//     attributes always, \Subscribed when asked for. LSUB and LIST
+//     (SUBSCRIBED) reach the session alike; isLSUB tells them apart.
 //   - RFC 9208 QUOTA: only the [OVERQUOTA] response code, on an APPEND or
 //     COPY that would exceed the user's quota (GETQUOTA is not offered).
 //   - RFC 2595 and RFC 8314: STARTTLS, and implicit TLS (port 993).
@@ -47,10 +54,15 @@
 //
 // Where imapserver departs from the RFCs and the backend cannot help:
 // a mailbox name or LIST pattern that is not valid modified UTF-7 ("&",
-// "&AGE-") is answered NO [SERVERBUG] before the session is called
-// (readListMailbox, imapwire.Decoder.ExpectMailbox), where RFC 3501 5.1.3
-// calls for a BAD; and the addresses of an ENVELOPE list are separated by
-// spaces (writeAddressList).
+// "&AGE-", "&Jjo") is answered NO [SERVERBUG] Internal server error
+// before the session is called: utf7.Decode's ErrInvalidUTF7, returned by
+// readListMailbox (LIST and LSUB patterns) or kept by
+// imapwire.Decoder.ExpectMailbox (every other mailbox argument), is
+// neither an *imap.Error nor an *imapwire.DecoderExpectError, so
+// Conn.readCommand logs "handling LIST command: utf7: invalid UTF-7" and
+// answers internalServerErrorResp, where RFC 3501 5.1.3 calls for a BAD.
+// Valid names ("Entw&APw-rfe") work throughout. The addresses of an
+// ENVELOPE list are separated by spaces (writeAddressList).
 //
 // # Mailbox views
 //

@@ -40,6 +40,16 @@ func (l *logBuffer) Printf(format string, args ...any) {
 	l.mu.Unlock()
 }
 
+// last returns the newest line, "" if none.
+func (l *logBuffer) last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == 0 {
+		return ""
+	}
+	return l.lines[len(l.lines)-1]
+}
+
 func (l *logBuffer) panics() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

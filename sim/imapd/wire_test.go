@@ -2,8 +2,11 @@ package imapd
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mailscope/mailscope/sim/mailstore"
 )
 
 func TestWireTranscript(t *testing.T) {
@@ -463,10 +466,20 @@ func TestWireMailboxAmpersand(t *testing.T) {
 	if st, err := w.store.Status("student", "Café"); err != nil || st.Messages != 0 {
 		t.Errorf(`Status("Café") = %v, %v; want the decoded name stored`, st, err)
 	}
-	for _, cmd := range []string{`LIST "" "&"`, `LIST "" &AGE-`, `LSUB "" "&"`, `SELECT "&"`, `STATUS "&AGE-" (MESSAGES)`} {
+	// "&Jjo" lacks the "-" that ends a base64 run ("&Jjo-" is U+263A).
+	for _, cmd := range []string{`LIST "" "&"`, `LIST "" &AGE-`, `LSUB "" "&"`, `SELECT "&"`, `STATUS "&AGE-" (MESSAGES)`, `CREATE "&Jjo"`, `SELECT "&Jjo"`, `LIST "" "&Jjo"`} {
 		if _, st := c.cmd(cmd); st != "NO [SERVERBUG] Internal server error" {
 			t.Errorf("%s = %q; the library's answer changed: see whether it is now OK or BAD", cmd, st)
 		}
+		// The decoder's error reached Conn.readCommand, which logs it as
+		// an internal error: no session method ran.
+		verb := strings.Fields(cmd)[0]
+		if got := w.log.last(); got != "handling "+verb+" command: utf7: invalid UTF-7" {
+			t.Errorf("%s: server log ends %q, want imapserver's utf7 error", cmd, got)
+		}
+	}
+	if boxes, _ := w.store.Mailboxes("student"); slices.ContainsFunc(boxes, func(b mailstore.MailboxInfo) bool { return strings.HasPrefix(b.Name, "&") }) {
+		t.Errorf("a malformed name reached the store: %v", boxes)
 	}
 	c.ok("NOOP") // the session survives
 }
