@@ -282,3 +282,45 @@ im = imaplib.IMAP4_SSL(h, int(p), ssl_context=ctx); im.login("student", "secret"
 		t.Errorf("%d TLS starts (want 2), %d lines showing the password (want 0)", began, leaked)
 	}
 }
+
+const pyIMAPList = `
+import os, imaplib, ssl
+ctx = ssl._create_unverified_context()
+h, p = os.environ["IMAPS"].split(":")
+im = imaplib.IMAP4_SSL(h, int(p), ssl_context=ctx)
+im.login("student", "secret")
+for name in ["Lists/2026", "Old", "Entw&APw-rfe"]:
+    assert im.create(name)[0] == "OK", name
+for name in ["Lists/2026", "Old"]:
+    assert im.subscribe(name)[0] == "OK", name
+assert im.delete("Old")[0] == "OK"
+for cmd, args in [("LSUB", ('""', "%")), ("LSUB", ('""', "Lists/*")), ("LIST", ('""', "Entw*"))]:
+    typ, data = im.lsub(*args) if cmd == "LSUB" else im.list(*args)
+    for line in data:
+        print(cmd, line.decode())
+typ, data = im._simple_command("LIST", "(SUBSCRIBED)", '""', "Old")
+for line in im._untagged_response(typ, data, "LIST")[1]:
+    print("LIST-SUBSCRIBED", line.decode())
+assert im.select("Entw&APw-rfe")[0] == "OK"
+im.logout()
+`
+
+// Python's imaplib sees LSUB list an unsubscribed parent \Noselect (RFC
+// 3501 6.3.9), a deleted mailbox stay subscribed (6.3.6), and a modified
+// UTF-7 name come back as it was sent.
+func TestPythonImaplibList(t *testing.T) {
+	_, eps := tcpLab(t, Options{})
+	out := python(t, eps, pyIMAPList)
+	for _, want := range []string{
+		`LSUB (\Noselect \HasChildren) "/" "Lists"`,
+		`LSUB (\Noselect \Subscribed) "/" "Old"`,
+		`LSUB (\HasNoChildren \Subscribed) "/" INBOX`,
+		`LSUB (\HasNoChildren \Subscribed) "/" "Lists/2026"`,
+		`LIST (\HasNoChildren) "/" "Entw&APw-rfe"`,
+		`LIST-SUBSCRIBED (\NonExistent \Subscribed) "/" "Old"`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("imaplib output lacks %q:\n%s", want, out)
+		}
+	}
+}
