@@ -69,6 +69,11 @@ var contextCatalogue = []Explanation{
 	icmd("UID THREAD", 5256, "3", 5256, "3", "Asks the server to group the messages into threads and answer with UIDs; go-imap v2's server has no handler for it, so it answers BAD."),
 	iresp("ID", 2971, "3.2", 2971, "3.2", "The server's software name and version, in answer to ID."),
 	inote(keyEnableUnsupported, 7162, "3.1", 7162, "3.1", "The client asks to switch on CONDSTORE or QRESYNC, which track flag changes with modification sequences for fast resynchronisation; go-imap v2's server supports only IMAP4rev2 and UTF8=ACCEPT, so its ENABLED reply leaves the others out and they stay off."),
+	inote(keyListExtended, 9051, "6.3.9", 5258, "3", "This LIST uses the extended form: selection options such as SUBSCRIBED choose which mailboxes to list, and RETURN options ask for more about each one."),
+	inote(keyListStatus, 9051, "6.3.9", 5819, "2", "RETURN (STATUS ...) asks for each listed mailbox's counts in the same answer, which spares one STATUS command per mailbox."),
+	inote(keyChildren, 9051, "7.3.1", 3348, "3", "The \\HasChildren or \\HasNoChildren attribute tells whether mailboxes sit below this one, so a client can draw the folder tree without asking again."),
+	inote(keySpecialUse, 9051, "7.3.1", 6154, "2", "An attribute such as \\Sent, \\Drafts, \\Trash, \\Junk or \\Archive marks the mailbox's special use, so that every client files sent and deleted mail in the same place."),
+	inote(keySASLIR, 9051, "6.2.2", 4959, "3", "The client sends its first SASL response on the AUTHENTICATE line itself, which saves a round trip."),
 	ideviation(keyIMAPListAmpersand, 9051, "5.1", 3501, "5.1.3", "The LIST pattern contains '&', which starts a modified UTF-7 sequence in mailbox names; the RFC wants a normal answer (OK, with any matching mailboxes) or BAD naming the faulty pattern, but go-imap v2 fails inside its own decoder and answers NO [SERVERBUG]."),
 	inote(keyIMAPNoHandler, 9051, "7.1.3", 3501, "7.1.3", "BAD because go-imap v2's server has no handler for this command; before login the library also sends BYE and closes the connection, to stop other protocols being smuggled through an IMAP port."),
 	inote(keyIMAPByeUnknown, 9051, "7.1.5", 3501, "7.1.5", "go-imap v2's server says BYE and hangs up after an unknown command before login, a guard against cross-protocol attacks; the RFC allows BYE at any time but does not ask for this."),
@@ -89,6 +94,11 @@ const (
 	keyContinuedCommand  = "continued-command"
 	keyContinuedResponse = "continued-response"
 	keyEnableUnsupported = "enable-unsupported"
+	keyListExtended      = "list-extended"
+	keyListStatus        = "list-status"
+	keyChildren          = "children"
+	keySpecialUse        = "special-use"
+	keySASLIR            = "sasl-ir"
 	keySMTPSequence502   = "go-smtp-502-sequence"
 	keySMTPVerb501       = "go-smtp-501-verb"
 	keyIMAPListAmpersand = "go-imap-list-ampersand"

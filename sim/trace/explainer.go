@@ -329,8 +329,25 @@ func (st *explainState) imap(ev *Event) []Explanation {
 		a.saslAnswer(IMAP, ev.Text)
 	case d == ClientToServer:
 		a.command(IMAP, ev.Verb)
-		if ev.Verb == "ENABLE" && enablesUnsupported(ev.Text) {
-			a.entry(IMAP, ExplainsNote, keyEnableUnsupported)
+		switch ev.Verb {
+		case "ENABLE":
+			if enablesUnsupported(ev.Text) {
+				a.entry(IMAP, ExplainsNote, keyEnableUnsupported)
+			}
+		case "LIST":
+			_, args := cut(ev.Text)
+			_, args = cut(args)
+			ret := strings.Index(upper(args), "RETURN (")
+			if strings.HasPrefix(args, "(") || ret >= 0 {
+				a.entry(IMAP, ExplainsNote, keyListExtended)
+			}
+			if ret >= 0 && strings.Contains(upper(args[ret:]), "STATUS") {
+				a.entry(IMAP, ExplainsNote, keyListStatus)
+			}
+		case "AUTHENTICATE":
+			if len(strings.Fields(ev.Text)) > 3 {
+				a.entry(IMAP, ExplainsNote, keySASLIR)
+			}
 		}
 	default:
 		st.imapResponse(ev, &a)
@@ -350,6 +367,22 @@ func (st *explainState) imapResponse(ev *Event, a *adder) {
 	}
 	if ev.Code != "" {
 		a.add(ExplainCode(IMAP, ev.Code))
+	}
+	if ev.Tag == "*" && (ev.Verb == "LIST" || ev.Verb == "LSUB") {
+		attrs := ev.Text
+		if i := strings.IndexByte(attrs, ')'); i >= 0 {
+			attrs = attrs[:i]
+		}
+		attrs = upper(attrs)
+		if strings.Contains(attrs, `\HASCHILDREN`) || strings.Contains(attrs, `\HASNOCHILDREN`) {
+			a.entry(IMAP, ExplainsNote, keyChildren)
+		}
+		for _, su := range [...]string{`\ALL`, `\ARCHIVE`, `\DRAFTS`, `\FLAGGED`, `\JUNK`, `\SENT`, `\TRASH`} {
+			if strings.Contains(attrs, su) {
+				a.entry(IMAP, ExplainsNote, keySpecialUse)
+				break
+			}
+		}
 	}
 	switch {
 	case ev.Tag == "*" && !st.greeted:

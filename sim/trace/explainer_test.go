@@ -370,3 +370,45 @@ func BenchmarkExplainInSnapshot(b *testing.B) {
 		}
 	}
 }
+
+// LIST-EXTENDED, LIST-STATUS, CHILDREN, SPECIAL-USE and SASL-IR: the
+// extension RFC in an IMAP4rev1 session, RFC 9051 in an IMAP4rev2 one.
+func TestExplainerIMAPExtensions(t *testing.T) {
+	r := NewRecorder(nil)
+	c := newConn(t, r, IMAP)
+	c.S("* OK ready\r\n")
+	c.C("a1 AUTHENTICATE PLAIN AHN0dWRlbnQAc2VjcmV0\r\n")
+	c.S("a1 OK done\r\n")
+	c.C("a2 LIST (SUBSCRIBED) \"\" \"*\" RETURN (STATUS (MESSAGES))\r\n")
+	c.S("* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n* STATUS Sent (MESSAGES 0)\r\na2 OK LIST completed\r\n")
+	c.C("a3 ENABLE IMAP4rev2\r\n")
+	c.S("* ENABLED IMAP4rev2\r\na3 OK done\r\n")
+	c.C("a4 list \"\" \"%\"\r\n")
+	c.S("* LIST (\\HasChildren) \"/\" Work\r\na4 OK LIST completed\r\n")
+	checkExplained(t, r, []explainWant{
+		{c2s, "a1 AUTHENTICATE PLAIN AHN0dWRlbnQAc2VjcmV0", "command:AUTHENTICATE note:sasl-ir", ""},
+		{c2s, "a2 LIST (SUBSCRIBED) \"\" \"*\" RETURN (STATUS (MESSAGES))", "command:LIST note:list-extended note:list-status", "RFC 3501 §6.3.8"},
+		{s2c, "* LIST (\\HasNoChildren \\Sent) \"/\" Sent", "response:LIST note:children note:special-use", "RFC 3501 §7.2.2"},
+		{c2s, "a4 list \"\" \"%\"", "command:LIST", "RFC 9051 §6.3.9"},
+		{s2c, "* LIST (\\HasChildren) \"/\" Work", "response:LIST note:children", "RFC 9051 §7.3.1"},
+	})
+	snap, got := explainAll(t, r)
+	want := map[string]string{
+		"a1 AUTHENTICATE PLAIN AHN0dWRlbnQAc2VjcmV0":                 "RFC 4959 §3",
+		"a2 LIST (SUBSCRIBED) \"\" \"*\" RETURN (STATUS (MESSAGES))": "RFC 5258 §3 RFC 5819 §2",
+		"* LIST (\\HasNoChildren \\Sent) \"/\" Sent":                 "RFC 3348 §3 RFC 6154 §2",
+	}
+	for i := 0; i < snap.Len(); i++ {
+		w, ok := want[snap.At(i).Text]
+		if !ok {
+			continue
+		}
+		var cites []string
+		for _, e := range got[i][1:] {
+			cites = append(cites, e.Cite())
+		}
+		if s := strings.Join(cites, " "); s != w {
+			t.Errorf("%q: notes cite %q, want %q", snap.At(i).Text, s, w)
+		}
+	}
+}

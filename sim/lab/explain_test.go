@@ -1,0 +1,386 @@
+package lab
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailscope/mailscope/sim/mua"
+	"github.com/mailscope/mailscope/sim/trace"
+)
+
+// Every line a real client exchanges with the lab's servers has an
+// explanation in its session's context: the tests below record a session
+// of each client and fail on any event the Explainer leaves unexplained,
+// or explains only as a command the server does not know.
+
+// settled waits until every session of the lab's trace has both of its
+// close marks (the client's and the server's), so that nothing more is
+// on its way, and returns the snapshot.
+func settled(t *testing.T, l *Lab) *trace.Snapshot {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		snap := l.Trace.Snapshot()
+		closes := map[uint64]int{}
+		for ev := range snap.Events() {
+			if ev.Kind == trace.KindClose {
+				closes[ev.Session]++
+			}
+		}
+		open := 0
+		for _, si := range snap.Sessions() {
+			if closes[si.ID] < 2 {
+				open++
+			}
+		}
+		if open == 0 || time.Now().After(deadline) {
+			return snap
+		}
+		time.Sleep(5 * time.Millisecond) // polling for the closes, not a timing assumption
+	}
+}
+
+// requireExplained fails the test for each event of the lab's trace that
+// has no explanation, and for each client command explained only as one
+// the server does not know. It logs the count before this catalogue
+// (context-free ExplainEvent) and after (the session-aware Explainer).
+func requireExplained(t *testing.T, l *Lab, client string) {
+	t.Helper()
+	snap := settled(t, l)
+	x := trace.NewExplainer()
+	var before, after, fallback int
+	var bad []string
+	for i := 0; i < snap.Len(); i++ {
+		ev := snap.At(i)
+		if len(trace.ExplainEvent(ev)) == 0 {
+			before++
+		}
+		es := x.Explain(ev)
+		switch {
+		case len(es) == 0:
+			after++
+			bad = append(bad, fmt.Sprintf("session %d %s %s %s %q: no explanation", ev.Session, ev.Protocol, ev.Dir, ev.Kind, ev.Display(false)))
+		case (ev.Kind == trace.KindLine || ev.Kind == trace.KindBulk) && onlyNotes(es):
+			after++
+			bad = append(bad, fmt.Sprintf("session %d %s %s %s %q: only TLS or lab notes, nothing about the line itself", ev.Session, ev.Protocol, ev.Dir, ev.Kind, ev.Display(false)))
+		case len(es) == 1 && es[0].Key == "unknown-command" && ev.Dir == trace.ClientToServer:
+			fallback++
+			bad = append(bad, fmt.Sprintf("session %d %s %s %q: explained only as an unknown command", ev.Session, ev.Protocol, ev.Dir, ev.Display(false)))
+		}
+		if testing.Verbose() {
+			t.Logf("%d s%d %s %s %q → %s", ev.Seq, ev.Session, ev.Dir, ev.Kind, ev.Display(false), keys(es))
+		}
+	}
+	t.Logf("%s: %d events in %d sessions; unexplained before %d, after %d (%d only as unknown commands)",
+		client, snap.Len(), len(snap.Sessions()), before, after, fallback)
+	if snap.Len() == 0 {
+		t.Errorf("%s: the trace is empty", client)
+	}
+	for _, b := range bad {
+		t.Errorf("%s: %s", client, b)
+	}
+}
+
+// onlyNotes reports whether es says nothing about a line but that it
+// crossed in TLS or was cut short.
+func onlyNotes(es []trace.Explanation) bool {
+	for _, e := range es {
+		if e.Kind != trace.ExplainsTLS && e.Kind != trace.ExplainsMark {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(es []trace.Explanation) string {
+	var s []string
+	for _, e := range es {
+		s = append(s, string(e.Kind)+":"+e.Key+" ("+e.Cite()+")")
+	}
+	return strings.Join(s, ", ")
+}
+
+// run runs a tool with HOME in a temporary directory.
+func run(t *testing.T, home string, stdin string, tool string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(need(t, tool), args...)
+	cmd.Env = append(os.Environ(), "HOME="+home, "FETCHMAILHOME="+home)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", tool, args, err, out)
+	}
+	return string(out)
+}
+
+const pyPOP3All = `
+import os, poplib, ssl
+host, port = os.environ["POP3"].split(":")
+p = poplib.POP3(host, int(port))
+p.capa()
+p.user("student"); p.pass_("secret")
+p.stat(); p.list(); p.list(1); p.uidl(); p.uidl(2); p.top(1, 2); p.retr(2)
+p.dele(1); p.noop(); p.rset(); p.dele(3)
+p.quit()
+p = poplib.POP3(host, int(port))
+p.stls(context=ssl._create_unverified_context())
+p.user("student"); p.pass_("secret"); p.stat(); p.quit()
+`
+
+const pyIMAPAll = `
+import os, imaplib
+h, p = os.environ["IMAP"].split(":")
+m = imaplib.IMAP4(h, int(p))
+m.capability()
+m.login("student", "secret")
+m.namespace(); m.list(); m.lsub()
+m.select("INBOX")
+m.search(None, "ALL")
+m.fetch("1", "(FLAGS BODY.PEEK[HEADER] RFC822.SIZE)")
+m.fetch("1", "(RFC822)")
+m.store("1", "+FLAGS", "\\Seen")
+m.uid("SEARCH", "ALL")
+m.status("INBOX", "(MESSAGES UNSEEN UIDNEXT)")
+m.noop(); m.check()
+m.create("Archive"); m.copy("1", "Archive")
+m.append("Archive", None, None, b"Subject: appended\r\n\r\nhello\r\n")
+m.store("2", "+FLAGS", "\\Deleted"); m.expunge()
+m.close()
+m.logout()
+m = imaplib.IMAP4(h, int(p))
+m.authenticate("PLAIN", lambda _: b"\0student\0secret")
+m.select("INBOX", readonly=True)
+m.logout()
+`
+
+const pySMTPAuth = `
+import os, smtplib, ssl
+host, port = os.environ["SMTP"].split(":")
+with smtplib.SMTP(host, int(port)) as s:
+    s.ehlo()
+    s.starttls(context=ssl._create_unverified_context())
+    s.ehlo()
+    s.user, s.password = "student", "secret"
+    s.auth("LOGIN", s.auth_login, initial_response_ok=False)
+    s.sendmail("student@mailscope.lab", ["bob@mailscope.lab"], "Subject: login\r\n\r\nhi\r\n")
+    s.noop(); s.rset()
+`
+
+func TestExplainedPython(t *testing.T) {
+	t.Run("smtplib", func(t *testing.T) {
+		l, eps := tcpLab(t, Options{})
+		python(t, eps, pySMTP)
+		python(t, eps, pySMTPAuth)
+		requireExplained(t, l, "smtplib")
+	})
+	t.Run("poplib", func(t *testing.T) {
+		l, eps := tcpLab(t, Options{})
+		l.Seed("student", 3, 7)
+		python(t, eps, pyPOP3All)
+		requireExplained(t, l, "poplib")
+	})
+	t.Run("imaplib", func(t *testing.T) {
+		l, eps := tcpLab(t, Options{})
+		l.Seed("student", 3, 7)
+		python(t, eps, pyIMAPAll)
+		requireExplained(t, l, "imaplib")
+	})
+}
+
+func TestExplainedCurl(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	l.Seed("alice", 2, 3)
+	msg := t.TempDir() + "/msg.eml"
+	os.WriteFile(msg, []byte("From: curl@example.org\r\nTo: bob@mailscope.lab\r\nSubject: curl\r\n\r\nHello.\r\n"), 0o644)
+	curl(t, "smtp://"+eps[SMTP], "--mail-from", "curl@example.org", "--mail-rcpt", "bob@mailscope.lab", "-T", msg)
+	curl(t, "smtp://"+eps[SMTP], "-u", "alice:alice", "--mail-from", "alice@mailscope.lab", "--mail-rcpt", "bob@mailscope.lab", "-T", msg)
+	curl(t, "pop3://"+eps[POP3]+"/", "-u", "alice:alice")
+	curl(t, "pop3://"+eps[POP3]+"/1", "-u", "alice:alice")
+	curl(t, "imap://"+eps[IMAP]+"/", "-u", "alice:alice")
+	curl(t, "imap://"+eps[IMAP]+"/INBOX;UID=1", "-u", "alice:alice")
+	curl(t, "imap://"+eps[IMAP]+"/INBOX", "-u", "alice:alice", "-X", "UID SEARCH ALL")
+	requireExplained(t, l, "curl")
+}
+
+func TestExplainedSwaks(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	host, port, _ := strings.Cut(eps[SMTP], ":")
+	home := t.TempDir()
+	run(t, home, "", "swaks", "--server", host, "--port", port, "--from", "swaks@example.org", "--to", "bob@mailscope.lab")
+	run(t, home, "", "swaks", "--server", host, "--port", port, "--from", "student@mailscope.lab", "--to", "bob@mailscope.lab",
+		"--auth", "LOGIN", "--auth-user", "student", "--auth-password", "secret")
+	requireExplained(t, l, "swaks")
+}
+
+func TestExplainedFetchmail(t *testing.T) {
+	for _, proto := range []string{"POP3", "IMAP"} {
+		t.Run(proto, func(t *testing.T) {
+			l, eps := tcpLab(t, Options{})
+			l.Seed("student", 3, 5)
+			host, port, _ := strings.Cut(eps[strings.ToLower(proto)], ":")
+			home := t.TempDir()
+			rc := home + "/fetchmailrc"
+			os.WriteFile(rc, []byte(fmt.Sprintf("set no syslog\npoll %s with proto %s port %s\n  user \"student\" there with password \"secret\" is \"student\" here\n  options keep fetchall sslproto '' mda \"/bin/cat >/dev/null\"\n", host, proto, port)), 0o600)
+			run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--nodetach")
+			requireExplained(t, l, "fetchmail "+proto)
+		})
+	}
+}
+
+func TestExplainedNeomutt(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	home := t.TempDir()
+	rc := home + "/muttrc"
+	os.WriteFile(rc, []byte(fmt.Sprintf("set smtp_url=\"smtp://student@%s/\"\nset smtp_pass=\"secret\"\nset from=\"student@mailscope.lab\"\nset ssl_starttls=no\nset ssl_force_tls=no\nset smtp_authenticators=\"plain:login\"\nset record=\"\"\n", eps[SMTP])), 0o600)
+	run(t, home, "Hello from neomutt.\n", "neomutt", "-n", "-F", rc, "-s", "neomutt", "bob@mailscope.lab")
+	if bob, _ := l.Store.Messages("bob", "INBOX"); len(bob) != 1 {
+		t.Errorf("bob has %d messages, want neomutt's one", len(bob))
+	}
+	requireExplained(t, l, "neomutt")
+}
+
+// The lab's own clients: every policy, in the clear and over TLS.
+func TestExplainedDevices(t *testing.T) {
+	l, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Seed("student", 8, 9)
+	for _, o := range []DeviceOptions{
+		{Name: "Home PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Keep}},
+		{Name: "Laptop", User: "student", Policy: mua.Policy{Mode: mua.IMAPOffline}, TLSMode: mua.TLSStartTLS},
+		{Name: "Phone", User: "student", Policy: mua.Policy{Mode: mua.IMAPOnline}, TLSMode: mua.TLSImplicit},
+		{Name: "Old PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Delete}, TLSMode: mua.TLSStartTLS},
+	} {
+		d, err := l.NewDevice(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Duration(0)
+		step := func(r mua.ActionResult, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", o.Name, err)
+			}
+			at = r.End + time.Second
+		}
+		step(d.CheckMail(at))
+		if o.Policy.Mode.IsIMAP() {
+			msgs := d.Messages("INBOX")
+			step(d.Open(at, msgs[0].ID))
+			step(d.MarkRead(at, msgs[0].ID, true))
+			step(d.Flag(at, msgs[1].ID, true))
+			step(d.Search(at, "INBOX", "message"))
+			step(d.CreateFolder(at, "Kept "+o.Name))
+			step(d.Move(at, msgs[1].ID, "Kept "+o.Name))
+			step(d.Delete(at, msgs[2].ID))
+			is, r, err := d.StartIdle(at)
+			step(r, err)
+			step(is.Stop(at))
+		}
+		d.Compose(at, mua.Draft{To: []string{"bob@mailscope.lab"}, Subject: "from " + o.Name, Body: "Hello."})
+		step(d.Send(at))
+		step(d.Close(at))
+	}
+	requireExplained(t, l, "sim/mua devices")
+}
+
+// step is one line a raw client sends and the line that ends the
+// server's answer to it (a prefix; "" reads one line).
+type step struct{ send, until string }
+
+// converse plays steps over a raw TCP connection, reading the greeting
+// first, and returns what the server sent.
+func converse(t *testing.T, addr string, steps []step) []string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	var got []string
+	read := func(until string) {
+		for {
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading after %d lines (want %q): %v\n%s", len(got), until, err, strings.Join(got, ""))
+			}
+			got = append(got, line)
+			if strings.HasPrefix(line, until) {
+				return
+			}
+		}
+	}
+	read("")
+	for _, s := range steps {
+		if _, err := c.Write([]byte(s.send + "\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		if s.until != "-" {
+			read(s.until)
+		}
+	}
+	return got
+}
+
+// Thunderbird's commands, replayed on the wire as it sends them: lower
+// case verbs, numeric tags, ID and quota after login, LSUB, UID FETCH of
+// chosen header fields, IDLE.
+func TestExplainedThunderbirdReplay(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	l.Seed("student", 3, 4)
+	converse(t, eps[IMAP], []step{
+		{"1 capability", "1 "},
+		{"2 authenticate PLAIN", "+"},
+		{"AHN0dWRlbnQAc2VjcmV0", "2 "},
+		{`3 ID ("name" "Thunderbird" "version" "128.5.0")`, "3 "},
+		{"4 namespace", "4 "},
+		{`5 lsub "" "*"`, "5 "},
+		{`6 list (SUBSCRIBED) "" "*"`, "6 "},
+		{`7 list "" "INBOX"`, "7 "},
+		{`8 select "INBOX"`, "8 "},
+		{"9 getquotaroot \"INBOX\"", "9 "},
+		{"10 UID fetch 1:* (FLAGS)", "10 "},
+		{"11 UID fetch 1:3 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])", "11 "},
+		{"12 UID fetch 2 (UID RFC822.SIZE BODY.PEEK[])", "12 "},
+		{`13 UID store 2 +Flags (\Seen)`, "13 "},
+		{"14 IDLE", "+"},
+		{"DONE", "14 "},
+		{"15 noop", "15 "},
+		{`16 status "Sent" (UIDNEXT MESSAGES UNSEEN RECENT)`, "16 "},
+		{`17 UID fetch 3 (UID BODYSTRUCTURE)`, "17 "},
+		{`18 UID fetch 3 (UID BODY.PEEK[1])`, "18 "},
+		{"19 xlist \"\" \"*\"", "19 "},
+		{"20 logout", "20 "},
+	})
+	converse(t, eps[SMTP], []step{
+		{"EHLO [127.0.0.1]", "250 "},
+		{"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0", "235"},
+		{"MAIL FROM:<student@mailscope.lab> BODY=8BITMIME SIZE=52", "250 "},
+		{"RCPT TO:<bob@mailscope.lab>", "250 "},
+		{"DATA", "354"},
+		{"Subject: from Thunderbird\r\n\r\nHello.\r\n.", "250 "},
+		{"QUIT", "221"},
+	})
+	converse(t, eps[POP3], []step{
+		{"CAPA", "."},
+		{"AUTH PLAIN", "+"},
+		{"AHN0dWRlbnQAc2VjcmV0", "+OK"},
+		{"STAT", "+OK"},
+		{"UIDL", "."},
+		{"LIST", "."},
+		{"TOP 1 0", "."},
+		{"RETR 1", "."},
+		{"QUIT", "+OK"},
+	})
+	requireExplained(t, l, "Thunderbird replay")
+}
