@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -242,15 +243,35 @@ func TestExplainedFetchmail(t *testing.T) {
 }
 
 func TestExplainedNeomutt(t *testing.T) {
-	l, eps := tcpLab(t, Options{})
-	home := t.TempDir()
-	rc := home + "/muttrc"
-	os.WriteFile(rc, []byte(fmt.Sprintf("set smtp_url=\"smtp://student@%s/\"\nset smtp_pass=\"secret\"\nset from=\"student@mailscope.lab\"\nset ssl_starttls=no\nset ssl_force_tls=no\nset smtp_authenticators=\"plain:login\"\nset record=\"\"\n", eps[SMTP])), 0o600)
-	run(t, home, "Hello from neomutt.\n", "neomutt", "-n", "-F", rc, "-s", "neomutt", "bob@mailscope.lab")
-	if bob, _ := l.Store.Messages("bob", "INBOX"); len(bob) != 1 {
-		t.Errorf("bob has %d messages, want neomutt's one", len(bob))
-	}
-	requireExplained(t, l, "neomutt")
+	t.Run("smtp", func(t *testing.T) {
+		l, eps := tcpLab(t, Options{})
+		home := t.TempDir()
+		rc := home + "/muttrc"
+		os.WriteFile(rc, []byte(fmt.Sprintf("set smtp_url=\"smtp://student@%s/\"\nset smtp_pass=\"secret\"\nset from=\"student@mailscope.lab\"\nset ssl_starttls=no\nset ssl_force_tls=no\nset smtp_authenticators=\"plain:login\"\nset record=\"\"\n", eps[SMTP])), 0o600)
+		run(t, home, "Hello from neomutt.\n", "neomutt", "-n", "-F", rc, "-s", "neomutt", "bob@mailscope.lab")
+		if bob, _ := l.Store.Messages("bob", "INBOX"); len(bob) != 1 {
+			t.Errorf("bob has %d messages, want neomutt's one", len(bob))
+		}
+		requireExplained(t, l, "neomutt smtp")
+	})
+	t.Run("imap", func(t *testing.T) {
+		// neomutt reads mail only with a terminal: script(1) gives it one,
+		// and it quits as soon as the mailbox is open.
+		need(t, "neomutt")
+		l, eps := tcpLab(t, Options{})
+		l.Seed("student", 3, 8)
+		home := t.TempDir()
+		rc := home + "/muttrc"
+		os.WriteFile(rc, []byte(fmt.Sprintf("set imap_user=student\nset imap_pass=secret\nset ssl_starttls=no\nset ssl_force_tls=no\nset quit=yes\nset folder=\"imap://%s/\"\nset spoolfile=\"+INBOX\"\nset imap_check_subscribed=yes\nset header_cache=\"\"\n", eps[IMAP])), 0o600)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, need(t, "script"), "-qec", "neomutt -n -F "+rc+" -e 'push <quit>'", "/dev/null")
+		cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("neomutt under script: %v\n%s", err, out)
+		}
+		requireExplained(t, l, "neomutt imap")
+	})
 }
 
 // The lab's own clients: every policy, in the clear and over TLS.
