@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mua"
 	"github.com/mailscope/mailscope/sim/trace"
 )
@@ -525,4 +526,44 @@ func TestExplainedOpensslSClient(t *testing.T) {
 	sclient(eps[POP3], "pop3", "USER student\nPASS secret\nSTAT\nQUIT\n")
 	sclient(eps[SMTP], "smtp", "EHLO client.example.org\nQUIT\n")
 	requireExplained(t, l, "openssl s_client")
+}
+
+// A POP3 download broken by a reset: the stall and reset rows say what
+// the lab did, and the cut-short message says its bytes are what arrived.
+func TestExplainedFaults(t *testing.T) {
+	l, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Seed("student", 3, 2)
+	msgs, _ := l.Store.Messages("student", "INBOX")
+	pc, err := l.NewDevice(DeviceOptions{Name: "Home PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Delete}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Link.InjectNext(link.Stall{Dir: link.Down, After: 200, For: 2 * time.Second})
+	l.Link.InjectNext(link.ResetAfter{Dir: link.Down, Bytes: int64(len(msgs[0].Raw)) + 400})
+	if _, err := pc.CheckMail(0); err == nil {
+		t.Fatal("CheckMail over a reset line succeeded")
+	}
+	snap := settled(t, l)
+	x := trace.NewExplainer()
+	var got []string
+	for i := 0; i < snap.Len(); i++ {
+		ev := snap.At(i)
+		es := x.Explain(ev)
+		if ev.Kind == trace.KindFault || ev.Has(trace.FlagIncomplete) {
+			got = append(got, ev.Kind.String()+" "+keys(es))
+		}
+	}
+	want := []string{
+		"fault mark:stall ()",
+		"bulk command:RETR (RFC 1939 §5), mark:incomplete ()",
+		"fault mark:reset (RFC 9293 §3.5.2)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("fault rows explained as\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	requireExplained(t, l, "faults")
 }

@@ -140,11 +140,14 @@ func ExplainExtension(p Protocol, keyword string) (Explanation, bool) {
 	return lookup(p, ExplainsExtension, upper(keyword))
 }
 
-// ExplainEvent returns what the catalogue says about an event, most
-// important first: the command or status, then the response code or
-// extension it names, then a note if it crossed inside TLS. A TLS event
-// is explained by its handshake message (ExplainsTLS); other marks have no
-// explanation.
+// ExplainEvent returns what the catalogue says about an event by itself,
+// without its session, most important first: the command or status, then
+// the response code or extension it names, then a note if it crossed
+// inside TLS. A TLS event is explained by its handshake message
+// (ExplainsTLS); other marks have no explanation, nor do lines that only
+// their session can explain (a POP3 listing line, a SASL answer). IMAP
+// entries cite RFC 9051. An Explainer, or ExplainInSnapshot, explains
+// every event in its session's context.
 func ExplainEvent(ev *Event) []Explanation {
 	out := explainEvent(ev)
 	if ev.Kind != KindTLS && ev.Has(FlagTLS) || ev.Kind == KindBulk && ev.Has(FlagEncrypted) {
