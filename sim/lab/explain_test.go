@@ -76,7 +76,7 @@ func checkAllExplained(t *testing.T, l *Lab, client string, unknownOK bool) {
 		case len(es) == 0:
 			after++
 			bad = append(bad, fmt.Sprintf("session %d %s %s %s %q: no explanation", ev.Session, ev.Protocol, ev.Dir, ev.Kind, ev.Display(false)))
-		case (ev.Kind == trace.KindLine || ev.Kind == trace.KindBulk) && onlyNotes(es):
+		case (ev.Kind == trace.KindLine || ev.Kind == trace.KindBulk && !ev.Has(trace.FlagEncrypted)) && onlyNotes(es):
 			after++
 			bad = append(bad, fmt.Sprintf("session %d %s %s %s %q: only TLS or lab notes, nothing about the line itself", ev.Session, ev.Protocol, ev.Dir, ev.Kind, ev.Display(false)))
 		case len(es) == 1 && es[0].Key == "unknown-command" && ev.Dir == trace.ClientToServer && !unknownOK:

@@ -57,7 +57,7 @@ var contextCatalogue = []Explanation{
 	inote(keyContinuedCommand, 9051, "4.3", 3501, "4.3", "The rest of the client's command after a literal: a literal sends a counted block of bytes in the middle of a line, and the line goes on here."),
 	inote(keyContinuedResponse, 9051, "4.3", 3501, "4.3", "The rest of the server's response after a literal, such as the closing parenthesis after a message body in a FETCH response."),
 	inote(keyUnknownCommand, 9051, "7.1.3", 3501, "7.1.3", "A command this server does not know; go-imap v2's server answers any command it has no handler for with BAD, and before login it also says BYE and closes the connection."),
-	icmd("UNAUTHENTICATE", 8437, "3", 8437, "3", "Logs out the user but keeps the connection open, so the client can log in again as someone else."),
+	icmd("UNAUTHENTICATE", 8437, "2", 8437, "2", "Logs out the user but keeps the connection open, so the client can log in again as someone else."),
 	icmd("XLIST", 3501, "6.5.1", 3501, "6.5.1", "An old Gmail command that lists mailboxes with their special uses (Sent, Trash); SPECIAL-USE replaced it, and go-imap v2's server has no handler for it, so it answers BAD."),
 	icmd("GETQUOTAROOT", 9208, "4.1.2", 9208, "4.1.2", "Asks which quotas apply to a mailbox and how much of each is used; go-imap v2's server has no handler for QUOTA commands, so it answers BAD."),
 	icmd("GETQUOTA", 9208, "4.1.1", 9208, "4.1.1", "Asks for the usage and limits of one quota root; go-imap v2's server has no handler for it, so it answers BAD."),

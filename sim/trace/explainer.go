@@ -114,6 +114,14 @@ func (st *explainState) explain(ev *Event) []Explanation {
 			rev1All(out)
 		}
 	case KindLine:
+		if ev.Has(FlagIncomplete) && ev.Verb == "" && ev.Status == "" && ev.Tag == "" {
+			// The session does not parse a line cut short; what arrived
+			// of it may still name its command or status.
+			cp := *ev
+			pr := ParseLine(ev.Protocol, ev.Dir, ev.Text)
+			cp.Verb, cp.Tag, cp.Status, cp.Code = pr.Verb, pr.Tag, pr.Status, pr.Code
+			ev = &cp
+		}
 		switch ev.Protocol {
 		case SMTP:
 			out = st.smtp(ev)

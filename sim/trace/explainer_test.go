@@ -412,3 +412,17 @@ func TestExplainerIMAPExtensions(t *testing.T) {
 		}
 	}
 }
+
+// A line cut short by a reset is still explained by what arrived of it.
+func TestExplainerIncompleteLine(t *testing.T) {
+	r := NewRecorder(nil)
+	c := newConn(t, r, SMTP)
+	c.S("220 ready\r\n")
+	c.C("EHLO x\r\n")
+	c.S("250-Hello x\r\n250-PIPELI")
+	c.s.Mark("fault", "reset after 30 bytes S→C", false, c.now, wall0)
+	checkExplained(t, r, []explainWant{
+		{s2c, "250-PIPELI", "response:250 extension:other-extension mark:incomplete", ""},
+		{s2c, "reset after 30 bytes S→C", "mark:reset", ""},
+	})
+}
