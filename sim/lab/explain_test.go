@@ -430,6 +430,13 @@ func TestExplainedLibraryDeviations(t *testing.T) {
 		{"XYZW", ""},
 		{"QUIT", ""},
 	})
+	got := converse(t, eps[SMTP], []step{
+		{"EHLO client.example.org", "250 "},
+		{"FOO1", ""}, {"FOO2", ""}, {"FOO3", ""}, {"FOO4", "500 5.5.1 Too"},
+	})
+	if last := got[len(got)-1]; last != "500 5.5.1 Too many errors. Quiting now\r\n" {
+		t.Errorf("after four bad commands go-smtp sent %q", last)
+	}
 	converse(t, eps[IMAP], []step{
 		{"a1 LOGIN student secret", "a1 "},
 		{`a2 LIST "" "&"`, "a2 "},
@@ -494,6 +501,15 @@ func TestExplainedLibraryDeviations(t *testing.T) {
 		if sent < 0 {
 			t.Errorf("the trace lacks the client line %q", w.sent)
 		}
+	}
+	var giveUp []trace.Explanation
+	for i := 0; i < snap.Len(); i++ {
+		if strings.Contains(snap.At(i).Text, "Too many errors") {
+			giveUp = trace.ExplainInSnapshot(snap, i)
+		}
+	}
+	if !strings.Contains(keys(giveUp), "go-smtp-too-many-errors") {
+		t.Errorf("go-smtp's parting 500 explained as %s, want go-smtp-too-many-errors", keys(giveUp))
 	}
 	// Before login the unknown command also costs the connection.
 	var bye []trace.Explanation

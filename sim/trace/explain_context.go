@@ -19,6 +19,7 @@ var contextCatalogue = []Explanation{
 	ext(SMTP, "HELP", 5321, "4.1.1.8", "The server answers HELP with text meant for a human."),
 	ext(SMTP, "VRFY", 5321, "4.1.1.6", "The server answers VRFY, which asks whether a mailbox exists."),
 	deviation(SMTP, keySMTPSequence502, 5321, "4.3.2", "The command came in the wrong order (RCPT before MAIL, DATA before any accepted RCPT, MAIL before EHLO), where RFC 5321 expects 503 bad sequence of commands; go-smtp, the library behind this server, answers 502 (command not implemented) instead, and the lab shows its reply unchanged."),
+	deviation(SMTP, keySMTPTooManyErrors, 5321, "3.8", "go-smtp, the library behind this server, gives up after more than three bad commands: it sends this second reply to the same command and closes the connection, whereas RFC 5321 wants a server to stay tolerant of commands it does not understand and to close on its own only after a 421 reply."),
 	deviation(SMTP, keySMTPVerb501, 5321, "4.2.4", "The server did not recognise this command, for which RFC 5321 wants 500 (command unrecognised); go-smtp, the library behind this server, reads the verb as exactly four letters followed by a space, so a longer or shorter verb fails its parser and gets 501 (syntax error in arguments) instead."),
 
 	// POP3.
@@ -101,6 +102,7 @@ const (
 	keySASLIR            = "sasl-ir"
 	keySMTPSequence502   = "go-smtp-502-sequence"
 	keySMTPVerb501       = "go-smtp-501-verb"
+	keySMTPTooManyErrors = "go-smtp-too-many-errors"
 	keyIMAPListAmpersand = "go-imap-list-ampersand"
 	keyIMAPNoHandler     = "go-imap-no-handler"
 	keyIMAPByeUnknown    = "go-imap-bye-unknown"

@@ -204,12 +204,16 @@ func (st *explainState) smtp(ev *Event) []Explanation {
 		}
 		return a
 	}
+	if ev.Code != "" {
+		a.add(ExplainCode(SMTP, ev.Code))
+	}
+	if goSMTPGivesUp(ev) {
+		a.entry(SMTP, ExplainsDeviation, keySMTPTooManyErrors)
+		return a
+	}
 	cmd := st.answering
 	if !st.midReply {
 		cmd, _ = st.front()
-	}
-	if ev.Code != "" {
-		a.add(ExplainCode(SMTP, ev.Code))
 	}
 	switch {
 	case cmd.verb == "EHLO" && ev.Status == "250" && !st.midReply && more:
@@ -242,6 +246,14 @@ func smtpSequenced(verb string) bool {
 		return true
 	}
 	return false
+}
+
+// goSMTPGivesUp reports whether ev is the extra reply go-smtp v0.25
+// sends, after the reply to a fourth bad command, before it closes the
+// connection ("500 5.5.1 Too many errors. Quiting now"): it answers no
+// command of its own.
+func goSMTPGivesUp(ev *Event) bool {
+	return ev.Status == "500" && strings.Contains(ev.Text, "Too many errors")
 }
 
 // goSMTPRejects reports whether go-smtp v0.25's command parser (parseCmd)
@@ -492,6 +504,9 @@ func (st *explainState) observeSMTP(ev *Event) {
 		st.midReply = more
 		st.greeted = !more
 		return
+	}
+	if goSMTPGivesUp(ev) {
+		return // an extra reply: the command it follows was answered already
 	}
 	if !st.midReply {
 		st.answering, _ = st.front()

@@ -426,3 +426,16 @@ func TestExplainerIncompleteLine(t *testing.T) {
 		{s2c, "reset after 30 bytes S→C", "mark:reset", ""},
 	})
 }
+
+func TestExplainerSMTPGivesUp(t *testing.T) {
+	r := NewRecorder(nil)
+	c := newConn(t, r, SMTP)
+	c.S("220 ready\r\n")
+	c.C("FOO4\r\n")
+	c.S("500 5.5.2 Syntax errors, FOO4 command unrecognized\r\n500 5.5.1 Too many errors. Quiting now\r\n")
+	c.C("QUIT\r\n")
+	checkExplained(t, r, []explainWant{
+		{s2c, "500 5.5.2 Syntax errors, FOO4 command unrecognized", "response:500 code:5.5.2", ""},
+		{s2c, "500 5.5.1 Too many errors. Quiting now", "response:500 code:5.5.1 deviation:go-smtp-too-many-errors", ""},
+	})
+}
