@@ -391,7 +391,8 @@ var wordCatalogue = []Explanation{
 	code(POP3, "SYS/PERM", 3206, "4", "A lasting problem on the server, not the user's fault; retrying will not help until someone fixes it."),
 	code(POP3, "AUTH", 3206, "5", "The credentials were wrong: the user should check the name and password."),
 
-	// IMAP commands (RFC 9051, or RFC 3501 for those IMAP4rev2 dropped).
+	// IMAP commands: RFC 9051 (or RFC 3501 for what IMAP4rev2 dropped), then
+	// RFC 3501 or the extension RFC that defines them for IMAP4rev1.
 	icmd("CAPABILITY", 9051, "6.1.1", 3501, "6.1.1", "Asks the server which IMAP version and extensions it supports."),
 	icmd("NOOP", 9051, "6.1.2", 3501, "6.1.2", "Does nothing, but gives the server a chance to report news such as new messages."),
 	icmd("LOGOUT", 9051, "6.1.3", 3501, "6.1.3", "Ends the session: the server says BYE and closes the connection."),
@@ -452,7 +453,8 @@ var wordCatalogue = []Explanation{
 	iresp("EXPUNGE", 9051, "7.5.1", 3501, "7.4.1", "A message was permanently removed; every later message number shifts down by one."),
 	iresp("FETCH", 9051, "7.5.2", 3501, "7.4.2", "Data about one message: its flags, UID, envelope, or body parts that were asked for."),
 
-	// IMAP response codes (in brackets).
+	// IMAP response codes (in brackets); for IMAP4rev1, RFC 3501, UIDPLUS
+	// (RFC 4315) or RFC 5530.
 	icode("ALERT", 9051, "7.1", 3501, "7.1", "The text is a warning the client must show to the user."),
 	icode("ALREADYEXISTS", 9051, "7.1", 5530, "3", "The mailbox could not be created or renamed because one with that name already exists."),
 	icode("APPENDUID", 9051, "7.1", 4315, "3", "Gives the UIDVALIDITY and UID the server assigned to the appended message."),
