@@ -19,7 +19,7 @@ LDFLAGS  := -X github.com/mailscope/mailscope/app/cli.Version=$(VERSION)
 # check pcapng exports, Xvfb/xauth/xdotool/imagemagick for headless window
 # checks and screenshots, chromium for end-to-end tests, curl for probes.
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config gcc tshark \
-	xvfb xauth xdotool imagemagick curl chromium python3
+	xvfb xauth xdotool imagemagick curl chromium python3 fetchmail neomutt swaks
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

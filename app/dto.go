@@ -232,7 +232,8 @@ type ExplanationDTO struct {
 	Sentence string `json:"sentence"`
 	RFC      int    `json:"rfc"`
 	Section  string `json:"section"`
-	Cite     string `json:"cite"` // "RFC 1939 §7"
+	Cite     string `json:"cite"` // "RFC 1939 §7"; "" for the lab's own rows
+	URL      string `json:"url"`  // "https://www.rfc-editor.org/rfc/rfc1939#section-7"; "" for the lab's own rows
 }
 
 // ExportDTO is an exported file (a trace, a comparison's CSV) for the UI

@@ -66,17 +66,21 @@ func (s *TraceService) SetReveal(on bool) error {
 	return nil
 }
 
-// Explain returns what the event's command, status and response code
-// mean, each with its RFC and section.
+// Explain returns what the event means in its session — its command,
+// status and response code, what the line is at that point (a greeting,
+// a POP3 listing line, a SASL answer), and where the server's library
+// departs from its RFC — each with its RFC section and the section's
+// address (none for the lab's own rows). The session is replayed up to
+// the event, so an IMAP4rev2 session cites RFC 9051 and an IMAP4rev1
+// one RFC 3501.
 func (s *TraceService) Explain(seq uint64) ([]ExplanationDTO, error) {
 	snap := s.lab.Trace.Snapshot()
 	if seq == 0 || seq > snap.Seq {
 		return nil, fmt.Errorf("app: no trace event %d", seq)
 	}
-	ev := snap.At(int(seq - 1))
 	var out []ExplanationDTO
-	for _, x := range trace.ExplainEvent(ev) {
-		out = append(out, ExplanationDTO{Key: x.Key, Kind: string(x.Kind), Sentence: x.Sentence, RFC: x.RFC, Section: x.Section, Cite: x.Cite()})
+	for _, x := range trace.ExplainInSnapshot(snap, int(seq-1)) {
+		out = append(out, ExplanationDTO{Key: x.Key, Kind: string(x.Kind), Sentence: x.Sentence, RFC: x.RFC, Section: x.Section, Cite: x.Cite(), URL: x.URL()})
 	}
 	return out, nil
 }

@@ -17,22 +17,72 @@ const (
 	ExplainsCode ExplanationKind = "code"
 	// ExplainsExtension: an SMTP service extension named in the EHLO reply.
 	ExplainsExtension ExplanationKind = "extension"
+	// ExplainsCapability: a POP3 capability named in the CAPA listing.
+	ExplainsCapability ExplanationKind = "capability"
+	// ExplainsListing: a line of a POP3 multi-line listing, keyed by the
+	// command it answers ("LIST", "UIDL", "AUTH"), or its "." terminator
+	// ("LIST.", "RETR.").
+	ExplainsListing ExplanationKind = "listing"
+	// ExplainsNote: what a line is by its place in the session: a
+	// greeting, one line of a multi-line reply, a SASL answer, the rest of
+	// an IMAP line after a literal, a command the server does not know.
+	ExplainsNote ExplanationKind = "note"
+	// ExplainsDeviation: a reply in which the server's library departs
+	// from what the RFC asks, explained in the context of the command it
+	// answers. The wire is never rewritten; the catalogue says so instead.
+	ExplainsDeviation ExplanationKind = "deviation"
 )
 
 // Explanation is one catalogue entry: a plain-language sentence for a
-// student and where the RFC defines the thing.
+// student and where the RFC defines the thing. RFC 0 marks a note about
+// Mailscope's own rows (a dial-up call, a fault the lab injected), which
+// no RFC defines.
+//
+// IMAP entries carry two citations: RFC/Section for an IMAP4rev2 session
+// (RFC 9051, or RFC 3501 for what IMAP4rev2 dropped) and Rev1RFC/
+// Rev1Section for an IMAP4rev1 session (RFC 3501, or the extension RFC
+// that defines what RFC 3501 does not). An Explainer picks the one that
+// fits the session; ExplainEvent, without a session, gives RFC/Section.
 type Explanation struct {
-	Protocol Protocol        `json:"protocol"`
-	Kind     ExplanationKind `json:"kind"`
-	Key      string          `json:"key"`
-	Sentence string          `json:"sentence"`
-	RFC      int             `json:"rfc"`
-	Section  string          `json:"section"`
+	Protocol    Protocol        `json:"protocol"`
+	Kind        ExplanationKind `json:"kind"`
+	Key         string          `json:"key"`
+	Sentence    string          `json:"sentence"`
+	RFC         int             `json:"rfc"`
+	Section     string          `json:"section"`
+	Rev1RFC     int             `json:"rev1Rfc,omitempty"`
+	Rev1Section string          `json:"rev1Section,omitempty"`
 }
 
-// Cite returns "RFC 5321 §4.1.1.4".
+// Cite returns "RFC 5321 §4.1.1.4", or "" for a note of the lab's own
+// (RFC 0).
 func (e Explanation) Cite() string {
+	if e.RFC == 0 {
+		return ""
+	}
 	return "RFC " + itoa(e.RFC) + " §" + e.Section
+}
+
+// URL returns the RFC Editor's address of the cited section
+// ("https://www.rfc-editor.org/rfc/rfc9051#section-6.3.9"), or "" for
+// RFC 0.
+func (e Explanation) URL() string {
+	if e.RFC == 0 {
+		return ""
+	}
+	u := "https://www.rfc-editor.org/rfc/rfc" + itoa(e.RFC)
+	if e.Section != "" {
+		u += "#section-" + e.Section
+	}
+	return u
+}
+
+// asRev1 returns the entry with its IMAP4rev1 citation, when it has one.
+func (e Explanation) asRev1() Explanation {
+	if e.Rev1RFC != 0 {
+		e.RFC, e.Section = e.Rev1RFC, e.Rev1Section
+	}
+	return e
 }
 
 func itoa(n int) string {
@@ -90,11 +140,14 @@ func ExplainExtension(p Protocol, keyword string) (Explanation, bool) {
 	return lookup(p, ExplainsExtension, upper(keyword))
 }
 
-// ExplainEvent returns what the catalogue says about an event, most
-// important first: the command or status, then the response code or
-// extension it names, then a note if it crossed inside TLS. A TLS event
-// is explained by its handshake message (ExplainsTLS); other marks have no
-// explanation.
+// ExplainEvent returns what the catalogue says about an event by itself,
+// without its session, most important first: the command or status, then
+// the response code or extension it names, then a note if it crossed
+// inside TLS. A TLS event is explained by its handshake message
+// (ExplainsTLS); other marks have no explanation, nor do lines that only
+// their session can explain (a POP3 listing line, a SASL answer). IMAP
+// entries cite RFC 9051. An Explainer, or ExplainInSnapshot, explains
+// every event in its session's context.
 func ExplainEvent(ev *Event) []Explanation {
 	out := explainEvent(ev)
 	if ev.Kind != KindTLS && ev.Has(FlagTLS) || ev.Kind == KindBulk && ev.Has(FlagEncrypted) {
@@ -163,23 +216,65 @@ var catalogueIndex = func() map[catalogueKey]int {
 }()
 
 func cmd(p Protocol, key string, rfc int, sec, sentence string) Explanation {
-	return Explanation{p, ExplainsCommand, key, sentence, rfc, sec}
+	return Explanation{p, ExplainsCommand, key, sentence, rfc, sec, 0, ""}
 }
 
 func resp(p Protocol, key string, rfc int, sec, sentence string) Explanation {
-	return Explanation{p, ExplainsResponse, key, sentence, rfc, sec}
+	return Explanation{p, ExplainsResponse, key, sentence, rfc, sec, 0, ""}
 }
 
 func code(p Protocol, key string, rfc int, sec, sentence string) Explanation {
-	return Explanation{p, ExplainsCode, key, sentence, rfc, sec}
+	return Explanation{p, ExplainsCode, key, sentence, rfc, sec, 0, ""}
 }
 
 func ext(p Protocol, key string, rfc int, sec, sentence string) Explanation {
-	return Explanation{p, ExplainsExtension, key, sentence, rfc, sec}
+	return Explanation{p, ExplainsExtension, key, sentence, rfc, sec, 0, ""}
 }
 
-// catalogue is the explanation catalogue. It is never modified.
-var catalogue = []Explanation{
+func capa(key string, rfc int, sec, sentence string) Explanation {
+	return Explanation{POP3, ExplainsCapability, key, sentence, rfc, sec, 0, ""}
+}
+
+func listing(key string, rfc int, sec, sentence string) Explanation {
+	return Explanation{POP3, ExplainsListing, key, sentence, rfc, sec, 0, ""}
+}
+
+func note(p Protocol, key string, rfc int, sec, sentence string) Explanation {
+	return Explanation{p, ExplainsNote, key, sentence, rfc, sec, 0, ""}
+}
+
+func deviation(p Protocol, key string, rfc int, sec, sentence string) Explanation {
+	return Explanation{p, ExplainsDeviation, key, sentence, rfc, sec, 0, ""}
+}
+
+// IMAP entries: the IMAP4rev2 citation (RFC 9051 unless rfc2 says
+// otherwise), then the IMAP4rev1 one.
+func icmd(key string, rfc2 int, sec2 string, rfc1 int, sec1, sentence string) Explanation {
+	return Explanation{IMAP, ExplainsCommand, key, sentence, rfc2, sec2, rfc1, sec1}
+}
+
+func iresp(key string, rfc2 int, sec2 string, rfc1 int, sec1, sentence string) Explanation {
+	return Explanation{IMAP, ExplainsResponse, key, sentence, rfc2, sec2, rfc1, sec1}
+}
+
+func icode(key string, rfc2 int, sec2 string, rfc1 int, sec1, sentence string) Explanation {
+	return Explanation{IMAP, ExplainsCode, key, sentence, rfc2, sec2, rfc1, sec1}
+}
+
+func inote(key string, rfc2 int, sec2 string, rfc1 int, sec1, sentence string) Explanation {
+	return Explanation{IMAP, ExplainsNote, key, sentence, rfc2, sec2, rfc1, sec1}
+}
+
+func ideviation(key string, rfc2 int, sec2 string, rfc1 int, sec1, sentence string) Explanation {
+	return Explanation{IMAP, ExplainsDeviation, key, sentence, rfc2, sec2, rfc1, sec1}
+}
+
+// catalogue is the explanation catalogue: the entries for commands,
+// statuses, codes and extensions here, and those that need a session's
+// context (explain_context.go). It is never modified.
+var catalogue = append(append([]Explanation(nil), wordCatalogue...), contextCatalogue...)
+
+var wordCatalogue = []Explanation{
 	// SMTP commands.
 	cmd(SMTP, "HELO", 5321, "4.1.1.1", "The client says hello and gives its name, using the original greeting that asks for no extensions."),
 	cmd(SMTP, "EHLO", 5321, "4.1.1.1", "The client says hello, gives its name and asks which extensions the server offers; the reply lists them one per line."),
@@ -296,100 +391,102 @@ var catalogue = []Explanation{
 	code(POP3, "SYS/PERM", 3206, "4", "A lasting problem on the server, not the user's fault; retrying will not help until someone fixes it."),
 	code(POP3, "AUTH", 3206, "5", "The credentials were wrong: the user should check the name and password."),
 
-	// IMAP commands (RFC 9051, or RFC 3501 for those IMAP4rev2 dropped).
-	cmd(IMAP, "CAPABILITY", 9051, "6.1.1", "Asks the server which IMAP version and extensions it supports."),
-	cmd(IMAP, "NOOP", 9051, "6.1.2", "Does nothing, but gives the server a chance to report news such as new messages."),
-	cmd(IMAP, "LOGOUT", 9051, "6.1.3", "Ends the session: the server says BYE and closes the connection."),
-	cmd(IMAP, "STARTTLS", 9051, "6.2.1", "Asks to turn this plain connection into an encrypted TLS one before logging in."),
-	cmd(IMAP, "AUTHENTICATE", 9051, "6.2.2", "Logs in with a SASL mechanism; the credentials follow in base64 in answers to '+' continuation requests."),
-	cmd(IMAP, "LOGIN", 9051, "6.2.3", "Logs in with a user name and a password sent in clear text, so it should only be used over an encrypted connection."),
-	cmd(IMAP, "ENABLE", 9051, "6.3.1", "Switches on extensions that change how the server talks, such as IMAP4rev2 or UTF8=ACCEPT."),
-	cmd(IMAP, "SELECT", 9051, "6.3.2", "Opens a mailbox for reading and changing; the server answers with its message count, flags and UIDVALIDITY."),
-	cmd(IMAP, "EXAMINE", 9051, "6.3.3", "Opens a mailbox read-only, so looking at messages changes nothing, not even the \\Seen flag."),
-	cmd(IMAP, "CREATE", 9051, "6.3.4", "Creates a new mailbox (folder) on the server."),
-	cmd(IMAP, "DELETE", 9051, "6.3.5", "Deletes a mailbox and the messages in it."),
-	cmd(IMAP, "RENAME", 9051, "6.3.6", "Renames a mailbox; renaming INBOX moves its messages to a new mailbox instead."),
-	cmd(IMAP, "SUBSCRIBE", 9051, "6.3.7", "Adds a mailbox to the list of mailboxes the user wants to see."),
-	cmd(IMAP, "UNSUBSCRIBE", 9051, "6.3.8", "Removes a mailbox from the user's subscription list without deleting it."),
-	cmd(IMAP, "LIST", 9051, "6.3.9", "Lists the mailboxes whose names match a pattern, with their attributes."),
-	cmd(IMAP, "LSUB", 3501, "6.3.9", "Lists the subscribed mailboxes matching a pattern; IMAP4rev2 replaced it by LIST (SUBSCRIBED)."),
-	cmd(IMAP, "NAMESPACE", 9051, "6.3.10", "Asks where personal, other users' and shared mailboxes live and which separator their names use."),
-	cmd(IMAP, "STATUS", 9051, "6.3.11", "Asks for counts such as messages, unseen and next UID of a mailbox without opening it."),
-	cmd(IMAP, "APPEND", 9051, "6.3.12", "Uploads a whole message into a mailbox, for example to save a copy of sent mail; the message travels as a literal."),
-	cmd(IMAP, "IDLE", 9051, "6.3.13", "Tells the server to push news (new or expunged messages) as it happens until the client sends DONE."),
-	cmd(IMAP, "DONE", 9051, "6.3.13", "Ends IDLE, so the client may send other commands again."),
-	cmd(IMAP, "CHECK", 3501, "6.4.1", "Asks the server to checkpoint the open mailbox; IMAP4rev2 dropped it, and it behaves like NOOP."),
-	cmd(IMAP, "CLOSE", 9051, "6.4.1", "Closes the mailbox, silently removing the messages flagged \\Deleted."),
-	cmd(IMAP, "UNSELECT", 9051, "6.4.2", "Closes the mailbox without removing the messages flagged \\Deleted."),
-	cmd(IMAP, "EXPUNGE", 9051, "6.4.3", "Permanently removes every message flagged \\Deleted in the open mailbox, reporting each one removed."),
-	cmd(IMAP, "SEARCH", 9051, "6.4.4", "Asks the server to find messages matching criteria (sender, date, flags, text) so the client need not download them."),
-	cmd(IMAP, "FETCH", 9051, "6.4.5", "Downloads parts of messages: flags, envelope, structure, headers or bodies, so a client can take only what it needs."),
-	cmd(IMAP, "STORE", 9051, "6.4.6", "Changes message flags on the server, such as marking messages \\Seen or \\Deleted."),
-	cmd(IMAP, "COPY", 9051, "6.4.7", "Copies messages to another mailbox on the server, without downloading them."),
-	cmd(IMAP, "MOVE", 9051, "6.4.8", "Moves messages to another mailbox on the server in one step."),
-	cmd(IMAP, "UID", 9051, "6.4.9", "Runs the following command with unique identifiers, which stay stable, instead of message numbers, which shift."),
-	cmd(IMAP, "UID FETCH", 9051, "6.4.9", "Downloads parts of messages named by UID, which stays stable across sessions."),
-	cmd(IMAP, "UID STORE", 9051, "6.4.9", "Changes the flags of messages named by UID."),
-	cmd(IMAP, "UID SEARCH", 9051, "6.4.9", "Searches the mailbox and answers with UIDs instead of message numbers."),
-	cmd(IMAP, "UID COPY", 9051, "6.4.9", "Copies messages named by UID to another mailbox."),
-	cmd(IMAP, "UID MOVE", 9051, "6.4.9", "Moves messages named by UID to another mailbox."),
-	cmd(IMAP, "UID EXPUNGE", 9051, "6.4.9", "Removes only the listed \\Deleted messages, leaving others' deletions alone."),
-	cmd(IMAP, "ID", 2971, "3.1", "Client and server tell each other their software name and version, for logs and workarounds."),
+	// IMAP commands: RFC 9051 (or RFC 3501 for what IMAP4rev2 dropped), then
+	// RFC 3501 or the extension RFC that defines them for IMAP4rev1.
+	icmd("CAPABILITY", 9051, "6.1.1", 3501, "6.1.1", "Asks the server which IMAP version and extensions it supports."),
+	icmd("NOOP", 9051, "6.1.2", 3501, "6.1.2", "Does nothing, but gives the server a chance to report news such as new messages."),
+	icmd("LOGOUT", 9051, "6.1.3", 3501, "6.1.3", "Ends the session: the server says BYE and closes the connection."),
+	icmd("STARTTLS", 9051, "6.2.1", 3501, "6.2.1", "Asks to turn this plain connection into an encrypted TLS one before logging in."),
+	icmd("AUTHENTICATE", 9051, "6.2.2", 3501, "6.2.2", "Logs in with a SASL mechanism; the credentials follow in base64 in answers to '+' continuation requests."),
+	icmd("LOGIN", 9051, "6.2.3", 3501, "6.2.3", "Logs in with a user name and a password sent in clear text, so it should only be used over an encrypted connection."),
+	icmd("ENABLE", 9051, "6.3.1", 5161, "3.1", "Switches on extensions that change how the server talks, such as IMAP4rev2 or UTF8=ACCEPT."),
+	icmd("SELECT", 9051, "6.3.2", 3501, "6.3.1", "Opens a mailbox for reading and changing; the server answers with its message count, flags and UIDVALIDITY."),
+	icmd("EXAMINE", 9051, "6.3.3", 3501, "6.3.2", "Opens a mailbox read-only, so looking at messages changes nothing, not even the \\Seen flag."),
+	icmd("CREATE", 9051, "6.3.4", 3501, "6.3.3", "Creates a new mailbox (folder) on the server."),
+	icmd("DELETE", 9051, "6.3.5", 3501, "6.3.4", "Deletes a mailbox and the messages in it."),
+	icmd("RENAME", 9051, "6.3.6", 3501, "6.3.5", "Renames a mailbox; renaming INBOX moves its messages to a new mailbox instead."),
+	icmd("SUBSCRIBE", 9051, "6.3.7", 3501, "6.3.6", "Adds a mailbox to the list of mailboxes the user wants to see."),
+	icmd("UNSUBSCRIBE", 9051, "6.3.8", 3501, "6.3.7", "Removes a mailbox from the user's subscription list without deleting it."),
+	icmd("LIST", 9051, "6.3.9", 3501, "6.3.8", "Lists the mailboxes whose names match a pattern, with their attributes."),
+	icmd("LSUB", 3501, "6.3.9", 3501, "6.3.9", "Lists the subscribed mailboxes matching a pattern; IMAP4rev2 replaced it by LIST (SUBSCRIBED)."),
+	icmd("NAMESPACE", 9051, "6.3.10", 2342, "5", "Asks where personal, other users' and shared mailboxes live and which separator their names use."),
+	icmd("STATUS", 9051, "6.3.11", 3501, "6.3.10", "Asks for counts such as messages, unseen and next UID of a mailbox without opening it."),
+	icmd("APPEND", 9051, "6.3.12", 3501, "6.3.11", "Uploads a whole message into a mailbox, for example to save a copy of sent mail; the message travels as a literal."),
+	icmd("IDLE", 9051, "6.3.13", 2177, "3", "Tells the server to push news (new or expunged messages) as it happens until the client sends DONE."),
+	icmd("DONE", 9051, "6.3.13", 2177, "3", "Ends IDLE, so the client may send other commands again."),
+	icmd("CHECK", 3501, "6.4.1", 3501, "6.4.1", "Asks the server to checkpoint the open mailbox; IMAP4rev2 dropped it, and it behaves like NOOP."),
+	icmd("CLOSE", 9051, "6.4.1", 3501, "6.4.2", "Closes the mailbox, silently removing the messages flagged \\Deleted."),
+	icmd("UNSELECT", 9051, "6.4.2", 3691, "2", "Closes the mailbox without removing the messages flagged \\Deleted."),
+	icmd("EXPUNGE", 9051, "6.4.3", 3501, "6.4.3", "Permanently removes every message flagged \\Deleted in the open mailbox, reporting each one removed."),
+	icmd("SEARCH", 9051, "6.4.4", 3501, "6.4.4", "Asks the server to find messages matching criteria (sender, date, flags, text) so the client need not download them."),
+	icmd("FETCH", 9051, "6.4.5", 3501, "6.4.5", "Downloads parts of messages: flags, envelope, structure, headers or bodies, so a client can take only what it needs."),
+	icmd("STORE", 9051, "6.4.6", 3501, "6.4.6", "Changes message flags on the server, such as marking messages \\Seen or \\Deleted."),
+	icmd("COPY", 9051, "6.4.7", 3501, "6.4.7", "Copies messages to another mailbox on the server, without downloading them."),
+	icmd("MOVE", 9051, "6.4.8", 6851, "3.1", "Moves messages to another mailbox on the server in one step."),
+	icmd("UID", 9051, "6.4.9", 3501, "6.4.8", "Runs the following command with unique identifiers, which stay stable, instead of message numbers, which shift."),
+	icmd("UID FETCH", 9051, "6.4.9", 3501, "6.4.8", "Downloads parts of messages named by UID, which stays stable across sessions."),
+	icmd("UID STORE", 9051, "6.4.9", 3501, "6.4.8", "Changes the flags of messages named by UID."),
+	icmd("UID SEARCH", 9051, "6.4.9", 3501, "6.4.8", "Searches the mailbox and answers with UIDs instead of message numbers."),
+	icmd("UID COPY", 9051, "6.4.9", 3501, "6.4.8", "Copies messages named by UID to another mailbox."),
+	icmd("UID MOVE", 9051, "6.4.9", 6851, "3.1", "Moves messages named by UID to another mailbox."),
+	icmd("UID EXPUNGE", 9051, "6.4.9", 4315, "2.1", "Removes only the listed \\Deleted messages, leaving others' deletions alone."),
+	icmd("ID", 2971, "3.1", 2971, "3.1", "The client tells the server its software name and version and asks for the server's, for logs and workarounds; go-imap v2's server has no handler for ID, so it answers BAD, and before login it also says BYE and hangs up."),
 
 	// IMAP statuses and untagged responses.
-	resp(IMAP, "OK", 9051, "7.1.1", "Success: tagged, the command with that tag completed; untagged, an informational message."),
-	resp(IMAP, "NO", 9051, "7.1.2", "The command was understood but failed, for example a wrong password or a missing mailbox."),
-	resp(IMAP, "BAD", 9051, "7.1.3", "The server could not parse the command or it is not allowed in this state: a protocol error by the client."),
-	resp(IMAP, "PREAUTH", 9051, "7.1.4", "A greeting that says the client is already logged in, for example by its connection."),
-	resp(IMAP, "BYE", 9051, "7.1.5", "The server is about to close the connection, after LOGOUT or because it is shutting down."),
-	resp(IMAP, "+", 9051, "7.6", "A continuation request: the server is ready for the rest of the command, such as a literal or an authentication answer."),
-	resp(IMAP, "ENABLED", 9051, "7.2.1", "Lists the extensions that ENABLE switched on."),
-	resp(IMAP, "CAPABILITY", 9051, "7.2.2", "Lists the IMAP version and extensions the server supports."),
-	resp(IMAP, "LIST", 9051, "7.3.1", "Describes one mailbox: its attributes, hierarchy separator and name."),
-	resp(IMAP, "LSUB", 3501, "7.2.3", "Describes one subscribed mailbox."),
-	resp(IMAP, "NAMESPACE", 9051, "7.3.2", "Gives the personal, other users' and shared namespaces."),
-	resp(IMAP, "STATUS", 9051, "7.3.3", "Gives the counts asked for about one mailbox."),
-	resp(IMAP, "ESEARCH", 9051, "7.3.4", "The results of a search, as compact ranges and counts."),
-	resp(IMAP, "SEARCH", 3501, "7.2.5", "The numbers (or UIDs) of the messages that matched a search."),
-	resp(IMAP, "FLAGS", 9051, "7.3.5", "The flags that messages in this mailbox can carry."),
-	resp(IMAP, "EXISTS", 9051, "7.4.1", "The number of messages now in the mailbox; a bigger number means new mail has arrived."),
-	resp(IMAP, "RECENT", 3501, "7.3.2", "How many messages arrived since the mailbox was last opened; IMAP4rev2 dropped it."),
-	resp(IMAP, "EXPUNGE", 9051, "7.5.1", "A message was permanently removed; every later message number shifts down by one."),
-	resp(IMAP, "FETCH", 9051, "7.5.2", "Data about one message: its flags, UID, envelope, or body parts that were asked for."),
+	iresp("OK", 9051, "7.1.1", 3501, "7.1.1", "Success: tagged, the command with that tag completed; untagged, an informational message."),
+	iresp("NO", 9051, "7.1.2", 3501, "7.1.2", "The command was understood but failed, for example a wrong password or a missing mailbox."),
+	iresp("BAD", 9051, "7.1.3", 3501, "7.1.3", "The server could not parse the command or it is not allowed in this state: a protocol error by the client."),
+	iresp("PREAUTH", 9051, "7.1.4", 3501, "7.1.4", "A greeting that says the client is already logged in, for example by its connection."),
+	iresp("BYE", 9051, "7.1.5", 3501, "7.1.5", "The server is about to close the connection, after LOGOUT or because it is shutting down."),
+	iresp("+", 9051, "7.6", 3501, "7.5", "A continuation request: the server is ready for the rest of the command, such as a literal or an authentication answer."),
+	iresp("ENABLED", 9051, "7.2.1", 5161, "3.2", "Lists the extensions that ENABLE switched on."),
+	iresp("CAPABILITY", 9051, "7.2.2", 3501, "7.2.1", "Lists the IMAP version and extensions the server supports."),
+	iresp("LIST", 9051, "7.3.1", 3501, "7.2.2", "Describes one mailbox: its attributes, hierarchy separator and name."),
+	iresp("LSUB", 3501, "7.2.3", 3501, "7.2.3", "Describes one subscribed mailbox."),
+	iresp("NAMESPACE", 9051, "7.3.2", 2342, "5", "Gives the personal, other users' and shared namespaces."),
+	iresp("STATUS", 9051, "7.3.3", 3501, "7.2.4", "Gives the counts asked for about one mailbox."),
+	iresp("ESEARCH", 9051, "7.3.4", 4731, "3.1", "The results of a search, as compact ranges and counts."),
+	iresp("SEARCH", 3501, "7.2.5", 3501, "7.2.5", "The numbers (or UIDs) of the messages that matched a search; IMAP4rev2 replaced this response by ESEARCH."),
+	iresp("FLAGS", 9051, "7.3.5", 3501, "7.2.6", "The flags that messages in this mailbox can carry."),
+	iresp("EXISTS", 9051, "7.4.1", 3501, "7.3.1", "The number of messages now in the mailbox; a bigger number means new mail has arrived."),
+	iresp("RECENT", 3501, "7.3.2", 3501, "7.3.2", "How many messages arrived since the mailbox was last opened; IMAP4rev2 dropped it."),
+	iresp("EXPUNGE", 9051, "7.5.1", 3501, "7.4.1", "A message was permanently removed; every later message number shifts down by one."),
+	iresp("FETCH", 9051, "7.5.2", 3501, "7.4.2", "Data about one message: its flags, UID, envelope, or body parts that were asked for."),
 
-	// IMAP response codes (in brackets).
-	code(IMAP, "ALERT", 9051, "7.1", "The text is a warning the client must show to the user."),
-	code(IMAP, "ALREADYEXISTS", 9051, "7.1", "The mailbox could not be created or renamed because one with that name already exists."),
-	code(IMAP, "APPENDUID", 9051, "7.1", "Gives the UIDVALIDITY and UID the server assigned to the appended message."),
-	code(IMAP, "AUTHENTICATIONFAILED", 9051, "7.1", "Logging in failed because of wrong credentials."),
-	code(IMAP, "AUTHORIZATIONFAILED", 9051, "7.1", "The credentials were right but this user may not act as the requested user."),
-	code(IMAP, "BADCHARSET", 9051, "7.1", "The search used a character set the server does not support."),
-	code(IMAP, "CANNOT", 9051, "7.1", "The operation can never succeed, for example a mailbox name the server cannot store."),
-	code(IMAP, "CAPABILITY", 9051, "7.1", "Lists the server's capabilities inside a status response, sparing a CAPABILITY round trip."),
-	code(IMAP, "CLIENTBUG", 9051, "7.1", "The command worked, but the server noticed the client doing something wrong."),
-	code(IMAP, "CLOSED", 9051, "7.1", "The previously selected mailbox is now closed."),
-	code(IMAP, "CONTACTADMIN", 9051, "7.1", "The user should ask the system administrator for help."),
-	code(IMAP, "COPYUID", 9051, "7.1", "Maps the UIDs of copied or moved messages to their new UIDs in the destination mailbox."),
-	code(IMAP, "CORRUPTION", 9051, "7.1", "The server found damaged data and could not complete the command."),
-	code(IMAP, "EXPIRED", 9051, "7.1", "The login or password has expired."),
-	code(IMAP, "EXPUNGEISSUED", 9051, "7.1", "Another session expunged messages while this command ran."),
-	code(IMAP, "HASCHILDREN", 9051, "7.1", "The mailbox cannot be deleted because it has child mailboxes."),
-	code(IMAP, "INUSE", 9051, "7.1", "The resource is in use by another session; try again later."),
-	code(IMAP, "LIMIT", 9051, "7.1", "A server limit was exceeded, such as too many mailboxes or too large a request."),
-	code(IMAP, "NONEXISTENT", 9051, "7.1", "The mailbox named in the command does not exist."),
-	code(IMAP, "NOPERM", 9051, "7.1", "The user lacks permission for this operation."),
-	code(IMAP, "OVERQUOTA", 9051, "7.1", "The user's storage quota is used up, so nothing more can be stored."),
-	code(IMAP, "PARSE", 9051, "7.1", "The server could not parse a message's headers or MIME structure."),
-	code(IMAP, "PERMANENTFLAGS", 9051, "7.1", "Lists the flags the client may change permanently in this mailbox."),
-	code(IMAP, "PRIVACYREQUIRED", 9051, "7.1", "The operation needs a more private connection, such as TLS."),
-	code(IMAP, "READ-ONLY", 9051, "7.1", "The mailbox is open read-only: flags and contents cannot be changed."),
-	code(IMAP, "READ-WRITE", 9051, "7.1", "The mailbox is open for reading and changing."),
-	code(IMAP, "SERVERBUG", 9051, "7.1", "The server hit an internal error."),
-	code(IMAP, "TRYCREATE", 9051, "7.1", "The target mailbox does not exist; the client could CREATE it and try again."),
-	code(IMAP, "UIDNEXT", 9051, "7.1", "The UID the next message to arrive in this mailbox will get."),
-	code(IMAP, "UIDNOTSTICKY", 9051, "7.1", "This mailbox cannot keep UIDs stable across sessions."),
-	code(IMAP, "UIDVALIDITY", 9051, "7.1", "A number that, while unchanged, promises the mailbox's UIDs still mean the same messages; if it changes, cached UIDs are useless."),
-	code(IMAP, "UNAVAILABLE", 9051, "7.1", "A temporary failure on the server; try again later."),
-	code(IMAP, "UNKNOWN-CTE", 9051, "7.1", "The server cannot decode this message part's content transfer encoding."),
-	code(IMAP, "UNSEEN", 3501, "7.1", "The number of the first message without the \\Seen flag."),
+	// IMAP response codes (in brackets); for IMAP4rev1, RFC 3501, UIDPLUS
+	// (RFC 4315) or RFC 5530.
+	icode("ALERT", 9051, "7.1", 3501, "7.1", "The text is a warning the client must show to the user."),
+	icode("ALREADYEXISTS", 9051, "7.1", 5530, "3", "The mailbox could not be created or renamed because one with that name already exists."),
+	icode("APPENDUID", 9051, "7.1", 4315, "3", "Gives the UIDVALIDITY and UID the server assigned to the appended message."),
+	icode("AUTHENTICATIONFAILED", 9051, "7.1", 5530, "3", "Logging in failed because of wrong credentials."),
+	icode("AUTHORIZATIONFAILED", 9051, "7.1", 5530, "3", "The credentials were right but this user may not act as the requested user."),
+	icode("BADCHARSET", 9051, "7.1", 3501, "7.1", "The search used a character set the server does not support."),
+	icode("CANNOT", 9051, "7.1", 5530, "3", "The operation can never succeed, for example a mailbox name the server cannot store."),
+	icode("CAPABILITY", 9051, "7.1", 3501, "7.1", "Lists the server's capabilities inside a status response, sparing a CAPABILITY round trip."),
+	icode("CLIENTBUG", 9051, "7.1", 5530, "3", "The command worked, but the server noticed the client doing something wrong."),
+	icode("CLOSED", 9051, "7.1", 9051, "7.1", "The previously selected mailbox is now closed."),
+	icode("CONTACTADMIN", 9051, "7.1", 5530, "3", "The user should ask the system administrator for help."),
+	icode("COPYUID", 9051, "7.1", 4315, "3", "Maps the UIDs of copied or moved messages to their new UIDs in the destination mailbox."),
+	icode("CORRUPTION", 9051, "7.1", 5530, "3", "The server found damaged data and could not complete the command."),
+	icode("EXPIRED", 9051, "7.1", 5530, "3", "The login or password has expired."),
+	icode("EXPUNGEISSUED", 9051, "7.1", 5530, "3", "Another session expunged messages while this command ran."),
+	icode("HASCHILDREN", 9051, "7.1", 9051, "7.1", "The mailbox cannot be deleted because it has child mailboxes."),
+	icode("INUSE", 9051, "7.1", 5530, "3", "The resource is in use by another session; try again later."),
+	icode("LIMIT", 9051, "7.1", 5530, "3", "A server limit was exceeded, such as too many mailboxes or too large a request."),
+	icode("NONEXISTENT", 9051, "7.1", 5530, "3", "The mailbox named in the command does not exist."),
+	icode("NOPERM", 9051, "7.1", 5530, "3", "The user lacks permission for this operation."),
+	icode("OVERQUOTA", 9051, "7.1", 5530, "3", "The user's storage quota is used up, so nothing more can be stored."),
+	icode("PARSE", 9051, "7.1", 3501, "7.1", "The server could not parse a message's headers or MIME structure."),
+	icode("PERMANENTFLAGS", 9051, "7.1", 3501, "7.1", "Lists the flags the client may change permanently in this mailbox."),
+	icode("PRIVACYREQUIRED", 9051, "7.1", 5530, "3", "The operation needs a more private connection, such as TLS."),
+	icode("READ-ONLY", 9051, "7.1", 3501, "7.1", "The mailbox is open read-only: flags and contents cannot be changed."),
+	icode("READ-WRITE", 9051, "7.1", 3501, "7.1", "The mailbox is open for reading and changing."),
+	icode("SERVERBUG", 9051, "7.1", 5530, "3", "The server hit an internal error."),
+	icode("TRYCREATE", 9051, "7.1", 3501, "7.1", "The target mailbox does not exist; the client could CREATE it and try again."),
+	icode("UIDNEXT", 9051, "7.1", 3501, "7.1", "The UID the next message to arrive in this mailbox will get."),
+	icode("UIDNOTSTICKY", 9051, "7.1", 4315, "3", "This mailbox cannot keep UIDs stable across sessions."),
+	icode("UIDVALIDITY", 9051, "7.1", 3501, "7.1", "A number that, while unchanged, promises the mailbox's UIDs still mean the same messages; if it changes, cached UIDs are useless."),
+	icode("UNAVAILABLE", 9051, "7.1", 5530, "3", "A temporary failure on the server; try again later."),
+	icode("UNKNOWN-CTE", 9051, "7.1", 9051, "7.1", "The server cannot decode this message part's content transfer encoding."),
+	icode("UNSEEN", 3501, "7.1", 3501, "7.1", "The number of the first message without the \\Seen flag."),
 }
