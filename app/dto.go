@@ -85,24 +85,33 @@ func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond)
 //
 // Every column has N entries, index i being the i-th event; seqs ascend.
 // Times are virtual, in microseconds since the lab started; wallMs is Unix
-// milliseconds. The small-int columns are strings of one decimal digit per
-// event, the code at index i being proto[i]-'0':
+// milliseconds. The small-int columns are strings of one character per
+// event: proto, dir and kind a decimal digit (the code at index i being
+// proto[i]-'0'), flags a lower-case hex digit (0-9, a-f):
 //
 //	proto  0 unknown, 1 smtp, 2 pop3, 3 imap
 //	dir    0 c2s, 1 s2c
 //	kind   0 line, 1 bulk, 2 connect, 3 close, 4 tls, 5 fault, 6 dial
 //	flags  bit set: 1 masked (the text holds a secret), 2 more (SMTP "250-"
-//	       continuation), 4 tls (crossed the wire encrypted; shown decrypted)
+//	       continuation), 4 tls (crossed the wire encrypted; shown
+//	       decrypted), 8 incomplete (cut short when the connection broke:
+//	       bytes are what arrived)
 //
 // text is the line (masked unless reveal is on; a preview for bulk
 // payloads); verb, tag, status and code are "" when absent.
+//
+// announcedAt and announced are the one sparse pair: for each bulk event
+// whose size was announced (trace.Event.Announced), its index in this
+// batch and that size, indexes ascending. Few events are bulk, so the
+// other events cost nothing there.
 //
 // Example, two events:
 //
 //	{"n":2,"seq":[7,8],"session":[3,3],"atUs":[1200.5,1900],"arriveUs":[1800,2500.25],
 //	 "wallMs":[1764000000000,1764000000001],"bytes":[6,14],"wire":[60,68],
 //	 "proto":"22","dir":"01","kind":"00","flags":"00",
-//	 "text":["NOOP","+OK"],"verb":["NOOP",""],"tag":["",""],"status":["","+OK"],"code":["",""]}
+//	 "text":["NOOP","+OK"],"verb":["NOOP",""],"tag":["",""],"status":["","+OK"],"code":["",""],
+//	 "announcedAt":[],"announced":[]}
 type TraceBatchDTO struct {
 	N        int       `json:"n"`
 	Seq      []uint64  `json:"seq"`
@@ -121,6 +130,9 @@ type TraceBatchDTO struct {
 	Tag      []string  `json:"tag"`
 	Status   []string  `json:"status"`
 	Code     []string  `json:"code"`
+
+	AnnouncedAt []int    `json:"announcedAt"`
+	Announced   []uint32 `json:"announced"`
 }
 
 // Bit values of TraceBatchDTO.Flags.
@@ -128,7 +140,13 @@ const (
 	traceFlagMasked = 1
 	traceFlagMore   = 2
 	traceFlagTLS    = 4
+	// traceFlagIncomplete takes the flags to two digits' worth: they are
+	// sent as one hex digit.
+	traceFlagIncomplete = 8
 )
+
+// hexDigits encodes a flags code as its one character.
+const hexDigits = "0123456789abcdef"
 
 // newTraceBatch makes an empty batch with room for n events. Its columns
 // are never nil, so an empty batch encodes as empty arrays, not nulls.
@@ -140,6 +158,7 @@ func newTraceBatch(n int) *traceBatch {
 			Bytes: make([]int, 0, n), Wire: make([]int, 0, n),
 			Text: make([]string, 0, n), Verb: make([]string, 0, n), Tag: make([]string, 0, n),
 			Status: make([]string, 0, n), Code: make([]string, 0, n),
+			AnnouncedAt: []int{}, Announced: []uint32{},
 		},
 		proto: make([]byte, 0, n), dir: make([]byte, 0, n), kind: make([]byte, 0, n), flags: make([]byte, 0, n),
 	}
@@ -191,10 +210,17 @@ func (b *traceBatch) add(ev *trace.Event, reveal bool) {
 	if ev.Has(trace.FlagTLS) {
 		flags |= traceFlagTLS
 	}
+	if ev.Has(trace.FlagIncomplete) {
+		flags |= traceFlagIncomplete
+	}
+	if ev.Kind == trace.KindBulk && ev.Announced > 0 {
+		d.AnnouncedAt = append(d.AnnouncedAt, d.N-1)
+		d.Announced = append(d.Announced, ev.Announced)
+	}
 	b.proto = append(b.proto, '0'+proto)
 	b.dir = append(b.dir, '0'+dir)
 	b.kind = append(b.kind, '0'+kind)
-	b.flags = append(b.flags, '0'+flags)
+	b.flags = append(b.flags, hexDigits[flags])
 }
 
 // done returns the finished batch.

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,6 +42,11 @@ func goldenEvents() []trace.Event {
 			At: 9 * time.Second, Arrive: 9 * time.Second, Wall: wall.Add(9 * time.Second), Text: "close"},
 		{Seq: 15, Session: 7, Protocol: trace.POP3, Dir: trace.ClientToServer, Kind: trace.KindDial,
 			At: 10 * time.Second, Arrive: 10 * time.Second, Wall: wall.Add(10 * time.Second), Text: "☎ dialling 56k modem…"},
+		// A FETCH literal inside TLS, cut short: 30,000 of its 65,930 bytes arrived.
+		{Seq: 16, Session: 4, Protocol: trace.IMAP, Dir: trace.ServerToClient, Kind: trace.KindBulk,
+			At: 11 * time.Second, Arrive: 15 * time.Second, Wall: wall.Add(11 * time.Second),
+			Bytes: 30000, Wire: 31200, Text: "Subject: big↵↵xxxx", Verb: "FETCH", Tag: "*",
+			Flags: trace.FlagTLS | trace.FlagIncomplete, RecordBytes: 30660, Announced: 65930},
 	}
 }
 
@@ -51,8 +57,13 @@ func TestTraceBatchColumns(t *testing.T) {
 		b.add(&evs[i], false)
 	}
 	d := b.done()
-	if d.N != len(evs) || d.Proto != "223110332" || d.Dir != "001101010" || d.Kind != "200015436" || d.Flags != "014200000" {
+	if d.N != len(evs) || d.Proto != "2231103323" || d.Dir != "0011010101" || d.Kind != "2000154361" || d.Flags != "014200000c" {
 		t.Errorf("codes: n %d proto %q dir %q kind %q flags %q", d.N, d.Proto, d.Dir, d.Kind, d.Flags)
+	}
+	// Only the bulk event with an announced size is in the sparse pair
+	// (the DATA body at index 4 announced nothing).
+	if fmt.Sprint(d.AnnouncedAt, d.Announced) != "[9] [65930]" {
+		t.Errorf("announcedAt %v announced %v, want [9] [65930]", d.AnnouncedAt, d.Announced)
 	}
 	for _, col := range []int{len(d.Seq), len(d.Session), len(d.AtUs), len(d.ArriveUs), len(d.WallMs), len(d.Bytes), len(d.Wire),
 		len(d.Text), len(d.Verb), len(d.Tag), len(d.Status), len(d.Code), len(d.Proto), len(d.Dir), len(d.Kind), len(d.Flags)} {

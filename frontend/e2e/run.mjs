@@ -1563,6 +1563,112 @@ flow('layout fits the window', async ({ page }) => {
   assert(!problems.length, `cut off:\n    ${problems.join('\n    ')}`);
 });
 
+// Last: it leaves a 62 kB message on the server, which later flows that
+// download everything over a slow link would have to carry too.
+flow('broken transfer: a RETR cut short says how much of the message arrived', async ({ page }) => {
+  try {
+    await brokenTransfer(page);
+  } finally {
+    // Whatever happened, the next flows get the link back.
+    await openPanel(page, 'link');
+    await page.locator(tid('link-offline')).uncheck({ force: true });
+    await selectPreset(page, 'loopback');
+    await openPanel(page, 'console');
+    if (await page.locator(tid('console-disconnect')).isVisible().catch(() => false)) await page.locator(tid('console-disconnect')).click();
+  }
+});
+
+async function brokenTransfer(page) {
+  // A message that takes 10 s over the 56k modem (50 kbit/s down): about 62 kB.
+  await selectPreset(page, 'loopback');
+  await openPanel(page, 'actions');
+  await page.locator(tid('send-to')).fill('student@mailscope.lab');
+  await page.locator(tid('send-subject')).fill('e2e broken transfer');
+  await page.locator(tid('send-body')).fill(('A long line of a long message, to be cut short on its way. '.repeat(15) + '\n').repeat(70));
+  await page.locator(tid('send-button')).click();
+  const sent = await actionDone(page);
+  assert(!/error|fail/i.test(sent), `sending the big message failed: "${sent}"`);
+
+  await selectPreset(page, 'dialup-56k');
+  await openPanel(page, 'console');
+  await page.locator(tid('console-service')).selectOption('pop3');
+  await page.locator(tid('console-connect')).click();
+  const lineTexts = () => page.locator(tid('console-line')).allTextContents();
+  const reply = async (cmd, re) => {
+    const n = (await lineTexts()).length;
+    if (cmd) {
+      await page.locator(tid('console-input')).fill(cmd);
+      await page.locator(tid('console-input')).press('Enter');
+    }
+    let got = '';
+    await waitFor(`the reply to "${cmd || 'the greeting'}"`, async () => {
+      got = (await lineTexts()).slice(cmd ? n : 0).find((t) => re.test(t)) ?? '';
+      return got !== '';
+    }, 30000);
+    return got;
+  };
+  await reply('', /\+OK/); // after the 20 s dial
+  await reply('USER student', /\+OK/);
+  await reply('PASS secret', /\+OK/);
+  const stat = await reply('STAT', /\+OK \d+/);
+  const count = Number(/\+OK (\d+)/.exec(stat)?.[1]);
+  assert(count > 0, `STAT says "${stat}"`);
+  const after = await lastSeq(page);
+  await page.locator(tid('console-input')).fill(`RETR ${count}`);
+  await page.locator(tid('console-input')).press('Enter');
+  // The switch ready before the message comes, and the trace at its tail
+  // (an earlier selection may have stopped it following): the link goes
+  // down while the message is on its way.
+  await openPanel(page, 'link');
+  await followTail(page);
+  const retr = await waitSession(page, 'pop3', 0, (rows) => rows.some((r) => r.seq > after && r.dir === 's2c' && /\+OK \d+ octets/.test(r.text)), 'the +OK to RETR', 30000);
+  await page.waitForTimeout(1000);
+  await page.locator(tid('link-offline')).check({ force: true });
+  const s = await waitSession(page, 'pop3', 0, (rows) => rows.some((r) => r.seq > after && r.session === retr.session && r.kind === 'bulk' && r.incomplete), 'the message cut short, its row marked incomplete', 30000);
+  const row = s.rows.find((r) => r.seq > after && r.kind === 'bulk' && r.incomplete);
+  log(`cut short: "${row.text}"`);
+  const m = /message, ([\d,]+) of ([\d,]+) B arrived — connection broke/.exec(row.text);
+  assert(m, `the row reads "${row.text}", not "message, N of M B arrived — connection broke"`);
+  const [got, announced] = [Number(m[1].replace(/,/g, '')), Number(m[2].replace(/,/g, ''))];
+  assert(got > 0 && got < announced, `${got} of ${announced} B: want part of it`);
+  assert(!s.rows.some((r) => r.seq > row.seq && r.dir === 's2c' && r.text === '.'), 'the closing "." shows, though it never arrived');
+
+  // Selected: the explanation panel and the ladder say it too.
+  await sideTab(page, 'line');
+  // On its time, not its payload's button (which unfolds the preview).
+  await page.locator(`${tid('trace-row')}[data-seq="${row.seq}"] .time`).click();
+  const delivered = (await page.locator(tid('explain-delivered')).textContent()) ?? '';
+  const said = (await page.locator(tid('explain-announced')).textContent()) ?? '';
+  const why = (await page.locator(tid('explain-broken')).textContent()) ?? '';
+  log(`explain: ${delivered.trim()} | ${said.trim()} | ${why.replace(/\s+/g, ' ').trim()}`);
+  assert(/Arrived/.test(delivered) && delivered.includes(m[1]), `explain-delivered says "${delivered}"`);
+  assert(/Announced/.test(said) && said.includes(m[2]), `explain-announced says "${said}"`);
+  await page.locator(`${tid('ladder-arrow')}[data-seq="${row.seq}"][data-incomplete="true"]`).waitFor({ timeout: 10000 });
+  assert((await page.locator(tid('ladder-cut')).count()) >= 1, 'the ladder draws no ✕ where the message was cut');
+
+  const vp = page.viewportSize();
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await frames(page, 3);
+  await page.mouse.move(2, 2); // no hovered line in the panel
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-broken-1024x768.png') });
+  // The ladder where the message stops: its ✕.
+  const cut = page.locator(tid('ladder-cut')).first();
+  await cut.scrollIntoViewIfNeeded();
+  await frames(page, 2);
+  const box = await cut.boundingBox();
+  if (box) {
+    const x = Math.max(0, box.x - 200);
+    const y = Math.max(0, box.y - 160);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-broken-ladder.png'), clip: { x, y, width: Math.min(1024 - x, 260), height: Math.min(768 - y, 220) } });
+  }
+  const dark = await page.evaluate(() => document.documentElement.dataset.theme);
+  await page.evaluate(() => (document.documentElement.dataset.theme = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'));
+  await frames(page, 3);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-broken-1024x768-other-theme.png') });
+  await page.evaluate((t) => (document.documentElement.dataset.theme = t), dark);
+  if (vp) await page.setViewportSize(vp);
+}
+
 // ---------------------------------------------------------------------------
 
 async function main() {

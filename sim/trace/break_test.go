@@ -63,8 +63,9 @@ type breakCase struct {
 // sending), by a reset after some bytes or the link going offline. The
 // trace shows what was read at the far end and no more: the message as
 // incomplete, no closing "." or reply that never came, and the fault after
-// the last bytes that arrived; the pcapng carries the same bytes and ends
-// with RST, not FIN.
+// the last bytes that arrived, and of how many announced (IMAP's literal,
+// POP3's "+OK n octets"); the pcapng carries the same bytes and ends with
+// RST, not FIN.
 func TestBrokenTransferShowsWhatArrived(t *testing.T) {
 	const size = 65930
 	cases := []breakCase{
@@ -216,8 +217,21 @@ func brokenTransfer(t *testing.T, size int, tc breakCase) {
 	if bulk == nil || !bulk.Has(trace.FlagIncomplete) || bulk.Bytes >= size {
 		t.Fatalf("message event = %+v, want it incomplete with fewer than %d bytes", bulk, size)
 	}
-	if line := string(trace.AppendText(nil, bulk, false)); !strings.Contains(line, fmt.Sprintf("[bulk %d B arrived, then the connection broke]", bulk.Bytes)) {
-		t.Errorf("transcript line %q does not say the message was cut short", line)
+	// IMAP's literal {n} is the message's size exactly; POP3's "+OK n
+	// octets" is our server's hint; DATA announces nothing.
+	wantAnnounced := uint32(size)
+	if tc.proto == lab.SMTP {
+		wantAnnounced = 0
+	}
+	if bulk.Announced != wantAnnounced {
+		t.Errorf("message event Announced = %d, want %d", bulk.Announced, wantAnnounced)
+	}
+	said := fmt.Sprintf("[bulk %d B arrived, then the connection broke]", bulk.Bytes)
+	if wantAnnounced > 0 {
+		said = fmt.Sprintf("[bulk %d of %d B arrived, then the connection broke]", bulk.Bytes, wantAnnounced)
+	}
+	if line := string(trace.AppendText(nil, bulk, false)); !strings.Contains(line, said) {
+		t.Errorf("transcript line %q does not say %q", line, said)
 	}
 	if fault < 0 || fault < lastData || !strings.Contains(events[fault].Text, tc.detail) {
 		t.Fatalf("fault at %d, last data at %d", fault, lastData)

@@ -295,6 +295,17 @@ type Event struct {
 	// its RecordBytes. (The field sits in what would be padding: the event
 	// stays within its memory budget.)
 	RecordBytes uint32
+
+	// Announced is, for a bulk event, the size the protocol announced
+	// before the payload came, so that a payload cut short (FlagIncomplete)
+	// says how much of it arrived: an IMAP literal's {n}, {n+} or ~{n} and
+	// SMTP's BDAT n are the exact byte count; POP3's "+OK n octets" to RETR
+	// is a hint only (RFC 1939 §7 leaves the reply text to the server, and
+	// n counts the message before dot-stuffing). 0 when nothing was
+	// announced (SMTP DATA, a bare "+OK", TOP, TLS records); a size beyond
+	// 4 GiB reads as math.MaxUint32. (With it the event is 200 bytes,
+	// the most its memory budget allows: see TestMemoryPerEvent.)
+	Announced uint32
 }
 
 // Has reports whether all of f are set.
@@ -436,6 +447,7 @@ type jsonEvent struct {
 	Incomplete bool      `json:"incomplete,omitempty"`
 	TLS        bool      `json:"tls,omitempty"`
 	Records    int       `json:"recordBytes,omitempty"`
+	Announced  uint32    `json:"announced,omitempty"`
 	Masked     bool      `json:"masked,omitempty"`
 }
 
@@ -447,7 +459,7 @@ func (e *Event) toJSON(reveal bool) jsonEvent {
 		Verb: e.Verb, Tag: e.Tag, Status: e.Status, Code: e.Code,
 		More: e.Has(FlagMore), Continued: e.Has(FlagContinued), Truncated: e.Has(FlagTruncated),
 		Encrypted: e.Has(FlagEncrypted), Incomplete: e.Has(FlagIncomplete),
-		TLS: e.Has(FlagTLS), Records: int(e.RecordBytes),
+		TLS: e.Has(FlagTLS), Records: int(e.RecordBytes), Announced: e.Announced,
 		Masked: e.Masked() && !reveal,
 	}
 }

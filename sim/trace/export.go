@@ -35,6 +35,11 @@ type ExportOptions struct {
 //	0.120400  s1  S→C  +OK POP3 ready
 //	0.180800  s1  C→S  USER alice
 //	0.300000  s1  S→C  [bulk 2048 B] Subject: hello↵From: ...
+//
+// A payload cut short by a broken connection says what arrived, of what
+// was announced when the protocol said (Event.Announced):
+//
+//	9.841500  s2  S→C  [bulk 30000 of 65930 B arrived, then the connection broke] Subject: big↵...
 func WriteText(w io.Writer, events iter.Seq[Event], opt ExportOptions) error {
 	bw := bufio.NewWriter(w)
 	var line []byte
@@ -72,16 +77,22 @@ func AppendText(b []byte, ev *Event, reveal bool) []byte {
 		b = append(b, ev.Dir.String()...)
 		b = append(b, "  [bulk "...)
 		b = strconv.AppendInt(b, int64(ev.Bytes), 10)
-		b = append(b, " B"...)
+		if ev.Has(FlagIncomplete) {
+			// The connection ended mid-payload: Bytes are what arrived,
+			// of what was announced when that is known.
+			if ev.Announced > 0 {
+				b = append(b, " of "...)
+				b = strconv.AppendUint(b, uint64(ev.Announced), 10)
+			}
+			b = append(b, " B arrived, then the connection broke"...)
+		} else {
+			b = append(b, " B"...)
+		}
 		if ev.Has(FlagTLS) {
 			b = append(b, ", tls"...)
 		}
 		if ev.Has(FlagTruncated) {
 			b = append(b, ", truncated"...)
-		}
-		if ev.Has(FlagIncomplete) {
-			// The connection ended mid-payload: Bytes are what arrived.
-			b = append(b, " arrived, then the connection broke"...)
 		}
 		b = append(b, "] "...)
 	default:
@@ -100,8 +111,9 @@ func AppendText(b []byte, ev *Event, reveal bool) []byte {
 // fields: seq, session, protocol, dir ("c2s"/"s2c"), kind, atNs, arriveNs
 // (virtual nanoseconds), wall, bytes, wire, text, verb, tag, status, code
 // and the flags more, continued, truncated, encrypted, incomplete, tls,
-// masked, and recordBytes for events decrypted from TLS. Payload bytes
-// are not included.
+// masked, recordBytes for events decrypted from TLS, and announced for a
+// bulk payload whose size was announced (see Event.Announced; absent when
+// 0). Payload bytes are not included.
 func WriteJSONL(w io.Writer, events iter.Seq[Event], opt ExportOptions) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)

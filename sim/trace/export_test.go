@@ -124,6 +124,56 @@ func TestWriteText(t *testing.T) {
 	}
 }
 
+// A payload cut short says in the transcript how much arrived, of how
+// much was announced when that is known, and JSON Lines carries both.
+func TestExportCutShort(t *testing.T) {
+	r := NewRecorder(nil)
+	c := newConn(t, r, POP3)
+	c.C("RETR 1\r\n")
+	c.S("+OK 65930 octets\r\nSubject: big\r\n")
+	c.s.Mark("fault", "reset after 30000 bytes S→C", false, c.now, wall0)
+	c = newConn(t, r, SMTP)
+	c.C("DATA\r\n")
+	c.S("354 go ahead\r\n")
+	c.C("Subject: big\r\n")
+	c.s.Mark("fault", "offline", true, c.now, wall0)
+	var text bytes.Buffer
+	if err := WriteText(&text, r.Snapshot().Events(), ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `   0.000000  s1  ---  [connect]
+   0.000000  s1  C→S  RETR 1
+   0.001000  s1  S→C  +OK 65930 octets
+   0.002000  s1  S→C  [bulk 14 of 65930 B arrived, then the connection broke] Subject: big↵
+   0.003000  s1  ---  [fault] reset after 30000 bytes S→C
+   0.000000  s2  ---  [connect]
+   0.000000  s2  C→S  DATA
+   0.001000  s2  S→C  354 go ahead
+   0.002000  s2  C→S  [bulk 14 B arrived, then the connection broke] Subject: big↵
+   0.003000  s2  ---  [fault] offline
+`
+	if text.String() != want {
+		t.Errorf("WriteText() =\n%s\nwant\n%s", text.String(), want)
+	}
+	var jl bytes.Buffer
+	if err := WriteJSONL(&jl, r.Snapshot().Events(), ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var bulks []string
+	for _, l := range strings.Split(strings.TrimSuffix(jl.String(), "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if m["kind"] == "bulk" {
+			bulks = append(bulks, fmt.Sprintf("bytes=%v announced=%v incomplete=%v", m["bytes"], m["announced"], m["incomplete"]))
+		}
+	}
+	if got, want := strings.Join(bulks, "; "), "bytes=14 announced=65930 incomplete=true; bytes=14 announced=<nil> incomplete=true"; got != want {
+		t.Errorf("JSON Lines bulk events: %s, want %s", got, want)
+	}
+}
+
 func TestWriteJSONL(t *testing.T) {
 	r := labTrace(t)
 	var buf bytes.Buffer
@@ -146,6 +196,13 @@ func TestWriteJSONL(t *testing.T) {
 		for _, k := range []string{"seq", "session", "protocol", "dir", "kind", "atNs", "arriveNs", "wall", "bytes", "wire", "text"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("line %q lacks field %q", l, k)
+			}
+		}
+		// An announced size travels; none is omitted (DATA).
+		if m["kind"] == "bulk" {
+			want := map[string]any{"DATA": nil, "RETR": float64(len(bigBody)), "FETCH": float64(len(bigBody))}[m["verb"].(string)]
+			if m["announced"] != want {
+				t.Errorf("%v bulk announced = %v, want %v", m["verb"], m["announced"], want)
 			}
 		}
 		if m["verb"] == "PASS" {

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -103,6 +104,7 @@ type bulkState struct {
 	truncated bool
 	secret    bool
 	flags     Flags
+	announced uint32 // the size announced for it (Event.Announced), 0 if none
 }
 
 func newSession(r *Recorder, info SessionInfo) *Session {
@@ -371,6 +373,7 @@ func (s *Session) smtpLine(d Direction, ev *Event) {
 					ds.literal = n
 					s.startBulk(d, "BDAT", "", 0)
 					ds.bulk.buf = s.sizeHint(n)
+					ds.bulk.announced = announced(n)
 				}
 			}
 		}
@@ -460,9 +463,14 @@ func (s *Session) pop3Line(d Direction, ev *Event) {
 	case cmd.verb == "RETR" || cmd.verb == "TOP":
 		ds.dotBulk = true
 		s.startBulk(d, cmd.verb, "", 0)
-		// "+OK 1234 octets" is a common size hint.
+		// "+OK 1234 octets" is a common size hint. To RETR it is the
+		// message's size; to TOP it is not what follows.
 		if tok, _ := cut(strings.TrimPrefix(ev.Text, "+OK ")); allDigits(tok, 12) {
-			ds.bulk.buf = s.sizeHint(parseUint(tok))
+			n := parseUint(tok)
+			ds.bulk.buf = s.sizeHint(n)
+			if cmd.verb == "RETR" {
+				ds.bulk.announced = announced(n)
+			}
 		}
 	case cmd.multi:
 		ds.listing = true
@@ -535,6 +543,7 @@ func (s *Session) imapLine(d Direction, ev *Event) {
 		}
 		ds.literal = n
 		ds.bulk.buf = s.sizeHint(n)
+		ds.bulk.announced = announced(n)
 	} else if d == ClientToServer {
 		s.login.active = false
 	}
@@ -571,6 +580,11 @@ func (s *Session) sizeHint(n int64) []byte {
 		return nil
 	}
 	return make([]byte, 0, min(n, maxSizeHint, s.r.opt.PayloadLimit))
+}
+
+// announced is an announced payload size as Event.Announced keeps it.
+func announced(n int64) uint32 {
+	return uint32(min(max(n, 0), math.MaxUint32))
 }
 
 func (s *Session) startBulk(d Direction, verb, tag string, f Flags) {
@@ -616,7 +630,7 @@ func (s *Session) flushBulk(d Direction, f Flags) {
 	ev := &Event{
 		Session: s.info.ID, Protocol: s.info.Protocol, Dir: d, Kind: KindBulk,
 		At: bs.at, Arrive: bs.arrive, Wall: bs.wall, Bytes: bs.n, Wire: bs.wire,
-		Verb: bs.verb, Tag: bs.tag, Flags: bs.flags | f,
+		Verb: bs.verb, Tag: bs.tag, Flags: bs.flags | f, Announced: bs.announced,
 	}
 	if bs.flags&FlagEncrypted != 0 {
 		ev.Text = "TLS records"

@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -630,5 +631,73 @@ func TestBreakingFaultEndsHalfReceived(t *testing.T) {
 		if Breaks(d) {
 			t.Errorf("Breaks(%q) = true", d)
 		}
+	}
+}
+
+// A bulk event keeps the size its protocol announced, so a payload cut
+// short says how much of it arrived: exact for an IMAP literal and BDAT,
+// POP3's "+OK n octets" to RETR as the hint it is, and nothing for DATA,
+// TOP or a bare +OK. The next payload does not inherit it.
+func TestAnnouncedSize(t *testing.T) {
+	type bulkWant struct {
+		bytes, announced int
+		incomplete       bool
+	}
+	tests := []struct {
+		name  string
+		proto Protocol
+		run   func(c *conn)
+		want  []bulkWant
+	}{
+		{"imap literal cut by a reset", IMAP, func(c *conn) {
+			c.C("a3 FETCH 1 BODY[]\r\n")
+			c.S("* 1 FETCH (BODY[] {65930}\r\nSubject: big\r\n\r\nhalf of it")
+			c.s.Mark("fault", "reset after 30000 bytes S→C", false, c.now, wall0)
+		}, []bulkWant{{len("Subject: big\r\n\r\nhalf of it"), 65930, true}}},
+		{"imap literal8 whole, then a LITERAL+ one", IMAP, func(c *conn) {
+			c.C("a4 FETCH 1 BINARY[1]\r\n")
+			c.S("* 1 FETCH (BINARY[1] ~{5}\r\nhello)\r\na4 OK done\r\n")
+			c.C("a5 APPEND INBOX {3+}\r\nabc\r\n")
+		}, []bulkWant{{5, 5, false}, {3, 3, false}}},
+		{"pop3 retr cut by a reset", POP3, func(c *conn) {
+			c.C("RETR 1\r\n")
+			c.S("+OK 65930 octets\r\nSubject: big\r\n\r\nhalf a li")
+			c.s.Mark("fault", "reset after 30000 bytes S→C", false, c.now, wall0)
+		}, []bulkWant{{len("Subject: big\r\n\r\nhalf a li"), 65930, true}}},
+		{"pop3 top and a bare +OK announce nothing", POP3, func(c *conn) {
+			c.C("TOP 1 0\r\n")
+			c.S("+OK 65930 octets\r\nSubject: big\r\n\r\n.\r\n")
+			c.C("RETR 2\r\n")
+			c.S("+OK\r\nSubject: small\r\n\r\n.\r\n")
+		}, []bulkWant{{len("Subject: big\r\n\r\n"), 0, false}, {len("Subject: small\r\n\r\n"), 0, false}}},
+		{"smtp bdat cut by a reset, data announces nothing", SMTP, func(c *conn) {
+			c.C("DATA\r\n")
+			c.S("354 go ahead\r\n")
+			c.C("Subject: a\r\n\r\n.\r\n")
+			c.S("250 ok\r\n")
+			c.C("BDAT 4096 LAST\r\n")
+			c.C("Subject: b\r\n")
+			c.s.Mark("fault", "reset", true, c.now, wall0)
+		}, []bulkWant{{len("Subject: a\r\n\r\n"), 0, false}, {len("Subject: b\r\n"), 4096, true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRecorder(nil)
+			c := newConn(t, r, tt.proto)
+			tt.run(c)
+			c.close()
+			var got []bulkWant
+			for _, ev := range events(r) {
+				if ev.Kind == KindBulk {
+					got = append(got, bulkWant{ev.Bytes, int(ev.Announced), ev.Has(FlagIncomplete)})
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("bulk events (bytes, announced, incomplete) = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := announced(1 << 40); got != math.MaxUint32 {
+		t.Errorf("announced(1 TiB) = %d, want math.MaxUint32", got)
 	}
 }

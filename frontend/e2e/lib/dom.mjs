@@ -30,6 +30,7 @@ export function recorderScript() {
       protocol: el.getAttribute('data-protocol'),
       dir: el.getAttribute('data-dir'),
       kind: el.getAttribute('data-kind'),
+      incomplete: el.getAttribute('data-incomplete') === 'true',
       session: Number(el.getAttribute('data-session')),
       firstSeen: old?.firstSeen ?? now(),
       paintedMs: old?.paintedMs,

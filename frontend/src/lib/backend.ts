@@ -104,6 +104,8 @@ export type ExportFormat = 'text' | 'jsonl' | 'pcapng';
 interface WailsRuntime {
   /** Returns a function that removes the listener. */
   EventsOn(name: string, callback: (...data: unknown[]) => void): () => void;
+  /** Opens url in the system's browser (the web view itself never navigates away). */
+  BrowserOpenURL?(url: string): void;
 }
 
 declare global {
@@ -212,6 +214,17 @@ export const scenarios = {
   exportCSVDialog: (req: CompareRequestDTO) => svc('ScenariosService').ExportCSV(req),
   savePNGDialog: (name: string, base64: string) => svc('ScenariosService').SavePNG(name, base64),
 };
+
+/**
+ * Opens a web page (an RFC section) outside the app: in the system's
+ * browser through Wails, or in a new tab when the page runs in a plain
+ * browser without the Wails runtime (vite dev).
+ */
+export function openExternal(url: string): void {
+  const rt = window.runtime;
+  if (rt?.BrowserOpenURL) rt.BrowserOpenURL(url);
+  else window.open(url, '_blank', 'noopener');
+}
 
 /**
  * Subscribes to a Go event with its typed payload. Returns the unsubscribe

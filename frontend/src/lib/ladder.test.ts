@@ -3,6 +3,7 @@ import {
   arrowAt,
   axisFor,
   boundaries,
+  crossAt,
   fitScale,
   formatAxisTime,
   formatFlight,
@@ -391,5 +392,30 @@ describe('formatting', () => {
     expect(formatFlight(1_234_000)).toBe('1.23 s');
     expect(truncate('  +OK   ready ', 20)).toBe('+OK ready');
     expect(truncate('abcdef', 4)).toBe('abc…');
+  });
+});
+
+describe('layoutLadder: a payload cut short', () => {
+  it('stops short of the receiver with a ✕, says how much of the announced size arrived, and replays only up to its cut', () => {
+    const cut = ev({ seq: 1, atUs: 0, arriveUs: 200_000, dir: 's2c', kind: 'bulk', verb: 'RETR', bytes: 30_000, announced: 65_930, incomplete: true, text: 'From: a' });
+    const whole = ev({ seq: 2, atUs: 300_000, arriveUs: 500_000, dir: 's2c', kind: 'bulk', verb: 'RETR', bytes: 65_930, announced: 65_930, text: 'From: b' });
+    const l = layoutLadder([cut, whole], opts);
+    const [a, b] = arrows(l.items) as [ArrowItem, ArrowItem];
+    expect(b.cut).toBeNull();
+    expect(b.sizeLabel).toBe('65.9 kB');
+    expect(a.sizeLabel).toBe('30.0 kB of 65.9 kB');
+    expect(a.title).toContain('30000 of 65930 bytes arrived, then the connection broke');
+    // Right to left (server to client): the cut is short of the client's column, on the arrow's line.
+    expect(a.cut).not.toBeNull();
+    const c = a.cut as { x: number; y: number };
+    expect(c.x).toBeGreaterThan(a.x2);
+    expect(c.y).toBeLessThan(a.y2);
+    expect(Math.hypot(a.x2 - c.x, a.y2 - c.y)).toBeCloseTo(22, 6);
+    expect((c.y - a.y1) / (a.y2 - a.y1)).toBeCloseTo((c.x - a.x1) / (a.x2 - a.x1), 6);
+    expect(arrowAt(l, a, null)).toEqual({ shown: true, inFlight: false, x: c.x, y: c.y });
+    const late = arrowAt(l, a, 199_999);
+    expect(late.inFlight).toBe(true);
+    expect(late.y).toBeLessThanOrEqual(c.y);
+    expect(crossAt(10, 20, 5)).toBe('M5 15L15 25M5 25L15 15');
   });
 });

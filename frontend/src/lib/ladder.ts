@@ -98,6 +98,12 @@ export interface ArrowItem {
   flight: FlightLabel | null;
   /** Payloads are drawn thicker. */
   thick: boolean;
+  /**
+   * Cut short when the connection broke: the shaft stops at cut, short of
+   * the receiver, and ends in a ✕ (crossAt) instead of a head. null for an
+   * arrow that arrived.
+   */
+  cut: { x: number; y: number } | null;
   /** Status class for colouring replies: ok, error or none. */
   status: 'ok' | 'error' | null;
 }
@@ -372,7 +378,8 @@ export function layoutLadder(events: readonly TraceEventDTO[], opts: LadderOptio
       const prev = lastByDir[ev.dir];
       const repeat = !!prev && prev.flightLabel === flightLabel && y1 - prev.y1 < 2.5 * minGap;
       const shown = truncate(label, ev.kind === 'bulk' ? labelChars - 8 : labelChars);
-      const sizeLabel = ev.kind === 'bulk' ? formatBytes(ev.bytes) : null;
+      const sizeLabel =
+        ev.kind !== 'bulk' ? null : ev.incomplete && ev.announced ? `${formatBytes(ev.bytes)} of ${formatBytes(ev.announced)}` : formatBytes(ev.bytes);
       const chars = shown.length + (sizeLabel ? sizeLabel.length + 1 : 0);
       const w = chars * 0.602 * fontPx + 6;
       const labelX = (fromX + toX) / 2;
@@ -389,7 +396,11 @@ export function layoutLadder(events: readonly TraceEventDTO[], opts: LadderOptio
         x2: toX,
         y2,
         label: shown,
-        title: ev.kind === 'bulk' ? `${label} (${ev.bytes} bytes): ${ev.text}` : ev.text || label,
+        title: ev.incomplete
+          ? `${ev.kind === 'bulk' ? label : ev.text || label} (cut short: ${ev.bytes}${ev.announced ? ` of ${ev.announced}` : ''} bytes arrived, then the connection broke)`
+          : ev.kind === 'bulk'
+            ? `${label} (${ev.bytes} bytes): ${ev.text}`
+            : ev.text || label,
         sizeLabel,
         labelX,
         labelY,
@@ -397,6 +408,7 @@ export function layoutLadder(events: readonly TraceEventDTO[], opts: LadderOptio
         flightLabel,
         flight: null,
         thick: ev.kind === 'bulk',
+        cut: ev.incomplete ? cutPoint(fromX, y1, toX, y2) : null,
         status: statusClass(ev),
       };
       items.push(item);
@@ -645,6 +657,21 @@ export function axisFor(l: Ladder, top: number, bottom: number, minTickPx = 56):
 }
 
 /** How an arrow looks at replay time replayUs (null = everything happened). */
+/** How far short of the receiver's column a cut-short arrow stops, px. */
+export const CUT_SHORT_PX = 22;
+
+/** Where an arrow from (x1, y1) to (x2, y2) stops when it is cut short. */
+function cutPoint(x1: number, y1: number, x2: number, y2: number): { x: number; y: number } {
+  const len = Math.hypot(x2 - x1, y2 - y1) || 1;
+  const back = Math.min(CUT_SHORT_PX, len / 3);
+  return { x: x2 - ((x2 - x1) / len) * back, y: y2 - ((y2 - y1) / len) * back };
+}
+
+/** The ✕ that ends a cut-short arrow: two strokes of half-size r crossing at (x, y), as an SVG path. */
+export function crossAt(x: number, y: number, r: number): string {
+  return `M${x - r} ${y - r}L${x + r} ${y + r}M${x - r} ${y + r}L${x + r} ${y - r}`;
+}
+
 export interface ReplayView {
   /** False when it had not started yet. */
   shown: boolean;
@@ -654,10 +681,12 @@ export interface ReplayView {
   y: number;
 }
 
+/** Where the arrow is drawn to at replayUs (null: all of it); a cut-short arrow never goes past its cut. */
 export function arrowAt(l: Ladder, a: ArrowItem, replayUs: number | null): ReplayView {
-  if (replayUs === null || replayUs >= a.arriveUs) return { shown: true, inFlight: false, x: a.x2, y: a.y2 };
+  const end = a.cut ?? { x: a.x2, y: a.y2 };
+  if (replayUs === null || replayUs >= a.arriveUs) return { shown: true, inFlight: false, x: end.x, y: end.y };
   if (replayUs < a.atUs) return { shown: false, inFlight: false, x: a.x1, y: a.y1 };
-  const y = Math.min(a.y2, Math.max(a.y1, yAtTime(l, replayUs, 'before')));
+  const y = Math.min(end.y, Math.max(a.y1, yAtTime(l, replayUs, 'before')));
   const f = a.y2 > a.y1 ? (y - a.y1) / (a.y2 - a.y1) : 1;
   return { shown: true, inFlight: true, x: a.x1 + (a.x2 - a.x1) * f, y };
 }

@@ -22,6 +22,15 @@ describe('traceformat', () => {
     expect(bulkLabel(bulk('UID FETCH', 1))).toBe('literal, 1 bytes');
     expect(bulkLabel(bulk('XYZ', 1))).toBe('payload, 1 bytes');
   });
+
+  it('says how much of a payload cut short arrived, of how much was announced', () => {
+    expect(bulkLabel({ ...bulk('RETR', 30000), incomplete: true, announced: 65930 })).toBe('message, 30,000 of 65,930 B arrived — connection broke');
+    expect(bulkLabel({ ...bulk('FETCH', 29296), incomplete: true, announced: 65930 })).toBe('literal, 29,296 of 65,930 B arrived — connection broke');
+    // SMTP DATA announces no size.
+    expect(bulkLabel({ ...bulk('DATA', 30000), incomplete: true })).toBe('message body, 30,000 B arrived — connection broke');
+    // Announced but whole: the plain label.
+    expect(bulkLabel({ ...bulk('BDAT', 10), announced: 10 })).toBe('message body, 10 bytes');
+  });
   it('splits a preview on ↵', () => {
     expect(previewLines('From: a↵To: b↵↵Hi↵')).toEqual(['From: a', 'To: b', '', 'Hi']);
     expect(previewLines('a↵b↵c', 2)).toEqual(['a', 'b']);
@@ -41,7 +50,7 @@ describe('rowView', () => {
       index: 6, seq: 7, session: 3, sub: -1, row: 10, pos: 10, top: 260, timeMode: 'virtual',
       dir: 's2c', protocol: 'imap', kind: 'line', separator: false, kindLabel: '', bulk: false,
       time: '1.235 s', proto: 'IMAP', arrow: '←', dirLabel: 'server to client',
-      bytes: '4,102', bytesTitle: '4,102 bytes, 4,160 on the wire', tls: false, masked: false,
+      bytes: '4,102', bytesTitle: '4,102 bytes, 4,160 on the wire', tls: false, masked: false, incomplete: false,
       pre: 'a1 ', status: 'OK', post: ' NOOP completed', statusClass: 'ok', bulkLabel: '', previewText: '',
     });
     expect(v.pre + v.status + v.post).toBe(v.text);
@@ -59,5 +68,11 @@ describe('rowView', () => {
     const b = ev({ kind: 'bulk', verb: 'DATA', text: 'From: a↵To: b↵', status: undefined });
     expect(rowView(b, at, 'virtual')).toMatchObject({ bulk: true, bulkLabel: 'message body, 4,102 bytes', previewText: '' });
     expect(rowView(b, { ...at, sub: 1, row: 12 }, 'virtual')).toMatchObject({ sub: 1, row: 12, previewText: 'To: b', bulkLabel: '' });
+    const cut = ev({ kind: 'bulk', verb: 'RETR', bytes: 30000, wire: 31000, announced: 65930, incomplete: true, text: 'From: a', status: undefined });
+    expect(rowView(cut, at, 'virtual')).toMatchObject({
+      incomplete: true,
+      bulkLabel: 'message, 30,000 of 65,930 B arrived — connection broke',
+      bytesTitle: '30,000 bytes of 65,930 announced (cut short), 31,000 on the wire',
+    });
   });
 });

@@ -49,9 +49,16 @@ export function bulkWhat(ev: TraceEventDTO): string {
   }
 }
 
-/** "message body, 4,102 bytes". */
+/**
+ * "message body, 4,102 bytes"; cut short by a broken connection, what
+ * arrived of what was announced: "message, 30,000 of 65,930 B arrived —
+ * connection broke" ("message body, 30,000 B arrived — connection broke"
+ * when nothing was announced, as for SMTP DATA).
+ */
 export function bulkLabel(ev: TraceEventDTO): string {
-  return `${bulkWhat(ev)}, ${formatCount(ev.bytes)} bytes`;
+  if (!ev.incomplete) return `${bulkWhat(ev)}, ${formatCount(ev.bytes)} bytes`;
+  const of = ev.announced ? ` of ${formatCount(ev.announced)}` : '';
+  return `${bulkWhat(ev)}, ${formatCount(ev.bytes)}${of} B arrived — connection broke`;
 }
 
 /** The preview lines of a bulk payload (Go shows line breaks as ↵), at most max. */
@@ -91,6 +98,8 @@ export interface RowView {
   bytesTitle: string;
   tls: boolean;
   masked: boolean;
+  /** Cut short when the connection broke (drawn as broken). */
+  incomplete: boolean;
   /** connect / close / TLS / fault for separators, else ''. */
   kindLabel: string;
   text: string;
@@ -146,9 +155,12 @@ export function rowView(ev: TraceEventDTO, p: RowPlace, timeMode: TimeMode): Row
     arrow: ev.dir === 'c2s' ? '→' : '←',
     dirLabel: ev.dir === 'c2s' ? 'client to server' : 'server to client',
     bytes,
-    bytesTitle: preview ? '' : `${bytes} bytes, ${formatCount(ev.wire)} on the wire`,
+    bytesTitle: preview
+      ? ''
+      : `${bytes} bytes${ev.incomplete ? (ev.announced ? ` of ${formatCount(ev.announced)} announced` : '') + ' (cut short)' : ''}, ${formatCount(ev.wire)} on the wire`,
     tls: !!ev.tls,
     masked: !!ev.masked,
+    incomplete: !!ev.incomplete,
     kindLabel,
     text: ev.text,
     pre: parts ? parts[0] : ev.text,

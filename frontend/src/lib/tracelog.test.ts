@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toColumns, TraceLog } from './tracelog';
+import { flagsOf, toColumns, TraceLog } from './tracelog';
 import type { TraceBatchDTO, TraceEventDTO } from './types';
 
 function ev(seq: number, over: Partial<TraceEventDTO> = {}): TraceEventDTO {
@@ -82,6 +82,7 @@ const GOLDEN_ROWS: TraceEventDTO[] = [
   { seq: 13, session: 4, protocol: 'imap', dir: 'c2s', kind: 'tls', atUs: 8e6, arriveUs: 8e6, wallMs: 1764000008000, bytes: 0, wire: 0, text: 'TLS handshake', verb: 'ClientHello' },
   { seq: 14, session: 4, protocol: 'imap', dir: 's2c', kind: 'close', atUs: 9e6, arriveUs: 9e6, wallMs: 1764000009000, bytes: 0, wire: 0, text: 'close' },
   { seq: 15, session: 7, protocol: 'pop3', dir: 'c2s', kind: 'dial', atUs: 10e6, arriveUs: 10e6, wallMs: 1764000010000, bytes: 0, wire: 0, text: '\u260e dialling 56k modem\u2026' },
+  { seq: 16, session: 4, protocol: 'imap', dir: 's2c', kind: 'bulk', atUs: 11e6, arriveUs: 15e6, wallMs: 1764000011000, bytes: 30000, wire: 31200, text: 'Subject: big\u21b5\u21b5xxxx', verb: 'FETCH', tag: '*', tls: true, incomplete: true, announced: 65930 },
 ];
 
 const golden = (): TraceBatchDTO =>
@@ -98,7 +99,39 @@ describe('TraceLog.appendColumns (the wire format)', () => {
       expect(log.get(i)).toEqual(before.get(i));
     }
     expect(Object.keys(log.get(0) ?? {})).not.toContain('tag');
-    expect(log.verbs.values).toEqual([undefined, 'PASS', 'DATA', 'ClientHello']);
+    expect(log.verbs.values).toEqual([undefined, 'PASS', 'DATA', 'ClientHello', 'FETCH']);
+  });
+
+  it('reads the flags as one hex digit: 8 is incomplete, with tls it is "c"', () => {
+    const b = golden();
+    expect(b.flags[9]).toBe('c');
+    expect([...'0123456789abcdef'].map((c) => flagsOf(c.charCodeAt(0)))).toEqual([...Array(16).keys()]);
+    for (const bad of ['g', 'A', ' ', '-']) expect(flagsOf(bad.charCodeAt(0))).toBe(0);
+    const log = new TraceLog();
+    log.appendColumns(b);
+    expect(log.get(9)).toMatchObject({ incomplete: true, tls: true, announced: 65930, bytes: 30000 });
+    // The DATA body announced nothing: no announced key at all.
+    expect(Object.keys(log.get(4) ?? {})).not.toContain('announced');
+    expect(Object.keys(log.get(4) ?? {})).not.toContain('incomplete');
+  });
+
+  it('places announced sizes by index when a batch is copied in pieces', () => {
+    const rows = Array.from({ length: 40 }, (_, i) =>
+      i % 7 === 3 ? ev(i + 1, { kind: 'bulk', verb: 'FETCH', bytes: 100 + i, announced: 1000 + i, ...(i % 2 === 0 ? { incomplete: true } : {}) }) : ev(i + 1),
+    );
+    const b = toColumns(rows);
+    expect(b.announcedAt).toEqual([3, 10, 17, 24, 31, 38]);
+    const log = new TraceLog(16);
+    log.appendColumns(b, 0, 11);
+    log.push(rows[11] as TraceEventDTO);
+    log.appendColumns(b, 12);
+    expect(log.toArray()).toEqual(rows);
+    // A batch from an older backend, without the sparse pair, still decodes.
+    const old: TraceBatchDTO = { ...b, announcedAt: undefined, announced: undefined };
+    const plain = new TraceLog();
+    plain.appendColumns(old);
+    expect(plain.get(3)?.announced).toBeUndefined();
+    expect(plain.get(3)?.kind).toBe('bulk');
   });
 
   it('encodes rows exactly as Go does (toColumns is the inverse)', () => {

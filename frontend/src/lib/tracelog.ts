@@ -26,6 +26,17 @@ export const codeOfDir = dirCode;
 const MASKED = 1;
 const MORE = 2;
 const TLS = 4;
+const INCOMPLETE = 8;
+
+const flagsOfRow = (ev: TraceEventDTO): number =>
+  (ev.masked ? MASKED : 0) | (ev.more ? MORE : 0) | (ev.tls ? TLS : 0) | (ev.incomplete ? INCOMPLETE : 0);
+
+/** The flags code of a batch's flags character (a hex digit, '0'-'9' 'a'-'f'); anything else is 0. */
+export function flagsOf(charCode: number): number {
+  if (charCode >= 48 && charCode <= 57) return charCode - 48;
+  if (charCode >= 97 && charCode <= 102) return charCode - 87;
+  return 0;
+}
 
 /** Interned small-cardinality strings; code 0 is "absent". */
 export class Interner {
@@ -68,6 +79,8 @@ export class TraceLog {
   code: Uint16Array;
   text: string[] = [];
   tag: (string | undefined)[] = [];
+  /** Announced sizes of bulk events by log index: few events have one. */
+  readonly announced = new Map<number, number>();
   readonly verbs = new Interner();
   readonly statuses = new Interner();
   readonly codes = new Interner();
@@ -135,7 +148,8 @@ export class TraceLog {
     this.protocol[i] = protocolCode(ev.protocol);
     this.dir[i] = dirCode(ev.dir);
     this.kind[i] = kindCode(ev.kind);
-    this.flags[i] = (ev.masked ? MASKED : 0) | (ev.more ? MORE : 0) | (ev.tls ? TLS : 0);
+    this.flags[i] = flagsOfRow(ev);
+    if (ev.announced) this.announced.set(i, ev.announced);
     this.verb[i] = this.verbs.code(ev.verb);
     this.status[i] = this.statuses.code(ev.status);
     this.code[i] = this.codes.code(ev.code);
@@ -153,6 +167,13 @@ export class TraceLog {
     if (!(to > from)) return;
     while (this.length + (to - from) > this.cap) this.grow();
     const { seq, session, atUs, arriveUs, wallMs, bytes, wire, proto, dir, kind, flags, text, verb, tag, status, code } = b;
+    const at = b.announcedAt ?? [];
+    const sizes = b.announced ?? [];
+    for (let j = 0; j < at.length; j++) {
+      const k = at[j] as number;
+      const n = sizes[j] as number;
+      if (k >= from && k < to && n > 0) this.announced.set(this.length + k - from, n);
+    }
     let i = this.length;
     for (let k = from; k < to; k++, i++) {
       this.seq[i] = seq[k] as number;
@@ -167,8 +188,7 @@ export class TraceLog {
       this.dir[i] = dir.charCodeAt(k) === 49 ? 1 : 0;
       const kd = kind.charCodeAt(k) - 48;
       this.kind[i] = kd >= 0 && kd < KINDS.length ? kd : 0;
-      const fl = flags.charCodeAt(k) - 48;
-      this.flags[i] = fl > 0 && fl < 8 ? fl : 0;
+      this.flags[i] = flagsOf(flags.charCodeAt(k));
       const v = verb[k];
       this.verb[i] = v ? this.verbs.code(v) : 0;
       const st = status[k];
@@ -234,6 +254,9 @@ export class TraceLog {
     if (fl & MASKED) ev.masked = true;
     if (fl & MORE) ev.more = true;
     if (fl & TLS) ev.tls = true;
+    if (fl & INCOMPLETE) ev.incomplete = true;
+    const announced = this.announced.get(i);
+    if (announced !== undefined) ev.announced = announced;
     return ev;
   }
 
@@ -298,8 +321,10 @@ export function toColumns(events: readonly TraceEventDTO[]): TraceBatchDTO {
     tag: [],
     status: [],
     code: [],
+    announcedAt: [],
+    announced: [],
   };
-  for (const ev of events) {
+  for (const [i, ev] of events.entries()) {
     b.seq.push(ev.seq);
     b.session.push(ev.session);
     b.atUs.push(ev.atUs);
@@ -310,7 +335,11 @@ export function toColumns(events: readonly TraceEventDTO[]): TraceBatchDTO {
     b.proto += String(protocolCode(ev.protocol));
     b.dir += String(dirCode(ev.dir));
     b.kind += String(kindCode(ev.kind));
-    b.flags += String((ev.masked ? MASKED : 0) | (ev.more ? MORE : 0) | (ev.tls ? TLS : 0));
+    b.flags += flagsOfRow(ev).toString(16);
+    if (ev.kind === 'bulk' && ev.announced) {
+      b.announcedAt?.push(i);
+      b.announced?.push(ev.announced);
+    }
     b.text.push(ev.text);
     b.verb.push(ev.verb ?? '');
     b.tag.push(ev.tag ?? '');

@@ -118,16 +118,26 @@ export interface TraceEventDTO {
   more?: boolean;
   /** Crossed the wire inside TLS; shown decrypted. */
   tls?: boolean;
+  /** Cut short when the connection broke: bytes are what arrived. */
+  incomplete?: boolean;
+  /**
+   * Bulk payloads: the size the protocol announced for it (an IMAP literal's
+   * {n}, BDAT n; POP3's "+OK n octets", a hint), absent when none was.
+   */
+  announced?: number;
 }
 
 /**
  * A run of trace events by column (app/dto.go TraceBatchDTO): the payload
  * of trace:append and a snapshot's events. Every column has n entries,
  * index i being the i-th event, seqs ascending. The small-int columns are
- * strings of one decimal digit per event (code = charCodeAt(i) - 48):
- * proto 0 unknown, 1 smtp, 2 pop3, 3 imap; dir 0 c2s, 1 s2c; kind 0 line,
- * 1 bulk, 2 connect, 3 close, 4 tls, 5 fault; flags bits 1 masked, 2 more,
- * 4 tls. verb, tag, status and code are "" when absent. TraceLog.appendColumns
+ * strings of one character per event: proto, dir and kind a decimal digit
+ * (code = charCodeAt(i) - 48): proto 0 unknown, 1 smtp, 2 pop3, 3 imap; dir
+ * 0 c2s, 1 s2c; kind 0 line, 1 bulk, 2 connect, 3 close, 4 tls, 5 fault,
+ * 6 dial; flags a hex digit (0-9, a-f; tracelog.ts flagsOf decodes it), bits
+ * 1 masked, 2 more, 4 tls, 8 incomplete. verb, tag, status and code are ""
+ * when absent. announcedAt/announced are sparse: the batch index and
+ * announced size of each bulk event that has one. TraceLog.appendColumns
  * copies it without making an object per event.
  */
 export interface TraceBatchDTO {
@@ -152,6 +162,9 @@ export interface TraceBatchDTO {
   tag: string[];
   status: string[];
   code: string[];
+  /** Indexes (ascending) of the bulk events with an announced size; Go always sends both (tests may leave them out). */
+  announcedAt?: number[];
+  announced?: number[];
 }
 
 export interface SessionInfoDTO {
@@ -178,6 +191,8 @@ export interface ExplanationDTO {
   section: string;
   /** "RFC 1939 §7" */
   cite: string;
+  /** The cited section on the web ("https://www.rfc-editor.org/rfc/rfc9051#section-6.3.9"); "" or absent when none. */
+  url?: string;
 }
 
 export interface ExportDTO {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ExplanationDTO } from '../types';
-import { createExplainCache } from './explain';
+import { citeURL, createExplainCache } from './explain';
 
 const item = (key: string): ExplanationDTO => ({ key, kind: 'command', sentence: 's', rfc: 1939, section: '7', cite: 'RFC 1939 §7' });
 
@@ -35,5 +35,15 @@ describe('explain cache', () => {
     await c.get(2);
     await c.get(3);
     expect(c.size()).toBe(2);
+  });
+});
+
+describe('citeURL', () => {
+  const x: ExplanationDTO = { key: 'FETCH', kind: 'verb', sentence: 'Fetches message data.', rfc: 9051, section: '6.4.5', cite: 'RFC 9051 §6.4.5' };
+  it('links the cited section when Go sent its address, and only then', () => {
+    expect(citeURL({ ...x, url: 'https://www.rfc-editor.org/rfc/rfc9051#section-6.4.5' })).toBe('https://www.rfc-editor.org/rfc/rfc9051#section-6.4.5');
+    expect(citeURL({ ...x, url: '' })).toBeNull();
+    expect(citeURL(x)).toBeNull(); // an older backend: no url field
+    expect(citeURL({ ...x, url: 'javascript:alert(1)' })).toBeNull();
   });
 });

@@ -29,3 +29,13 @@ export function createExplainCache(fetch: (seq: number) => Promise<ExplanationDT
     size: () => cache.size,
   };
 }
+
+/**
+ * The web page an explanation cites (its RFC section), or null: Go sends
+ * the address (ExplanationDTO.url, "" when none); only http(s) ones are
+ * offered as links.
+ */
+export function citeURL(x: ExplanationDTO): string | null {
+  const u = x.url ?? '';
+  return /^https?:\/\//i.test(u) ? u : null;
+}
