@@ -267,17 +267,20 @@ func (s *Subscription) deliver(ev *Event) {
 func (s *Subscription) Resync() *Snapshot {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
-	if !s.closed {
-	drain:
-		for {
-			select {
-			case <-s.c:
-			default:
+	// Drain even a closed subscription: what is queued predates the
+	// snapshot, and a reader that resyncs after Close must not see it.
+drain:
+	for {
+		select {
+		case _, ok := <-s.c:
+			if !ok {
 				break drain
 			}
+		default:
+			break drain
 		}
-		s.stalled = false
 	}
+	s.stalled = false
 	return s.r.snapshotLocked()
 }
 

@@ -367,3 +367,22 @@ func BenchmarkSessionTransfer(b *testing.B) {
 		})
 	}
 }
+
+// A reader that resyncs after the recorder closed sees nothing queued
+// before the snapshot (TestRecorderConcurrent's readers can start late).
+func TestResyncAfterClose(t *testing.T) {
+	r := NewRecorder(nil)
+	sub := r.Subscribe(8)
+	s := r.NewSession(SessionInfo{Protocol: POP3})
+	for range 20 {
+		s.Transfer(true, []byte("NOOP\r\n"), 0, 0, 0, wall0)
+	}
+	r.Close()
+	last := sub.Resync().Seq
+	if last != 20 {
+		t.Fatalf("Resync().Seq = %d, want 20", last)
+	}
+	for u := range sub.C {
+		t.Errorf("after Resync at %d: got %+v, want nothing", last, u)
+	}
+}
