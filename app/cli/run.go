@@ -94,16 +94,16 @@ spent dialling, the time online and what the call cost on the tariff.`,
 						return Usagef("--size %q: want a size between 1B and 64MiB, such as 200KB", *size)
 					}
 				}
-				for _, f := range faults {
-					if f.Kind == "offline" || (f.Kind == "stall" && f.HasAt) {
-						return Usagef("--fault %q: run is on the virtual clock, where %s at a time is not available yet (use serve, or stall,after=BYTES)", f.Spec, f.Kind)
-					}
-				}
-				l, err := lab.New(lab.Options{Profile: prof, Faults: faults.forConn(nil)})
+				l, err := lab.New(lab.Options{Profile: prof, Faults: faults.forConn()})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
+				// The session starts at virtual time zero: offline's at=
+				// counts from there, a dial included.
+				for _, f := range faults {
+					f.ScheduleVirtual(l.Link, 0)
+				}
 				// No idle hang-up: the user hangs up when the session ends.
 				l.DialOnDemand(link.CallOptions{})
 				dev, err := l.NewDevice(lab.DeviceOptions{Name: "Home PC", User: "student", Policy: policy})
@@ -279,9 +279,8 @@ func (f *faultsFlag) Set(v string) error {
 
 // forConn is the lab's per-connection fault hook (lab.Options.Faults):
 // each new connection gets the faults whose @protocol matches it, or all
-// without one. now is the clock a timed stall reads (nil on the virtual
-// clock).
-func (f faultsFlag) forConn(now func() time.Duration) func(link.ConnInfo) []link.Fault {
+// without one.
+func (f faultsFlag) forConn() func(link.ConnInfo) []link.Fault {
 	if len(f) == 0 {
 		return nil
 	}
@@ -291,7 +290,7 @@ func (f faultsFlag) forConn(now func() time.Duration) func(link.ConnInfo) []link
 			if !s.Matches(ci) {
 				continue
 			}
-			if fault, err := s.Fault(ci, now); err == nil {
+			if fault, err := s.Fault(ci); err == nil {
 				out = append(out, fault)
 			}
 		}

@@ -109,19 +109,16 @@ the trace where it fired.`,
 				if len(users) > 0 {
 					accounts = users
 				}
-				var lk *link.Link
-				liveNow := func() time.Duration { return lk.LiveClock().Now() }
 				l, err := lab.New(lab.Options{
 					Domain: *domain, Accounts: accounts, Profile: prof, Speed: *speed,
 					CertDir: *certDir, RequireAuth: *lan,
 					ErrorLog: log.New(env.Stderr, "mailscope: server: ", 0),
-					Faults:   faults.forConn(liveNow),
+					Faults:   faults.forConn(),
 				})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
-				lk = l.Link
 				l.DialOnDemand(link.CallOptions{IdleHangup: link.DefaultIdleHangup})
 				if *seed > 0 {
 					for i, u := range l.Store.Users() {

@@ -15,7 +15,8 @@ func (f Drop) String() string {
 	return fmt.Sprintf("drop %s after %d bytes", f.Dir, f.After)
 }
 
-func (f Drop) plan(dir Direction, sent int64, n int) faultAction {
+func (f Drop) plan(w write) faultAction {
+	dir, sent, n := w.dir, w.sent, w.n
 	if !f.Dir.covers(dir) || sent+int64(n) <= f.After {
 		return faultAction{keep: n}
 	}
