@@ -280,8 +280,12 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if act.stall > 0 {
 		// The stall marks go with the bytes it held, where they fired:
 		// when the direction stopped.
+		at := act.stallAt
+		if at == 0 {
+			at = w.leaves(hold)
+		}
 		for _, f := range hit {
-			marks = append(marks, pendingMark{detail: f.String(), fromClient: c.isClient, at: w.leaves(hold), wall: wall})
+			marks = append(marks, pendingMark{detail: f.String(), fromClient: c.isClient, at: at, wall: wall})
 		}
 	}
 	for _, part := range [2]struct {

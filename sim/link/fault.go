@@ -58,7 +58,10 @@ type faultAction struct {
 	// later than they would have (hold 0: the whole write waits).
 	stall time.Duration
 	hold  int
-	spent bool // remove the fault afterwards
+	// stallAt is when the direction stopped, for the trace (0: when the
+	// held bytes would have left).
+	stallAt time.Duration
+	spent   bool // remove the fault afterwards
 }
 
 // faultSet is the faults active on one connection.
@@ -97,6 +100,7 @@ func (s *faultSet) plan(w write) (faultAction, []Fault) {
 		if a.stall > 0 {
 			out.stall += a.stall
 			out.hold = min(out.hold, a.hold)
+			out.stallAt = max(out.stallAt, a.stallAt)
 		}
 		if a.reset || a.drop {
 			if a.keep < out.keep {

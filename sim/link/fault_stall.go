@@ -63,7 +63,7 @@ func (f *timedStall) plan(w write) faultAction {
 		return faultAction{keep: w.n} // all of it left before the window
 	}
 	f.hit[w.dir] = true
-	return faultAction{hit: true, keep: w.n, hold: hold, stall: max(0, f.until-w.leaves(hold)), spent: f.done()}
+	return faultAction{hit: true, keep: w.n, hold: hold, stall: max(0, f.until-w.leaves(hold)), stallAt: max(f.from, w.depart), spent: f.done()}
 }
 
 // done reports whether every direction the stall covers is past it.

@@ -145,16 +145,16 @@ func TestTimedStallPlan(t *testing.T) {
 	}{
 		{"before, in, and again in the window",
 			[]write{at(Down, 2*time.Second, 5), at(Down, 3*time.Second, 5), at(Down, 4*time.Second, 5)},
-			[]faultAction{{keep: 5}, {hit: true, keep: 5, stall: 10 * time.Second}, {keep: 5}}},
+			[]faultAction{{keep: 5}, {hit: true, keep: 5, stall: 10 * time.Second, stallAt: 3 * time.Second}, {keep: 5}}},
 		{"each direction once",
 			[]write{at(Up, 5*time.Second, 5), at(Down, 6*time.Second, 5), at(Up, 13*time.Second, 5)},
-			[]faultAction{{hit: true, keep: 5, stall: 8 * time.Second}, {hit: true, keep: 5, stall: 7 * time.Second, spent: true}, {keep: 5, spent: true}}},
+			[]faultAction{{hit: true, keep: 5, stall: 8 * time.Second, stallAt: 5 * time.Second}, {hit: true, keep: 5, stall: 7 * time.Second, stallAt: 6 * time.Second, spent: true}, {keep: 5, spent: true}}},
 		{"on its way when the window opens",
 			// Leaves at 2.75 s: segments from 2.75, 2.85, 2.95 s are on
 			// the wire at 3 s; the rest, from byte 300 (3.05 s), waits
 			// until 13 s.
 			[]write{at(Down, 2750*ms, 1000)},
-			[]faultAction{{hit: true, keep: 1000, hold: 300, stall: 13*time.Second - 3050*ms}}},
+			[]faultAction{{hit: true, keep: 1000, hold: 300, stall: 13*time.Second - 3050*ms, stallAt: 3 * time.Second}}},
 		{"wholly on the wire before the window",
 			[]write{at(Down, 2500*ms, 500)},
 			[]faultAction{{keep: 500}}},

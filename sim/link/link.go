@@ -23,7 +23,7 @@ type Link struct {
 	mu        sync.Mutex
 	conns     map[uint64]*pair
 	listeners map[string]*Listener
-	next      []Fault // faults for the next connection
+	next      []Fault  // faults for the next connection
 	offline   []window // offline on the virtual clock (OfflineBetween), by start
 
 	call callLine // dial-up, once EnableCalls (call.go)
