@@ -1,0 +1,96 @@
+package trace_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailscope/mailscope/sim/lab"
+	"github.com/mailscope/mailscope/sim/link"
+	"github.com/mailscope/mailscope/sim/trace"
+)
+
+// A client that hangs up in the middle of a RETR, the message unread,
+// resets the connection, as TCP does (RFC 1122 4.2.2.13, RFC 9293 3.6):
+// the trace ends with the link's "reset: client closed with N bytes
+// unread" fault, and the pcapng with one RST from the client and no FIN.
+// The message stays on the server.
+func TestCloseWithUnreadBytesIsAnRST(t *testing.T) {
+	p, _ := link.Preset("dialup-56k")
+	p.Jitter = 0
+	l, err := lab.New(lab.Options{
+		Domain:   "lab",
+		Accounts: []lab.Account{{Name: "student", Password: "secret"}},
+		Seed:     []lab.SeedMessage{{To: "student", Raw: bigMessage(20000)}},
+		Profile:  p,
+		NoTLS:    true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	conn, err := l.Dial(context.Background(), lab.POP3, link.DialOptions{ClientAddr: "laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	for _, cmd := range []string{"", "USER student", "PASS secret", "RETR 1"} {
+		if cmd != "" {
+			fmt.Fprintf(conn, "%s\r\n", cmd)
+		}
+		if s, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(s, "+OK") {
+			t.Fatalf("%s: %q, %v", cmd, s, err)
+		}
+	}
+	conn.Close() // the message is on its way
+	l.Close()
+
+	snap := l.Trace.Snapshot()
+	var fault, closes int
+	for ev := range snap.Events() {
+		switch ev.Kind {
+		case trace.KindFault:
+			fault++
+			if !strings.HasPrefix(ev.Text, "reset: client closed with ") || !strings.HasSuffix(ev.Text, " bytes unread") || ev.Dir != trace.ClientToServer {
+				t.Errorf("fault %s %q, want the client's reset with its bytes unread", ev.Dir, ev.Text)
+			}
+		case trace.KindClose:
+			closes++
+			if fault == 0 {
+				t.Errorf("close %q before the reset", ev.Text)
+			}
+		case trace.KindLine, trace.KindBulk:
+			if fault > 0 {
+				t.Errorf("%s %q after the reset", ev.Kind, ev.Text)
+			}
+		}
+	}
+	if fault != 1 || closes != 2 {
+		t.Errorf("%d faults and %d closes, want 1 and 2", fault, closes)
+	}
+	if msgs, _ := l.Store.Messages("student", "INBOX"); len(msgs) != 1 {
+		t.Errorf("INBOX holds %d messages, want 1: no QUIT, nothing deleted", len(msgs))
+	}
+
+	path := filepath.Join(t.TempDir(), "unread.pcapng")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := trace.WritePcapng(f, snap.Sessions(), snap.Since(0), trace.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rst := trace.TsharkLines(t, path, "-Y", "tcp.flags.reset == 1", "-T", "fields", "-e", "tcp.dstport"); len(rst) != 1 || rst[0] != "110" {
+		t.Errorf("RST segments to port = %q, want one, from the client to 110", rst)
+	}
+	if fin := trace.TsharkLines(t, path, "-Y", "tcp.flags.fin == 1"); len(fin) != 0 {
+		t.Errorf("FIN segments = %q, want none", fin)
+	}
+}
