@@ -77,6 +77,8 @@ type Conn struct {
 	clock time.Duration
 	wrote bool // written since the last wait (a turn ends when we wait)
 	turns atomic.Int64
+	// waiting is set while a Read waits for the peer (virtual drops).
+	waiting atomic.Bool
 
 	rmu, wmu  sync.Mutex // one reader, one writer at a time
 	rdeadline atomic.Pointer[deadline]
@@ -325,6 +327,10 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if n > 0 {
 		p.signal()
 	}
+	if act.drop && n < len(b) {
+		p.dropped = max(p.dropped, act.giveUp)
+		p.signal() // a reader waiting for them may give up
+	}
 	brk := max(depart, p.lastArr) // when a reset reaches the reader
 	p.mu.Unlock()
 	if c.p.tap != nil {
@@ -430,6 +436,11 @@ func (c *Conn) Read(b []byte) (int, error) {
 		if watch {
 			clock = c.Now()
 		}
+		var peerIdle bool // nothing on its way to the peer
+		var peerDropped time.Duration
+		if live == nil {
+			peerIdle, peerDropped = c.wr.idle()
+		}
 		p.mu.Lock()
 		if p.err != nil {
 			p.mu.Unlock()
@@ -479,12 +490,37 @@ func (c *Conn) Read(b []byte) (int, error) {
 			}
 			return 0, io.EOF
 		}
+		if giveUp := p.dropped; giveUp > 0 && live == nil && c.peer().waiting.Load() && peerIdle {
+			// Both ends wait and what this one waits for was dropped:
+			// on the virtual clock nothing will ever come.
+			p.mu.Unlock()
+			c.Advance(c.Now() + giveUp)
+			return 0, timeoutError{}
+		}
 		wake := p.waitCh()
 		p.mu.Unlock()
-		if err := c.waitRead(wake); err != nil {
+		c.waiting.Store(true)
+		if peerDropped > 0 {
+			// The peer may be waiting for bytes dropped on their way
+			// from here: now that this end waits too, it can give up.
+			c.wr.mu.Lock()
+			c.wr.signal()
+			c.wr.mu.Unlock()
+		}
+		err := c.waitRead(wake)
+		c.waiting.Store(false)
+		if err != nil {
 			return 0, err
 		}
 	}
+}
+
+// peer is the other end of the connection.
+func (c *Conn) peer() *Conn {
+	if c.isClient {
+		return c.p.server
+	}
+	return c.p.client
 }
 
 // readBulk is Read for a pump that forwards bytes to a real socket: it

@@ -54,6 +54,8 @@ type faultAction struct {
 	keep  int  // bytes that get through (when reset or drop)
 	reset bool // reset the connection after keep bytes
 	drop  bool // bytes beyond keep vanish
+	// giveUp is how long a virtual reader waits for dropped bytes (Drop).
+	giveUp time.Duration
 	// stall holds the write back: its bytes from hold on depart stall
 	// later than they would have (hold 0: the whole write waits).
 	stall time.Duration
@@ -108,6 +110,7 @@ func (s *faultSet) plan(w write) (faultAction, []Fault) {
 			}
 			out.reset = out.reset || a.reset
 			out.drop = out.drop || a.drop
+			out.giveUp = max(out.giveUp, a.giveUp)
 		}
 	}
 	s.faults = kept

@@ -39,12 +39,13 @@ func (f Stall) plan(w write) faultAction {
 // the live clock a write leaves no earlier than the live clock's now.
 type timedStall struct {
 	dir         Direction
+	at          time.Duration // into the connection, as the spec said
 	from, until time.Duration
 	hit         [2]bool // per direction, for the trace's one mark each
 }
 
 func (f *timedStall) String() string {
-	return fmt.Sprintf("stall %s for %v at %v", f.dir, f.until-f.from, f.from)
+	return fmt.Sprintf("stall %s for %v at %v", f.dir, f.until-f.from, f.at)
 }
 
 // plan runs under the connection's fault lock: the state needs no lock.

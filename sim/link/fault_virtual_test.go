@@ -349,3 +349,24 @@ func TestCloseMarkFollowsItsEvents(t *testing.T) {
 		t.Errorf("server close at %+v, want 0.9s (its last bytes left then)", m)
 	}
 }
+
+// On the virtual clock a reader waiting for bytes a drop ate, while its
+// peer waits for it, gives up a minute later with a timeout, as a mail
+// client's own timeout would; nothing else would ever happen.
+func TestDropGivesUpOnTheVirtualClock(t *testing.T) {
+	l := New(Options{Profile: kiloLink})
+	l.InjectNext(Drop{Dir: Down, After: 5})
+	c, s := mustPipe(t, l, PipeOptions{})
+	go func() {
+		io.WriteString(s, "+OK\r\n+OK lost\r\n")
+		s.Read(make([]byte, 10)) // the server waits for the next command
+	}()
+	got, err := readAll(c)
+	var ne interface{ Timeout() bool }
+	if got != 5 || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("client read %d bytes, %v; want 5 and a timeout", got, err)
+	}
+	if c.Now() != 105*ms+DefaultDropGiveUp {
+		t.Errorf("the client gave up at %v, want 1m0.105s", c.Now())
+	}
+}

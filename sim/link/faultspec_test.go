@@ -104,7 +104,7 @@ func TestParseFaultErrors(t *testing.T) {
 }
 
 func TestFaultSpecApplies(t *testing.T) {
-	pop := ConnInfo{Protocol: "pop3", Start: time.Second}
+	pop := ConnInfo{Protocol: "pop3", Start: time.Second, Up: time.Second}
 	imap := ConnInfo{Protocol: "imap"}
 	reset, _ := ParseFault("reset@pop3,after=30000")
 	if !reset.Matches(pop) || reset.Matches(imap) {
@@ -122,8 +122,8 @@ func TestFaultSpecApplies(t *testing.T) {
 		t.Error("offline is not a per-connection fault")
 	}
 	timed, _ := ParseFault("stall,at=2s,for=10s")
-	if f, err := timed.Fault(pop); err != nil || f.String() != "stall both for 10s at 3s" {
-		t.Errorf("timed stall Fault() = %v, %v; want one at 3s (2s into a connection starting at 1s)", f, err)
+	if f, err := timed.Fault(pop); err != nil || f.(*timedStall).from != 3*time.Second || f.String() != "stall both for 10s at 2s" {
+		t.Errorf("timed stall Fault() = %v, %v; want one from 3s (2s into a connection up at 1s)", f, err)
 	}
 }
 
@@ -163,7 +163,7 @@ func TestTimedStallPlan(t *testing.T) {
 			[]faultAction{{keep: 5}, {keep: 5, spent: true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := fs.Fault(ConnInfo{Start: time.Second})
+			f, err := fs.Fault(ConnInfo{Start: 0, Up: time.Second}) // after a 1 s dial
 			if err != nil {
 				t.Fatal(err)
 			}

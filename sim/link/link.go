@@ -152,7 +152,7 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	pr.down = newPipe(Down, prof.Seed, id)
 	// The handshake starts when the line is up: after dialling, or at once.
 	call, start, dialled, callChanged := l.join(prof, o.Start, pr.live)
-	pr.call, pr.upAt = call, start
+	pr.call, pr.upAt, pr.info.Up = call, start, start
 	setup := prof.Setup()
 	accept := setup
 	if setup > 0 {

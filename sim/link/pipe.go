@@ -71,6 +71,9 @@ type pipe struct {
 	// never reached the reader: in flight at a reset, or still on their
 	// way when it closed. The tap never hears of them.
 	lost, lostWire int64
+	// dropped is how long a virtual reader waits for bytes a Drop ate
+	// before it gives up; 0 while none were.
+	dropped time.Duration
 
 	waiters int
 	changed chan struct{}
@@ -207,6 +210,14 @@ func (p *pipe) cutAt(vt time.Duration) {
 	}
 	clear(p.q[len(kept):])
 	p.q = kept
+}
+
+// idle reports whether nothing is on its way through the pipe, and how
+// long its reader waits for dropped bytes (see pipe.dropped).
+func (p *pipe) idle() (idle bool, dropped time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.q) == 0 && !p.fin && p.err == nil, p.dropped
 }
 
 // reaches reports whether a reader whose clock is at clock gets to
