@@ -17,8 +17,13 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 		t.Fatalf("run %v: exit %d, %v\n%s\n%s", args, code, err, errOut, out)
 	}
 	var faults []string
+	last := map[uint64]int64{} // per session, the latest time so far
 	for _, line := range strings.Split(out[:cut], "\n") {
-		var ev struct{ Kind, Text string }
+		var ev struct {
+			Kind, Text string
+			Session    uint64
+			AtNs       int64
+		}
 		if line == "" {
 			continue
 		}
@@ -28,6 +33,12 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 		if ev.Kind == "fault" {
 			faults = append(faults, ev.Text)
 		}
+		// The trace lists events in the order they happened: a close is
+		// never earlier than what it follows.
+		if ev.Kind == "close" && ev.AtNs < last[ev.Session] {
+			t.Errorf("s%d: close %q at %d ns after an event at %d ns", ev.Session, ev.Text, ev.AtNs, last[ev.Session])
+		}
+		last[ev.Session] = max(last[ev.Session], ev.AtNs)
 	}
 	return code, s, faults, errOut
 }

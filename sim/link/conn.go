@@ -61,6 +61,7 @@ type pair struct {
 	// connection is open (Link.OfflineBetween), noBreak for never; upAt
 	// is when the connection came up (after a dial).
 	brk, upAt time.Duration
+	dropped   atomic.Bool // a Drop ate bytes (see pipe.dropped)
 }
 
 // noBreak is a pair's brk when no offline window lies ahead of it.
@@ -328,6 +329,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		p.signal()
 	}
 	if act.drop && n < len(b) {
+		c.p.dropped.Store(true)
 		p.dropped = max(p.dropped, act.giveUp)
 		p.signal() // a reader waiting for them may give up
 	}
@@ -438,7 +440,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 		}
 		var peerIdle bool // nothing on its way to the peer
 		var peerDropped time.Duration
-		if live == nil {
+		if live == nil && c.p.dropped.Load() {
 			peerIdle, peerDropped = c.wr.idle()
 		}
 		p.mu.Lock()
