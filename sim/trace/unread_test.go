@@ -3,11 +3,15 @@ package trace_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
@@ -92,5 +96,93 @@ func TestCloseWithUnreadBytesIsAnRST(t *testing.T) {
 	}
 	if fin := trace.TsharkLines(t, path, "-Y", "tcp.flags.fin == 1"); len(fin) != 0 {
 		t.Errorf("FIN segments = %q, want none", fin)
+	}
+}
+
+// The link offline from 30 s of virtual time (OfflineBetween, run's
+// --fault offline,at=30s) in the middle of a POP3 RETR over 56k: the trace
+// shows the message as far as it arrived by 30 s, then the "offline" fault
+// at 30 s exactly, then the closes; the pcapng ends with one RST and no
+// FIN and carries the same bytes.
+func TestVirtualOfflineBreaksATransfer(t *testing.T) {
+	p, _ := link.Preset("dialup-56k")
+	p.Jitter = 0
+	l, err := lab.New(lab.Options{
+		Domain:   "lab",
+		Accounts: []lab.Account{{Name: "student", Password: "secret"}},
+		Seed:     []lab.SeedMessage{{To: "student", Raw: bigMessage(300000)}},
+		Profile:  p,
+		NoTLS:    true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Link.OfflineBetween(30*time.Second, time.Hour)
+	conn, err := l.Dial(context.Background(), lab.POP3, link.DialOptions{ClientAddr: "laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &countingConn{Conn: conn}
+	br := bufio.NewReader(cc)
+	for _, cmd := range []string{"", "USER student", "PASS secret", "RETR 1"} {
+		if cmd != "" {
+			fmt.Fprintf(cc, "%s\r\n", cmd)
+		}
+		if s, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(s, "+OK") {
+			t.Fatalf("%s: %q, %v", cmd, s, err)
+		}
+	}
+	_, err = io.Copy(io.Discard, br)
+	if !errors.Is(err, link.ErrOffline) || conn.Now() != 30*time.Second {
+		t.Errorf("RETR ended with %v at %v, want ErrOffline at 30s", err, conn.Now())
+	}
+	conn.Close()
+	l.Close()
+
+	snap := l.Trace.Snapshot()
+	var fault *trace.Event
+	down := 0
+	for ev := range snap.Events() {
+		switch {
+		case ev.Kind == trace.KindFault:
+			e := ev
+			fault = &e
+		case fault == nil && ev.Dir == trace.ServerToClient && (ev.Kind == trace.KindLine || ev.Kind == trace.KindBulk):
+			down += ev.Bytes
+		case fault != nil && ev.Kind != trace.KindClose:
+			t.Errorf("%s %q after the fault", ev.Kind, ev.Text)
+		}
+	}
+	if fault == nil || fault.Text != "offline" || fault.At != 30*time.Second {
+		t.Fatalf("fault = %+v, want offline at 30s", fault)
+	}
+	if down != cc.read {
+		t.Errorf("the trace shows %d bytes down, the client read %d", down, cc.read)
+	}
+	path := filepath.Join(t.TempDir(), "offline.pcapng")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := trace.WritePcapng(f, snap.Sessions(), snap.Since(0), trace.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rst := trace.TsharkLines(t, path, "-Y", "tcp.flags.reset == 1"); len(rst) != 1 {
+		t.Errorf("RST segments = %q, want one", rst)
+	}
+	if fin := trace.TsharkLines(t, path, "-Y", "tcp.flags.fin == 1"); len(fin) != 0 {
+		t.Errorf("FIN segments = %q, want none", fin)
+	}
+	sum := 0
+	for _, n := range trace.TsharkLines(t, path, "-Y", "tcp.srcport == 110", "-T", "fields", "-e", "tcp.len") {
+		k, _ := strconv.Atoi(n)
+		sum += k
+	}
+	if sum != down {
+		t.Errorf("pcapng carries %d bytes from the server, the trace %d", sum, down)
 	}
 }
