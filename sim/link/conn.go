@@ -801,13 +801,17 @@ func (p *pair) watchOffline() bool {
 // connection whose line came up later, when it did).
 func (p *pair) goOffline() {
 	why := "offline"
+	// Both pipes locked from the moment the fault is set: a reader that
+	// sees it finds the queues already cut at brk.
+	p.up.mu.Lock()
+	p.down.mu.Lock()
 	if !p.fault.CompareAndSwap(nil, &why) {
+		p.down.mu.Unlock()
+		p.up.mu.Unlock()
 		return
 	}
 	b := p.brk
 	at := max(b, p.upAt)
-	p.up.mu.Lock()
-	p.down.mu.Lock()
 	for _, pp := range []*pipe{p.up, p.down} {
 		if pp.err != nil {
 			continue
