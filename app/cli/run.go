@@ -36,10 +36,17 @@ times it).
   --fault reset@pop3,after=30000   reset once the server sent 30,000 bytes
   --fault drop@imap,dir=down       the server's bytes stop arriving
   --fault stall,after=2000,for=10s nothing moves for 10 s after 2,000 bytes
-Each fault is a row in the trace where it fired. A session that breaks is
-a result, not a crash: the whole trace and the summary are printed, the
-summary with the error, and the exit status is 1. (On the virtual clock
-of run, a stall at a time and offline are not available yet: use serve.)
+  --fault stall,at=2s,for=10s      nothing leaves 2 s to 12 s into each
+                                   connection (bytes already on the wire arrive)
+  --fault offline,at=5s,for=30s    the whole link offline from 5 s to 35 s of
+                                   the run: a connection breaks when its
+                                   traffic reaches 5 s, dials fail until 35 s
+Times are virtual: at= counts from the connection's start (offline: the
+run's start, so a dial-up's dialling counts; a connection whose line is
+still dialling at 5 s breaks as it comes up). Each fault is a row in the
+trace where it fired. A session that breaks is a result, not a crash: the
+whole trace and the summary are printed, the summary with the error and
+the messages left on the server, and the exit status is 1.
 
 On a metered link (dialup-56k, isdn-128k) the session first dials: the
 dial time passes before the first connection, the trace shows the call,
@@ -56,7 +63,7 @@ spent dialling, the time online and what the call cost on the tariff.`,
 			asJSON := fs.Bool("json", false, "print the summary as JSON")
 			size := fs.String("size", "", "typical `SIZE` of each generated message (200KB, 1MiB); default a mix of short notes and attachments")
 			var faults faultsFlag
-			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; drop,dir=down; stall,after=BYTES,for=10s")
+			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])
@@ -94,16 +101,16 @@ spent dialling, the time online and what the call cost on the tariff.`,
 						return Usagef("--size %q: want a size between 1B and 64MiB, such as 200KB", *size)
 					}
 				}
-				for _, f := range faults {
-					if f.Kind == "offline" || (f.Kind == "stall" && f.HasAt) {
-						return Usagef("--fault %q: run is on the virtual clock, where %s at a time is not available yet (use serve, or stall,after=BYTES)", f.Spec, f.Kind)
-					}
-				}
-				l, err := lab.New(lab.Options{Profile: prof, Faults: faults.forConn(nil)})
+				l, err := lab.New(lab.Options{Profile: prof, Faults: faults.forConn()})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
+				// The session starts at virtual time zero: offline's at=
+				// counts from there, a dial included.
+				for _, f := range faults {
+					f.ScheduleVirtual(l.Link, 0)
+				}
 				// No idle hang-up: the user hangs up when the session ends.
 				l.DialOnDemand(link.CallOptions{})
 				dev, err := l.NewDevice(lab.DeviceOptions{Name: "Home PC", User: "student", Policy: policy})
@@ -279,9 +286,8 @@ func (f *faultsFlag) Set(v string) error {
 
 // forConn is the lab's per-connection fault hook (lab.Options.Faults):
 // each new connection gets the faults whose @protocol matches it, or all
-// without one. now is the clock a timed stall reads (nil on the virtual
-// clock).
-func (f faultsFlag) forConn(now func() time.Duration) func(link.ConnInfo) []link.Fault {
+// without one.
+func (f faultsFlag) forConn() func(link.ConnInfo) []link.Fault {
 	if len(f) == 0 {
 		return nil
 	}
@@ -291,7 +297,7 @@ func (f faultsFlag) forConn(now func() time.Duration) func(link.ConnInfo) []link
 			if !s.Matches(ci) {
 				continue
 			}
-			if fault, err := s.Fault(ci, now); err == nil {
+			if fault, err := s.Fault(ci); err == nil {
 				out = append(out, fault)
 			}
 		}

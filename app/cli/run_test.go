@@ -128,8 +128,7 @@ func TestRunFaultUsage(t *testing.T) {
 	for _, tc := range []struct{ arg, want string }{
 		{"reset@pop3,after=lots", "after=lots: want a byte count"},
 		{"reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later", "not yet supported in this build"},
-		{"offline,at=5s,for=30s", "virtual clock"},
-		{"stall,at=2s,for=10s", "virtual clock"},
+		{"disconnect@imap,during=IDLE", "not yet supported in this build"},
 	} {
 		code, _, errOut := run(t, "run", "--fault", tc.arg, "--messages", "1")
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {

@@ -54,12 +54,16 @@ ports). Stop with Ctrl-C.
 
 --fault SPEC (repeatable) breaks the link on purpose for the connections
 it names (@pop3, @imap, @smtp) or for all:
-  --fault reset@pop3,after=30000  reset once the server sent 30,000 bytes
-  --fault stall,at=2s,for=10s     nothing moves 2 s to 12 s into each connection
-  --fault drop@imap,dir=down      the server's bytes stop arriving
-  --fault offline,at=5s,for=30s   the whole link offline for 30 s, 5 s after start
-Times are on the live clock (scaled by --speed). Each fault is a row in
-the trace where it fired.`,
+  --fault reset@pop3,after=30000    reset once the server sent 30,000 bytes
+  --fault stall,at=2s,for=10s       nothing leaves 2 s to 12 s into each connection
+  --fault stall,after=2000,for=10s  nothing moves for 10 s after 2,000 bytes
+  --fault drop@imap,dir=down        the server's bytes stop arriving
+  --fault offline,at=5s,for=30s     the whole link offline for 30 s, 5 s after start:
+                                    open connections reset, new ones are refused
+Times are on the live clock (scaled by --speed): a stall's at= counts from
+each connection's start, offline's from when serve started. Each fault is
+a row in the trace where it fired; a reset or offline ends the outside
+client's TCP connection with an RST.`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			def := lab.DefaultTCP()
 			addrs := map[string]*string{}
@@ -83,7 +87,7 @@ the trace where it fired.`,
 			lan := fs.Bool("lan", false, "allow binding beyond loopback (a classroom LAN): warns and requires auth")
 			domain := fs.String("domain", "mailscope.lab", "the lab's mail domain")
 			var faults faultsFlag
-			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
+			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -109,19 +113,16 @@ the trace where it fired.`,
 				if len(users) > 0 {
 					accounts = users
 				}
-				var lk *link.Link
-				liveNow := func() time.Duration { return lk.LiveClock().Now() }
 				l, err := lab.New(lab.Options{
 					Domain: *domain, Accounts: accounts, Profile: prof, Speed: *speed,
 					CertDir: *certDir, RequireAuth: *lan,
 					ErrorLog: log.New(env.Stderr, "mailscope: server: ", 0),
-					Faults:   faults.forConn(liveNow),
+					Faults:   faults.forConn(),
 				})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
-				lk = l.Link
 				l.DialOnDemand(link.CallOptions{IdleHangup: link.DefaultIdleHangup})
 				if *seed > 0 {
 					for i, u := range l.Store.Users() {

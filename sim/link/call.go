@@ -452,9 +452,16 @@ func (l *Link) callPairs(gen uint64) []*pair {
 	return ps
 }
 
-// resetCall resets the open connections of call gen.
+// resetCall resets the open connections of call gen: not one whose client
+// has already closed (the server has its FIN and is closing too), which
+// the hang-up no longer touches.
 func (l *Link) resetCall(gen uint64, why string) {
 	for _, p := range l.callPairs(gen) {
+		select {
+		case <-p.client.done:
+			continue
+		default:
+		}
 		p.reset(ErrReset, why)
 	}
 }

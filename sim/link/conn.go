@@ -2,7 +2,9 @@ package link
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -55,7 +57,15 @@ type pair struct {
 	server *Conn
 	closed atomic.Int32 // ends closed
 	call   uint64       // the dial-up call it crosses (call.go); 0 for none
+	// brk is when the link goes offline on the virtual clock while this
+	// connection is open (Link.OfflineBetween), noBreak for never; upAt
+	// is when the connection came up (after a dial).
+	brk, upAt time.Duration
+	dropped   atomic.Bool // a Drop ate bytes (see pipe.dropped)
 }
+
+// noBreak is a pair's brk when no offline window lies ahead of it.
+const noBreak = time.Duration(math.MaxInt64)
 
 // Conn is one end of a simulated connection. It implements net.Conn.
 // Read and Write are safe to call from different goroutines.
@@ -68,6 +78,8 @@ type Conn struct {
 	clock time.Duration
 	wrote bool // written since the last wait (a turn ends when we wait)
 	turns atomic.Int64
+	// waiting is set while a Read waits for the peer (virtual drops).
+	waiting atomic.Bool
 
 	rmu, wmu  sync.Mutex // one reader, one writer at a time
 	rdeadline atomic.Pointer[deadline]
@@ -210,6 +222,10 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 	wall := time.Now() // once per write: clock reads are syscalls on some VMs
 	now := c.now(wall)
+	if c.p.watchOffline() && now >= c.p.brk {
+		c.p.goOffline()
+		return 0, ErrOffline
+	}
 	dir := c.dir()
 	p := c.wr
 	// Mark the turn before the bytes can be read: a reply read by another
@@ -235,43 +251,72 @@ func (c *Conn) Write(b []byte) (int, error) {
 		p.mu.Unlock()
 		return 0, ErrReset
 	}
-	act, hit := c.p.faults.plan(dir, p.sent, len(b))
-
 	bps := prof.UpBps
 	if dir == Down {
 		bps = prof.DownBps
 	}
 	mss, ovh := prof.SegmentPayload(), prof.SegmentOverhead()
-	n := len(b)
+	w := write{dir: dir, sent: p.sent, n: len(b), depart: max(now, p.freeAt), bps: bps, mss: mss, ovh: ovh}
+	act, hit := c.p.faults.plan(w)
+
+	n := len(b) // bytes that arrive
 	if act.reset || act.drop {
 		n = act.keep
 	}
-	depart := max(now, p.freeAt) + act.stall
-	wire := wireThrough(len(b), mss, ovh)
+	sent := len(b) // bytes that occupy the wire
 	if act.reset {
-		wire = wireThrough(n, mss, ovh)
+		sent = n
+	}
+	// A stall splits the write: bytes before hold leave at once, the
+	// rest stall later (all of it, hold 0, for most stalls).
+	depart, hold, resume := w.depart, 0, w.depart
+	if act.stall > 0 {
+		hold = min(act.hold, sent)
+		resume = w.leaves(hold) + act.stall
 	}
 	lat := prof.Latency
 	if prof.Jitter > 0 {
 		lat += time.Duration(p.rng.Int64N(int64(prof.Jitter)))
 	}
-	ch := &chunk{depart: depart, lat: lat, bps: bps, mss: mss, ovh: ovh, wall: wall}
-	ch.data = b // for the arithmetic; copied below before queueing
-	if n > 0 {
+	wire := wireThrough(hold, mss, ovh) + wireThrough(sent-hold, mss, ovh)
+	var marks []pendingMark
+	if act.stall > 0 {
+		// The stall marks go with the bytes it held, where they fired:
+		// when the direction stopped.
+		at := act.stallAt
+		if at == 0 {
+			at = w.leaves(hold)
+		}
+		for _, f := range hit {
+			marks = append(marks, pendingMark{detail: f.String(), fromClient: c.isClient, at: at, wall: wall})
+		}
+	}
+	for _, part := range [2]struct {
+		from, to int
+		depart   time.Duration
+	}{{0, min(hold, n), depart}, {hold, n, resume}} {
+		if part.to <= part.from {
+			continue
+		}
+		ch := &chunk{depart: part.depart, lat: lat, bps: bps, mss: mss, ovh: ovh, wall: wall}
+		ch.data = append([]byte(nil), b[part.from:part.to]...)
 		// TCP never reorders: no segment overtakes the one before it.
 		if first := ch.arrival(0); first < p.lastArr {
 			ch.lat += p.lastArr - first
 		}
+		p.lastArr = ch.arrival(len(ch.data) - 1)
+		if part.from == hold {
+			ch.marks, marks = marks, nil
+		}
+		p.q = append(p.q, ch)
+		p.queued += len(ch.data)
 	}
-	p.freeAt = depart + Serialise(int64(wire), bps)
-	sent := len(b)
-	if act.reset {
-		sent = n
+	if sent > hold {
+		p.freeAt = resume + Serialise(int64(wireThrough(sent-hold, mss, ovh)), bps)
+	} else {
+		p.freeAt = depart + Serialise(int64(wireThrough(sent, mss, ovh)), bps)
 	}
 	p.sent += int64(sent)
-	if sent > 0 {
-		p.lastArr = ch.arrival(sent - 1)
-	}
 
 	st := &c.p.stats[dir]
 	st.payload.Add(int64(sent))
@@ -281,13 +326,21 @@ func (c *Conn) Write(b []byte) (int, error) {
 	// The tap hears of the bytes when they are delivered (pipe.tell), not
 	// now: a break before then must not show them as arrived.
 	if n > 0 {
-		ch.data = append([]byte(nil), b[:n]...)
-		p.q = append(p.q, ch)
-		p.queued += n
 		p.signal()
+	}
+	if act.drop && n < len(b) {
+		c.p.dropped.Store(true)
+		p.dropped = max(p.dropped, act.giveUp)
+		p.signal() // a reader waiting for them may give up
 	}
 	brk := max(depart, p.lastArr) // when a reset reaches the reader
 	p.mu.Unlock()
+	if c.p.tap != nil {
+		// A stall on bytes that never go (a reset or drop took them).
+		for _, m := range marks {
+			c.p.tap.Mark(MarkFault, m.detail, m.fromClient, m.at, m.wall)
+		}
+	}
 
 	if act.reset {
 		// The bytes before the reset still arrive; then the reader fails.
@@ -295,9 +348,11 @@ func (c *Conn) Write(b []byte) (int, error) {
 		c.p.resetAfterDrain(hit, c.isClient, brk)
 		return n, ErrReset
 	}
-	for _, f := range hit {
-		if c.p.tap != nil {
-			c.p.tap.Mark(MarkFault, f.String(), c.isClient, depart, time.Now())
+	if act.stall == 0 {
+		for _, f := range hit {
+			if c.p.tap != nil {
+				c.p.tap.Mark(MarkFault, f.String(), c.isClient, depart, time.Now())
+			}
 		}
 	}
 	c.backpressure(p)
@@ -378,13 +433,32 @@ func (c *Conn) Read(b []byte) (int, error) {
 			return 0, net.ErrClosed
 		default:
 		}
+		watch := c.p.watchOffline()
+		var clock time.Duration
+		if watch {
+			clock = c.Now()
+		}
+		var peerIdle bool // nothing on its way to the peer
+		var peerDropped time.Duration
+		if live == nil && c.p.dropped.Load() {
+			peerIdle, peerDropped = c.wr.idle()
+		}
 		p.mu.Lock()
 		if p.err != nil {
 			p.mu.Unlock()
 			return 0, p.err
 		}
+		if watch && p.reaches(clock, c.p.brk) {
+			p.mu.Unlock()
+			c.p.goOffline()
+			continue
+		}
 		if len(p.q) > 0 {
 			limit := -1
+			if watch {
+				// Only what arrives before the link goes offline.
+				limit = p.q[0].arrivedBy(c.p.brk - 1)
+			}
 			if live != nil {
 				head := p.q[0]
 				limit = head.arrivedBy(live.Now())
@@ -418,12 +492,37 @@ func (c *Conn) Read(b []byte) (int, error) {
 			}
 			return 0, io.EOF
 		}
+		if giveUp := p.dropped; giveUp > 0 && live == nil && c.peer().waiting.Load() && peerIdle {
+			// Both ends wait and what this one waits for was dropped:
+			// on the virtual clock nothing will ever come.
+			p.mu.Unlock()
+			c.Advance(c.Now() + giveUp)
+			return 0, timeoutError{}
+		}
 		wake := p.waitCh()
 		p.mu.Unlock()
-		if err := c.waitRead(wake); err != nil {
+		c.waiting.Store(true)
+		if peerDropped > 0 {
+			// The peer may be waiting for bytes dropped on their way
+			// from here: now that this end waits too, it can give up.
+			c.wr.mu.Lock()
+			c.wr.signal()
+			c.wr.mu.Unlock()
+		}
+		err := c.waitRead(wake)
+		c.waiting.Store(false)
+		if err != nil {
 			return 0, err
 		}
 	}
+}
+
+// peer is the other end of the connection.
+func (c *Conn) peer() *Conn {
+	if c.isClient {
+		return c.p.server
+	}
+	return c.p.client
 }
 
 // readBulk is Read for a pump that forwards bytes to a real socket: it
@@ -599,19 +698,33 @@ func (c *Conn) fin() {
 }
 
 // Close closes this end: the peer reads EOF after what was written, and
-// its later writes fail with ErrReset.
+// its later writes fail with ErrReset. An end that closes with bytes sent
+// to it still unread, or on their way, resets the connection instead, as
+// TCP does (RFC 1122 4.2.2.13; RFC 9293 3.6): what it wrote still arrives,
+// ahead of the RST, then the peer's reads fail with ErrReset; the tap
+// hears of a fault "reset: client closed with N bytes unread" before the
+// close, and the bytes that had not arrived count as lost (DirStats.Lost).
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		now := c.now(time.Now())
-		c.fin()
-		// What this end wrote is ahead of its FIN and arrives: the trace
-		// shows it before the close.
-		wr := c.wr
-		wr.mu.Lock()
-		if wr.err == nil {
-			wr.tellQueued()
+		if c.p.watchOffline() && now >= c.p.brk {
+			c.p.goOffline()
 		}
-		wr.mu.Unlock()
+		who := "server closed"
+		if c.isClient {
+			who = "client closed"
+		}
+		if !c.abort(now, who) {
+			c.fin()
+			// What this end wrote is ahead of its FIN and arrives: the
+			// trace shows it before the close.
+			wr := c.wr
+			wr.mu.Lock()
+			if wr.err == nil {
+				wr.tellQueued()
+			}
+			wr.mu.Unlock()
+		}
 		close(c.done)
 		rd := c.rd
 		rd.mu.Lock()
@@ -625,15 +738,96 @@ func (c *Conn) Close() error {
 		rd.signal()
 		rd.mu.Unlock()
 		if tap := c.p.tap; tap != nil {
-			who := "server closed"
-			if c.isClient {
-				who = "client closed"
-			}
-			c.p.tap.Mark(MarkClose, who, c.isClient, c.Now(), time.Now())
+			// The tap puts the close after everything it follows.
+			tap.Mark(MarkClose, who, c.isClient, c.Now(), time.Now())
 		}
 		if c.p.closed.Add(1) == 2 {
 			c.p.link.forget(c.p)
 		}
 	})
 	return nil
+}
+
+// abort closes this end with a reset if bytes sent to it are unread (see
+// Close) and reports whether it did: not when nothing is unread, nor when
+// the connection already broke.
+func (c *Conn) abort(now time.Duration, who string) bool {
+	p := c.p
+	p.up.mu.Lock()
+	p.down.mu.Lock()
+	defer p.up.mu.Unlock()
+	defer p.down.mu.Unlock()
+	rd, wr := c.rd, c.wr
+	if rd.err != nil || rd.gone || rd.queued == 0 || p.fault.Load() != nil {
+		return false
+	}
+	why := fmt.Sprintf("reset: %s with %d bytes unread", who, rd.queued)
+	if !p.fault.CompareAndSwap(nil, &why) {
+		return false
+	}
+	// What reached this end by now reached it; the rest never will.
+	rd.tellArrived(now)
+	rd.discardLocked()
+	rd.q, rd.queued, rd.gone = nil, 0, true
+	rd.signal()
+	at := now
+	if wr.err == nil {
+		at = max(now, wr.freeAt)
+		wr.tellQueued() // on the wire ahead of the RST
+		if !wr.fin {
+			wr.fin = true
+			wr.finAt = max(at+p.link.Profile().Latency, wr.lastArr)
+		}
+		wr.finErr = ErrReset
+		wr.signal()
+	}
+	if p.tap != nil {
+		p.tap.Mark(MarkFault, why, c.isClient, at, time.Now())
+	}
+	return true
+}
+
+// watchOffline reports whether the connection runs on the virtual clock
+// towards an offline window and has not broken yet.
+func (p *pair) watchOffline() bool {
+	return p.live == nil && p.brk != noBreak && p.fault.Load() == nil
+}
+
+// goOffline breaks the connection where the link went offline on the
+// virtual clock (Link.OfflineBetween), once one of its ends reaches that
+// time: each direction delivers what arrives before it, then its reader
+// fails with ErrOffline, as do later writes; the rest is lost. The tap
+// hears of the bytes, then of the fault "offline", at brk (or, for a
+// connection whose line came up later, when it did).
+func (p *pair) goOffline() {
+	why := "offline"
+	// Both pipes locked from the moment the fault is set: a reader that
+	// sees it finds the queues already cut at brk.
+	p.up.mu.Lock()
+	p.down.mu.Lock()
+	if !p.fault.CompareAndSwap(nil, &why) {
+		p.down.mu.Unlock()
+		p.up.mu.Unlock()
+		return
+	}
+	b := p.brk
+	at := max(b, p.upAt)
+	for _, pp := range []*pipe{p.up, p.down} {
+		if pp.err != nil {
+			continue
+		}
+		pp.cutAt(b - 1)
+		pp.tellQueued()
+		if !pp.fin || pp.finAt >= b {
+			pp.fin, pp.finAt, pp.finErr = true, at, ErrOffline
+		}
+		pp.gone = true
+		pp.signal()
+	}
+	if p.tap != nil {
+		p.tap.Mark(MarkFault, why, true, at, time.Now())
+	}
+	p.down.mu.Unlock()
+	p.up.mu.Unlock()
+	p.link.offlineEndsCall(b)
 }

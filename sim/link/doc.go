@@ -15,7 +15,15 @@
 //     call shared by the connections while it is up, hang-up on request,
 //     when idle, offline or on another profile, and a meter of time online
 //     and cost on the tariff;
-//   - faults, one file each: offline, reset after N bytes, stall, drop;
+//   - faults, one file each: offline (at once, SetOffline, or as a window
+//     of virtual time, OfflineBetween), reset after N bytes, stall (after
+//     N bytes, or at a time into the connection), drop; each plans on a
+//     write's departure, so the same fault means the same on either clock
+//     (faultspec.go has the text form, --fault);
+//   - TCP's close: an end that closes with bytes sent to it still unread
+//     or on their way resets the connection (RFC 1122 4.2.2.13, RFC 9293
+//     3.6), and the tap hears of a "reset: … unread" fault before the
+//     close, so exports end it with RST, not FIN;
 //   - in-memory listeners and dialers (listener.go) so in-app servers
 //     (Serve(listener)) and clients (any Dial func) go through the link, and a
 //     wrapper for accepted TCP conns (tcp.go) so outside clients do too;

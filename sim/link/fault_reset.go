@@ -15,7 +15,8 @@ func (f ResetAfter) String() string {
 	return fmt.Sprintf("reset after %d bytes %s", f.Bytes, f.Dir)
 }
 
-func (f ResetAfter) plan(dir Direction, sent int64, n int) faultAction {
+func (f ResetAfter) plan(w write) faultAction {
+	dir, sent, n := w.dir, w.sent, w.n
 	if !f.Dir.covers(dir) || sent+int64(n) <= f.Bytes {
 		return faultAction{keep: n}
 	}

@@ -34,6 +34,31 @@ import (
 //
 // A spec with @protocol applies to that protocol's connections only
 // (ConnInfo.Protocol); without, to every connection.
+//
+// Every kind works on both clocks. A fault plans on each write's
+// departure, virtual time on the clock its connection runs on, so the
+// same spec means the same on the virtual clock (run, scenarios) and the
+// live one (serve), where a write leaves no earlier than the live now:
+//
+//   - reset: the bytes up to after= arrive, then both ends fail with
+//     ErrReset (the trace: those bytes, the fault, an RST).
+//   - stall,after=: the write that crosses after= leaves for= later;
+//     what follows queues behind it.
+//   - stall,at=: nothing leaves during [up+at, up+at+for) (up: when the
+//     connection's line was up, ConnInfo.Up: its start, or after a dial). The first write in each
+//     direction that would leave in the window waits until its end; a
+//     write on its way when the window opens keeps the segments already
+//     on the wire (they arrive) and the rest of it waits. The trace's
+//     stall row comes before the bytes it held.
+//   - drop: later bytes leave the sender but never arrive; the
+//     connection stays open until someone gives up.
+//   - offline: on the live clock ScheduleOffline calls Link.SetOffline at
+//     start+at and back at start+at+for; on the virtual clock
+//     ScheduleVirtual gives the window to Link.OfflineBetween: each open
+//     connection breaks where its traffic reaches start+at (what arrived
+//     before is delivered, the rest lost, the fault row "offline", an
+//     RST), connections that start in the window fail with ErrOffline,
+//     later ones work.
 type FaultSpec struct {
 	Spec     string // as written
 	Kind     string
@@ -45,7 +70,7 @@ type FaultSpec struct {
 	// The link faults' parsed values; zero when not given.
 	Dir   Direction
 	After int64         // bytes
-	At    time.Duration // since the connection's (offline: the link's) start
+	At    time.Duration // since the connection came up (offline: the link's start)
 	For   time.Duration
 	HasAt bool // at= was given (stall: timed, not by bytes)
 }
@@ -248,10 +273,11 @@ func (fs FaultSpec) Matches(ci ConnInfo) bool {
 }
 
 // Fault builds the fault for one new connection: each connection gets its
-// own (a fault keeps state). now is the clock the connection runs on,
-// needed by a timed stall (at=); nil makes a timed stall an error.
+// own (a fault keeps state). A timed stall (at=) counts from ci.Up, when
+// the connection's line was up (after a dial), and reads each write's
+// departure on whichever clock the connection runs.
 // Offline and the protocol faults have no per-connection fault.
-func (fs FaultSpec) Fault(ci ConnInfo, now func() time.Duration) (Fault, error) {
+func (fs FaultSpec) Fault(ci ConnInfo) (Fault, error) {
 	if err := fs.Supported(); err != nil {
 		return nil, err
 	}
@@ -264,45 +290,18 @@ func (fs FaultSpec) Fault(ci ConnInfo, now func() time.Duration) (Fault, error) 
 		if !fs.HasAt {
 			return Stall{Dir: fs.Dir, After: fs.After, For: fs.For}, nil
 		}
-		if now == nil {
-			return nil, fmt.Errorf("link: fault %q: a stall at a time needs a live clock (use after=BYTES)", fs.Spec)
-		}
-		return &timedStall{dir: fs.Dir, from: ci.Start + fs.At, until: ci.Start + fs.At + fs.For, now: now}, nil
+		return &timedStall{dir: fs.Dir, at: fs.At, from: ci.Up + fs.At, until: ci.Up + fs.At + fs.For}, nil
 	}
 	return nil, fmt.Errorf("link: fault %q: %s is not a per-connection fault", fs.Spec, fs.Kind)
 }
 
-// timedStall holds back every write in its window [from, until) on the
-// connection's clock until the window ends: nothing moves in between. A
-// write that comes later, or none at all in the window, is not touched.
-type timedStall struct {
-	dir         Direction
-	from, until time.Duration
-	now         func() time.Duration
-	hit         [2]bool // per direction, for the trace's one mark each
-}
-
-func (f *timedStall) String() string {
-	return fmt.Sprintf("stall %s for %v at %v", f.dir, f.until-f.from, f.from)
-}
-
-// plan runs under the connection's fault lock: the state needs no lock.
-func (f *timedStall) plan(dir Direction, sent int64, n int) faultAction {
-	now := f.now()
-	if !f.dir.covers(dir) || now < f.from {
-		return faultAction{keep: n}
+// ScheduleVirtual plays an offline spec on the virtual clock: the link is
+// offline during [start+At, start+At+For) of virtual time (see
+// Link.OfflineBetween). It does nothing for other kinds.
+func (fs FaultSpec) ScheduleVirtual(l *Link, start time.Duration) {
+	if fs.Kind == "offline" {
+		l.OfflineBetween(start+fs.At, start+fs.At+fs.For)
 	}
-	if now >= f.until {
-		return faultAction{keep: n, spent: true}
-	}
-	a := faultAction{keep: n, stall: f.until - now}
-	a.hit = !f.hit[dir]
-	f.hit[dir] = true
-	if !a.hit {
-		// Later writes queue behind the stalled one anyway.
-		a.stall = 0
-	}
-	return a
 }
 
 // ScheduleOffline plays an offline spec on a live clock: the link goes

@@ -104,13 +104,13 @@ func TestParseFaultErrors(t *testing.T) {
 }
 
 func TestFaultSpecApplies(t *testing.T) {
-	pop := ConnInfo{Protocol: "pop3", Start: time.Second}
+	pop := ConnInfo{Protocol: "pop3", Start: time.Second, Up: time.Second}
 	imap := ConnInfo{Protocol: "imap"}
 	reset, _ := ParseFault("reset@pop3,after=30000")
 	if !reset.Matches(pop) || reset.Matches(imap) {
 		t.Errorf("reset@pop3 matches pop3 %v, imap %v; want only pop3", reset.Matches(pop), reset.Matches(imap))
 	}
-	if f, err := reset.Fault(pop, nil); err != nil || f != (ResetAfter{Dir: Down, Bytes: 30000}) {
+	if f, err := reset.Fault(pop); err != nil || f != (ResetAfter{Dir: Down, Bytes: 30000}) {
 		t.Errorf("Fault() = %v, %v; want ResetAfter 30000 S→C", f, err)
 	}
 	any, _ := ParseFault("drop,dir=down")
@@ -122,35 +122,57 @@ func TestFaultSpecApplies(t *testing.T) {
 		t.Error("offline is not a per-connection fault")
 	}
 	timed, _ := ParseFault("stall,at=2s,for=10s")
-	if _, err := timed.Fault(pop, nil); err == nil {
-		t.Error("a timed stall without a clock must be refused")
+	if f, err := timed.Fault(pop); err != nil || f.(*timedStall).from != 3*time.Second || f.String() != "stall both for 10s at 2s" {
+		t.Errorf("timed stall Fault() = %v, %v; want one from 3s (2s into a connection up at 1s)", f, err)
 	}
 }
 
-// A timed stall holds the first write in its window, in each direction,
-// until the window ends; before and after it nothing is touched.
+// A timed stall holds the first write leaving in its window, in each
+// direction, until the window ends; a write on its way when the window
+// opens keeps the segments already on the wire and holds the rest; before
+// and after the window nothing is touched.
 func TestTimedStallPlan(t *testing.T) {
-	var now time.Duration
 	fs, _ := ParseFault("stall,at=2s,for=10s")
-	f, err := fs.Fault(ConnInfo{Start: time.Second}, func() time.Duration { return now })
-	if err != nil {
-		t.Fatal(err)
+	// 1,000 bytes a second with no overhead: a 100-byte segment takes 0.1 s.
+	at := func(dir Direction, depart time.Duration, n int) write {
+		return write{dir: dir, n: n, depart: depart, bps: 8000, mss: 100}
 	}
+	ms := time.Millisecond
 	for _, tc := range []struct {
-		now  time.Duration
-		dir  Direction
-		want faultAction
+		name string
+		w    []write
+		want []faultAction
 	}{
-		{2 * time.Second, Down, faultAction{keep: 5}},
-		{3 * time.Second, Down, faultAction{hit: true, keep: 5, stall: 10 * time.Second}},
-		{4 * time.Second, Down, faultAction{keep: 5}},
-		{5 * time.Second, Up, faultAction{hit: true, keep: 5, stall: 8 * time.Second}},
-		{13 * time.Second, Up, faultAction{keep: 5, spent: true}},
+		{"before, in, and again in the window",
+			[]write{at(Down, 2*time.Second, 5), at(Down, 3*time.Second, 5), at(Down, 4*time.Second, 5)},
+			[]faultAction{{keep: 5}, {hit: true, keep: 5, stall: 10 * time.Second, stallAt: 3 * time.Second}, {keep: 5}}},
+		{"each direction once",
+			[]write{at(Up, 5*time.Second, 5), at(Down, 6*time.Second, 5), at(Up, 13*time.Second, 5)},
+			[]faultAction{{hit: true, keep: 5, stall: 8 * time.Second, stallAt: 5 * time.Second}, {hit: true, keep: 5, stall: 7 * time.Second, stallAt: 6 * time.Second, spent: true}, {keep: 5, spent: true}}},
+		{"on its way when the window opens",
+			// Leaves at 2.75 s: segments from 2.75, 2.85, 2.95 s are on
+			// the wire at 3 s; the rest, from byte 300 (3.05 s), waits
+			// until 13 s.
+			[]write{at(Down, 2750*ms, 1000)},
+			[]faultAction{{hit: true, keep: 1000, hold: 300, stall: 13*time.Second - 3050*ms, stallAt: 3 * time.Second}}},
+		{"wholly on the wire before the window",
+			[]write{at(Down, 2500*ms, 500)},
+			[]faultAction{{keep: 500}}},
+		{"the window passed with nothing to hold",
+			[]write{at(Down, 14*time.Second, 5), at(Up, 14*time.Second, 5)},
+			[]faultAction{{keep: 5}, {keep: 5, spent: true}}},
 	} {
-		now = tc.now
-		if got := f.plan(tc.dir, 0, 5); got != tc.want {
-			t.Errorf("at %v %v: plan = %+v, want %+v", tc.now, tc.dir, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := fs.Fault(ConnInfo{Start: 0, Up: time.Second}) // after a 1 s dial
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range tc.w {
+				if got := f.plan(w); got != tc.want[i] {
+					t.Errorf("write %d (%v at %v, %d bytes): plan = %+v, want %+v", i, w.dir, w.depart, w.n, got, tc.want[i])
+				}
+			}
+		})
 	}
 }
 
@@ -176,7 +198,7 @@ func FuzzParseFault(f *testing.F) {
 			t.Errorf("ParseFault(%q) accepted a control character", s)
 		}
 		if fs.Supported() == nil && fs.Kind != "offline" {
-			if _, err := fs.Fault(ConnInfo{}, func() time.Duration { return 0 }); err != nil {
+			if _, err := fs.Fault(ConnInfo{}); err != nil {
 				t.Errorf("ParseFault(%q) is supported but Fault() = %v", s, err)
 			}
 		}
@@ -199,7 +221,7 @@ func TestOptionsFaultsPerConnection(t *testing.T) {
 		if !spec.Matches(ci) {
 			return nil
 		}
-		f, err := spec.Fault(ci, nil)
+		f, err := spec.Fault(ci)
 		if err != nil {
 			t.Error(err)
 			return nil

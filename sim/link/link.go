@@ -23,7 +23,8 @@ type Link struct {
 	mu        sync.Mutex
 	conns     map[uint64]*pair
 	listeners map[string]*Listener
-	next      []Fault // faults for the next connection
+	next      []Fault  // faults for the next connection
+	offline   []window // offline on the virtual clock (OfflineBetween), by start
 
 	call callLine // dial-up, once EnableCalls (call.go)
 }
@@ -124,8 +125,16 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	if prof.Offline {
 		return nil, nil, fmt.Errorf("link: dial %s: %w", o.ServerAddr, ErrOffline)
 	}
+	brk := noBreak
+	if !o.Live {
+		l.offlineEndsCall(o.Start) // a virtual call up across a window ended in it
+		var off bool
+		if brk, off = l.offlineAt(o.Start); off {
+			return nil, nil, fmt.Errorf("link: dial %s: %w", o.ServerAddr, ErrOffline)
+		}
+	}
 	id := l.nextID.Add(1)
-	pr := &pair{link: l}
+	pr := &pair{link: l, brk: brk}
 	if o.Live {
 		pr.live = l.LiveClock()
 		if now := pr.live.Now(); now > o.Start {
@@ -143,7 +152,7 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	pr.down = newPipe(Down, prof.Seed, id)
 	// The handshake starts when the line is up: after dialling, or at once.
 	call, start, dialled, callChanged := l.join(prof, o.Start, pr.live)
-	pr.call = call
+	pr.call, pr.upAt, pr.info.Up = call, start, start
 	setup := prof.Setup()
 	accept := setup
 	if setup > 0 {
@@ -156,8 +165,10 @@ func (l *Link) Pipe(o PipeOptions) (client, server *Conn, err error) {
 	// a reset (hang-up, offline) finds the pair only with its tap, so
 	// the trace shows the reset after the connection, never before it.
 	if l.newTap != nil {
-		pr.tap = l.newTap(pr.info)
-		pr.up.tap, pr.down.tap = pr.tap, pr.tap
+		if t := l.newTap(pr.info); t != nil {
+			pr.tap = &orderTap{tap: t}
+			pr.up.tap, pr.down.tap = pr.tap, pr.tap
+		}
 	}
 	if pr.tap != nil {
 		wall := pr.info.Wall
@@ -233,4 +244,99 @@ func (l *Link) resetAll(err error, why string) {
 	for _, p := range ps {
 		p.reset(err, why)
 	}
+}
+
+// window is a span of virtual time [from, until).
+type window struct{ from, until time.Duration }
+
+// OfflineBetween takes the link offline on the virtual clock from virtual
+// time from until until, for connections that do not run on the live
+// clock (use SetOffline, or FaultSpec.ScheduleOffline, on the live one).
+// Nothing happens at a moment on the virtual clock: each connection open
+// at from breaks when its traffic reaches from, that is when a write
+// leaves, a byte or a FIN arrives, or an end that waits, writes or closes
+// is at from or later. It then behaves as when SetOffline resets it:
+// bytes that arrive before from are delivered, the rest are lost, reads
+// and writes fail with ErrOffline, and the tap hears of the fault
+// "offline" at from (for a connection whose line was still dialling,
+// when it came up). A connection that never gets that far is not
+// touched. A connection that starts in the window fails with ErrOffline,
+// one that starts at until or later works, and a dial-up call up at from
+// ends then (EndOffline).
+func (l *Link) OfflineBetween(from, until time.Duration) {
+	if until <= from {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.offline = append(l.offline, window{from, until})
+	sort.Slice(l.offline, func(i, j int) bool { return l.offline[i].from < l.offline[j].from })
+}
+
+// offlineAt reports whether virtual time t is in an offline window and,
+// if not, when the next one begins (noBreak for none).
+func (l *Link) offlineAt(t time.Duration) (next time.Duration, off bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	next = noBreak
+	for _, w := range l.offline {
+		if t >= w.from && t < w.until {
+			return 0, true
+		}
+		if w.from > t && w.from < next {
+			next = w.from
+		}
+	}
+	return next, false
+}
+
+// offlineEndsCall ends a virtual dial-up call that was up when an offline
+// window began at or before t, at the window's start.
+func (l *Link) offlineEndsCall(t time.Duration) {
+	l.mu.Lock()
+	ws := append([]window(nil), l.offline...)
+	l.mu.Unlock()
+	if len(ws) == 0 {
+		return
+	}
+	c := &l.call
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.up || c.clock != nil {
+		return
+	}
+	for _, w := range ws {
+		if w.from > c.dialAt && w.from <= t {
+			c.endLocked(w.from, EndOffline)
+			return
+		}
+	}
+}
+
+// orderTap passes a connection's events to its Tap and puts each close no
+// earlier in virtual time than anything the tap heard before it: an end
+// that closes at its clock may have written bytes that leave later (they
+// queue behind the ones before them), and the trace lists events in the
+// order they happened.
+type orderTap struct {
+	mu   sync.Mutex
+	tap  Tap
+	last time.Duration
+}
+
+func (o *orderTap) Transfer(fromClient bool, p []byte, depart, arrive time.Duration, wire int, wall time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.last = max(o.last, depart)
+	o.tap.Transfer(fromClient, p, depart, arrive, wire, wall)
+}
+
+func (o *orderTap) Mark(kind, detail string, fromClient bool, at time.Duration, wall time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if kind == MarkClose {
+		at = max(at, o.last)
+	}
+	o.last = max(o.last, at)
+	o.tap.Mark(kind, detail, fromClient, at, wall)
 }

@@ -19,6 +19,18 @@ type chunk struct {
 	bps    int64
 	mss    int
 	ovh    int
+	// marks are fault marks that belong just before this write's bytes
+	// (a stall that held it): the tap hears of them when it hears of the
+	// first of them, or when they are lost.
+	marks []pendingMark
+}
+
+// pendingMark is a fault mark waiting for its write to be delivered.
+type pendingMark struct {
+	detail     string
+	fromClient bool
+	at         time.Duration
+	wall       time.Time
 }
 
 // wireThrough is the wire bytes of the first k payload bytes of a write.
@@ -59,6 +71,9 @@ type pipe struct {
 	// never reached the reader: in flight at a reset, or still on their
 	// way when it closed. The tap never hears of them.
 	lost, lostWire int64
+	// dropped is how long a virtual reader waits for bytes a Drop ate
+	// before it gives up; 0 while none were.
+	dropped time.Duration
 
 	waiters int
 	changed chan struct{}
@@ -107,6 +122,7 @@ func (p *pipe) tell(c *chunk, to int) {
 	if p.tap == nil || to <= c.told {
 		return
 	}
+	p.tellMarks(c)
 	for start := c.told; start < to; {
 		end := to
 		if i := bytes.IndexByte(c.data[start:to], '\n'); i >= 0 {
@@ -121,10 +137,22 @@ func (p *pipe) tell(c *chunk, to int) {
 	c.told = to
 }
 
+// tellMarks reports the fault marks waiting on c. Call with mu held.
+func (p *pipe) tellMarks(c *chunk) {
+	if p.tap != nil {
+		for _, m := range c.marks {
+			p.tap.Mark(MarkFault, m.detail, m.fromClient, m.at, m.wall)
+		}
+	}
+	c.marks = nil
+}
+
 // discardLocked counts what is queued and untold as lost. Call with mu
-// held, before the queue is dropped.
+// held, before the queue is dropped. The faults that held those bytes
+// still happened: the tap hears of them.
 func (p *pipe) discardLocked() {
 	for _, c := range p.q {
+		p.tellMarks(c)
 		if c.told < len(c.data) {
 			p.lost += int64(len(c.data) - c.told)
 			p.lostWire += int64(wireThrough(len(c.data), c.mss, c.ovh) - wireThrough(c.told, c.mss, c.ovh))
@@ -154,6 +182,57 @@ func (p *pipe) tellArrived(vt time.Duration) {
 			return
 		}
 	}
+}
+
+// cutAt keeps of what is queued only the bytes that arrive by vt (and
+// those already reported as delivered): the rest is lost, as when the
+// link goes down at vt. Call with mu held.
+func (p *pipe) cutAt(vt time.Duration) {
+	kept := p.q[:0]
+	for _, c := range p.q {
+		k := c.off
+		if c.off < len(c.data) {
+			k += c.arrivedBy(vt)
+		}
+		k = max(k, c.told)
+		if k < len(c.data) {
+			if k == c.told {
+				p.tellMarks(c) // none of it arrives; the stall happened
+			}
+			p.lost += int64(len(c.data) - k)
+			p.lostWire += int64(wireThrough(len(c.data), c.mss, c.ovh) - wireThrough(k, c.mss, c.ovh))
+			p.queued -= len(c.data) - k
+			c.data = c.data[:k:k]
+		}
+		if c.off < len(c.data) {
+			kept = append(kept, c)
+		}
+	}
+	clear(p.q[len(kept):])
+	p.q = kept
+}
+
+// idle reports whether nothing is on its way through the pipe, and how
+// long its reader waits for dropped bytes (see pipe.dropped).
+func (p *pipe) idle() (idle bool, dropped time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.q) == 0 && !p.fin && p.err == nil, p.dropped
+}
+
+// reaches reports whether a reader whose clock is at clock gets to
+// virtual time b on this pipe: the next byte or the FIN arrives at or
+// after b, or nothing is on its way and its clock has passed b. Call with
+// mu held.
+func (p *pipe) reaches(clock, b time.Duration) bool {
+	if len(p.q) > 0 {
+		h := p.q[0]
+		return h.arrival(h.off) >= b
+	}
+	if p.fin {
+		return p.finErr == nil && p.finAt >= b
+	}
+	return clock >= b
 }
 
 // take removes up to len(b) bytes of the head write, stopping after the

@@ -49,5 +49,8 @@ type ConnInfo struct {
 	ClientAddr string
 	ServerAddr string
 	Start      time.Duration // virtual time the client began to connect
-	Wall       time.Time
+	// Up is when the line was up and the handshake began: Start, or
+	// later on a line that dialled (EnableCalls).
+	Up   time.Duration
+	Wall time.Time
 }

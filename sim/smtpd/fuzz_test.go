@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log"
 	"regexp"
@@ -78,7 +79,9 @@ func FuzzServer(f *testing.F) {
 		conn.CloseWrite()
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		out, err := io.ReadAll(io.LimitReader(conn, 1<<20))
-		if err != nil {
+		// A server that hangs up with input unread resets (RFC 1122
+		// 4.2.2.13): what it wrote before arrives all the same.
+		if err != nil && !errors.Is(err, link.ErrReset) {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
 			t.Fatalf("reading the replies: %v (the server hung?) after %q\n%s", err, out, buf)

@@ -150,6 +150,9 @@ func runPOP3S(t *testing.T, lab *tlsLab) link.Stats {
 	}
 	chat(t, tc, br, "QUIT", false)
 	<-done
+	// Read the server's close_notify: a client that closed with it
+	// unread would reset the connection (RFC 1122 4.2.2.13).
+	io.Copy(io.Discard, br)
 	c.Close()
 	return c.Stats()
 }
