@@ -59,7 +59,7 @@ spent dialling, the time online and what the call cost on the tariff.`,
 			seed := fs.Int64("seed", 1, "seed of the generated mailbox")
 			pipelining := fs.Bool("pipelining", false, "POP3: pipeline RETR and DELE (RFC 2449)")
 			jitter := fs.Bool("jitter", true, "keep the preset's jitter (seeded, so still reproducible)")
-			traceFmt := fs.String("trace", "text", "trace on stdout: text, jsonl or none")
+			traceFmt := fs.String("trace", "text", "trace on stdout: text, jsonl or none (with --json: none unless given)")
 			asJSON := fs.Bool("json", false, "print the summary as JSON")
 			size := fs.String("size", "", "typical `SIZE` of each generated message (200KB, 1MiB); default a mix of short notes and attachments")
 			var faults faultsFlag
@@ -67,6 +67,14 @@ spent dialling, the time online and what the call cost on the tariff.`,
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])
+				}
+				// --json alone prints only the summary, so that its output
+				// parses; --trace jsonl --json prints the events, then the
+				// summary, one JSON value per line.
+				traceGiven := false
+				fs.Visit(func(f *flag.Flag) { traceGiven = traceGiven || f.Name == "trace" })
+				if *asJSON && !traceGiven {
+					*traceFmt = "none"
 				}
 				prof, err := link.Preset(*linkID)
 				if err != nil {
@@ -192,6 +200,12 @@ type RunSummary struct {
 	LeftOnServer int `json:"left_on_server"`
 	// Error is why the session broke; "" when it completed.
 	Error string `json:"error,omitempty"`
+	// PayloadBytesLostUp and PayloadBytesLostDown are the part of the
+	// payload bytes above that left one end but never reached the other
+	// (in flight when the connection broke, or sent to a reader that had
+	// closed): what the trace shows is the difference.
+	PayloadBytesLostUp   int64 `json:"payload_bytes_lost_up,omitempty"`
+	PayloadBytesLostDown int64 `json:"payload_bytes_lost_down,omitempty"`
 }
 
 func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResult, call link.CallState, left int, sessionErr error, asJSON bool) error {
@@ -208,6 +222,10 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 		Metered:       p.Metered(), Calls: call.Calls, DialSeconds: call.TotalDial.Seconds(),
 		OnlineSeconds: call.TotalOnline.Seconds(), Cost: call.TotalCost,
 		LeftOnServer: left,
+	}
+	for _, c := range r.Conns {
+		s.PayloadBytesLostUp += c.Up.Lost
+		s.PayloadBytesLostDown += c.Down.Lost
 	}
 	if sessionErr != nil {
 		s.Error = sessionErr.Error()
@@ -236,11 +254,20 @@ func writeRunSummary(w io.Writer, proto string, p link.Profile, r mua.ActionResu
 	}
 	fmt.Fprintf(w, "  messages         %d\n", msgs)
 	fmt.Fprintf(w, "  left on server   %d\n", left)
-	fmt.Fprintf(w, "  bytes up         %d payload, %d on the wire\n", r.PayloadUp, r.WireUp)
-	fmt.Fprintf(w, "  bytes down       %d payload, %d on the wire\n", r.PayloadDown, r.WireDown)
+	fmt.Fprintf(w, "  bytes up         %d payload, %d on the wire%s\n", r.PayloadUp, r.WireUp, lostNote(r.PayloadUp, s.PayloadBytesLostUp))
+	fmt.Fprintf(w, "  bytes down       %d payload, %d on the wire%s\n", r.PayloadDown, r.WireDown, lostNote(r.PayloadDown, s.PayloadBytesLostDown))
 	fmt.Fprintf(w, "  round trips      %d\n", r.RoundTrips)
 	fmt.Fprintf(w, "  connections      %d\n", r.Connections)
 	return nil
+}
+
+// lostNote says how much of a direction's payload never arrived: "" when
+// all of it did.
+func lostNote(sent, lost int64) string {
+	if lost <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d arrived, %d lost when the connection broke)", sent-lost, lost)
 }
 
 // seedMailbox delivers n generated messages to user: the lab's usual mix,

@@ -7,7 +7,9 @@ import (
 )
 
 // runWithTrace runs `mailscope run … --json --trace jsonl` and returns the
-// exit code, the summary and the trace's fault rows.
+// exit code, the summary and the trace's fault rows. It checks that the
+// trace's bytes each way are what the summary says was carried less what
+// was lost.
 func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, string) {
 	t.Helper()
 	code, out, errOut := run(t, append(args, "--json", "--trace", "jsonl", "--jitter=false")...)
@@ -17,12 +19,14 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 		t.Fatalf("run %v: exit %d, %v\n%s\n%s", args, code, err, errOut, out)
 	}
 	var faults []string
+	var traced [2]int64        // payload bytes in the trace: up, down
 	last := map[uint64]int64{} // per session, the latest time so far
 	for _, line := range strings.Split(out[:cut], "\n") {
 		var ev struct {
-			Kind, Text string
-			Session    uint64
-			AtNs       int64
+			Kind, Text, Dir string
+			Session         uint64
+			AtNs            int64
+			Bytes           int64
 		}
 		if line == "" {
 			continue
@@ -33,12 +37,19 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 		if ev.Kind == "fault" {
 			faults = append(faults, ev.Text)
 		}
+		if ev.Kind == "line" || ev.Kind == "bulk" {
+			traced[map[string]int{"c2s": 0, "s2c": 1}[ev.Dir]] += ev.Bytes
+		}
 		// The trace lists events in the order they happened: a close is
 		// never earlier than what it follows.
 		if ev.Kind == "close" && ev.AtNs < last[ev.Session] {
 			t.Errorf("s%d: close %q at %d ns after an event at %d ns", ev.Session, ev.Text, ev.AtNs, last[ev.Session])
 		}
 		last[ev.Session] = max(last[ev.Session], ev.AtNs)
+	}
+	if up, down := s.PayloadBytesUp-s.PayloadBytesLostUp, s.PayloadBytesDown-s.PayloadBytesLostDown; traced != [2]int64{up, down} {
+		t.Errorf("run %v: the trace carries %d B up, %d B down; the summary says %d-%d up, %d-%d down",
+			args, traced[0], traced[1], s.PayloadBytesUp, s.PayloadBytesLostUp, s.PayloadBytesDown, s.PayloadBytesLostDown)
 	}
 	return code, s, faults, errOut
 }

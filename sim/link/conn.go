@@ -317,6 +317,11 @@ func (c *Conn) Write(b []byte) (int, error) {
 		p.freeAt = depart + Serialise(int64(wireThrough(sent, mss, ovh)), bps)
 	}
 	p.sent += int64(sent)
+	if act.drop && n < sent {
+		// A drop's bytes cross the link but never reach the reader.
+		p.lost += int64(sent - n)
+		p.lostWire += int64(wireThrough(sent, mss, ovh) - wireThrough(n, mss, ovh))
+	}
 
 	st := &c.p.stats[dir]
 	st.payload.Add(int64(sent))

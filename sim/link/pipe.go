@@ -71,6 +71,12 @@ type pipe struct {
 	// never reached the reader: in flight at a reset, or still on their
 	// way when it closed. The tap never hears of them.
 	lost, lostWire int64
+	// unsent and unsentWire count the bytes written that were still
+	// waiting to leave the writer when the link went down (cutAt): they
+	// never crossed, so they are not counted as sent at all. (A writer
+	// on the virtual clock runs ahead of its bytes, so without this what
+	// "was sent" by a cut would depend on goroutine scheduling.)
+	unsent, unsentWire int64
 	// dropped is how long a virtual reader waits for bytes a Drop ate
 	// before it gives up; 0 while none were.
 	dropped time.Duration
@@ -199,8 +205,11 @@ func (p *pipe) cutAt(vt time.Duration) {
 			if k == c.told {
 				p.tellMarks(c) // none of it arrives; the stall happened
 			}
-			p.lost += int64(len(c.data) - k)
-			p.lostWire += int64(wireThrough(len(c.data), c.mss, c.ovh) - wireThrough(k, c.mss, c.ovh))
+			gone := max(k, c.departedBy(vt))
+			p.lost += int64(gone - k)
+			p.lostWire += int64(wireThrough(gone, c.mss, c.ovh) - wireThrough(k, c.mss, c.ovh))
+			p.unsent += int64(len(c.data) - gone)
+			p.unsentWire += int64(wireThrough(len(c.data), c.mss, c.ovh) - wireThrough(gone, c.mss, c.ovh))
 			p.queued -= len(c.data) - k
 			c.data = c.data[:k:k]
 		}
@@ -265,6 +274,28 @@ func (p *pipe) take(b []byte, limit int) (int, time.Duration) {
 }
 
 // arrivedBy is how many bytes of the head write have arrived by vt.
+// departedBy is how many bytes of the write (from its start) had begun
+// to leave the writer by vt: whole segments whose first bit was on the
+// wire.
+func (c *chunk) departedBy(vt time.Duration) int {
+	n := len(c.data)
+	if vt <= c.depart {
+		return 0
+	}
+	// Segment j starts once the j segments before it are serialised.
+	segs := (n + c.mss - 1) / c.mss
+	lo, hi := 0, segs // find the number of segments begun by vt
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if c.depart+Serialise(int64(wireThrough((mid-1)*c.mss, c.mss, c.ovh)), c.bps) < vt {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return min(lo*c.mss, n)
+}
+
 func (c *chunk) arrivedBy(vt time.Duration) int {
 	n := len(c.data)
 	if c.arrival(n-1) <= vt {

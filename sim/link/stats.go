@@ -7,12 +7,13 @@ import (
 
 // DirStats counts one direction of a connection.
 type DirStats struct {
-	Payload  int64 `json:"payload"`  // bytes the protocol wrote
+	Payload  int64 `json:"payload"`  // bytes the protocol wrote that left it (not those still queued when the link went down)
 	Wire     int64 `json:"wire"`     // bytes on the wire: payload + segment overhead
 	Segments int64 `json:"segments"` // MSS-sized segments
 	Writes   int64 `json:"writes"`
 	// Lost and LostWire are the part of Payload and Wire that never
-	// reached the reader (in flight at a reset, or on its way when the
+	// reached the reader (in flight at a reset or when the link went down,
+	// eaten by a drop, or on its way when the
 	// reader closed): the trace shows Payload - Lost.
 	Lost     int64 `json:"lost,omitempty"`
 	LostWire int64 `json:"lostWire,omitempty"`
@@ -50,6 +51,8 @@ func (p *pipe) dirStats(d *dirCounters) DirStats {
 	s := d.load()
 	p.mu.Lock()
 	s.Lost, s.LostWire = p.lost, p.lostWire
+	s.Payload -= p.unsent
+	s.Wire -= p.unsentWire
 	p.mu.Unlock()
 	return s
 }

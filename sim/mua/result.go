@@ -133,7 +133,8 @@ func (d *Device) finish(r *recorder) ActionResult {
 func diffStats(s, b link.Stats) link.Stats {
 	sub := func(x, y link.DirStats) link.DirStats {
 		return link.DirStats{Payload: x.Payload - y.Payload, Wire: x.Wire - y.Wire,
-			Segments: x.Segments - y.Segments, Writes: x.Writes - y.Writes}
+			Segments: x.Segments - y.Segments, Writes: x.Writes - y.Writes,
+			Lost: x.Lost - y.Lost, LostWire: x.LostWire - y.LostWire}
 	}
 	s.Up = sub(s.Up, b.Up)
 	s.Down = sub(s.Down, b.Down)
