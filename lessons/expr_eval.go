@@ -58,7 +58,7 @@ func (x *Expr) String() string { return x.Src }
 // against cat. A nil cat checks the syntax only, and Eval then asks the
 // Env for every dotted path whole.
 func Compile(src string, cat *Catalog) (*Expr, error) {
-	root, err := Parse(src)
+	root, err := ParseExpr(src)
 	if err != nil {
 		return nil, err
 	}

@@ -235,9 +235,9 @@ type parser struct {
 	depth int
 }
 
-// Parse reads an expression into its syntax tree, without a catalogue.
+// ParseExpr reads an expression into its syntax tree, without a catalogue.
 // Use Compile to also check its names against one.
-func Parse(src string) (Node, error) {
+func ParseExpr(src string) (Node, error) {
 	if len(src) > MaxExprLen {
 		return nil, &ExprError{0, fmt.Sprintf("expression too long (%d bytes, at most %d)", len(src), MaxExprLen)}
 	}
