@@ -93,7 +93,11 @@ func sortedKeys[V any](m map[string]V) []string {
 func didYouMean(word string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
-		d := editDistance(strings.ToLower(word), strings.ToLower(c))
+		lw, lc := strings.ToLower(word), strings.ToLower(c)
+		d := editDistance(lw, lc)
+		if len(lw) >= 3 && (strings.HasPrefix(lc, lw) || strings.HasPrefix(lw, lc)) {
+			d = min(d, 1) // a name cut short or run on: link.rtt for link.rtt_ms
+		}
 		if d < bestD || (d == bestD && c < best) {
 			best, bestD = c, d
 		}

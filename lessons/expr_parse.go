@@ -297,10 +297,6 @@ func (p *parser) enter() error {
 }
 
 func (p *parser) or() (Node, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer func() { p.depth-- }()
 	l, err := p.and()
 	for err == nil && p.is("or") {
 		at := p.tok.pos
