@@ -92,10 +92,16 @@ func (n *Binary) Pos() int { return n.At }
 
 func (n *Lit) String() string {
 	if s, ok := n.Val.Text(); ok {
-		return strconv.Quote(s)
+		return quote(s)
 	}
 	return n.Val.String()
 }
+// quote writes s as the lexer reads it back.
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`)
+	return `"` + r.Replace(s) + `"`
+}
+
 func (n *Name) String() string { return n.Path }
 func (n *Call) String() string {
 	var parts []string
@@ -107,7 +113,15 @@ func (n *Call) String() string {
 	}
 	return n.Fn + "(" + strings.Join(parts, ", ") + ")"
 }
-func (n *Member) String() string { return n.X.String() + "." + n.Name }
+func (n *Member) String() string {
+	x := n.X.String()
+	switch n.X.(type) {
+	case *Name, *Call, *Member:
+	default: // 3 .x, (a + b).x
+		x = "(" + x + ")"
+	}
+	return x + "." + n.Name
+}
 func (n *Unary) String() string {
 	if n.Op == "not" {
 		return "(not " + n.X.String() + ")"

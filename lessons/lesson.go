@@ -62,6 +62,8 @@ type Step struct {
 	By    string
 	Watch *Watch // nil: nothing to point at
 	Check *Check // nil: no question
+
+	checked bool // the file gives a check, even a broken one
 }
 
 // Who does a step's action.

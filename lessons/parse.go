@@ -32,6 +32,7 @@ type fileParser struct {
 	lineOff int // file line of the front matter's first line, minus 1
 	cat     *Catalog
 	errs    Errors
+	keyOf   map[*yaml.Node]*yaml.Node // a mapping value's key
 }
 
 func (p *fileParser) errAt(line int, field, format string, a ...any) {
@@ -42,6 +43,11 @@ func (p *fileParser) errf(n *yaml.Node, field, format string, a ...any) {
 	line := 0
 	if n != nil {
 		line = n.Line + p.lineOff
+		// A block mapping or list starts on the line after its key;
+		// "steps[0].check: missing answer" is about the key's line.
+		if k := p.keyOf[n]; k != nil && n.Kind != yaml.ScalarNode {
+			line = k.Line + p.lineOff
+		}
 	}
 	p.errAt(line, field, format, a...)
 }
@@ -82,7 +88,7 @@ func (p *fileParser) parse(data []byte) *Lesson {
 			msg = msg[len(m[0]):]
 			// yaml.v3 counts a parser error's line from 0 (a scanner
 			// error's, "found …", from 1).
-			if strings.HasPrefix(msg, "did not find expected") {
+			if strings.HasPrefix(msg, "did not find expected") || strings.HasPrefix(msg, "found a tab character") {
 				line++
 			}
 			line += p.lineOff
@@ -162,7 +168,7 @@ func (p *fileParser) parse(data []byte) *Lesson {
 			}
 			covered := false
 			for _, st := range l.Steps {
-				if st.Check != nil && contains(st.Claims, c.Value) {
+				if st.checked && contains(st.Claims, c.Value) {
 					covered = true
 				}
 			}
@@ -279,6 +285,7 @@ func (p *fileParser) step(n *yaml.Node, field string, lessonClaims []string) *St
 	}
 	if cn := m["check"]; cn != nil {
 		st.Check = p.check(cn, field+".check")
+		st.checked = true
 	}
 	return st
 }
@@ -651,6 +658,10 @@ func (p *fileParser) mapping(n *yaml.Node, field string, known []string) map[str
 	m := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if p.keyOf == nil {
+			p.keyOf = map[*yaml.Node]*yaml.Node{}
+		}
+		p.keyOf[v] = k
 		f := k.Value
 		if field != "" {
 			f = field + "." + k.Value
