@@ -96,6 +96,7 @@ func (n *Lit) String() string {
 	}
 	return n.Val.String()
 }
+
 // quote writes s as the lexer reads it back.
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`)
