@@ -331,3 +331,18 @@ func TestChecksParse(t *testing.T) {
 		})
 	}
 }
+
+func TestNarrativeInFrontMatter(t *testing.T) {
+	text := strings.Replace(mine, "    title: Fetch\n", "    title: Fetch\n    narrative: |\n      Watch the RETR lines.\n", 1)
+	text = strings.Replace(text, "## Step: fetch\n\nWatch the RETR lines.\n", "Intro.\n\n```\n## Step: fetch\n```\n", 1)
+	l, err := Parse("mine.md", []byte(text), testCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Steps[0].Narrative != "Watch the RETR lines." {
+		t.Errorf("narrative = %q", l.Steps[0].Narrative)
+	}
+	if want := "Intro.\n\n```\n## Step: fetch\n```"; l.Intro != want {
+		t.Errorf("intro = %q, want %q (a heading in a code block is text)", l.Intro, want)
+	}
+}
