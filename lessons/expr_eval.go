@@ -467,3 +467,46 @@ func eval(n Node, env Env) (Value, error) {
 	}
 	return Value{}, fail(n, "unknown expression")
 }
+
+// Refs lists the names and functions x reads from the run, each once, in
+// the order they appear: what a runner must be able to answer, or watch.
+func (x *Expr) Refs() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	var walk func(Node)
+	walk = func(n Node) {
+		switch n := n.(type) {
+		case *Name:
+			path := n.Path
+			if n.split > 0 {
+				path = strings.Join(strings.Split(n.Path, ".")[:n.split], ".")
+			}
+			add(path)
+		case *Call:
+			add(n.Fn)
+			for _, a := range n.Args {
+				walk(a)
+			}
+			for _, k := range n.Kw {
+				walk(k.Expr)
+			}
+		case *Member:
+			walk(n.X)
+		case *Unary:
+			walk(n.X)
+		case *Binary:
+			walk(n.L)
+			walk(n.R)
+		}
+	}
+	if x != nil {
+		walk(x.Root)
+	}
+	return out
+}

@@ -327,3 +327,13 @@ func FuzzParseExpr(f *testing.F) {
 		}
 	})
 }
+
+func TestRefs(t *testing.T) {
+	x, err := Compile(`run.cost > 0 and device("Laptop").unread == trace.count(verb="RETR") + run.round_trips - link.rtt_ms`, testCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(x.Refs(), " "), "run device trace.count link.rtt_ms"; got != want {
+		t.Errorf("Refs = %s, want %s", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // mine is a small valid teacher's lesson; the tests break it one line at
@@ -344,5 +345,18 @@ func TestNarrativeInFrontMatter(t *testing.T) {
 	}
 	if want := "Intro.\n\n```\n## Step: fetch\n```"; l.Intro != want {
 		t.Errorf("intro = %q, want %q (a heading in a code block is text)", l.Intro, want)
+	}
+}
+
+func TestLoadFS(t *testing.T) {
+	set, err := LoadFS(fstest.MapFS{"mine.md": {Data: []byte(mine)}, "notes.txt": {Data: []byte("x")}}, testCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(set.List()); got != 2 {
+		t.Errorf("LoadFS: %d lessons, want 2", got)
+	}
+	if _, err := set.Get("mne"); err == nil || !strings.Contains(err.Error(), `(did you mean "mine"?)`) {
+		t.Errorf("Get(mne) = %v", err)
 	}
 }
