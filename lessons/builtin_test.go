@@ -3,6 +3,7 @@ package lessons
 import (
 	"encoding/json"
 	"testing"
+	"unicode"
 )
 
 func TestBuiltinLoads(t *testing.T) {
@@ -21,6 +22,14 @@ func TestBuiltinLoads(t *testing.T) {
 		for _, st := range l.Steps {
 			if st.Narrative == "" {
 				t.Errorf("step %s has no narrative", st.ID)
+			}
+			if c := st.Check; c != nil {
+				// A comma in a YAML flow list splits a hint in two.
+				for _, h := range append(c.Hints, c.Question, c.Explanation) {
+					if h != "" && !unicode.IsUpper([]rune(h)[0]) {
+						t.Errorf("step %s: %q does not start a sentence", st.ID, h)
+					}
+				}
 			}
 		}
 		if l.Intro == "" {

@@ -154,6 +154,10 @@ steps`,
 			[]string{`mine.md:10: steps[0].narrative: missing: write a section "## Step: fetch" below the front matter`}},
 		{"two narratives", `    title: Fetch`, "    title: Fetch\n    narrative: Also here.",
 			[]string{`mine.md:21: ## Step: fetch: the step already has a narrative in the front matter: keep one of the two`}},
+		{"no id", "id: mine\n", "",
+			[]string{`mine.md:2: id: missing`}},
+		{"no step id", "  - id: fetch\n    title: Fetch", "  - title: Fetch",
+			[]string{`mine.md:10: steps[0].id: missing`, `mine.md:19: ## Step: fetch: no step has the id "fetch"`}},
 		{"no front matter", "---\nid: mine", "id: mine",
 			[]string{`mine.md:1: no front matter: a lesson starts with a line "---", its YAML fields, and another "---"`}},
 		{"unknown prerequisite", `claims: [pop3-download]
@@ -161,6 +165,12 @@ steps`, `prerequisites: [jorney]
 claims: [pop3-download]
 steps`,
 			[]string{`mine.md:8: prerequisites[0]: no lesson "jorney" (did you mean "journey"?)`}},
+		{"quotes taken by YAML", `kind: number
+      question: How many RETR?
+      answer: trace.count(verb="RETR")`, `kind: text
+      question: How many RETR?
+      answer: "RETR"`,
+			[]string{`mine.md:17: steps[0].check.answer: unknown name "RETR"; YAML took the quotes off: to compare with a string, quote the expression too, '"DATA"'`}},
 		{"unknown check kind", `kind: number`, `kind: numbr`,
 			[]string{`mine.md:15: steps[0].check.kind: "numbr" is not one of "choice", "number", "text", "task" (did you mean "number"?)`}},
 		{"several mistakes, all reported", `minutes: 5`, "minutes: 1\nlevel: expert\nlevel: beginner",

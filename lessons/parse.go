@@ -108,7 +108,7 @@ func (p *fileParser) parse(data []byte) *Lesson {
 	if m == nil {
 		return nil
 	}
-	l.ID = p.id(m, "id", "")
+	l.ID = p.id(m, root, "id", "")
 	if n := m["id"]; n != nil {
 		l.idLine = n.Line + p.lineOff
 	}
@@ -257,10 +257,7 @@ func (p *fileParser) step(n *yaml.Node, field string, lessonClaims []string) *St
 		return nil
 	}
 	st := &Step{}
-	st.ID = p.id(m, "id", field+".")
-	if st.ID == "" && m["id"] == nil {
-		p.errf(n, field+".id", "missing")
-	}
+	st.ID = p.id(m, n, "id", field+".")
 	st.Title = p.required(m, n, "title", field+".")
 	if nn := m["narrative"]; nn != nil {
 		st.Narrative = strings.TrimSpace(p.str(nn, field+".narrative"))
@@ -627,7 +624,12 @@ func (p *fileParser) expr(n *yaml.Node, field string, want Kind) *Expr {
 	}
 	x, err := Compile(src, p.cat)
 	if err != nil {
-		p.errf(n, field, "%s", exprMsg(err))
+		msg := exprMsg(err)
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && strings.Contains(msg, "unknown name") {
+			// answer: "DATA" reaches us as DATA: YAML took the quotes.
+			msg += `; YAML took the quotes off: to compare with a string, quote the expression too, '"DATA"'`
+		}
+		p.errf(n, field, "%s", msg)
 		return nil
 	}
 	if x.Type.Kind != want && x.Type.Kind != KindAny && !(want == KindString && x.Type.Kind == KindNumber) {
@@ -667,7 +669,7 @@ func (p *fileParser) mapping(n *yaml.Node, field string, known []string) map[str
 			f = field + "." + k.Value
 		}
 		if !contains(known, k.Value) {
-			p.errf(k, f, "unknown field%s; a %s has %s", didYouMean(k.Value, known), kindOf(field), strings.Join(known, ", "))
+			p.errf(k, f, "unknown field%s; %s has %s", didYouMean(k.Value, known), article(kindOf(field)), strings.Join(known, ", "))
 			continue
 		}
 		if _, dup := m[k.Value]; dup {
@@ -696,6 +698,13 @@ func kindOf(field string) string {
 	}
 }
 
+func article(noun string) string {
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
 func (p *fileParser) str(n *yaml.Node, field string) string {
 	if n.Kind != yaml.ScalarNode {
 		p.errf(n, field, "want text, not a list or mapping")
@@ -720,12 +729,10 @@ func (p *fileParser) required(m map[string]*yaml.Node, parent *yaml.Node, key, p
 	return s
 }
 
-func (p *fileParser) id(m map[string]*yaml.Node, key, prefix string) string {
+func (p *fileParser) id(m map[string]*yaml.Node, parent *yaml.Node, key, prefix string) string {
 	n := m[key]
 	if n == nil {
-		if prefix == "" {
-			p.errf(nil, key, "missing")
-		}
+		p.errf(parent, prefix+key, "missing")
 		return ""
 	}
 	s := p.str(n, prefix+key)
