@@ -199,6 +199,10 @@ func (p *fileParser) body(l *Lesson, lines []string, firstLine int, stepsNode *y
 		} else if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
 			fence = t[:3]
 		} else if id, ok := stepHeading(line); ok {
+			if f := strings.Fields(id); len(f) > 1 {
+				p.errAt(firstLine+i, "## Step: "+id, `want "## Step: <step id>", the id alone (the title is the step's title:)`)
+				id = f[0]
+			}
 			secs = append(secs, &section{id: id, line: firstLine + i})
 			continue
 		}
@@ -241,7 +245,7 @@ func (p *fileParser) body(l *Lesson, lines []string, firstLine int, stepsNode *y
 	}
 }
 
-var stepHeadingRE = regexp.MustCompile(`^##\s+[Ss]tep:\s*(\S+)\s*$`)
+var stepHeadingRE = regexp.MustCompile(`^##\s+[Ss]tep:\s*(.*?)\s*$`)
 
 func stepHeading(line string) (string, bool) {
 	m := stepHeadingRE.FindStringSubmatch(strings.TrimRight(line, " \t"))
