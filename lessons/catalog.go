@@ -1,6 +1,7 @@
 package lessons
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -148,4 +149,65 @@ func oneOf(list []string) string {
 		q[i] = `"` + s + `"`
 	}
 	return strings.Join(q, ", ")
+}
+
+// Validate reports mistakes in the catalogue itself, for the runner's
+// tests: an optional positional argument before a required one, a
+// parameter of no scalar type, an enum on a non-string, a name that is
+// also a function, a result of no kind.
+func (c *Catalog) Validate() error {
+	var errs []string
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	scalar := func(t Type) bool {
+		return t.Kind == KindNumber || t.Kind == KindString || t.Kind == KindBool || t.Kind == KindAny
+	}
+	params := func(where string, ps []Param, positional bool) {
+		seen := map[string]bool{}
+		optional := false
+		for _, p := range ps {
+			switch {
+			case p.Name == "" || seen[p.Name]:
+				bad("%s: parameter %q empty or repeated", where, p.Name)
+			case !scalar(p.Type):
+				bad("%s: parameter %s has type %s; want number, string, bool or any", where, p.Name, p.Type)
+			case len(p.Enum) > 0 && p.Type.Kind != KindString:
+				bad("%s: parameter %s has an enum but is not a string", where, p.Name)
+			case positional && optional && !p.Optional:
+				bad("%s: required parameter %s after an optional one", where, p.Name)
+			}
+			seen[p.Name] = true
+			optional = optional || p.Optional
+		}
+	}
+	var typeOK func(where string, t Type)
+	typeOK = func(where string, t Type) {
+		if t.Kind <= KindInvalid || t.Kind > KindAny {
+			bad("%s: no type", where)
+		}
+		for _, m := range sortedKeys(t.Members) {
+			typeOK(where+"."+m, t.Members[m])
+		}
+	}
+	for _, id := range sortedKeys(c.Actions) {
+		if !idPattern.MatchString(id) {
+			bad("action %q: want kebab-case", id)
+		}
+		params("action "+id, c.Actions[id].Params, false)
+	}
+	for _, n := range sortedKeys(c.Names) {
+		typeOK("name "+n, c.Names[n])
+		if _, ok := c.Funcs[n]; ok {
+			bad("%s is both a name and a function", n)
+		}
+	}
+	for _, f := range sortedKeys(c.Funcs) {
+		spec := c.Funcs[f]
+		params("function "+f, spec.Args, true)
+		params("function "+f, spec.Kw, false)
+		typeOK("function "+f+" result", spec.Result)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("lessons: catalogue: %s", strings.Join(errs, "; "))
+	}
+	return nil
 }

@@ -1,5 +1,10 @@
 package lessons
 
+import (
+	"strings"
+	"testing"
+)
+
 // testCatalog is the contract the built-in lessons need from a runner, as
 // the package doc lists it. A runner's catalogue may offer more.
 func testCatalog() *Catalog {
@@ -56,5 +61,27 @@ func traceKw() []Param {
 		{Name: "verb", Type: String}, {Name: "protocol", Type: String, Enum: []string{"smtp", "pop3", "imap"}},
 		{Name: "dir", Type: String, Enum: []string{"c2s", "s2c"}}, {Name: "status", Type: String},
 		{Name: "device", Type: String, Enum: []string{"Home PC", "Laptop", "Phone"}},
+	}
+}
+
+func TestCatalogValidate(t *testing.T) {
+	if err := testCatalog().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := &Catalog{
+		Actions: map[string]ActionSpec{"Set Link": {Params: []Param{{Name: "n", Type: Number, Enum: []string{"1"}}}}},
+		Names:   map[string]Type{"run": RecordOf(map[string]Type{"cost": {}}), "device": Number},
+		Funcs: map[string]FuncSpec{"device": {Args: []Param{{Name: "a", Type: String, Optional: true}, {Name: "b", Type: String}}, Result: RecordOf(nil)},
+			"f": {Kw: []Param{{Name: "r", Type: RecordOf(nil)}}, Result: Number}},
+	}
+	err := bad.Validate()
+	for _, want := range []string{
+		`action "Set Link": want kebab-case`, "action Set Link: parameter n has an enum but is not a string",
+		"name run.cost: no type", "device is both a name and a function",
+		"function device: required parameter b after an optional one", "function f: parameter r has type record",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want %q", err, want)
+		}
 	}
 }

@@ -105,7 +105,8 @@
 //
 // The catalogue the built-in lessons are validated against in the tests
 // (catalog_test.go, testCatalog) is the contract; a runner may offer
-// more. Lesson 1 uses:
+// more, and its tests should call Catalog.Validate and Builtin with its
+// catalogue. Lesson 1 uses:
 //
 // Actions:
 //
