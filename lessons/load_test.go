@@ -374,3 +374,22 @@ func TestLoadFS(t *testing.T) {
 		t.Errorf("Get(mne) = %v", err)
 	}
 }
+
+func FuzzParseLesson(f *testing.F) {
+	f.Add([]byte(mine))
+	if b, err := builtin.ReadFile("builtin/01-journey.md"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("---\nsteps: [1, [2], {a: b}]\nclaims: {x: 1}\n---\n## Step: \n"))
+	cat := testCatalog()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := Parse("f.md", data, cat)
+		if err == nil && l == nil {
+			t.Fatal("Parse returned neither a lesson nor an error")
+		}
+		var es Errors
+		if err != nil && !errors.As(err, &es) {
+			t.Fatalf("Parse error %T, want Errors", err)
+		}
+	})
+}
