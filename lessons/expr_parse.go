@@ -94,6 +94,9 @@ func (n *Lit) String() string {
 	if s, ok := n.Val.Text(); ok {
 		return quote(s)
 	}
+	if f, ok := n.Val.Number(); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64) // as the lexer reads it: no exponent
+	}
 	return n.Val.String()
 }
 
