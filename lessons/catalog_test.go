@@ -1,0 +1,87 @@
+package lessons
+
+import (
+	"strings"
+	"testing"
+)
+
+// testCatalog is the contract the built-in lessons need from a runner, as
+// the package doc lists it. A runner's catalogue may offer more.
+func testCatalog() *Catalog {
+	devices := []string{"Home PC", "Laptop", "Phone"}
+	device := Param{Name: "device", Type: String, Enum: devices}
+	return &Catalog{
+		Actions: map[string]ActionSpec{
+			"reset-lab": {Params: []Param{{Name: "seed", Type: Number, Optional: true}, {Name: "messages", Type: Number, Optional: true}}},
+			"set-link":  {Params: []Param{{Name: "preset", Type: String, Enum: []string{"dialup-56k", "isdn-128k", "adsl-8m", "fibre-1g"}}}},
+			"send": {Params: []Param{
+				{Name: "from", Type: String, Enum: devices}, {Name: "to", Type: String},
+				{Name: "subject", Type: String, Optional: true}, {Name: "body", Type: String, Optional: true},
+			}},
+			"check-mail":    {Params: []Param{device}},
+			"read":          {Params: []Param{device, {Name: "message", Type: String, Optional: true}}},
+			"go-offline":    {Params: []Param{{Name: "device", Type: String, Optional: true, Enum: devices}}},
+			"inject-fault":  {Params: []Param{{Name: "spec", Type: String}}},
+			"console":       {Params: []Param{{Name: "protocol", Type: String, Enum: []string{"smtp", "pop3", "imap"}}, {Name: "fill", Type: String, Optional: true}}},
+			"run-scenario":  {Params: []Param{{Name: "id", Type: String}}},
+			"compare":       {Params: []Param{{Name: "scenario", Type: String}}},
+			"set-quota":     {Params: []Param{{Name: "user", Type: String}, {Name: "bytes", Type: Number}}},
+			"keep-on-serve": {Params: []Param{{Name: "device", Type: String}, {Name: "keep", Type: Boolean}}},
+		},
+		Names: map[string]Type{
+			"run": RecordOf(map[string]Type{
+				"cost": Number, "round_trips": Number, "bytes_up": Number, "bytes_down": Number,
+				"connections": Number, "sim_seconds": Number, "online_seconds": Number,
+			}),
+			"link.preset": String,
+			"link.rtt_ms": Number,
+		},
+		Funcs: map[string]FuncSpec{
+			"trace.count": {Kw: traceKw(), Result: Number},
+			"trace.bytes": {Kw: traceKw(), Result: Number},
+			"device": {Args: []Param{device}, Result: RecordOf(map[string]Type{
+				"visible": Number, "unread": Number, "offline_readable": Number, "outbox": Number, "offline": Boolean,
+			})},
+			"mailbox": {Args: []Param{{Name: "user", Type: String}, {Name: "folder", Type: String, Optional: true}},
+				Result: RecordOf(map[string]Type{"count": Number, "unseen": Number, "bytes": Number})},
+		},
+		Views: []string{"server", "Home PC", "Laptop", "Phone"},
+		TraceFields: map[string][]string{
+			"protocol": {"smtp", "pop3", "imap"},
+			"verb":     nil,
+			"dir":      {"c2s", "s2c"},
+			"status":   nil,
+			"device":   {"Home PC", "Laptop", "Phone"},
+		},
+	}
+}
+
+func traceKw() []Param {
+	return []Param{
+		{Name: "verb", Type: String}, {Name: "protocol", Type: String, Enum: []string{"smtp", "pop3", "imap"}},
+		{Name: "dir", Type: String, Enum: []string{"c2s", "s2c"}}, {Name: "status", Type: String},
+		{Name: "device", Type: String, Enum: []string{"Home PC", "Laptop", "Phone"}},
+	}
+}
+
+func TestCatalogValidate(t *testing.T) {
+	if err := testCatalog().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := &Catalog{
+		Actions: map[string]ActionSpec{"Set Link": {Params: []Param{{Name: "n", Type: Number, Enum: []string{"1"}}}}},
+		Names:   map[string]Type{"run": RecordOf(map[string]Type{"cost": {}}), "device": Number},
+		Funcs: map[string]FuncSpec{"device": {Args: []Param{{Name: "a", Type: String, Optional: true}, {Name: "b", Type: String}}, Result: RecordOf(nil)},
+			"f": {Kw: []Param{{Name: "r", Type: RecordOf(nil)}}, Result: Number}},
+	}
+	err := bad.Validate()
+	for _, want := range []string{
+		`action "Set Link": want kebab-case`, "action Set Link: parameter n has an enum but is not a string",
+		"name run.cost: no type", "device is both a name and a function",
+		"function device: required parameter b after an optional one", "function f: parameter r has type record",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want %q", err, want)
+		}
+	}
+}
