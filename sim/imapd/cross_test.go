@@ -219,6 +219,33 @@ func TestIdleVirtualTime(t *testing.T) {
 	c.expect("i1 OK")
 }
 
+// The updates one change causes leave in one write. In IDLE the reader
+// of DONE runs beside the writer of updates: were RECENT a write of its
+// own, a DONE sent on seeing EXISTS could move the server's clock before
+// RECENT left, and it would leave a round trip late, or not, depending on
+// which goroutine ran first.
+func TestIdleUpdatesLeaveAsOneWrite(t *testing.T) {
+	p := link.Profile{Latency: 50 * time.Millisecond, DownBps: 56000}
+	w := newWorldOn(t, Options{}, p)
+	conn := w.dialConn(t)
+	c := &wire{t: t, conn: conn}
+	c.br = newReader(conn)
+	c.expect("* OK")
+	c.login()
+	c.ok("SELECT INBOX")
+	c.send("i1 IDLE\r\n")
+	c.expect("+ idling")
+	before := conn.Stats().Down.Writes
+	w.store.Deliver("student", []byte("Subject: at nine\r\n\r\n.\r\n"), 9*time.Hour)
+	c.expect("* 4 EXISTS")
+	c.expect("* 1 RECENT")
+	if got := conn.Stats().Down.Writes - before; got != 1 {
+		t.Errorf("EXISTS and RECENT took %d writes, want 1", got)
+	}
+	c.send("DONE\r\n")
+	c.expect("i1 OK")
+}
+
 // Store operations carry the connection's virtual time.
 func TestOpsCarryVirtualTime(t *testing.T) {
 	p := link.Profile{Latency: 100 * time.Millisecond}

@@ -112,7 +112,13 @@ func (ss *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error 
 		// not when the client last spoke.
 		ss.catchUp(v.latest)
 		ss.claimArrivals(v)
+		// One change's updates (EXISTS and RECENT, say) leave as one
+		// write: see conn.cork.
+		ss.cork()
 		err := v.update(w, true)
+		if uerr := ss.uncork(); err == nil {
+			err = uerr
+		}
 		ss.mu.Unlock()
 		if err != nil {
 			return err

@@ -192,6 +192,45 @@ type conn struct {
 	net.Conn
 	s    *Server
 	once sync.Once
+
+	wmu    sync.Mutex
+	corked bool
+	out    []byte // writes held while corked
+}
+
+// Write passes writes through, or holds them while corked.
+func (c *conn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.corked {
+		c.out = append(c.out, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+// cork holds writes until uncork sends them as one. imapserver writes
+// each response as it is made; in IDLE the reader of DONE runs beside
+// the writer of updates, and on the virtual clock reading DONE moves the
+// connection's clock: without the cork, whether the second response of
+// a batch (RECENT after EXISTS) left when the change happened or after
+// the DONE it provoked would depend on which goroutine ran first.
+func (c *conn) cork() {
+	c.wmu.Lock()
+	c.corked = true
+	c.wmu.Unlock()
+}
+
+func (c *conn) uncork() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.corked = false
+	if len(c.out) == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.out)
+	c.out = nil
+	return err
 }
 
 func (c *conn) Close() error {
@@ -251,5 +290,6 @@ func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver
 	if ad, ok := raw.(advancer); ok {
 		ss.advance = ad
 	}
+	ss.raw, _ = raw.(*conn)
 	return ss, nil, nil
 }

@@ -24,6 +24,7 @@ type session struct {
 	source  mailstore.Source
 	clock   clock    // nil on a transport without a virtual clock
 	advance advancer // nil likewise
+	raw     *conn    // the accepted conn under any TLS; nil if not ours
 
 	mu     sync.Mutex
 	user   string // canonical name; "" before login
@@ -55,6 +56,21 @@ func (ss *session) catchUp(at time.Duration) {
 	if ss.advance != nil && at > 0 {
 		ss.advance.Advance(at)
 	}
+}
+
+// cork and uncork batch the session's writes (conn.cork); without a
+// conn of ours they do nothing.
+func (ss *session) cork() {
+	if ss.raw != nil {
+		ss.raw.cork()
+	}
+}
+
+func (ss *session) uncork() error {
+	if ss.raw != nil {
+		return ss.raw.uncork()
+	}
+	return nil
 }
 
 func (ss *session) Close() error {

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -477,12 +478,13 @@ func (c *Conn) Read(b []byte) (int, error) {
 				}
 			}
 			n, arr := p.take(b, limit)
-			wasFull := p.queued+n > c.p.link.bufferLimit
-			if wasFull {
+			// The clock moves before the pipe is unlocked, so that
+			// Drained never sees the bytes gone and the clock behind.
+			c.arrived(arr)
+			if wasFull := p.queued+n > c.p.link.bufferLimit; wasFull || len(p.q) == 0 {
 				p.signal()
 			}
 			p.mu.Unlock()
-			c.arrived(arr)
 			return n, nil
 		}
 		if p.fin {
@@ -518,6 +520,32 @@ func (c *Conn) Read(b []byte) (int, error) {
 		c.waiting.Store(false)
 		if err != nil {
 			return 0, err
+		}
+	}
+}
+
+// Drained blocks until this end has read every byte written to it so
+// far (its clock then stands at the last one's arrival), the connection
+// breaks or closes, or ctx ends. A client whose library reads on its own
+// goroutine calls it before answering an unsolicited response: the
+// answer then leaves after the whole of what came with it, rather than
+// after as much of it as that goroutine happened to have read.
+func (c *Conn) Drained(ctx context.Context) error {
+	p := c.rd
+	for {
+		p.mu.Lock()
+		if len(p.q) == 0 || p.err != nil || p.gone {
+			p.mu.Unlock()
+			return nil
+		}
+		ch := p.waitCh()
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-c.done:
+			return net.ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }

@@ -200,6 +200,42 @@ func TestReadReturnsOneWriteUpToLF(t *testing.T) {
 	}
 }
 
+// Drained waits for a reader on another goroutine to take all that was
+// written, and the clock stands at the last byte's arrival when it
+// returns: whoever answers then answers after the whole write, however
+// far the reader had got.
+func TestDrained(t *testing.T) {
+	p := Profile{UpBps: 8000, MSS: 3, Latency: 10 * time.Millisecond} // 1 byte per ms, 3 per segment
+	l := New(Options{Profile: p})
+	c, s := mustPipe(t, l, PipeOptions{})
+	if err := s.Drained(t.Context()); err != nil {
+		t.Fatalf("Drained on nothing = %v", err)
+	}
+	io.WriteString(c, "a\r\nbbbb\r\n")
+	first, more := make(chan time.Duration), make(chan struct{})
+	go func() {
+		buf := make([]byte, 100)
+		s.Read(buf) // "a\r\n"
+		first <- s.Now()
+		<-more
+		s.Read(buf) // "bbbb\r\n"
+	}()
+	if got := <-first; got != 13*time.Millisecond {
+		t.Fatalf("first line at %v, want 13ms", got)
+	}
+	done := make(chan time.Duration)
+	go func() {
+		if err := s.Drained(t.Context()); err != nil {
+			t.Errorf("Drained = %v", err)
+		}
+		done <- s.Now()
+	}()
+	close(more)
+	if got := <-done; got != 19*time.Millisecond {
+		t.Errorf("clock when Drained returned = %v, want 19ms (the last byte's arrival)", got)
+	}
+}
+
 // A reader of a large write gets each segment's bytes at that segment's
 // arrival, not the whole write's.
 func TestSegmentArrivals(t *testing.T) {

@@ -383,6 +383,11 @@ func (is *IdleSession) Wait(ctx context.Context) (ActionResult, error) {
 			return d.finish(r), ctx.Err()
 		}
 	}
+	// DONE answers everything the server sent with the EXISTS (RECENT,
+	// say), not as much of it as imapclient's reader has taken by now.
+	if err := s.conn.Drained(ctx); err != nil {
+		return d.finish(r), s.errorf("IDLE", err)
+	}
 	if err := is.cmd.Close(); err != nil {
 		return d.finish(r), s.errorf("DONE", err)
 	}
