@@ -134,6 +134,20 @@ flow('check mail over POP3 (Home PC)', async ({ page }) => {
   log(`POP3 session ${s.session}: ${s.rows.length} rows`);
   const status = await actionDone(page);
   assert(!/error|fail/i.test(status), `action-status reports a failure: "${status}"`);
+  // A CAPA entry is explained as the capability it names, in context, and
+  // its citation links the RFC section.
+  await sideTab(page, 'line');
+  const capa = page.locator(`${tid('trace-row')}[data-session="${s.session}"][data-dir="s2c"][data-kind="line"]`).filter({ hasText: /UIDL\s*$/ });
+  const n = await capa.count();
+  assert(n > 0, 'no UIDL line in the CAPA listing');
+  await capa.first().click();
+  await waitFor('the CAPA entry explained', async () => (await page.locator(tid('explain-item')).count()) > 0, 5000);
+  const items = await page.$$eval(tid('explain-item'), (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
+  const hrefs = await page.$$eval(`${tid('explain-cite')}[href]`, (els) => els.map((e) => e.getAttribute('href')));
+  log(`UIDL capability: ${JSON.stringify(items)} ${JSON.stringify(hrefs)}`);
+  assert(items.some((t) => /capability/i.test(t) && /RFC 2449/.test(t)), `CAPA's UIDL line explained as ${JSON.stringify(items)}`);
+  assert(hrefs.includes('https://www.rfc-editor.org/rfc/rfc2449#section-6.8'), `citation links ${JSON.stringify(hrefs)}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-explain-capa.png') });
 });
 
 flow('check mail over IMAP (Laptop)', async ({ page }) => {
