@@ -82,7 +82,7 @@ func Catalog() *lessons.Catalog {
 				"outbox": lessons.Number, "offline": lessons.Boolean,
 			})},
 			"mailbox": {Doc: "a mailbox on the server",
-				Args: []lessons.Param{{Name: "user", Type: lessons.String}, {Name: "folder", Type: lessons.String, Optional: true, Doc: `default "INBOX"`}},
+				Args:   []lessons.Param{{Name: "user", Type: lessons.String}, {Name: "folder", Type: lessons.String, Optional: true, Doc: `default "INBOX"`}},
 				Result: lessons.RecordOf(map[string]lessons.Type{"count": lessons.Number, "unseen": lessons.Number, "bytes": lessons.Number})},
 		},
 		Views: append([]string{"server"}, devices...),

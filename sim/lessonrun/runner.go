@@ -524,4 +524,3 @@ func PlainText(md string) string {
 	}
 	return b.String()
 }
-
