@@ -211,3 +211,77 @@ func TestTraceTotals(t *testing.T) {
 		t.Errorf("trace.count(status=250) = %v, %v", v, err)
 	}
 }
+
+// What follows from the link differs between links, and only that: the
+// bytes of a POP3 download are the protocol's, the time it takes and the
+// link's name are the link's; the mail generated follows --seed.
+func TestAnswersFollowTheRun(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "timing.md"), []byte(`---
+id: timing
+title: The same download on two links
+order: 98
+minutes: 5
+level: beginner
+objectives: [None]
+claims: [dialup-vs-broadband]
+steps:
+  - id: fetch
+    title: The Home PC downloads three messages
+    narrative: Watch the clock.
+    claims: [dialup-vs-broadband]
+    action: {do: reset-lab, with: {messages: 3}}
+  - id: bytes
+    title: Bytes
+    narrative: Count them.
+    claims: [dialup-vs-broadband]
+    action: {do: check-mail, with: {device: Home PC}}
+    check:
+      kind: number
+      question: How many bytes came down?
+      answer: trace.bytes(protocol="pop3", dir="s2c")
+  - id: time
+    title: Time
+    narrative: How long?
+    claims: [dialup-vs-broadband]
+    check:
+      kind: number
+      question: How many seconds did it take?
+      answer: run.sim_seconds
+      tolerance: 1%
+  - id: link
+    title: Link
+    narrative: Which link?
+    claims: [dialup-vs-broadband]
+    check:
+      kind: text
+      question: Which link is it?
+      answer: link.preset
+---
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := lessons.LoadDir(dir, Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := set.Get("timing")
+	run := func(o Options) map[string]string {
+		rep, err := RunLesson(l, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s seed %d: %v", o.Link, o.Seed, answers(rep))
+		return answers(rep)
+	}
+	fast, slow := run(Options{Link: "adsl-8m"}), run(Options{Link: "dialup-56k"})
+	if fast["bytes"] == "" || fast["bytes"] != slow["bytes"] {
+		t.Errorf("bytes: adsl-8m %q, dialup-56k %q: want the same", fast["bytes"], slow["bytes"])
+	}
+	if fast["time"] == slow["time"] || fast["link"] != "adsl-8m" || slow["link"] != "dialup-56k" {
+		t.Errorf("adsl-8m %v, dialup-56k %v", fast, slow)
+	}
+	if other := run(Options{Link: "adsl-8m", Seed: 2}); other["bytes"] == fast["bytes"] {
+		t.Errorf("seed 2 downloads %s bytes, as seed 1 does", other["bytes"])
+	}
+}
