@@ -285,3 +285,47 @@ steps:
 		t.Errorf("seed 2 downloads %s bytes, as seed 1 does", other["bytes"])
 	}
 }
+
+func TestLinkAndOfflineActions(t *testing.T) {
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	do := func(name string, with map[string]lessons.Value) error {
+		return r.Do(&lessons.Action{Do: name, With: with})
+	}
+	name := func(path string) string { v, _ := r.Name(path); return v.String() }
+	if err := do("set-link", map[string]lessons.Value{"preset": lessons.Str("dialup-56k")}); err != nil || name("link.preset") != "dialup-56k" {
+		t.Fatalf("set-link: %v, link.preset %s", err, name("link.preset"))
+	}
+	if err := do("go-offline", map[string]lessons.Value{"device": lessons.Str("Phone")}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := r.Call("device", []lessons.Value{lessons.Str("Phone")}, nil)
+	if off, _ := v.Member("offline"); off.String() != "true" {
+		t.Errorf("Phone after go-offline: %v", v)
+	}
+	// The link down: a message waits in the outbox, and sending it fails.
+	if err := do("go-offline", nil); err != nil {
+		t.Fatal(err)
+	}
+	err = do("send", map[string]lessons.Value{"from": lessons.Str("Laptop"), "to": lessons.Str("alice@mailscope.lab")})
+	v, _ = r.Call("device", []lessons.Value{lessons.Str("Laptop")}, nil)
+	if out, _ := v.Member("outbox"); err == nil || out.String() != "1" {
+		t.Errorf("send offline: %v; Laptop %v", err, v)
+	}
+	if err := do("go-online", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := do("check-mail", map[string]lessons.Value{"device": lessons.Str("Laptop")}); err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := r.Call("mailbox", []lessons.Value{lessons.Str("alice")}, nil)
+	if n, _ := mb.Member("count"); n.String() != "1" || r.Now() < 20e9 {
+		t.Errorf("alice %v after %v (the modem dials for 20 s)", mb, r.Now())
+	}
+	if _, err := r.Call("mailbox", []lessons.Value{lessons.Str("nobody")}, nil); err == nil {
+		t.Error("mailbox(nobody): no error")
+	}
+}
