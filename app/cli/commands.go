@@ -16,6 +16,7 @@ func Commands() []*Command {
 		compareCommand(),
 		scenariosCommand(),
 		presetsCommand(),
+		lessonsCommand(),
 		versionCommand(),
 	}
 }

@@ -16,10 +16,12 @@ var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 // their keys are not checked.
 func TestJSONKeysAreSnakeCase(t *testing.T) {
 	outputs := map[string][]string{
-		"presets":   {"presets", "--json"},
-		"scenarios": {"scenarios", "--json", "--dir", ""},
-		"run":       {"run", "--json", "--trace", "none", "--messages", "2"},
-		"compare":   {"compare", "two-devices", "--links", "adsl-8m", "--json", "--dir", ""},
+		"presets":     {"presets", "--json"},
+		"scenarios":   {"scenarios", "--json", "--dir", ""},
+		"run":         {"run", "--json", "--trace", "none", "--messages", "2"},
+		"compare":     {"compare", "two-devices", "--links", "adsl-8m", "--json", "--dir", ""},
+		"lessons":     {"lessons", "--json", "--dir", ""},
+		"lessons run": {"lessons", "run", "journey", "--json", "--dir", ""},
 	}
 	dataMaps := map[string]bool{"folders": true, "visible_after": true}
 	// A command with a --json flag must be in the table.
