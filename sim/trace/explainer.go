@@ -530,14 +530,8 @@ func (st *explainState) observePOP3(ev *Event) {
 			return
 		}
 		_, args := cut(ev.Text)
-		c := awaited{verb: ev.Verb}
-		switch ev.Verb {
-		case "RETR", "TOP", "CAPA":
-			c.multi = true
-		case "LIST", "UIDL":
-			c.multi = strings.TrimSpace(args) == ""
-		case "AUTH":
-			c.multi = strings.TrimSpace(args) == ""
+		c := awaited{verb: ev.Verb, multi: pop3MultiLine(ev.Verb, args)}
+		if ev.Verb == "AUTH" {
 			st.auth = !c.multi
 		}
 		st.pending = pushAwaited(st.pending, c)

@@ -400,3 +400,17 @@ func preview(b []byte) string {
 	}
 	return sb.String()
 }
+
+// pop3MultiLine reports whether a positive reply to a POP3 command is
+// multi-line, ending in a lone ".": RETR, TOP and CAPA always; LIST and
+// UIDL without a message number; AUTH without a mechanism (the list of
+// mechanisms).
+func pop3MultiLine(verb, args string) bool {
+	switch verb {
+	case "RETR", "TOP", "CAPA":
+		return true
+	case "LIST", "UIDL", "AUTH":
+		return strings.TrimSpace(args) == ""
+	}
+	return false
+}

@@ -420,14 +420,8 @@ func (s *Session) pop3Line(d Direction, ev *Event) {
 		pr := ParseCommand(POP3, ev.Text)
 		ev.Verb = pr.Verb
 		_, args := cut(ev.Text)
-		c := pendingCmd{verb: pr.Verb}
-		switch pr.Verb {
-		case "RETR", "TOP", "CAPA":
-			c.multi = true
-		case "LIST", "UIDL":
-			c.multi = strings.TrimSpace(args) == ""
-		case "AUTH":
-			c.multi = strings.TrimSpace(args) == "" // lists mechanisms
+		c := pendingCmd{verb: pr.Verb, multi: pop3MultiLine(pr.Verb, args)}
+		if pr.Verb == "AUTH" {
 			s.auth = !c.multi
 		}
 		if sp, ok := CommandSecret(POP3, pr.Verb, ev.Text); ok {
