@@ -22,6 +22,7 @@ func testCatalog() *Catalog {
 			"read":          {Params: []Param{device, {Name: "message", Type: String, Optional: true}}},
 			"go-offline":    {Params: []Param{{Name: "device", Type: String, Optional: true, Enum: devices}}},
 			"inject-fault":  {Params: []Param{{Name: "spec", Type: String}}},
+			"flag":          {Params: []Param{device, {Name: "message", Type: String, Optional: true}, {Name: "flag", Type: String, Optional: true, Enum: []string{"flagged", "seen"}}}},
 			"console":       {Params: []Param{{Name: "protocol", Type: String, Enum: []string{"smtp", "pop3", "imap"}}, {Name: "fill", Type: String, Optional: true}}},
 			"run-scenario":  {Params: []Param{{Name: "id", Type: String}}},
 			"compare":       {Params: []Param{{Name: "scenario", Type: String}}},
@@ -40,10 +41,10 @@ func testCatalog() *Catalog {
 			"trace.count": {Kw: traceKw(), Result: Number},
 			"trace.bytes": {Kw: traceKw(), Result: Number},
 			"device": {Args: []Param{device}, Result: RecordOf(map[string]Type{
-				"visible": Number, "unread": Number, "offline_readable": Number, "outbox": Number, "offline": Boolean,
+				"visible": Number, "unread": Number, "flagged": Number, "offline_readable": Number, "outbox": Number, "offline": Boolean,
 			})},
 			"mailbox": {Args: []Param{{Name: "user", Type: String}, {Name: "folder", Type: String, Optional: true}},
-				Result: RecordOf(map[string]Type{"count": Number, "unseen": Number, "bytes": Number})},
+				Result: RecordOf(map[string]Type{"count": Number, "unseen": Number, "flagged": Number, "bytes": Number})},
 		},
 		Views: []string{"server", "Home PC", "Laptop", "Phone"},
 		TraceFields: map[string][]string{
@@ -61,6 +62,7 @@ func traceKw() []Param {
 		{Name: "verb", Type: String}, {Name: "protocol", Type: String, Enum: []string{"smtp", "pop3", "imap"}},
 		{Name: "dir", Type: String, Enum: []string{"c2s", "s2c"}}, {Name: "status", Type: String},
 		{Name: "device", Type: String, Enum: []string{"Home PC", "Laptop", "Phone"}},
+		{Name: "session", Type: Number},
 	}
 }
 

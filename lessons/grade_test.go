@@ -221,13 +221,19 @@ func TestSolveBuiltin(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := StaticEnv{Funcs: map[string]func([]Value, map[string]Value) (Value, error){
-		"trace.count": func([]Value, map[string]Value) (Value, error) { return Num(4), nil },
+		"trace.count": func(_ []Value, kw map[string]Value) (Value, error) {
+			// One message came in by SMTP, and is still in the mailbox.
+			if v, _ := kw["verb"].Text(); v == "DATA" {
+				return Num(1), nil
+			}
+			return Num(4), nil
+		},
 		"trace.bytes": func([]Value, map[string]Value) (Value, error) { return Num(1234), nil },
 		"device": func(args []Value, _ map[string]Value) (Value, error) {
-			return Record(map[string]Value{"visible": Num(1), "unread": Num(0), "offline_readable": Num(1), "outbox": Num(0), "offline": Bool(false)}), nil
+			return Record(map[string]Value{"visible": Num(1), "unread": Num(0), "flagged": Num(1), "offline_readable": Num(1), "outbox": Num(0), "offline": Bool(false)}), nil
 		},
 		"mailbox": func([]Value, map[string]Value) (Value, error) {
-			return Record(map[string]Value{"count": Num(1), "unseen": Num(0), "bytes": Num(900)}), nil
+			return Record(map[string]Value{"count": Num(1), "unseen": Num(0), "flagged": Num(1), "bytes": Num(900)}), nil
 		},
 	}}
 	for _, l := range set.List() {

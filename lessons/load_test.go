@@ -69,8 +69,8 @@ func TestLoadMine(t *testing.T) {
 	if errs != nil {
 		t.Fatalf("LoadDir: %v", errs)
 	}
-	if got := len(set.List()); got != 2 {
-		t.Errorf("%d lessons, want journey and mine", got)
+	if got, want := len(set.List()), builtinCount(t)+1; got != want {
+		t.Errorf("%d lessons, want %d: the built-in ones and mine", got, want)
 	}
 	l, err := set.Get("mine")
 	if err != nil {
@@ -86,8 +86,9 @@ func TestLoadMine(t *testing.T) {
 	if l.Builtin || !strings.HasSuffix(l.File, "mine.md") {
 		t.Errorf("mine: Builtin=%v File=%s", l.Builtin, l.File)
 	}
-	if ids := []string{set.List()[0].ID, set.List()[1].ID}; ids[0] != "journey" || ids[1] != "mine" {
-		t.Errorf("order = %v, want journey then mine", ids)
+	// mine says order: 20, after every built-in lesson.
+	if list := set.List(); list[0].ID != "journey" || list[len(list)-1].ID != "mine" {
+		t.Errorf("order = %v, want journey first and mine last", list)
 	}
 }
 
@@ -102,11 +103,11 @@ func TestLoadErrors(t *testing.T) {
 		{"broken YAML, tab", "level: beginner", "level: beginner\n\tx: 1",
 			[]string{`mine.md:7: broken YAML: found a tab character that violates indentation`}},
 		{"unknown action", `do: check-mail`, `do: chek-mail`,
-			[]string{`mine.md:13: steps[0].action.do: unknown action "chek-mail" (did you mean "check-mail"?); the lab offers check-mail, compare, console, go-offline, inject-fault, keep-on-serve, read, reset-lab, run-scenario, send, set-link, set-quota`}},
+			[]string{`mine.md:13: steps[0].action.do: unknown action "chek-mail" (did you mean "check-mail"?); the lab offers check-mail, compare, console, flag, go-offline, inject-fault, keep-on-serve, read, reset-lab, run-scenario, send, set-link, set-quota`}},
 		{"unknown function", `trace.count(verb="RETR")`, `trace.cnt(verb="RETR")`,
 			[]string{`mine.md:17: steps[0].check.answer: unknown function "trace.cnt" (did you mean "trace.count"?)`}},
 		{"unknown keyword", `trace.count(verb="RETR")`, `trace.count(verbs="RETR")`,
-			[]string{`mine.md:17: steps[0].check.answer: trace.count has no keyword "verbs" (did you mean "verb"?); it takes "verb", "protocol", "dir", "status", "device" (at column 13)`}},
+			[]string{`mine.md:17: steps[0].check.answer: trace.count has no keyword "verbs" (did you mean "verb"?); it takes "verb", "protocol", "dir", "status", "device", "session" (at column 13)`}},
 		{"missing answer", "\n      answer: trace.count(verb=\"RETR\")", "",
 			[]string{`mine.md:14: steps[0].check.answer: missing: a number check needs answer: <expression>, such as trace.count(verb="RETR")`}},
 		{"answer written into the lesson", `answer: trace.count(verb="RETR")`, `answer: 3`,
@@ -194,9 +195,9 @@ steps`,
 			if strings.Join(errs, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("LoadDir errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(tt.want, "\n"))
 			}
-			// The broken lesson is left out; the built-in one stays.
-			if set == nil || len(set.List()) != 1 || set.List()[0].ID != "journey" {
-				t.Errorf("set after errors = %v, want journey alone", set)
+			// The broken lesson is left out; the built-in ones stay.
+			if set == nil || len(set.List()) != builtinCount(t) || set.List()[0].ID != "journey" {
+				t.Errorf("set after errors = %v, want the built-in lessons alone", set)
 			}
 		})
 	}
@@ -230,8 +231,8 @@ func TestTeacherReplacesBuiltin(t *testing.T) {
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	if n := len(set.List()); n != 1 {
-		t.Fatalf("%d lessons, want the teacher's journey only", n)
+	if n := len(set.List()); n != builtinCount(t) {
+		t.Fatalf("%d lessons, want the built-in ones with the teacher's journey", n)
 	}
 	l, _ := set.Get("journey")
 	if l.Title != "Our own first lesson" || l.Builtin || filepath.Base(l.File) != "first.md" {
@@ -239,7 +240,7 @@ func TestTeacherReplacesBuiltin(t *testing.T) {
 	}
 	// A missing folder adds nothing and is no error.
 	set, err := LoadDir(filepath.Join(t.TempDir(), "none"), testCatalog())
-	if err != nil || len(set.List()) != 1 || !set.List()[0].Builtin {
+	if err != nil || len(set.List()) != builtinCount(t) || !set.List()[0].Builtin {
 		t.Errorf("LoadDir(missing) = %v, %v; want the built-in lessons", set, err)
 	}
 }
@@ -367,8 +368,8 @@ func TestLoadFS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(set.List()); got != 2 {
-		t.Errorf("LoadFS: %d lessons, want 2", got)
+	if got, want := len(set.List()), builtinCount(t)+1; got != want {
+		t.Errorf("LoadFS: %d lessons, want %d", got, want)
 	}
 	if _, err := set.Get("mne"); err == nil || !strings.Contains(err.Error(), `(did you mean "mine"?)`) {
 		t.Errorf("Get(mne) = %v", err)
@@ -392,4 +393,14 @@ func FuzzParseLesson(f *testing.F) {
 			t.Fatalf("Parse error %T, want Errors", err)
 		}
 	})
+}
+
+// builtinCount is how many lessons are built in.
+func builtinCount(t *testing.T) int {
+	t.Helper()
+	set, err := Builtin(testCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(set.List())
 }

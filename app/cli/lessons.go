@@ -273,6 +273,9 @@ func writeLessonReport(w io.Writer, r lessonrun.Report) {
 			fmt.Fprintf(w, "       %s\n", c.Error)
 		}
 	}
+	for _, e := range r.Faults {
+		fmt.Fprintf(w, "  fault: %s\n", e)
+	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "  error: %s\n", e)
 	}

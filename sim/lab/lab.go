@@ -145,6 +145,9 @@ type Lab struct {
 	viewsOnce sync.Once
 	views     *Views // the mailbox views, made on first use
 
+	faultMu sync.Mutex
+	armed   []link.FaultSpec // ArmFault's specs, each for one connection
+
 	relMu     sync.Mutex
 	pop3Drops map[uint64]pop3Drop // trace session → its maildrop's numbering
 
@@ -222,7 +225,7 @@ func New(o Options) (*Lab, error) {
 		Profile: o.Profile,
 		Live:    link.NewLiveClock(link.LiveOptions{Speed: o.Speed}),
 		NewTap:  newTap,
-		Faults:  o.Faults,
+		Faults:  l.faultsFor(o.Faults),
 	})
 
 	insecure := !o.RequireAuth

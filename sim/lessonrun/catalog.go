@@ -46,6 +46,7 @@ func Catalog() *lessons.Catalog {
 		{Name: "dir", Type: lessons.String, Enum: []string{"c2s", "s2c"}, Doc: "c2s: the client's lines; s2c: the server's"},
 		{Name: "status", Type: lessons.String, Doc: `a reply's status: "250", "+OK", "OK"`},
 		{Name: "device", Type: lessons.String, Enum: devices, Doc: "the client of the connection"},
+		{Name: "session", Type: lessons.Number, Doc: "only the n-th connection (from 1) of those protocol= and device= select; -1 the last, -2 the one before"},
 	}
 	return &lessons.Catalog{
 		Actions: map[string]lessons.ActionSpec{
@@ -62,6 +63,12 @@ func Catalog() *lessons.Catalog {
 			"check-mail": {Doc: "a device sends its outbox and fetches new mail by its policy", Params: []lessons.Param{device}},
 			"read": {Doc: "a device opens a message (an online IMAP device stores \\Seen on the server at once)",
 				Params: []lessons.Param{device, {Name: "message", Type: lessons.String, Optional: true, Doc: "its subject; default the newest unread in the INBOX"}}},
+			"flag": {Doc: "a device sets a flag on a message (an online IMAP device stores it on the server with STORE)",
+				Params: []lessons.Param{device,
+					{Name: "message", Type: lessons.String, Optional: true, Doc: "its subject; default the newest in the INBOX"},
+					{Name: "flag", Type: lessons.String, Optional: true, Enum: []string{"flagged", "seen"}, Doc: `\Flagged (default) or \Seen`}}},
+			"inject-fault": {Doc: "arm a link fault (sim/link FaultSpec, as --fault): reset, stall or drop for the next connection it matches (reset@pop3,after=2000), or an offline window from now (offline,at=1s,for=30s)",
+				Params: []lessons.Param{{Name: "spec", Type: lessons.String, Doc: "kind[@protocol],key=value,…"}}},
 			"set-link":   {Doc: "the link takes a preset's figures", Params: []lessons.Param{{Name: "preset", Type: lessons.String, Enum: PresetIDs()}}},
 			"go-offline": {Doc: "a device works offline, or without device the link goes down", Params: []lessons.Param{optDevice}},
 			"go-online":  {Doc: "a device works online again (sending its outbox), or without device the link comes back", Params: []lessons.Param{optDevice}},
@@ -78,12 +85,12 @@ func Catalog() *lessons.Catalog {
 			"trace.count": {Doc: "the number of protocol lines in the trace that match", Kw: traceKw, Result: lessons.Number},
 			"trace.bytes": {Doc: "the payload bytes of the lines and message bodies that match", Kw: traceKw, Result: lessons.Number},
 			"device": {Doc: "what a device shows", Args: []lessons.Param{device}, Result: lessons.RecordOf(map[string]lessons.Type{
-				"visible": lessons.Number, "unread": lessons.Number, "offline_readable": lessons.Number,
+				"visible": lessons.Number, "unread": lessons.Number, "flagged": lessons.Number, "offline_readable": lessons.Number,
 				"outbox": lessons.Number, "offline": lessons.Boolean,
 			})},
 			"mailbox": {Doc: "a mailbox on the server",
 				Args:   []lessons.Param{{Name: "user", Type: lessons.String}, {Name: "folder", Type: lessons.String, Optional: true, Doc: `default "INBOX"`}},
-				Result: lessons.RecordOf(map[string]lessons.Type{"count": lessons.Number, "unseen": lessons.Number, "bytes": lessons.Number})},
+				Result: lessons.RecordOf(map[string]lessons.Type{"count": lessons.Number, "unseen": lessons.Number, "flagged": lessons.Number, "bytes": lessons.Number})},
 		},
 		Views: append([]string{"server"}, devices...),
 		TraceFields: map[string][]string{

@@ -125,12 +125,40 @@ func (r *Runner) finish(res mua.ActionResult) {
 	}
 }
 
+// FaultError is what Do returns when an action failed while a link
+// fault that inject-fault armed struck one of its connections: the
+// failure the lesson asked for (a check that was cut off mid-RETR), not
+// a broken lesson. RunLesson lists it in Report.Faults and goes on.
+type FaultError struct {
+	Action string
+	Err    error
+}
+
+func (e *FaultError) Error() string {
+	return fmt.Sprintf("%s, broken by the armed fault: %v", e.Action, e.Err)
+}
+
+func (e *FaultError) Unwrap() error { return e.Err }
+
 // Do performs an action: one of Catalog's. The lesson's loader has
-// checked its parameters' names and types.
+// checked its parameters' names and types. An action that fails while
+// an armed fault strikes returns a *FaultError.
 func (r *Runner) Do(a *lessons.Action) error {
 	if a == nil {
 		return nil
 	}
+	if a.Do == "reset-lab" || a.Do == "inject-fault" {
+		return r.do(a)
+	}
+	armed := r.lab.ArmedFaults()
+	err := r.do(a)
+	if err != nil && r.lab.ArmedFaults() < armed {
+		return &FaultError{Action: a.Do, Err: err}
+	}
+	return err
+}
+
+func (r *Runner) do(a *lessons.Action) error {
 	str := func(k string) string { s, _ := a.With[k].Text(); return s }
 	num := func(k string) (float64, bool) { return a.With[k].Number() }
 	switch a.Do {
@@ -164,6 +192,24 @@ func (r *Runner) Do(a *lessons.Action) error {
 		return r.use(str("device"), func(d *mua.Device, at time.Duration) (mua.ActionResult, error) {
 			return read(d, at, str("message"))
 		})
+	case "flag":
+		return r.use(str("device"), func(d *mua.Device, at time.Duration) (mua.ActionResult, error) {
+			return flag(d, at, str("message"), str("flag"))
+		})
+	case "inject-fault":
+		fs, err := link.ParseFault(str("spec"))
+		if err != nil {
+			return err
+		}
+		if fs.Kind == "offline" {
+			// The link's own window, counted from now on the run's clock.
+			if err := fs.Supported(); err != nil {
+				return err
+			}
+			fs.ScheduleVirtual(r.lab.Link, r.now)
+			return nil
+		}
+		return r.lab.ArmFault(fs)
 	case "set-link":
 		p, err := link.Preset(str("preset"))
 		if err != nil {
@@ -230,6 +276,34 @@ func read(d *mua.Device, at time.Duration, subject string) (mua.ActionResult, er
 	return res2, err
 }
 
+// flag sets a flag on a message of the INBOX: the one with the subject,
+// else the newest. flag is "flagged" (the default: \Flagged, which an
+// IMAP device stores on the server with STORE) or "seen" (\Seen, as
+// MarkRead).
+func flag(d *mua.Device, at time.Duration, subject, which string) (mua.ActionResult, error) {
+	var pick *mua.Message
+	msgs := d.Messages("INBOX")
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if m := msgs[i]; subject == "" || strings.EqualFold(m.Subject, subject) {
+			pick = &m
+			break
+		}
+	}
+	if pick == nil {
+		if subject != "" {
+			return mua.ActionResult{Start: at, End: at}, fmt.Errorf("flag: %s has no message %q in its INBOX", d.Name(), subject)
+		}
+		return mua.ActionResult{Start: at, End: at}, fmt.Errorf("flag: %s has no message in its INBOX", d.Name())
+	}
+	switch which {
+	case "", "flagged":
+		return d.Flag(at, pick.ID, true)
+	case "seen":
+		return d.MarkRead(at, pick.ID, true)
+	}
+	return mua.ActionResult{Start: at, End: at}, fmt.Errorf("flag: no flag %q (want flagged or seen)", which)
+}
+
 // Name reads a named value of the run (lessons.Env).
 func (r *Runner) Name(path string) (lessons.Value, error) {
 	switch path {
@@ -291,7 +365,17 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 		if !ok {
 			return lessons.Value{}, fmt.Errorf("lessonrun: no device %q", name)
 		}
+		flagged := 0
+		_ = r.lab.UseDevice(name, func(d *mua.Device) error {
+			for _, m := range d.Messages("INBOX") {
+				if m.Flagged {
+					flagged++
+				}
+			}
+			return nil
+		})
 		return lessons.Record(map[string]lessons.Value{
+			"flagged":          lessons.Num(float64(flagged)),
 			"visible":          lessons.Num(float64(ev.View.Visible)),
 			"unread":           lessons.Num(float64(ev.View.Unread)),
 			"offline_readable": lessons.Num(float64(ev.View.OfflineReadable)),
@@ -308,15 +392,19 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 		if err != nil {
 			return lessons.Value{}, fmt.Errorf("lessonrun: mailbox(%q, %q): %w", user, folder, err)
 		}
-		var unseen, bytes int64
+		var unseen, flagged, bytes int64
 		for _, m := range msgs {
 			if !m.HasFlag(`\Seen`) {
 				unseen++
+			}
+			if m.HasFlag(`\Flagged`) {
+				flagged++
 			}
 			bytes += m.Size
 		}
 		return lessons.Record(map[string]lessons.Value{
 			"count": lessons.Num(float64(len(msgs))), "unseen": lessons.Num(float64(unseen)), "bytes": lessons.Num(float64(bytes)),
+			"flagged": lessons.Num(float64(flagged)),
 		}), nil
 	}
 	return lessons.Value{}, fmt.Errorf("lessonrun: no function %q", fn)
@@ -338,11 +426,24 @@ type Filter struct {
 	Dir      string // c2s: the client's side; s2c: the server's
 	Status   string // a reply's status, any case: "250", "+OK", "OK"
 	Device   string // the client of the connection ("Home PC")
+	// Session, if not 0, keeps one connection: the Session-th (from 1)
+	// of the trace's connections that Protocol and Device select, or
+	// counting from the end when negative (-1: the last). One that does
+	// not exist matches nothing.
+	Session int
 }
 
 func filterOf(kw map[string]lessons.Value) (Filter, error) {
 	var f Filter
 	for k, v := range kw {
+		if k == "session" {
+			n, ok := v.Number()
+			if !ok || n != math.Trunc(n) || math.Abs(n) > 1e6 {
+				return f, fmt.Errorf("lessonrun: session=%s: want a whole number (1: the first connection, -1: the last)", v.String())
+			}
+			f.Session = int(n)
+			continue
+		}
 		s, ok := v.Text()
 		if !ok {
 			return f, fmt.Errorf("lessonrun: %s= wants a string, not a %s", k, v.Kind())
@@ -387,11 +488,25 @@ func (r *Runner) TraceTotals(f Filter) (lines, bytes int) { return r.traceTotals
 func (r *Runner) traceTotals(f Filter) (lines, bytes int) {
 	snap := r.lab.Trace.Snapshot()
 	client := map[uint64]string{}
+	var picked []uint64 // the sessions Protocol and Device select, in order
 	for _, si := range snap.Sessions() {
 		client[si.ID] = si.ClientAddr
+		if (f.Protocol == "" || strings.EqualFold(si.Protocol.String(), f.Protocol)) &&
+			(f.Device == "" || strings.EqualFold(si.ClientAddr, f.Device)) {
+			picked = append(picked, si.ID)
+		}
+	}
+	var only uint64 // with Session: the one session kept (0: none exists)
+	if n := f.Session; n > 0 && n <= len(picked) {
+		only = picked[n-1]
+	} else if n < 0 && -n <= len(picked) {
+		only = picked[len(picked)+n]
 	}
 	for ev := range snap.Events() {
 		if ev.Kind != trace.KindLine && ev.Kind != trace.KindBulk {
+			continue
+		}
+		if f.Session != 0 && ev.Session != only {
 			continue
 		}
 		if f.Protocol != "" && !strings.EqualFold(ev.Protocol.String(), f.Protocol) ||
@@ -420,6 +535,9 @@ type Report struct {
 	// Errors are the actions that failed and the checks the run could
 	// not answer, each as "step <id>: …".
 	Errors []string `json:"errors,omitempty"`
+	// Faults are the actions an armed fault broke, as the lesson meant
+	// (FaultError), each as "step <id>: …"; they do not fail the lesson.
+	Faults []string `json:"faults,omitempty"`
 }
 
 // CheckReport is one check of a run.
@@ -455,7 +573,12 @@ func RunLesson(l *lessons.Lesson, o Options) (Report, error) {
 	}
 	for _, st := range l.Steps {
 		if err := r.Do(st.Action); err != nil {
-			fail(st.ID, fmt.Errorf("%s: %w", st.Action.Do, err))
+			var fe *FaultError
+			if errors.As(err, &fe) {
+				rep.Faults = append(rep.Faults, fmt.Sprintf("step %s: %v", st.ID, err))
+			} else {
+				fail(st.ID, fmt.Errorf("%s: %w", st.Action.Do, err))
+			}
 		}
 		if st.Check == nil {
 			continue
