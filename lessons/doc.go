@@ -129,7 +129,19 @@
 // are those of sim/lab: Home PC (POP3, deletes), Laptop and Phone (IMAP),
 // all reading the account student@mailscope.lab.
 //
-// The test catalogue also describes set-link, go-offline, inject-fault,
+// Lesson 3 (pop3-delete) adds:
+//
+//	inject-fault spec: a sim/link fault spec ("reset@pop3,after=1500"), armed
+//	             for the next connection it matches
+//	trace.count(..., session=n)  only the n-th connection of those protocol=
+//	                             and device= select (from 1; -1 the last)
+//
+// and lesson 5 (imap-state):
+//
+//	flag       device, message (optional; default the newest), flag: flagged | seen (optional; default flagged)
+//	device(name).flagged, mailbox(user, folder).flagged → messages with \Flagged
+//
+// The test catalogue also describes set-link, go-offline,
 // console, run-scenario, compare, set-quota and the run.* metrics
 // (cost, round_trips, bytes_up, bytes_down, connections, sim_seconds,
 // online_seconds), link.preset and link.rtt_ms, for the lessons to come.

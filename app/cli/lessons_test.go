@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,11 +88,31 @@ func TestLessonsRunJSON(t *testing.T) {
 		if len(got.Lessons) == 0 || got.Lessons[0].ID != "journey" || !got.Lessons[0].OK || len(got.Lessons[0].Checks) != 7 {
 			t.Fatalf("%v: %s", args, out)
 		}
-		for _, c := range got.Lessons[0].Checks {
-			if c.Step == "" || c.Question == "" || c.Answer == "" || !c.OK {
-				t.Errorf("%v: check %+v", args, c)
+		ids := map[string]bool{}
+		for _, l := range got.Lessons {
+			ids[l.ID] = true
+			if !l.OK || len(l.Checks) == 0 {
+				t.Errorf("%v: lesson %s: %+v", args, l.ID, l)
+			}
+			for _, c := range l.Checks {
+				if c.Step == "" || c.Question == "" || c.Answer == "" || !c.OK {
+					t.Errorf("%v: %s: check %+v", args, l.ID, c)
+				}
 			}
 		}
+		// --all plays every built-in lesson.
+		if slices.Contains(args, "--all") && (!ids["pop3-delete"] || !ids["imap-state"]) {
+			t.Errorf("%v: lessons %v, want pop3-delete and imap-state among them", args, ids)
+		}
+	}
+}
+
+// Lesson 3's broken check is reported as the fault it meant, not an error.
+func TestLessonsRunFault(t *testing.T) {
+	code, out, errOut := run(t, "lessons", "run", "pop3-delete", "--link", "dialup-56k", "--dir", "")
+	if code != ExitOK || !strings.Contains(out, "pop3-delete on dialup-56k: ok (7 checks") ||
+		!strings.Contains(out, "fault: step broken-check: check-mail, broken by the armed fault") || strings.Contains(out, "error:") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
 

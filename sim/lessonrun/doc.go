@@ -15,18 +15,31 @@
 //     multi-line SMTP reply counts each of its lines. Message bodies, TLS
 //     records, connects, closes, dials and faults are not lines, nor is
 //     the rest of an IMAP line after a literal. See Runner.TraceTotals.
+//     With session=n only one connection counts: the n-th (from 1) of
+//     those protocol= and device= select, or from the end when n is
+//     negative (-1: the last); one that does not exist counts nothing.
 //   - trace.bytes(...) sums the payload bytes (line terminators included,
 //     TLS and TCP overhead not) of the matching lines and of the message
 //     bodies they carry.
 //   - device(name) is the device's own view (mua.View): visible, unread,
-//     offline_readable, outbox, and offline (working offline by choice).
+//     offline_readable, outbox, and offline (working offline by choice);
+//     flagged counts its INBOX's messages with \Flagged.
 //   - mailbox(user, folder="INBOX") is the mailbox in the store: count,
-//     unseen (without \Seen) and bytes (the messages' sizes).
+//     unseen (without \Seen), flagged (with \Flagged) and bytes (the
+//     messages' sizes).
 //   - run.sim_seconds is the run's clock (when the last action ended),
 //     run.bytes_up and run.bytes_down every payload byte of the trace by
 //     direction, run.connections the trace's sessions, run.online_seconds
 //     and run.cost the dial-up calls; link.preset and link.rtt_ms the
 //     current link.
+//
+// inject-fault arms a link fault (sim/link FaultSpec) on the live lab
+// (lab.ArmFault): the next connection it matches gets it, the ones after
+// do not; an offline spec opens its window from the run's clock. An
+// action that fails while an armed fault strikes it returns a
+// *FaultError: RunLesson reports it in Report.Faults, as what the lesson
+// asked for, and goes on to the checks, which say whether the run did
+// what the lesson's text claims.
 //
 // The trace and the clock start again at every reset-lab.
 package lessonrun
