@@ -1680,6 +1680,29 @@ async function brokenTransfer(page) {
   await frames(page, 3);
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-broken-1024x768-other-theme.png') });
   await page.evaluate((t) => (document.documentElement.dataset.theme = t), dark);
+  // The cut-short row and its explanation at both sizes, in normal and
+  // large type, to look at.
+  for (const on of [false, true]) {
+    if ((await page.evaluate(() => document.documentElement.dataset.presentation === 'on')) !== on) {
+      await page.locator(tid('presentation-toggle')).click();
+    }
+    for (const [w, h] of [[1024, 768], [1280, 800]]) {
+      await page.setViewportSize({ width: w, height: h });
+      // The virtual list may recycle the row while it scrolls: try again.
+      for (let i = 0; i < 5; i++) {
+        const ok = await page
+          .locator(`${tid('trace-row')}[data-incomplete="true"]`)
+          .first()
+          .scrollIntoViewIfNeeded({ timeout: 2000 })
+          .then(() => true, () => false);
+        if (ok) break;
+        await frames(page, 2);
+      }
+      await frames(page, 2);
+      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-broken-${w}x${h}${on ? '-large' : ''}-row.png`) });
+    }
+  }
+  if (await page.evaluate(() => document.documentElement.dataset.presentation === 'on')) await page.locator(tid('presentation-toggle')).click();
   if (vp) await page.setViewportSize(vp);
 }
 
