@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccountSummaryDTO, DeviceMessageDTO, DeviceSummaryDTO, DeviceViewDTO, MessageViewDTO, OutgoingDTO, ViewChangeDTO, ViewsDTO } from '../types';
 import {
   createViewsStore,
+  glowTone,
   deviceKey,
   deviceRows,
   outboxKey,
@@ -357,5 +358,16 @@ describe('reduceViews: devices', () => {
     expect(serverRefOf(s, lap, dmsg(1, { uidl: 'gone' }))).toBeNull();
     // A POP3 copy whose message QUIT removed still names it, for its lines.
     expect(serverRefOf(s, lap, dmsg(1, { uidl: 'gone', serverUid: 42 }))).toEqual({ account: 'student', mailbox: 'INBOX', uid: 42 });
+  });
+});
+
+describe('glowTone', () => {
+  it('gives each kind of change one tone, the same in every view', () => {
+    expect(glowTone(undefined)).toBe('');
+    expect(['new', 'restored', 'downloaded', 'filed'].map((k) => glowTone(k as never))).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(['marked', 'committed', 'refused'].map((k) => glowTone(k as never))).toEqual(['err', 'err', 'err']);
+    expect(glowTone('flags')).toBe('accent');
+    expect(glowTone('quota')).toBe('accent');
+    expect(glowTone('queued')).toBe('linked');
   });
 });

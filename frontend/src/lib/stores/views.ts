@@ -68,6 +68,31 @@ export interface AccountMark {
   at: number;
 }
 
+/** The colour a row's highlight takes: one scale for every view. */
+export type GlowTone = 'ok' | 'accent' | 'err' | 'linked';
+
+const glowTones: Record<MarkKind | AccountMarkKind, GlowTone> = {
+  new: 'ok',
+  restored: 'ok',
+  downloaded: 'ok',
+  filed: 'ok',
+  flags: 'accent',
+  listed: 'accent',
+  moved: 'accent',
+  quota: 'accent',
+  locked: 'accent',
+  unlocked: 'accent',
+  marked: 'err',
+  committed: 'err',
+  refused: 'err',
+  queued: 'linked',
+};
+
+/** The glow class of a mark ('' for none): mail.css colours each tone. */
+export function glowTone(kind: MarkKind | AccountMarkKind | undefined): GlowTone | '' {
+  return kind ? glowTones[kind] : '';
+}
+
 /** A message just expunged, still drawn (fading) where it was. */
 export interface Leaving {
   account: string;
