@@ -354,7 +354,7 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 		if err != nil {
 			return lessons.Value{}, err
 		}
-		n, bytes := r.traceTotals(f)
+		n, bytes := r.TraceTotals(f)
 		if fn == "trace.count" {
 			return lessons.Num(float64(n)), nil
 		}
@@ -483,9 +483,7 @@ func filterOf(kw map[string]lessons.Value) (Filter, error) {
 // overhead not) of the matching lines, their continuations and the
 // message bodies they carry: trace.bytes(protocol="pop3", dir="s2c") is
 // everything the POP3 server said, the messages included.
-func (r *Runner) TraceTotals(f Filter) (lines, bytes int) { return r.traceTotals(f) }
-
-func (r *Runner) traceTotals(f Filter) (lines, bytes int) {
+func (r *Runner) TraceTotals(f Filter) (lines, bytes int) {
 	snap := r.lab.Trace.Snapshot()
 	client := map[uint64]string{}
 	var picked []uint64 // the sessions Protocol and Device select, in order
