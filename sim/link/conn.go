@@ -550,6 +550,10 @@ func (c *Conn) Drained(ctx context.Context) error {
 	}
 }
 
+// PeerClosed returns a channel that is closed once the other end of the
+// connection has closed.
+func (c *Conn) PeerClosed() <-chan struct{} { return c.peer().done }
+
 // peer is the other end of the connection.
 func (c *Conn) peer() *Conn {
 	if c.isClient {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	pop3 "github.com/knadh/go-pop3"
 	"github.com/mailscope/mailscope/sim/link"
@@ -27,7 +28,27 @@ type pop3Session struct {
 	caps map[string]string // CAPA tag → arguments
 }
 
-func (s *pop3Session) close() { s.pc.Close() }
+// close hangs up. After a broken connection it waits for the server to
+// notice the break and end its session (pop3d releases the maildrop lock
+// before it closes), so that a login at any later virtual time finds the
+// lock free; otherwise whether the next check met [IN-USE] would depend
+// on goroutine scheduling. The wait is bounded in wall time.
+func (s *pop3Session) close() {
+	s.pc.Close()
+	if s.conn == nil || s.conn.Stats().Fault == "" {
+		return
+	}
+	t := time.NewTimer(peerCloseWait)
+	defer t.Stop()
+	select {
+	case <-s.conn.PeerClosed():
+	case <-t.C:
+	}
+}
+
+// peerCloseWait bounds, in wall time, how long close waits for the server
+// to end a broken session.
+const peerCloseWait = 5 * time.Second
 
 // pop3Conn sits between go-pop3 and the link: it keeps the greeting (go-pop3
 // reads and drops it; APOP needs its timestamp) and lets STLS swap a TLS
