@@ -27,6 +27,8 @@ export const Events = {
   ActionProgress: 'action:progress',
   /** Changes to where the mail lives (the server's mailboxes), batched. */
   ViewsChanged: 'views:changed',
+  /** A lesson's run was reset (reset-lab): its trace now starts at traceFrom. */
+  LessonsChanged: 'lessons:changed',
 } as const;
 
 export type EventName = (typeof Events)[keyof typeof Events];
@@ -41,4 +43,5 @@ export interface EventPayloads {
   'console:closed': ConsoleOutputDTO;
   'action:progress': ActionProgressDTO;
   'views:changed': ViewsBatchDTO;
+  'lessons:changed': { id: string; traceFrom: number };
 }
