@@ -100,7 +100,7 @@ type LessonDTO struct {
 	Intro         string   `json:"intro"` // Markdown
 	// Link is the preset the lesson runs on (its reset-lab puts the
 	// link there); "" runs it on the app's link as it is.
-	Link  string    `json:"link"`
+	Link  string          `json:"link"`
 	Steps []LessonStepDTO `json:"steps"`
 	// TraceFrom is the first trace seq of the lesson's run in this
 	// session: 1 until its reset-lab, then the event after the reset.
