@@ -393,3 +393,44 @@ func TestLessonsProgress(t *testing.T) {
 		t.Error("SaveProgress into a folder under a file: no error")
 	}
 }
+
+// A Perform that takes its time on a slow link holds up neither the
+// course nor the lesson's text.
+func TestLessonsGetDoesNotWaitForPerform(t *testing.T) {
+	rec := &recorder{}
+	a, _ := newLessonsApp(t, rec, t.TempDir())
+	if _, err := a.Link.SetSpeed(10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Link.Select("dialup-56k"); err != nil { // the dial alone: 2 s at 10×
+		t.Fatal(err)
+	}
+	if _, err := a.Lessons.Perform("journey", "meet-the-lab"); err != nil {
+		t.Fatal(err)
+	}
+	rec.progress()
+	done := make(chan StepOutcomeDTO)
+	go func() {
+		out, _ := a.Lessons.Perform("journey", "pop3-fetch")
+		done <- out
+	}()
+	rec.waitEvent(t, EventActionProgress, func(d any) bool {
+		p := d.(ActionProgressDTO)
+		return p.Action == "check" && p.State == "running"
+	})
+	if _, err := a.Lessons.Get("journey"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Lessons.List(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case out := <-done:
+		t.Fatalf("the check over the modem ended before Get returned: %+v", out)
+	default:
+	}
+	out := <-done
+	if !out.Done {
+		t.Errorf("the check over the modem = %+v", out)
+	}
+}
