@@ -208,6 +208,14 @@ func TestLessonsWalk(t *testing.T) {
 				if out.Fault {
 					faults++
 				}
+				if st.Action.Do == "check-mail" && !out.Fault {
+					// The views are settled before Perform returns: what the
+					// device downloaded is already on its way to the UI.
+					device := st.Action.With["device"].(string)
+					if !viewsTold(rec, device) {
+						t.Errorf("%s %s: Perform returned before the views told of %s's check", id, st.ID, device)
+					}
+				}
 				p := rec.progress()
 				if len(p) != 2 || p[0].State != "running" || p[1].State == "running" || p[1].Outcome != out.Outcome {
 					t.Errorf("%s %s: action:progress %+v, want running then its end", id, st.ID, p)
@@ -433,4 +441,24 @@ func TestLessonsGetDoesNotWaitForPerform(t *testing.T) {
 	if !out.Done {
 		t.Errorf("the check over the modem = %+v", out)
 	}
+}
+
+// viewsTold reports whether a views:changed batch told of a device
+// downloading or listing a message, and forgets the batches so far.
+func viewsTold(rec *recorder, device string) bool {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	told := false
+	keep := rec.events[:0]
+	for _, e := range rec.events {
+		if e.name != EventViewsChanged {
+			keep = append(keep, e)
+			continue
+		}
+		for _, c := range e.data[0].(ViewsBatchDTO).Changes {
+			told = told || c.Device == device && (c.Kind == "device-downloaded" || c.Kind == "device-listed")
+		}
+	}
+	rec.events = keep
+	return told
 }
