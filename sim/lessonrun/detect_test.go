@@ -49,6 +49,13 @@ func TestDetect(t *testing.T) {
 	l := liveLab(t, 0, "")
 	r, _ := attach(t, l, AttachOptions{})
 	to := lessons.Str("student@mailscope.lab")
+	sendTo := func(device, rcpt, subject string) {
+		use(t, l, device, func(d *mua.Device, at time.Duration) error {
+			d.Compose(at, mua.Draft{To: []string{rcpt}, Subject: subject, Body: "hi\n"})
+			_, err := d.Send(at)
+			return err
+		})
+	}
 	send := func(device, subject string) {
 		use(t, l, device, func(d *mua.Device, at time.Duration) error {
 			d.Compose(at, mua.Draft{To: []string{"student@mailscope.lab"}, Subject: subject, Body: "hi\n"})
@@ -66,6 +73,10 @@ func TestDetect(t *testing.T) {
 		send("Phone", "from the phone")
 		if detect(t, r, a, since) {
 			t.Error("the Phone's message counted as the Laptop's")
+		}
+		sendTo("Laptop", "alice@mailscope.lab", "to someone else")
+		if detect(t, r, a, since) {
+			t.Error("the Laptop's message to alice counted as one to student")
 		}
 		send("Laptop", "from the laptop")
 		if !detect(t, r, a, since) {
