@@ -430,6 +430,8 @@ func (s *LessonsService) Perform(id, stepID string) (StepOutcomeDTO, error) {
 	out.TraceFrom = run.r.TraceFrom()
 	run.traceFrom.Store(out.TraceFrom)
 	if a.Do == "reset-lab" && err == nil {
+		// A new run: the hints start again, and no answer is revealed.
+		run.tries, run.revealed = map[string]int{}, map[string]bool{}
 		s.emit.Emit(EventLessonsChanged, LessonsChangedDTO{ID: l.ID, TraceFrom: out.TraceFrom})
 	}
 	return out, nil

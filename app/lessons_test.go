@@ -300,6 +300,28 @@ func TestLessonsAnswerFollowsTheRun(t *testing.T) {
 	if got, _ := a.Lessons.Answer("pop3-delete", "inbox-empty", "0"); !got.Correct {
 		t.Errorf("after the download, 0 left = %+v", got)
 	}
+	// Hints come one per wrong answer, then none; a reset-lab starts the
+	// lesson's run again, and its hints with it.
+	hints := builtinLesson(t, "pop3-delete").Step("inbox-empty").Check.Hints
+	for _, step := range []string{"three-waiting", "download"} {
+		if _, err := a.Lessons.Perform("pop3-delete", step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for range len(hints) + 1 {
+		g, _ := a.Lessons.Answer("pop3-delete", "inbox-empty", "99")
+		got = append(got, g.Hint)
+	}
+	if want := append(slices.Clone(hints), ""); !slices.Equal(got, want) {
+		t.Errorf("hints after wrong answers = %q, want %q", got, want)
+	}
+	if _, err := a.Lessons.Perform("pop3-delete", "three-waiting"); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := a.Lessons.Answer("pop3-delete", "inbox-empty", "99"); g.Hint != hints[0] {
+		t.Errorf("after reset-lab, the first wrong answer's hint = %q, want %q", g.Hint, hints[0])
+	}
 }
 
 // Detect sees the learner's own action, done with the app's buttons,
