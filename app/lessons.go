@@ -217,7 +217,10 @@ type LessonProgressDTO struct {
 	Step      string               `json:"step"` // the current step's id
 	Answers   map[string]AnswerDTO `json:"answers"`
 	Done      bool                 `json:"done"`
-	TraceFrom uint64               `json:"traceFrom"`
+	// TraceFrom is where the lesson's run starts in the app's trace in
+	// this session: Progress gives the run's own (1 before any, and after
+	// a restart, whose lab and trace are new), whatever was saved.
+	TraceFrom uint64 `json:"traceFrom"`
 }
 
 // AnswerDTO is the learner's answer to one step's check.
@@ -666,8 +669,9 @@ func (s *LessonsService) check(id, stepID string) (*lessons.Check, *lessonRun, e
 // progressFile is where the progress is saved.
 const progressFile = "progress.json"
 
-// Progress is what the learner has done, as last saved. No file, or one
-// that cannot be read, is no progress yet.
+// Progress is what the learner has done, as last saved, with each
+// lesson's traceFrom as its run has it now. No file, or one that cannot
+// be read, is no progress yet.
 func (s *LessonsService) Progress() (ProgressDTO, error) {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
@@ -681,7 +685,17 @@ func (s *LessonsService) Progress() (ProgressDTO, error) {
 			}
 		}
 	}
-	return p.normal(), nil
+	p = p.normal()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, lp := range p.Lessons {
+		lp.TraceFrom = 1
+		if run := s.runs[id]; run != nil {
+			lp.TraceFrom = run.traceFrom.Load()
+		}
+		p.Lessons[id] = lp
+	}
+	return p, nil
 }
 
 // SaveProgress saves the learner's progress, whole: a new file written

@@ -385,8 +385,22 @@ func TestLessonsProgress(t *testing.T) {
 	}
 	defer b.Shutdown()
 	got, err := b.Lessons.Progress()
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("Progress read back = %+v, %v; want %+v", got, err, want)
+	// A new app has a new lab: its trace is all the lesson's.
+	fresh := want.normal()
+	for id, lp := range fresh.Lessons {
+		lp.TraceFrom = 1
+		fresh.Lessons[id] = lp
+	}
+	if err != nil || !reflect.DeepEqual(got, fresh) {
+		t.Errorf("Progress read back = %+v, %v; want %+v", got, err, fresh)
+	}
+	// In the app whose lesson ran, traceFrom is its run's.
+	if _, err := a.Lessons.Perform("pop3-delete", "three-waiting"); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := a.Trace.Snapshot()
+	if got, _ := a.Lessons.Progress(); got.Lessons["pop3-delete"].TraceFrom != snap.Seq+1 || got.Lessons["journey"].TraceFrom != 1 {
+		t.Errorf("traceFrom after pop3-delete's reset-lab = %+v, want %d for it, 1 for journey", got.Lessons, snap.Seq+1)
 	}
 	raw, err := os.ReadFile(filepath.Join(config, "progress.json"))
 	if err != nil || !strings.Contains(string(raw), `"traceFrom": 42`) || !strings.Contains(string(raw), `"welcomed": true`) {
