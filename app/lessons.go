@@ -214,9 +214,9 @@ type ProgressDTO struct {
 
 // LessonProgressDTO is one lesson's progress.
 type LessonProgressDTO struct {
-	Step      string               `json:"step"` // the current step's id
-	Answers   map[string]AnswerDTO `json:"answers"`
-	Done      bool                 `json:"done"`
+	Step    string               `json:"step"` // the current step's id
+	Answers map[string]AnswerDTO `json:"answers"`
+	Done    bool                 `json:"done"`
 	// TraceFrom is where the lesson's run starts in the app's trace in
 	// this session: Progress gives the run's own (1 before any, and after
 	// a restart, whose lab and trace are new), whatever was saved.
