@@ -127,15 +127,17 @@ func TestDetect(t *testing.T) {
 	})
 
 	t.Run("check-mail", func(t *testing.T) {
-		for _, device := range []string{"Home PC", "Phone"} {
+		send("Phone", "waiting")
+		for _, device := range []string{"Laptop", "Phone", "Home PC"} {
 			a := act("check-mail", map[string]lessons.Value{"device": lessons.Str(device)})
 			since := seq(l)
 			if detect(t, r, a, since) {
 				t.Fatalf("%s: done before it checked", device)
 			}
-			use(t, l, "Laptop", func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
+			other := map[string]string{"Laptop": "Phone", "Phone": "Laptop", "Home PC": "Laptop"}[device]
+			use(t, l, other, func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
 			if detect(t, r, a, since) {
-				t.Errorf("%s: the Laptop's check counted", device)
+				t.Errorf("%s: the %s's check counted", device, other)
 			}
 			use(t, l, device, func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
 			if !detect(t, r, a, since) {
