@@ -26,8 +26,22 @@ func testCatalog() *Catalog {
 			"console":       {Params: []Param{{Name: "protocol", Type: String, Enum: []string{"smtp", "pop3", "imap"}}, {Name: "fill", Type: String, Optional: true}}},
 			"run-scenario":  {Params: []Param{{Name: "id", Type: String}}},
 			"compare":       {Params: []Param{{Name: "scenario", Type: String}}},
-			"set-quota":     {Params: []Param{{Name: "user", Type: String}, {Name: "bytes", Type: Number}}},
+			"set-quota":     {Params: []Param{{Name: "user", Type: String, Optional: true}, {Name: "bytes", Type: Number}}},
 			"keep-on-serve": {Params: []Param{{Name: "device", Type: String}, {Name: "keep", Type: Boolean}}},
+			"reply":         {Params: []Param{device, {Name: "message", Type: String, Optional: true}, {Name: "body", Type: String, Optional: true}}},
+			"compose": {Params: []Param{
+				{Name: "from", Type: String, Enum: devices}, {Name: "to", Type: String},
+				{Name: "subject", Type: String, Optional: true}, {Name: "body", Type: String, Optional: true},
+			}},
+			"delete":        {Params: []Param{device, {Name: "message", Type: String, Optional: true}}},
+			"move":          {Params: []Param{device, {Name: "message", Type: String, Optional: true}, {Name: "folder", Type: String}}},
+			"create-folder": {Params: []Param{device, {Name: "folder", Type: String}}},
+			"open-folder":   {Params: []Param{device, {Name: "folder", Type: String}}},
+			"search":        {Params: []Param{device, {Name: "text", Type: String}, {Name: "folder", Type: String, Optional: true}}},
+			"deliver": {Params: []Param{
+				{Name: "from", Type: String}, {Name: "to", Type: String, Optional: true},
+				{Name: "subject", Type: String, Optional: true}, {Name: "body", Type: String, Optional: true},
+			}},
 		},
 		Names: map[string]Type{
 			"run": RecordOf(map[string]Type{
@@ -36,13 +50,17 @@ func testCatalog() *Catalog {
 			}),
 			"link.preset": String,
 			"link.rtt_ms": Number,
+			"search":      RecordOf(map[string]Type{"hits": Number, "where": String}),
 		},
 		Funcs: map[string]FuncSpec{
 			"trace.count": {Kw: traceKw(), Result: Number},
 			"trace.bytes": {Kw: traceKw(), Result: Number},
 			"device": {Args: []Param{device}, Result: RecordOf(map[string]Type{
-				"visible": Number, "unread": Number, "flagged": Number, "offline_readable": Number, "outbox": Number, "offline": Boolean,
+				"visible": Number, "unread": Number, "flagged": Number, "offline_readable": Number, "outbox": Number, "offline": Boolean, "folders": Number,
 			})},
+			"device.folder": {Args: []Param{device, {Name: "folder", Type: String}},
+				Result: RecordOf(map[string]Type{"count": Number, "unread": Number, "offline_readable": Number})},
+			"quota": {Args: []Param{{Name: "user", Type: String, Optional: true}}, Result: RecordOf(map[string]Type{"used": Number, "limit": Number})},
 			"mailbox": {Args: []Param{{Name: "user", Type: String}, {Name: "folder", Type: String, Optional: true}},
 				Result: RecordOf(map[string]Type{"count": Number, "unseen": Number, "flagged": Number, "bytes": Number})},
 		},
