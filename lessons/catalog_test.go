@@ -21,6 +21,7 @@ func testCatalog() *Catalog {
 			"check-mail":    {Params: []Param{device}},
 			"read":          {Params: []Param{device, {Name: "message", Type: String, Optional: true}}},
 			"go-offline":    {Params: []Param{{Name: "device", Type: String, Optional: true, Enum: devices}}},
+			"go-online":     {Params: []Param{{Name: "device", Type: String, Optional: true, Enum: devices}}},
 			"inject-fault":  {Params: []Param{{Name: "spec", Type: String}}},
 			"flag":          {Params: []Param{device, {Name: "message", Type: String, Optional: true}, {Name: "flag", Type: String, Optional: true, Enum: []string{"flagged", "seen"}}}},
 			"console":       {Params: []Param{{Name: "protocol", Type: String, Enum: []string{"smtp", "pop3", "imap"}}, {Name: "fill", Type: String, Optional: true}}},
