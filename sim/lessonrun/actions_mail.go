@@ -44,11 +44,11 @@ func (e *RefusedError) Error() string {
 
 func (e *RefusedError) Unwrap() error { return e.Err }
 
-// overQuota reports whether err is the server's 552 while some account of
-// the lab has a quota.
+// overQuota reports whether err is the server's 552 5.2.2 (mailbox full)
+// while some account of the lab has a quota.
 func (r *Runner) overQuota(err error) bool {
 	var se *smtp.SMTPError
-	if err == nil || !errors.As(err, &se) || se.Code != 552 {
+	if err == nil || !errors.As(err, &se) || se.Code != 552 || se.EnhancedCode != (smtp.EnhancedCode{5, 2, 2}) {
 		return false
 	}
 	for _, u := range r.lab.Store.Users() {
