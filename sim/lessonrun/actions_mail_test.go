@@ -241,6 +241,12 @@ func TestQuotaBounce(t *testing.T) {
 	if num(t, call(t, r, "device", laptop, nil), "outbox") != 1 || num(t, call(t, r, "mailbox", []lessons.Value{str("student")}, nil), "count") != 2 {
 		t.Errorf("after the bounce: %v", call(t, r, "device", laptop, nil))
 	}
+	// A check while the mailbox is still full bounces again, and still
+	// fetches the mail.
+	if err := do("check-mail", with{"device": str("Laptop")}); !errors.As(err, &re) || re.Action != "check-mail" ||
+		num(t, call(t, r, "device", laptop, nil), "outbox") != 1 || count(t, r, with{"protocol": str("smtp"), "status": str("552")}) != 2 {
+		t.Errorf("check-mail while full = %v, want a second bounce", err)
+	}
 	// Deleting on the Phone frees room; the Laptop's next check sends it.
 	mustDo(t, do, "check-mail", with{"device": str("Phone")})
 	mustDo(t, do, "delete", with{"device": str("Phone")})
