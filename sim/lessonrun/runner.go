@@ -146,7 +146,8 @@ func (e *FaultError) Unwrap() error { return e.Err }
 
 // Do performs an action: one of Catalog's. The lesson's loader has
 // checked its parameters' names and types. An action that fails while
-// an armed fault strikes returns a *FaultError.
+// an armed fault strikes returns a *FaultError; one whose message the
+// server refuses because a mailbox is over its quota, a *RefusedError.
 func (r *Runner) Do(a *lessons.Action) error {
 	if a == nil {
 		return nil
