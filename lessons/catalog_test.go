@@ -47,6 +47,7 @@ func testCatalog() *Catalog {
 				Result: RecordOf(map[string]Type{"count": Number, "unseen": Number, "flagged": Number, "bytes": Number})},
 		},
 		Views: []string{"server", "Home PC", "Laptop", "Phone"},
+		Links: []string{"dialup-56k", "isdn-128k", "adsl-8m", "fibre-1g"},
 		TraceFields: map[string][]string{
 			"protocol": {"smtp", "pop3", "imap"},
 			"verb":     nil,

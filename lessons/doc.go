@@ -19,6 +19,7 @@
 //	order: 3                   # the course is sorted by order, then id
 //	minutes: 10                # 5 to 15
 //	level: beginner            # beginner | intermediate | advanced
+//	link: dialup-56k           # optional: the link preset it runs on
 //	objectives: [Say when POP3 removes a message from the server]
 //	prerequisites: [journey]   # lesson ids; no cycles
 //	claims: [pop3-delete]      # ids from ClaimIDs
@@ -42,6 +43,12 @@
 //	## Step: fetch
 //
 //	The Home PC logs in, downloads each message and marks it deleted.
+//
+// link names a link preset from the Catalog's Links. A lesson that names
+// one runs on it (its lab starts there and each reset-lab returns to it)
+// unless the learner, or `mailscope lessons run --link`, chooses another
+// link: the lesson's checks must hold on any preset, since their answers
+// come from the run. A lesson without link: runs on the runner's default.
 //
 // watch.trace and watch.highlight are either the text a learner would
 // type into the trace's filter box or fields ({verb: DELE, protocol:

@@ -35,7 +35,7 @@ var Protocols = []string{"smtp", "pop3", "imap"}
 // function it implements, with the types of their parameters. The
 // loader validates lessons against it.
 func Catalog() *lessons.Catalog {
-	devices := Devices()
+	devices := append(Devices(), SpareDevices...)
 	device := lessons.Param{Name: "device", Type: lessons.String, Enum: devices, Doc: "one of the lab's devices"}
 	optDevice := device
 	optDevice.Optional = true
@@ -48,7 +48,7 @@ func Catalog() *lessons.Catalog {
 		{Name: "device", Type: lessons.String, Enum: devices, Doc: "the client of the connection"},
 		{Name: "session", Type: lessons.Number, Doc: "only the n-th connection (from 1) of those protocol= and device= select; -1 the last, -2 the one before"},
 	}
-	return &lessons.Catalog{
+	c := &lessons.Catalog{
 		Actions: map[string]lessons.ActionSpec{
 			"reset-lab": {Doc: "a new lab: the default devices, empty mailboxes or generated ones, an empty trace, the clock at zero",
 				Params: []lessons.Param{
@@ -93,6 +93,7 @@ func Catalog() *lessons.Catalog {
 				Result: lessons.RecordOf(map[string]lessons.Type{"count": lessons.Number, "unseen": lessons.Number, "flagged": lessons.Number, "bytes": lessons.Number})},
 		},
 		Views: append([]string{"server"}, devices...),
+		Links: PresetIDs(),
 		TraceFields: map[string][]string{
 			"protocol": Protocols,
 			"verb":     nil,
@@ -101,4 +102,6 @@ func Catalog() *lessons.Catalog {
 			"device":   devices,
 		},
 	}
+	addRunSpecs(c, devices)
+	return c
 }
