@@ -331,6 +331,12 @@ func (p *fileParser) action(n *yaml.Node, field string) *Action {
 				continue
 			}
 			if p.cat == nil || !known {
+				if v.Kind == yaml.SequenceNode {
+					if val, ok := p.listValue(v, f, Param{Name: k.Value, Type: String, List: true}); ok {
+						a.With[k.Value] = val
+					}
+					continue
+				}
 				if val, ok := p.scalarValue(v, f, Any); ok {
 					a.With[k.Value] = val
 				}
