@@ -9,9 +9,9 @@ import (
 	"github.com/mailscope/mailscope/lessons"
 )
 
-// Every built-in lesson runs to the end on the default link and on the
-// modem, and lessons 3 and 5 give the answers their text promises, the
-// same on both: what they count follows from the protocols.
+// Every built-in lesson runs to the end on its own link, on the default
+// link, on the modem and on ISDN, and gives the answers its text
+// promises, the same on each: what they count follows from the protocols.
 func TestBuiltinLessonsOnTwoLinks(t *testing.T) {
 	set, err := lessons.Builtin(Catalog())
 	if err != nil {
@@ -27,6 +27,41 @@ func TestBuiltinLessonsOnTwoLinks(t *testing.T) {
 			"commit-word":   "QUIT",
 			"bytes-before":  "1500", // the fault's after=
 		},
+		"smtp-by-hand": {
+			"first-words":  "A greeting with the code 220",
+			"by-hand":      "354: go on, send the text and end it with a line holding a single dot",
+			"arrived":      "1",
+			"goodbye":      "221",
+			"out-of-order": "With a 5xx refusal",
+			"nothing-new":  "1",
+		},
+		"dialup-vs-broadband": {
+			"modem-bill":     "POP3",
+			"why-dearer":     "It stayed online while its user read; the bytes were about the same",
+			"broadband-bill": "Neither; the line is flat-rate and both cost nothing per minute",
+		},
+		"too-simple": {
+			"headers-only":  "0",
+			"keep-check":    "On the Home PC, and still on the server",
+			"which-lighter": "The Phone, over IMAP",
+			"uidl-again":    "0",
+			"offline-imap":  "About the same, within a third",
+			"left-behind":   "20", // the scenario's mailbox
+		},
+		"push-or-poll": {
+			"phone-idles": "1",
+			"idle-again":  "4", // one, and one after each of the 3 pushes
+			"home-polls":  "4", // at 0, 10, 20 and 30 minutes
+			"who-first":   "The Phone, in IDLE",
+			"all-day":     "IMAP's IDLE, which keeps the line up all day",
+		},
+		"passwords": {
+			"plain-pop3":  "1",
+			"plain-smtp":  "No; the line crossed in the clear, and base64 is only an encoding that anyone can undo",
+			"secure-pop3": "Inside TLS records, unreadable without the session's keys",
+			"before-tls":  "2", // CAPA and STLS
+			"tls-word":    "STLS",
+		},
 		"imap-state": {
 			"laptop-check": "3",
 			"read-one":     "2",
@@ -39,7 +74,11 @@ func TestBuiltinLessonsOnTwoLinks(t *testing.T) {
 	ids := map[string]bool{}
 	for _, l := range set.List() {
 		ids[l.ID] = true
-		for _, preset := range []string{DefaultLink, "dialup-56k"} {
+		// "": the lesson's own link (link:, else DefaultLink).
+		for _, preset := range []string{"", DefaultLink, "dialup-56k", "isdn-128k"} {
+			if preset == l.Link && preset != "" {
+				continue // already run as the lesson's own
+			}
 			rep, err := RunLesson(l, Options{Link: preset})
 			if err != nil {
 				t.Errorf("%s on %s: %v", l.ID, preset, err)
@@ -107,5 +146,49 @@ func TestPop3DeleteNeedsTheFault(t *testing.T) {
 	got := answers(rep)
 	if !strings.Contains(err.Error(), "step nothing-lost") || got["broken-check"] != "2" || got["count-removed"] != "2" {
 		t.Errorf("without the fault: %v, answers %v; want nothing-lost unanswerable, 2 DELE and 2 removed", err, got)
+	}
+}
+
+// A built-in lesson changed so that its lab no longer does what its text
+// says must fail: its claim-stating check then has no right answer.
+func TestLessonsFailWhenTheLabDoesNot(t *testing.T) {
+	for _, tt := range []struct {
+		file, id, old, new, step string
+	}{
+		// The Home PC never turns on STARTTLS: the password stays in the clear.
+		{"12-passwords.md", "passwords", "tls: starttls}}", "tls: none}}", "secure-pop3"},
+		// The Home PC deletes after all: nothing is left on the server.
+		{"10-too-simple.md", "too-simple", "policy: pop3-keep}}", "policy: pop3-delete}}", "keep-check"},
+		// The sender comes first: the RCPT is accepted.
+		{"02-smtp-by-hand.md", "smtp-by-hand", "          - EHLO console.mailscope.lab\n          - RCPT TO:<student@mailscope.lab>\n          - QUIT",
+			"          - EHLO console.mailscope.lab\n          - MAIL FROM:<alice@mailscope.lab>\n          - RCPT TO:<student@mailscope.lab>\n          - QUIT", "out-of-order"},
+		// The Phone polls instead of waiting in IDLE.
+		{"11-push-or-poll.md", "push-or-poll", "do: idle, with: {device: Phone, minutes: 30, messages: 3}", "do: poll, with: {device: Phone, every: 30, minutes: 30, messages: 3}", "who-first"},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "lessons", "builtin", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tt.old) {
+				t.Fatalf("%s has no %q", tt.file, tt.old)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, tt.file), []byte(strings.Replace(string(b), tt.old, tt.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			set, err := lessons.LoadDir(dir, Catalog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := set.Get(tt.id)
+			if err != nil || l.Builtin {
+				t.Fatalf("the copy: %v, %+v", err, l)
+			}
+			rep, err := RunLesson(l, Options{})
+			if err == nil || rep.OK || !strings.Contains(err.Error(), "step "+tt.step+":") {
+				t.Errorf("RunLesson of the changed %s = %v; want step %s to fail", tt.id, err, tt.step)
+			}
+		})
 	}
 }
