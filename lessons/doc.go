@@ -148,8 +148,38 @@
 //	flag       device, message (optional; default the newest), flag: flagged | seen (optional; default flagged)
 //	device(name).flagged, mailbox(user, folder).flagged → messages with \Flagged
 //
-// The test catalogue also describes set-link, go-offline,
-// console, run-scenario, compare, set-quota and the run.* metrics
-// (cost, round_trips, bytes_up, bytes_down, connections, sim_seconds,
-// online_seconds), link.preset and link.rtt_ms, for the lessons to come.
+// Lesson 2 (smtp-by-hand) types into the console, whose connections the
+// trace names "Console":
+//
+//	console    service: smtp | pop3 | imap, lines: the lines to type (a list,
+//	           or one per line of a text); the app fills them in for the
+//	           learner, a headless run types them and reads each reply
+//	trace.count(..., device="Console")
+//
+// Lesson 8 (dialup-vs-broadband, link: dialup-56k) and lesson 10
+// race a scenario (sim/scenario's built-in ids) on links of their choice:
+//
+//	compare       scenario, links: presets (optional; default the scenario's)
+//	run-scenario  scenario, policy: pop3 | imap (optional), link (optional)
+//	result(protocol, link) → {cost, sim_seconds, online_seconds, bytes_down,
+//	              bytes_up, round_trips, connections, left_on_server,
+//	              offline_readable, notice_delay_seconds, …} of the last one
+//	compare.pop3.cost, compare.imap.bytes_down, …: result() on the default link
+//
+// Lessons 10 and 12 set a device up again, and lesson 11 waits for mail:
+//
+//	add-device  name, policy: pop3-delete | pop3-keep | imap-online | imap-offline,
+//	            tls: none | starttls | tls (optional)
+//	idle        device (IMAP), minutes, messages (optional): IDLE while mail arrives
+//	poll        device, every (minutes), minutes, messages (optional)
+//	watched(device) → {messages, noticed, delay_avg_seconds, connections, checks, bytes_down}
+//
+// and lesson 12 reads what crossed in the clear: trace.count(...,
+// tls=true|false, secret=true|false).
+//
+// A parameter marked List in the catalogue (lines, links) takes a YAML
+// list, each item checked against the parameter's enum. The test
+// catalogue also describes set-link, go-offline, set-quota and the run.*
+// metrics (cost, round_trips, bytes_up, bytes_down, connections,
+// sim_seconds, online_seconds), link.preset and link.rtt_ms.
 package lessons
