@@ -194,6 +194,9 @@ func writeLessonsTable(w io.Writer, set *lessons.Set) error {
 func writeLessonText(w io.Writer, l *lessons.Lesson) {
 	fmt.Fprintf(w, "%s\n%s\n\n", l.Title, strings.Repeat("=", len([]rune(l.Title))))
 	fmt.Fprintf(w, "%d minutes, %s. id %s", l.Minutes, l.Level, l.ID)
+	if l.Link != "" {
+		fmt.Fprintf(w, "; on %s", l.Link)
+	}
 	if len(l.Prerequisites) > 0 {
 		fmt.Fprintf(w, "; after %s", strings.Join(l.Prerequisites, ", "))
 	}

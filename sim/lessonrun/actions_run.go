@@ -243,20 +243,23 @@ func (r *Runner) console(service, text string) error {
 		if err != nil {
 			return fmt.Errorf("console: line %d %q: %w", i+1, line, err)
 		}
-		if service == lab.SMTP && strings.HasPrefix(first, "354") {
+		if service == lab.SMTP && strings.EqualFold(strings.TrimSpace(line), "DATA") {
 			// The message's text: every line up to the lone ".", then
-			// the server's one reply.
+			// the server's one reply. A DATA the server refused takes no
+			// text: its lines are skipped, not typed as commands.
 			j := i + 1
 			for j < len(lines) && lines[j] != "." {
 				j++
 			}
-			for _, l := range lines[i+1 : j+1] {
-				if _, err := io.WriteString(c, l+"\r\n"); err != nil {
+			if strings.HasPrefix(first, "354") {
+				for _, l := range lines[i+1 : j+1] {
+					if _, err := io.WriteString(c, l+"\r\n"); err != nil {
+						return fmt.Errorf("console: the text after line %d: %w", i+1, err)
+					}
+				}
+				if _, err := cs.reply("."); err != nil {
 					return fmt.Errorf("console: the text after line %d: %w", i+1, err)
 				}
-			}
-			if _, err := cs.reply("."); err != nil {
-				return fmt.Errorf("console: the text after line %d: %w", i+1, err)
 			}
 			i = j
 		}

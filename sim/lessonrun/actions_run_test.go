@@ -60,6 +60,15 @@ func TestConsoleAction(t *testing.T) {
 	if n := count(t, r, map[string]lessons.Value{"device": con, "protocol": lessons.Str("imap"), "status": lessons.Str("OK"), "dir": lessons.Str("s2c")}); n < 5 {
 		t.Errorf("IMAP console OKs: %v, want the greeting and a tagged OK per command", n)
 	}
+	// A DATA refused (no recipient yet) takes no text: the text is not
+	// typed as commands, and the session goes on to its QUIT.
+	before := count(t, r, map[string]lessons.Value{"device": con, "dir": lessons.Str("c2s")})
+	if err := do("console", map[string]lessons.Value{"service": lessons.Str("smtp"), "lines": lessons.Str("EHLO me\nDATA\nSubject: lost\n\nNot sent.\n.\nQUIT")}); err != nil {
+		t.Fatal(err)
+	}
+	if after := count(t, r, map[string]lessons.Value{"device": con, "dir": lessons.Str("c2s")}); after-before != 3 {
+		t.Errorf("refused DATA: %v lines typed, want 3 (EHLO, DATA, QUIT)", after-before)
+	}
 	for _, bad := range []struct{ service, lines, want string }{
 		{"smtp", "EHLO me\nDATA\nno end", "no line with a single"},
 		{"smtp", "QUIT\nEHLO me", "ends the session"},
