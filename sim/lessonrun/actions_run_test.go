@@ -1,6 +1,7 @@
 package lessonrun
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -291,5 +292,48 @@ func TestLessonLink(t *testing.T) {
 	j, _ := set.Get("journey")
 	if rep, err := RunLesson(j, Options{}); err != nil || rep.Link != DefaultLink {
 		t.Errorf("journey: on %s, %v; want %s", rep.Link, err, DefaultLink)
+	}
+}
+
+// A teacher's lesson that names a scenario or a preset the runner does
+// not have is refused at load, with the file, the line and the field.
+func TestRunActionsValidated(t *testing.T) {
+	const lesson = `---
+id: typo
+title: Typo
+order: 30
+minutes: 5
+level: beginner
+link: %s
+objectives: [Race]
+claims: [dialup-vs-broadband]
+steps:
+  - id: race
+    title: Race
+    claims: [dialup-vs-broadband]
+    action: {do: compare, with: {scenario: %s, links: [dialup-56k, %s]}}
+    check:
+      kind: number
+      question: Cost?
+      answer: result("pop3", "dialup-56k").cost
+---
+
+## Step: race
+
+Race.
+`
+	for _, tt := range []struct{ link, scenario, second, want string }{
+		{"dialup-56k", "dialup-morning", "adsl-8m", ""},
+		{"dialup-56", "dialup-morning", "adsl-8m", `typo.md:7: link: "dialup-56" is not one of`},
+		{"dialup-56k", "dialup-mornin", "adsl-8m", `typo.md:14: steps[0].action.with.scenario: "dialup-mornin" is not one of`},
+		{"dialup-56k", "dialup-morning", "custom", `typo.md:14: steps[0].action.with.links: "custom" is not one of`},
+	} {
+		_, err := lessons.Parse("typo.md", []byte(fmt.Sprintf(lesson, tt.link, tt.scenario, tt.second)), Catalog())
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("link %s, scenario %s, links %s: %v; want %q", tt.link, tt.scenario, tt.second, err, tt.want)
+		}
+	}
+	if got, want := strings.Join(ScenarioIDs(), ","), "dialup-morning,two-devices,search,folders,quota,always-on,leave-on-server,offline-imap"; got != want {
+		t.Errorf("ScenarioIDs = %s, want %s", got, want)
 	}
 }
