@@ -168,7 +168,7 @@ func (c *Catalog) Validate() error {
 	scalar := func(t Type) bool {
 		return t.Kind == KindNumber || t.Kind == KindString || t.Kind == KindBool || t.Kind == KindAny
 	}
-	params := func(where string, ps []Param, positional bool) {
+	params := func(where string, ps []Param, positional, action bool) {
 		seen := map[string]bool{}
 		optional := false
 		for _, p := range ps {
@@ -179,7 +179,7 @@ func (c *Catalog) Validate() error {
 				bad("%s: parameter %s has type %s; want number, string, bool or any", where, p.Name, p.Type)
 			case len(p.Enum) > 0 && p.Type.Kind != KindString:
 				bad("%s: parameter %s has an enum but is not a string", where, p.Name)
-			case p.List && (p.Type.Kind != KindString || positional):
+			case p.List && (p.Type.Kind != KindString || !action):
 				bad("%s: parameter %s is a list but not a string of an action", where, p.Name)
 			case positional && optional && !p.Optional:
 				bad("%s: required parameter %s after an optional one", where, p.Name)
@@ -201,7 +201,7 @@ func (c *Catalog) Validate() error {
 		if !idPattern.MatchString(id) {
 			bad("action %q: want kebab-case", id)
 		}
-		params("action "+id, c.Actions[id].Params, false)
+		params("action "+id, c.Actions[id].Params, false, true)
 	}
 	for _, n := range sortedKeys(c.Names) {
 		typeOK("name "+n, c.Names[n])
@@ -211,8 +211,8 @@ func (c *Catalog) Validate() error {
 	}
 	for _, f := range sortedKeys(c.Funcs) {
 		spec := c.Funcs[f]
-		params("function "+f, spec.Args, true)
-		params("function "+f, spec.Kw, false)
+		params("function "+f, spec.Args, true, false)
+		params("function "+f, spec.Kw, false, false)
 		typeOK("function "+f+" result", spec.Result)
 	}
 	if len(errs) > 0 {

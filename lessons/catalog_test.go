@@ -88,16 +88,19 @@ func TestCatalogValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := &Catalog{
-		Actions: map[string]ActionSpec{"Set Link": {Params: []Param{{Name: "n", Type: Number, Enum: []string{"1"}}}}},
-		Names:   map[string]Type{"run": RecordOf(map[string]Type{"cost": {}}), "device": Number},
+		Actions: map[string]ActionSpec{"Set Link": {Params: []Param{{Name: "n", Type: Number, Enum: []string{"1"}}}},
+			"count": {Params: []Param{{Name: "k", Type: Number, List: true}}}},
+		Names: map[string]Type{"run": RecordOf(map[string]Type{"cost": {}}), "device": Number},
 		Funcs: map[string]FuncSpec{"device": {Args: []Param{{Name: "a", Type: String, Optional: true}, {Name: "b", Type: String}}, Result: RecordOf(nil)},
-			"f": {Kw: []Param{{Name: "r", Type: RecordOf(nil)}}, Result: Number}},
+			"f": {Kw: []Param{{Name: "r", Type: RecordOf(nil)}}, Result: Number},
+			"g": {Kw: []Param{{Name: "l", Type: String, List: true}}, Result: Number}},
 	}
 	err := bad.Validate()
 	for _, want := range []string{
 		`action "Set Link": want kebab-case`, "action Set Link: parameter n has an enum but is not a string",
 		"name run.cost: no type", "device is both a name and a function",
 		"function device: required parameter b after an optional one", "function f: parameter r has type record",
+		"action count: parameter k is a list but not a string of an action", "function g: parameter l is a list but not a string of an action",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want %q", err, want)
