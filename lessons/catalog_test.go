@@ -36,8 +36,23 @@ func testCatalog() *Catalog {
 			"add-device":    {Params: []Param{{Name: "name", Type: String, Enum: devices}, {Name: "policy", Type: String, Enum: []string{"pop3-delete", "pop3-keep", "imap-online", "imap-offline"}}, {Name: "tls", Type: String, Optional: true, Enum: []string{"none", "starttls", "tls"}}}},
 			"idle":          {Params: []Param{device, {Name: "minutes", Type: Number}, {Name: "messages", Type: Number, Optional: true}}},
 			"poll":          {Params: []Param{device, {Name: "every", Type: Number}, {Name: "minutes", Type: Number}, {Name: "messages", Type: Number, Optional: true}}},
-			"set-quota":     {Params: []Param{{Name: "user", Type: String}, {Name: "bytes", Type: Number}}},
+			"set-quota":     {Params: []Param{{Name: "user", Type: String, Optional: true}, {Name: "bytes", Type: Number}}},
+			"go-online":     {Params: []Param{{Name: "device", Type: String, Optional: true, Enum: devices}}},
 			"keep-on-serve": {Params: []Param{{Name: "device", Type: String}, {Name: "keep", Type: Boolean}}},
+			"reply":         {Params: []Param{device, {Name: "message", Type: String, Optional: true}, {Name: "body", Type: String, Optional: true}}},
+			"compose": {Params: []Param{
+				{Name: "from", Type: String, Enum: devices}, {Name: "to", Type: String},
+				{Name: "subject", Type: String, Optional: true}, {Name: "body", Type: String, Optional: true},
+			}},
+			"delete":        {Params: []Param{device, {Name: "message", Type: String, Optional: true}}},
+			"move":          {Params: []Param{device, {Name: "message", Type: String, Optional: true}, {Name: "folder", Type: String}}},
+			"create-folder": {Params: []Param{device, {Name: "folder", Type: String}}},
+			"open-folder":   {Params: []Param{device, {Name: "folder", Type: String}}},
+			"search":        {Params: []Param{device, {Name: "text", Type: String}, {Name: "folder", Type: String, Optional: true}}},
+			"deliver": {Params: []Param{
+				{Name: "from", Type: String}, {Name: "to", Type: String, Optional: true},
+				{Name: "subject", Type: String, Optional: true}, {Name: "body", Type: String, Optional: true},
+			}},
 		},
 		Names: map[string]Type{
 			"run": RecordOf(map[string]Type{
@@ -47,13 +62,17 @@ func testCatalog() *Catalog {
 			"link.preset": String,
 			"link.rtt_ms": Number,
 			"compare":     RecordOf(map[string]Type{"pop3": result, "imap": result}),
+			"search":      RecordOf(map[string]Type{"hits": Number, "where": String}),
 		},
 		Funcs: map[string]FuncSpec{
 			"trace.count": {Kw: traceKw(), Result: Number},
 			"trace.bytes": {Kw: traceKw(), Result: Number},
 			"device": {Args: []Param{device}, Result: RecordOf(map[string]Type{
-				"visible": Number, "unread": Number, "flagged": Number, "offline_readable": Number, "outbox": Number, "offline": Boolean,
+				"visible": Number, "unread": Number, "flagged": Number, "offline_readable": Number, "outbox": Number, "offline": Boolean, "folders": Number,
 			})},
+			"device.folder": {Args: []Param{device, {Name: "folder", Type: String}},
+				Result: RecordOf(map[string]Type{"count": Number, "unread": Number, "offline_readable": Number})},
+			"quota": {Args: []Param{{Name: "user", Type: String, Optional: true}}, Result: RecordOf(map[string]Type{"used": Number, "limit": Number})},
 			"mailbox": {Args: []Param{{Name: "user", Type: String}, {Name: "folder", Type: String, Optional: true}},
 				Result: RecordOf(map[string]Type{"count": Number, "unseen": Number, "flagged": Number, "bytes": Number})},
 			"result": {Args: []Param{{Name: "protocol", Type: String, Enum: []string{"pop3", "imap"}}, {Name: "link", Type: String, Optional: true, Enum: presets}},

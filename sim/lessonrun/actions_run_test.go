@@ -8,18 +8,13 @@ import (
 	"github.com/mailscope/mailscope/lessons"
 )
 
-func num(t *testing.T, v lessons.Value) float64 {
+func number(t *testing.T, v lessons.Value) float64 {
 	t.Helper()
 	n, ok := v.Number()
 	if !ok {
 		t.Fatalf("%v is not a number", v)
 	}
 	return n
-}
-
-func count(t *testing.T, r *Runner, kw map[string]lessons.Value) float64 {
-	t.Helper()
-	return num(t, call(t, r, "trace.count", nil, kw))
 }
 
 // The console types SMTP by hand over the link: each line waits for its
@@ -108,7 +103,7 @@ func TestCompareAndRunScenario(t *testing.T) {
 		if !ok {
 			t.Fatalf("%v has no %s", v, k)
 		}
-		return num(t, x)
+		return number(t, x)
 	}
 	pm, im := res("pop3", "dialup-56k"), res("imap", "dialup-56k")
 	if m(pm, "cost") <= 0 || m(im, "cost") <= m(pm, "cost") || m(im, "online_seconds") <= m(pm, "online_seconds") {
@@ -118,7 +113,7 @@ func TestCompareAndRunScenario(t *testing.T) {
 		t.Errorf("adsl: %v, %v", res("pop3", "adsl-8m"), res("imap", "adsl-8m"))
 	}
 	// The lab is on isdn-128k, which was not run: the default is the first link.
-	if got, _ := r.Name("compare.imap.cost"); num(t, got) != m(im, "cost") {
+	if got, _ := r.Name("compare.imap.cost"); number(t, got) != m(im, "cost") {
 		t.Errorf("compare.imap.cost = %v, want the modem's %v", got, m(im, "cost"))
 	}
 	if got := res("pop3", ""); m(got, "sim_seconds") != m(pm, "sim_seconds") {
@@ -235,7 +230,7 @@ func TestIdleAndPoll(t *testing.T) {
 	w := func(dev lessons.Value, k string) float64 {
 		v := call(t, r, "watched", []lessons.Value{dev}, nil)
 		x, _ := v.Member(k)
-		return num(t, x)
+		return number(t, x)
 	}
 	if w(phone, "connections") != 1 || w(phone, "noticed") != 3 || w(phone, "delay_max_seconds") > 5 {
 		t.Errorf("idle: %v", call(t, r, "watched", []lessons.Value{phone}, nil))
