@@ -67,11 +67,15 @@ func TestSummaryJSON(t *testing.T) {
 }
 
 // The course's lessons sit at their place, on their link, each step with
-// its story and each question, hint and explanation a sentence.
+// its story and each question, hint and explanation a sentence; together
+// they check every claim of the article.
 func TestBuiltinCourse(t *testing.T) {
 	set, err := Builtin(testCatalog())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if u := set.UncoveredClaims(); len(u) > 0 {
+		t.Errorf("claims no built-in check covers: %v", u)
 	}
 	for _, tt := range []struct {
 		id     string
