@@ -56,6 +56,13 @@ func TestConsoleAction(t *testing.T) {
 	if n := count(t, r, map[string]lessons.Value{"device": con, "protocol": lessons.Str("imap"), "status": lessons.Str("OK"), "dir": lessons.Str("s2c")}); n < 5 {
 		t.Errorf("IMAP console OKs: %v, want the greeting and a tagged OK per command", n)
 	}
+	// The password typed by hand is a secret of the trace too, in the clear.
+	for _, proto := range []string{"pop3", "imap"} {
+		kw := map[string]lessons.Value{"device": con, "protocol": lessons.Str(proto), "secret": lessons.Bool(true), "tls": lessons.Bool(false)}
+		if n := count(t, r, kw); n != 1 {
+			t.Errorf("%s console: %v lines with a secret in the clear, want 1 (PASS, LOGIN)", proto, n)
+		}
+	}
 	// A DATA refused (no recipient yet) takes no text: the text is not
 	// typed as commands, and the session goes on to its QUIT.
 	before := count(t, r, map[string]lessons.Value{"device": con, "dir": lessons.Str("c2s")})
