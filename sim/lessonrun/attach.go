@@ -193,6 +193,7 @@ func (r *Runner) resetLive(seed int64, messages int) error {
 	call := l.Link.CallState()
 	r.now = r.clock()
 	r.from = mark{seq: snap.Seq, sessions: len(snap.Sessions()), start: r.now, online: call.TotalOnline, cost: call.TotalCost}
+	r.lastSearch, r.delivered, r.ext = nil, 0, nil
 	r.live.mu.Lock()
 	r.live.read = nil
 	r.live.mu.Unlock()
