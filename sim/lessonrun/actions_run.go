@@ -222,7 +222,7 @@ func (r *Runner) console(service, text string) error {
 	if err := checkConsoleLines(service, lines); err != nil {
 		return err
 	}
-	c, err := r.lab.Dial(context.Background(), service, link.DialOptions{Start: r.now, ClientAddr: ConsoleClient})
+	c, err := r.lab.Dial(context.Background(), service, link.DialOptions{Start: r.clock(), ClientAddr: ConsoleClient, Live: r.live != nil})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
