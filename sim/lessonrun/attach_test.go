@@ -230,7 +230,10 @@ func TestAttachedMeterFromReset(t *testing.T) {
 	if err := do("check-mail", home); err != nil {
 		t.Fatal(err)
 	}
-	l.Link.Hangup()
+	// The user hangs up when the check ends, as headless.
+	if st := l.Link.CallState(); st.Up || st.Calls != 1 {
+		t.Errorf("after the check: %+v; want the one call hung up", st)
+	}
 	online, _ := name(t, r, "run.online_seconds").Number()
 	cost, _ := name(t, r, "run.cost").Number()
 	if online <= 0 || cost <= 0 {
@@ -247,7 +250,6 @@ func TestAttachedMeterFromReset(t *testing.T) {
 	if err := do("check-mail", home); err != nil {
 		t.Fatal(err)
 	}
-	l.Link.Hangup()
 	again, _ := name(t, r, "run.cost").Number()
 	total := l.Link.CallState().TotalCost
 	if again <= 0 || again >= total {

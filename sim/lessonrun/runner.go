@@ -143,7 +143,11 @@ func (r *Runner) reset(seed int64, messages int) error {
 func (r *Runner) finish(res mua.ActionResult) {
 	r.now = max(r.now, res.End)
 	r.last = res
-	if r.live == nil && r.lab.Link.CallState().Up {
+	if r.live != nil {
+		r.hangupLive(res)
+		return
+	}
+	if r.lab.Link.CallState().Up {
 		r.lab.Link.HangupAt(r.now)
 	}
 }
@@ -366,11 +370,7 @@ func (r *Runner) runRecord() map[string]lessons.Value {
 	snap := r.lab.Trace.Snapshot()
 	sessions, events := r.run(snap)
 	var up, down int
-	end := r.now
 	for ev := range events {
-		if r.live != nil { // the learner's own actions move the clock too
-			end = max(end, ev.At, ev.Arrive)
-		}
 		if ev.Kind != trace.KindLine && ev.Kind != trace.KindBulk {
 			continue
 		}
@@ -382,7 +382,7 @@ func (r *Runner) runRecord() map[string]lessons.Value {
 	}
 	online, cost := r.callTotals()
 	return map[string]lessons.Value{
-		"sim_seconds":    lessons.Num((end - r.from.start).Seconds()),
+		"sim_seconds":    lessons.Num(r.simTime(sessions, events).Seconds()),
 		"bytes_up":       lessons.Num(float64(up)),
 		"bytes_down":     lessons.Num(float64(down)),
 		"connections":    lessons.Num(float64(len(sessions))),
