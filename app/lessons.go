@@ -320,8 +320,8 @@ func (s *LessonsService) runLocked(l *lessons.Lesson) (*lessonRun, error) {
 }
 
 // lessonLink is the preset a lesson names for itself; "" runs it on the
-// app's link. (The lesson format has no link field yet.)
-func lessonLink(*lessons.Lesson) string { return "" }
+// app's link.
+func lessonLink(l *lessons.Lesson) string { return l.Link }
 
 // Get is one lesson with its steps, for the player: never an answer or
 // an explanation.

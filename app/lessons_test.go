@@ -103,8 +103,12 @@ func TestLessonsList(t *testing.T) {
 // word list.
 func TestLessonsGetHidesAnswers(t *testing.T) {
 	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
-	for _, id := range []string{"journey", "pop3-delete"} {
-		l := builtinLesson(t, id)
+	set, err := lessons.Builtin(lessonrun.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range set.List() {
+		id := l.ID
 		dto, err := a.Lessons.Get(id)
 		if err != nil {
 			t.Fatal(err)
@@ -497,4 +501,40 @@ func viewsTold(rec *recorder, device string) bool {
 	}
 	rec.events = keep
 	return told
+}
+
+// A lesson that names its own link puts the app's link there at its
+// reset-lab; one that names none leaves the app's link as it is.
+func TestLessonsOwnLink(t *testing.T) {
+	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
+	if _, err := a.Link.Select("cable-100m"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Lessons.Perform("journey", "meet-the-lab"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.Link.State(); st.Profile.ID != "cable-100m" {
+		t.Errorf("journey's reset-lab changed the app's link to %s", st.Profile.ID)
+	}
+	var own *lessons.Lesson
+	set, _ := lessons.Builtin(lessonrun.Catalog())
+	for _, l := range set.List() {
+		if l.Link != "" && l.Steps[0].Action != nil && l.Steps[0].Action.Do == "reset-lab" {
+			own = l
+			break
+		}
+	}
+	if own == nil {
+		t.Skip("no built-in lesson names its own link and starts with reset-lab")
+	}
+	dto, _ := a.Lessons.Get(own.ID)
+	if dto.Link != own.Link {
+		t.Errorf("Get(%s).link = %q, want %q", own.ID, dto.Link, own.Link)
+	}
+	if _, err := a.Lessons.Perform(own.ID, own.Steps[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.Link.State(); st.Profile.ID != own.Link {
+		t.Errorf("%s's reset-lab left the app's link on %s, want %s", own.ID, st.Profile.ID, own.Link)
+	}
 }
