@@ -174,7 +174,9 @@ type StepOutcomeDTO struct {
 	Done    bool   `json:"done"`
 	Outcome string `json:"outcome"` // a sentence
 	// Fault is true when an armed fault broke the action, as the lesson
-	// meant (a check cut off mid-download): Done is true too.
+	// meant (a check cut off mid-download): Done is true too. A message
+	// bounced over the quota the lesson set is Done too, and said so in
+	// the outcome.
 	Fault bool `json:"fault"`
 	// Error says why the action failed otherwise; "" when it did not.
 	Error string `json:"error"`
@@ -200,6 +202,9 @@ type GradeDTO struct {
 	// both only once answered correctly, or revealed.
 	Expected    string `json:"expected"`
 	Explanation string `json:"explanation"`
+	// Options are a choice's right options (indexes from 0), with
+	// Expected: Expected joins their texts with "; ".
+	Options []int `json:"options,omitempty"`
 	// Hint is the next hint to show after a wrong answer ("" when there
 	// is none left).
 	Hint string `json:"hint"`
@@ -398,8 +403,9 @@ func strs(in []string) []string { return append([]string{}, in...) }
 // mailbox views are settled before it returns, then lab:changed and
 // link:changed follow; a reset-lab also sends lessons:changed with the
 // run's new traceFrom. An action that fails is no error here: the
-// outcome says so (Error, or Fault when the armed fault broke it as the
-// lesson meant). The error is for a lesson or step that does not exist.
+// outcome says so (Error; or Fault when the armed fault broke it as the
+// lesson meant, and a bounce over the quota the lesson set, both Done).
+// The error is for a lesson or step that does not exist.
 func (s *LessonsService) Perform(id, stepID string) (StepOutcomeDTO, error) {
 	l, st, run, err := s.find(id, stepID)
 	if err != nil {
@@ -417,10 +423,14 @@ func (s *LessonsService) Perform(id, stepID string) (StepOutcomeDTO, error) {
 	res := run.r.LastResult()
 	var out StepOutcomeDTO
 	var fe *lessonrun.FaultError
+	var re *lessonrun.RefusedError
 	switch {
 	case errors.As(err, &fe):
 		out.Done, out.Fault = true, true
 		out.Outcome = "broken by the armed fault, as the lesson meant: " + mua.Explain(fe.Err)
+	case errors.As(err, &re):
+		out.Done = true
+		out.Outcome = "bounced, as the lesson meant: " + mua.Explain(re.Err)
 	case err != nil:
 		out.Error = err.Error()
 		out.Outcome = "failed: " + mua.Explain(err)
@@ -608,7 +618,7 @@ func (s *LessonsService) Answer(id, stepID, answer string) (GradeDTO, error) {
 	}
 	out := GradeDTO{Correct: res.Correct, Feedback: res.Feedback}
 	if res.Correct || run.revealed[stepID] {
-		out.Expected, out.Explanation = res.Expected, res.Explanation
+		out.Expected, out.Explanation, out.Options = res.Expected, res.Explanation, res.Options
 	}
 	switch {
 	case res.Correct:
@@ -645,7 +655,7 @@ func (s *LessonsService) Reveal(id, stepID string) (GradeDTO, error) {
 		return GradeDTO{}, fmt.Errorf("app: the lab cannot answer this check yet: %w", err)
 	}
 	run.revealed[stepID] = true
-	out := GradeDTO{Expected: res.Expected, Explanation: res.Explanation, Feedback: "The answer from your run."}
+	out := GradeDTO{Expected: res.Expected, Explanation: res.Explanation, Options: res.Options, Feedback: "The answer from your run."}
 	if c.Kind == lessons.CheckTask {
 		out.Feedback = "The goal is met in the lab."
 		if !res.Correct {
