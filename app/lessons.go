@@ -40,8 +40,9 @@ type LessonsService struct {
 	emit    *emitter
 	actions *ActionService
 	link    *LinkService
-	dir     string // the teacher's lessons
-	config  string // where progress.json lives; "" when there is no config dir
+	dir     string           // the teacher's lessons
+	cat     *lessons.Catalog // what the runner offers lessons
+	config  string           // where progress.json lives; "" when there is no config dir
 
 	mu   sync.Mutex // guards set and runs; never held while a run acts
 	set  *lessons.Set
@@ -72,7 +73,7 @@ func newLessonsService(l *lab.Lab, e *emitter, actions *ActionService, lk *LinkS
 			config = filepath.Join(d, "mailscope")
 		}
 	}
-	return &LessonsService{lab: l, emit: e, actions: actions, link: lk, dir: dir, config: config, runs: map[string]*lessonRun{}}
+	return &LessonsService{lab: l, emit: e, actions: actions, link: lk, dir: dir, cat: lessonrun.Catalog(), config: config, runs: map[string]*lessonRun{}}
 }
 
 // LessonSummaryDTO is one row of the course.
@@ -129,7 +130,8 @@ type LessonStepDTO struct {
 // ActionDTO is a step's action on the lab.
 type ActionDTO struct {
 	Do string `json:"do"`
-	// With holds the parameters: strings, numbers and booleans.
+	// With holds the parameters: strings, numbers and booleans, and a
+	// list of strings for a list parameter (the console's lines).
 	With map[string]any `json:"with"`
 	// Text says it in a plain sentence: what the app does ("The Home PC
 	// checks its mail") or what the learner is asked ("Check mail on
@@ -263,10 +265,10 @@ func (s *LessonsService) List() ([]LessonSummaryDTO, error) {
 
 // loadLocked reads the course; called with s.mu held.
 func (s *LessonsService) loadLocked() *lessons.Set {
-	set, err := lessons.LoadDir(s.dir, lessonrun.Catalog())
+	set, err := lessons.LoadDir(s.dir, s.cat)
 	if err != nil {
 		log.Printf("app: lessons in %s: %v; showing the built-in ones", s.dir, err)
-		if set, err = lessons.Builtin(lessonrun.Catalog()); err != nil {
+		if set, err = lessons.Builtin(s.cat); err != nil {
 			log.Printf("app: built-in lessons: %v", err)
 			set = &lessons.Set{}
 		}
@@ -346,12 +348,12 @@ func (s *LessonsService) Get(id string) (LessonDTO, error) {
 		out.TraceFrom = run.traceFrom.Load()
 	}
 	for _, st := range l.Steps {
-		out.Steps = append(out.Steps, newStepDTO(st))
+		out.Steps = append(out.Steps, newStepDTO(st, s.cat))
 	}
 	return out, nil
 }
 
-func newStepDTO(st *lessons.Step) LessonStepDTO {
+func newStepDTO(st *lessons.Step, cat *lessons.Catalog) LessonStepDTO {
 	out := LessonStepDTO{ID: st.ID, Title: st.Title, Narrative: st.Narrative, Claims: strs(st.Claims), By: st.By}
 	if a := st.Action; a != nil {
 		with := map[string]any{}
@@ -363,6 +365,9 @@ func newStepDTO(st *lessons.Step) LessonStepDTO {
 				with[k], _ = v.Truth()
 			default:
 				with[k] = v.String()
+				if listParam(cat, a.Do, k) { // the console's lines: one string each
+					with[k] = strings.Split(strings.TrimSuffix(v.String(), "\n"), "\n")
+				}
 			}
 		}
 		out.Action = &ActionDTO{Do: a.Do, With: with, Text: actionText(a, st.By)}
@@ -381,6 +386,17 @@ func newStepDTO(st *lessons.Step) LessonStepDTO {
 		out.Check = dto
 	}
 	return out
+}
+
+// listParam reports whether an action's parameter is a list (the lesson
+// may give it as a YAML list; the runner gets it one item a line).
+func listParam(cat *lessons.Catalog, action, name string) bool {
+	for _, p := range cat.Actions[action].Params {
+		if p.Name == name {
+			return p.List
+		}
+	}
+	return false
 }
 
 func newFilterDTO(f *lessons.Filter) *FilterDTO {

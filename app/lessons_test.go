@@ -107,6 +107,7 @@ func TestLessonsGetHidesAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	consoles := 0
 	for _, l := range set.List() {
 		id := l.ID
 		dto, err := a.Lessons.Get(id)
@@ -127,6 +128,13 @@ func TestLessonsGetHidesAnswers(t *testing.T) {
 			}
 			if st.Action != nil && (got.Action.Do != st.Action.Do || got.Action.Text == "" || len(got.Action.With) != len(st.Action.With)) {
 				t.Errorf("%s %s action = %+v", id, st.ID, got.Action)
+			}
+			if st.Action != nil && st.Action.Do == "console" {
+				lines, ok := got.Action.With["lines"].([]string)
+				if want := strings.Split(strings.TrimSuffix(st.Action.With["lines"].String(), "\n"), "\n"); !ok || !slices.Equal(lines, want) {
+					t.Errorf("%s %s: the console's lines = %#v, want %q", id, st.ID, got.Action.With["lines"], want)
+				}
+				consoles++
 			}
 			c := st.Check
 			if c == nil {
@@ -164,6 +172,9 @@ func TestLessonsGetHidesAnswers(t *testing.T) {
 				t.Errorf("%s: Get's JSON has a %s field", id, key)
 			}
 		}
+	}
+	if consoles == 0 {
+		t.Error("no built-in lesson opens the console: the lines' test looks at nothing")
 	}
 	if _, err := a.Lessons.Get("no-such-lesson"); err == nil {
 		t.Error("Get(no-such-lesson): no error")
