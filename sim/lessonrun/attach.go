@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mua"
@@ -201,6 +202,33 @@ func (r *Runner) scheduleOffline(fs link.FaultSpec) {
 	r.live.mu.Lock()
 	r.live.windows = append(r.live.windows, stop)
 	r.live.mu.Unlock()
+}
+
+// FastForward is how long, in wall time, an action that plays minutes of
+// waiting (idle, poll) takes on an attached lab: its live clock runs that
+// much faster meanwhile.
+const FastForward = 3 * time.Second
+
+// fastForward speeds an attached lab's live clock up for an action that
+// waits for minutes of link time (idle, poll: a lesson's half hour of
+// mail arriving), so that it takes FastForward, and returns what puts
+// the speed back. It does nothing on a runner's own lab (its clock is
+// virtual), for other actions, on a paused clock, or when the clock
+// already runs that fast.
+func (r *Runner) fastForward(a *lessons.Action) (restore func()) {
+	restore = func() {}
+	if r.live == nil || a.Do != "idle" && a.Do != "poll" {
+		return
+	}
+	mins, _ := a.With["minutes"].Number()
+	clock := r.lab.Link.LiveClock()
+	was := clock.Speed()
+	fast := mins * float64(time.Minute) / float64(FastForward)
+	if was == 0 || fast <= was {
+		return
+	}
+	clock.SetSpeed(fast)
+	return func() { clock.SetSpeed(was) }
 }
 
 // hangupLive ends a dial-up call when an action ends, as the user of a

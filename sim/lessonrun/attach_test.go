@@ -330,3 +330,29 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// idle and poll wait for half an hour of mail on the live lab in a few
+// seconds: the live clock runs fast meanwhile, and its speed comes back.
+func TestAttachedWaitsFastForward(t *testing.T) {
+	l := liveLab(t, 1, "")
+	r, do := attach(t, l, AttachOptions{})
+	if err := do("reset-lab", nil); err != nil {
+		t.Fatal(err)
+	}
+	start, from := time.Now(), l.Link.LiveClock().Now()
+	err := do("idle", map[string]lessons.Value{"device": lessons.Str("Phone"), "minutes": lessons.Num(30), "messages": lessons.Num(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall, linkTime := time.Since(start), l.Link.LiveClock().Now()-from
+	if wall > 4*FastForward || linkTime < 30*time.Minute {
+		t.Errorf("idle for 30 minutes took %v of wall time, %v of link time; want about %v and at least 30 min", wall, linkTime, FastForward)
+	}
+	if s := l.Link.LiveClock().Speed(); s != 1 {
+		t.Errorf("the live clock's speed after idle = %v, want 1 again", s)
+	}
+	w := call(t, r, "watched", []lessons.Value{lessons.Str("Phone")}, nil)
+	if n := member(t, w, "noticed"); n != "3" {
+		t.Errorf("watched(Phone).noticed = %s, want the 3 messages pushed", n)
+	}
+}

@@ -176,6 +176,7 @@ func (r *Runner) Do(a *lessons.Action) error {
 		return nil
 	}
 	r.last = mua.ActionResult{}
+	defer r.fastForward(a)()
 	if a.Do == "reset-lab" || a.Do == "inject-fault" {
 		return r.do(a)
 	}
