@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -17,11 +19,15 @@ import (
 func lessonsCommand() *Command {
 	return &Command{
 		Name:    "lessons",
-		Args:    "[list | show ID | run ID | run --all | check [DIR]]",
+		Args:    "[list | show ID | worksheet ID | run ID | run --all | check [DIR]]",
 		Summary: "list, read, replay headless and check the lessons, built-in and your own",
 		Long: `  mailscope lessons                 one row per lesson: id, minutes, steps, checks, title
   mailscope lessons show ID         the lesson's text: its title, objectives, introduction,
                                     and each step's title, narrative and question
+  mailscope lessons worksheet ID    the lesson's worksheet for a class, to print: the steps
+                                    and questions with room for the answers (never the
+                                    answers: each learner's come from their own run); an
+                                    HTML page on stdout, or --html FILE, or --pdf FILE
   mailscope lessons run ID          play the lesson headless on the virtual clock: every
   mailscope lessons run --all       step's action is done (the learner's too) and every
                                     check answered from the run, then graded to confirm;
@@ -45,6 +51,7 @@ from its run (run), or a file has a mistake (check and the others).
 Examples:
   mailscope lessons --json
   mailscope lessons show journey
+  mailscope lessons worksheet journey --pdf journey.pdf --paper letter
   mailscope lessons run journey --link dialup-56k
   mailscope lessons run --all --json
   mailscope lessons check ./my-lessons`,
@@ -54,6 +61,9 @@ Examples:
 			linkID := fs.String("link", lessonrun.DefaultLink, "run: `ID` of the link preset the lab starts on (see mailscope presets)")
 			seed := fs.Int64("seed", 1, "run: `N` seeds generated mail and the link's jitter")
 			all := fs.Bool("all", false, "run: every lesson")
+			pdfOut := fs.String("pdf", "", "worksheet: write it as a PDF to `FILE` (- for stdout)")
+			htmlOut := fs.String("html", "", "worksheet: write the HTML page to `FILE` (default: stdout)")
+			paper := fs.String("paper", "a4", "worksheet: the PDF's `SIZE`, a4 or letter")
 			return func(_ context.Context, args []string) error {
 				sub := "list"
 				if len(args) > 0 {
@@ -95,6 +105,25 @@ Examples:
 					}
 					writeLessonText(env.Stdout, l)
 					return nil
+				case "worksheet":
+					if len(args) != 1 {
+						return Usagef("lessons worksheet wants one lesson id")
+					}
+					if *pdfOut != "" && *htmlOut != "" {
+						return Usagef("lessons worksheet: --pdf or --html, not both")
+					}
+					if p := strings.ToLower(*paper); p != "a4" && p != "letter" {
+						return Usagef("--paper %q: want a4 or letter", *paper)
+					}
+					set, err := loadLessons(*dir, env)
+					if err != nil {
+						return err
+					}
+					l, err := set.Get(args[0])
+					if err != nil {
+						return err
+					}
+					return writeWorksheet(env.Stdout, lessons.Worksheet(l), *pdfOut, *htmlOut, *paper)
 				case "run":
 					if *all == (len(args) == 1) || len(args) > 1 {
 						return Usagef("lessons run wants one lesson id, or --all")
@@ -130,7 +159,7 @@ Examples:
 					fmt.Fprintf(env.Stdout, "%s ok\n", plural(len(set.List()), "lesson"))
 					return nil
 				}
-				return Usagef("unknown subcommand %q (want list, show, run or check)", sub)
+				return Usagef("unknown subcommand %q (want list, show, worksheet, run or check)", sub)
 			}
 		},
 	}
@@ -223,6 +252,27 @@ func writeLessonText(w io.Writer, l *lessons.Lesson) {
 			fmt.Fprintf(w, "     %d) %s\n", j+1, o.Text)
 		}
 	}
+}
+
+// writeWorksheet writes a worksheet as a PDF to pdfPath, or as HTML to
+// htmlPath, or as HTML to stdout; "-" is stdout too.
+func writeWorksheet(stdout io.Writer, s *lessons.Sheet, pdfPath, htmlPath, paper string) error {
+	s.Paper = paper
+	var buf bytes.Buffer
+	path := htmlPath
+	if pdfPath != "" {
+		path = pdfPath
+		if err := s.PDF(&buf); err != nil {
+			return err
+		}
+	} else {
+		buf.Write(s.HTML())
+	}
+	if path == "" || path == "-" {
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // LessonsRun is `mailscope lessons run --json`'s output.
