@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/scenario"
 )
@@ -24,6 +25,7 @@ type App struct {
 	// Scenarios is the Compare mode: scenarios and POP3-vs-IMAP races.
 	Scenarios *ScenariosService
 	Views     *ViewsService
+	Worksheet *WorksheetService
 
 	lab  *lab.Lab
 	emit *emitter
@@ -49,13 +51,14 @@ func New(rt Runtime, o lab.Options) (*App, error) {
 	a.Actions = newActionService(l, e)
 	a.Scenarios = newScenariosService(e, scenario.DefaultDir())
 	a.Views = newViewsService(l, e, func() { a.Lab.changed() })
+	a.Worksheet = newWorksheetService(e, lessons.DefaultDir())
 	a.Actions.settled = a.Views.settle
 	return a, nil
 }
 
 // Services are the structs to bind in the window.
 func (a *App) Services() []any {
-	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views}
+	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views, a.Worksheet}
 }
 
 // Startup keeps the Wails context and starts streaming the trace.
