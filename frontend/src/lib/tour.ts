@@ -51,7 +51,7 @@ export const TOUR_STOPS: TourStop[] = [
     id: 'ladder',
     title: 'The ladder',
     text: "The selected session drawn as arrows between client and server, sloped by the link's delay. Space replays it.",
-    targets: ['ladder', 'side'],
+    targets: ['ladder-box', 'side'],
     prep: 'side-line',
   },
   {
