@@ -1816,6 +1816,13 @@ flow('welcome and tour', async ({ app, display }) => {
     assert((await page.locator(tid('mode-lab')).getAttribute('aria-checked')) === 'true', 'a shortcut went through the welcome');
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-welcome-1024x768-large.png') });
 
+    const folds = () =>
+      page.evaluate(() => ['rail', 'side', 'side-tab-mail'].map((t) => {
+        const el = document.querySelector(`[data-testid="${t}"]`);
+        return t === 'side-tab-mail' ? el?.getAttribute('aria-selected') ?? 'folded' : !!el;
+      }).join(' '));
+    const foldsBefore = await folds();
+    log(`before the tour: rail, side, mail tab = ${foldsBefore}`);
     await page.locator(tid('welcome-tour')).click();
     const tour = page.locator(tid('tour'));
     await tour.waitFor({ timeout: 5000 });
@@ -1866,6 +1873,8 @@ flow('welcome and tour', async ({ app, display }) => {
       else await page.locator(tid('tour-next')).click();
     }
     await tour.waitFor({ state: 'detached', timeout: 5000 });
+    await frames(page, 3);
+    assert((await folds()) === foldsBefore, `the tour left the panels as "${await folds()}", they were "${foldsBefore}" (rail, side, mail tab)`);
     const stops = seen.map((x) => x.stop);
     assert(new Set(stops).size === total, `stops repeat: ${stops}`);
     for (const want of ['trace', 'ladder', 'mail', 'compare']) assert(stops.includes(want), `the tour never shows ${want}: ${stops}`);
