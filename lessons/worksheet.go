@@ -16,6 +16,10 @@ type Sheet struct {
 	Objectives []string
 	Intro      []Block
 	Steps      []SheetStep
+	// KeyNote, when set, makes this a teacher's key rather than a
+	// worksheet: it says where the answers come from ("a headless run on
+	// adsl-8m, seed 1"). Worksheet never sets it; see AddKey.
+	KeyNote string
 	// Paper is the PDF's page size: "A4" (the zero value) or "Letter".
 	// The HTML leaves the size to the printer and keeps margins that suit
 	// both.
@@ -42,6 +46,7 @@ type Block struct {
 
 // SheetStep is one step of the worksheet.
 type SheetStep struct {
+	ID    string
 	N     int // from 1
 	Title string
 	Body  []Block
@@ -65,6 +70,22 @@ type SheetQuestion struct {
 	// Lines is how many ruled lines to leave for the answer: one for a
 	// number, two for a text answer, none for a choice or a task.
 	Lines int
+	// Key is a teacher's key's answer, from one run; always empty on a
+	// worksheet.
+	Key string
+}
+
+// AddKey turns the sheet into a teacher's key: answers holds, by step
+// id, the answer one run of the lab gave (the lessons' runner makes them:
+// this package cannot run a lesson), and note says which run. The
+// learners' own runs may give other numbers.
+func (s *Sheet) AddKey(note string, answers map[string]string) {
+	s.KeyNote = note
+	for i := range s.Steps {
+		if q := s.Steps[i].Question; q != nil {
+			q.Key = answers[s.Steps[i].ID]
+		}
+	}
 }
 
 // Instruction is the line printed under a question that says how to
@@ -97,7 +118,7 @@ func Worksheet(l *Lesson) *Sheet {
 		Intro:      Blocks(l.Intro),
 	}
 	for i, st := range l.Steps {
-		ss := SheetStep{N: i + 1, Title: st.Title, Body: Blocks(st.Narrative), Look: look(st.Watch)}
+		ss := SheetStep{ID: st.ID, N: i + 1, Title: st.Title, Body: Blocks(st.Narrative), Look: look(st.Watch)}
 		if c := st.Check; c != nil {
 			q := &SheetQuestion{Kind: c.Kind, Text: PlainText(c.Question)}
 			switch c.Kind {

@@ -61,15 +61,21 @@ var sheetTemplate = template.Must(template.New("sheet").Funcs(template.FuncMap{
   .option { display: flex; gap: 10px; align-items: baseline; margin: 5px 0; }
   .box { flex: none; display: inline-block; width: 11pt; height: 11pt; border: 1.2px solid #000; position: relative; top: 2px; }
   .line { border-bottom: 1px solid #000; height: 26px; }
+  .key { margin-top: 6px; padding: 3px 8px; border-left: 3px solid #000; font-weight: bold; }
+  .keynote { margin-top: 10px; font-size: 10pt; font-style: italic; }
   footer.sheet { margin-top: 22px; font-size: 8.5pt; border-top: 1px solid #000; padding-top: 4px; }
 </style>
 </head>
 <body>
 <header class="sheet">
-  <div class="kicker">Mailscope worksheet</div>
+  <div class="kicker">Mailscope worksheet{{if .KeyNote}} · teacher's key{{end}}</div>
   <h1>{{.Title}}</h1>
   <div class="meta">{{.Minutes}} minutes · {{.Level}} · lesson “{{.ID}}” · {{.Questions}} questions</div>
+  {{- if .KeyNote}}
+  <p class="keynote">Teacher's key: the answers of {{.KeyNote}}. Each learner's run of the lab can give other numbers; their own run is what they answer from.</p>
+  {{- else}}
   <div class="who"><span>Name <i></i></span><span class="date">Date <i></i></span></div>
+  {{- end}}
 </header>
 {{- if .Objectives}}
 <section class="objectives">
@@ -96,8 +102,9 @@ var sheetTemplate = template.Must(template.New("sheet").Funcs(template.FuncMap{
     {{- range .Options}}
     <div class="option"><span class="box" aria-hidden="true"></span><span>{{.}}</span></div>
     {{- end}}
-    {{- range lines .Lines}}<div class="line"></div>{{end}}
+    {{- if not .Key}}{{range lines .Lines}}<div class="line"></div>{{end}}{{end}}
     {{- end}}
+    {{- if .Key}}<div class="key">Key: {{.Key}}</div>{{end}}
   </div>
   {{- end}}
 </section>

@@ -50,18 +50,30 @@ func (s *Sheet) PDF(w io.Writer) error {
 
 	// Header: kicker, title, meta, name and date.
 	f.SetFont("Helvetica", "", 8)
-	f.CellFormat(0, 4, "MAILSCOPE WORKSHEET", "", 1, "L", false, 0, "")
+	kicker := "MAILSCOPE WORKSHEET"
+	if s.KeyNote != "" {
+		kicker += " · TEACHER'S KEY"
+	}
+	f.CellFormat(0, 4, p.tr(kicker), "", 1, "L", false, 0, "")
 	f.SetFont("Helvetica", "B", 17)
 	f.MultiCell(0, 7.5, p.tr(s.Title), "", "L", false)
 	f.SetFont("Helvetica", "", 9.5)
 	f.MultiCell(0, 5, p.tr(fmt.Sprintf("%d minutes · %s · lesson “%s” · %d questions", s.Minutes, s.Level, s.ID, s.Questions())), "", "L", false)
-	f.Ln(5)
+	if s.KeyNote != "" {
+		f.Ln(2)
+		f.SetFont("Helvetica", "I", 9.5)
+		f.MultiCell(0, 4.6, p.tr("Teacher's key: the answers of "+s.KeyNote+". Each learner's run of the lab can give other numbers; their own run is what they answer from."), "", "L", false)
+		f.Ln(1)
+	} else {
+		f.Ln(5)
+		y := f.GetY()
+		f.SetFont("Helvetica", "", 10)
+		f.Text(pdfMargin, y, "Name")
+		f.Line(pdfMargin+12, y+0.8, pdfMargin+p.width*0.58, y+0.8)
+		f.Text(pdfMargin+p.width*0.62, y, "Date")
+		f.Line(pdfMargin+p.width*0.62+10, y+0.8, pdfMargin+p.width, y+0.8)
+	}
 	y := f.GetY()
-	f.SetFont("Helvetica", "", 10)
-	f.Text(pdfMargin, y, "Name")
-	f.Line(pdfMargin+12, y+0.8, pdfMargin+p.width*0.58, y+0.8)
-	f.Text(pdfMargin+p.width*0.62, y, "Date")
-	f.Line(pdfMargin+p.width*0.62+10, y+0.8, pdfMargin+p.width, y+0.8)
 	f.SetLineWidth(0.5)
 	f.Line(pdfMargin, y+4, pdfMargin+p.width, y+4)
 	f.SetLineWidth(0.2)
@@ -188,7 +200,13 @@ func (p *sheetPDF) question(q *SheetQuestion) {
 	for _, o := range q.Options {
 		h += p.textHeight(o, optW, lh) + 1.5
 	}
-	h += float64(q.Lines)*8 + pad
+	lines := q.Lines
+	if q.Key != "" {
+		lines = 0
+		f.SetFont("Helvetica", "B", 10.5)
+		h += p.textHeight("Key: "+q.Key, inner, lh) + 2
+	}
+	h += float64(lines)*8 + pad
 	p.room(h + 3)
 
 	f.Ln(1.5)
@@ -219,7 +237,12 @@ func (p *sheetPDF) question(q *SheetQuestion) {
 		f.SetLeftMargin(x0 + pad)
 		f.Ln(1.5)
 	}
-	for i := 0; i < q.Lines; i++ {
+	if q.Key != "" {
+		f.SetFont("Helvetica", "B", 10.5)
+		f.Ln(1)
+		f.MultiCell(inner, lh, p.tr("Key: "+q.Key), "", "L", false)
+	}
+	for i := 0; i < lines; i++ {
 		y := f.GetY() + 8
 		f.Line(x0+pad, y, x0+pad+inner, y)
 		f.SetY(y)

@@ -95,6 +95,9 @@ func TestWorksheetModel(t *testing.T) {
 					continue
 				}
 				q := ss.Question
+				if q.Key != "" || s.KeyNote != "" {
+					t.Errorf("step %s: a worksheet with a key %q (%q)", st.ID, q.Key, s.KeyNote)
+				}
 				if q.Text == "" || q.Instruction() == "" {
 					t.Errorf("step %s: question %q, instruction %q", st.ID, q.Text, q.Instruction())
 				}
@@ -279,6 +282,50 @@ func TestPDFTextIsCP1252(t *testing.T) {
 			if got := tr(pdfText(string(r))); strings.Contains(got, ".") {
 				t.Errorf("%s: %q (U+%04X) prints as %q", l.ID, r, r, got)
 			}
+		}
+	}
+}
+
+func TestWorksheetKey(t *testing.T) {
+	l, err := builtinSet(t).Get("journey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Worksheet(l)
+	answers := map[string]string{}
+	for _, st := range s.Steps {
+		if st.Question != nil {
+			answers[st.ID] = "answer-of-" + st.ID
+		}
+	}
+	s.AddKey("a test run", answers)
+	page := html.UnescapeString(string(s.HTML()))
+	if !strings.Contains(page, "teacher's key") || !strings.Contains(page, "a test run") || strings.Contains(page, "Name <i>") {
+		t.Error("the key does not say it is one, or keeps the name line")
+	}
+	for id, a := range answers {
+		if !strings.Contains(page, "Key: "+a) {
+			t.Errorf("step %s: the key lacks %q", id, a)
+		}
+	}
+	if n := strings.Count(page, `class="line"`); n != 0 {
+		t.Errorf("the key has %d answer lines", n)
+	}
+	var buf bytes.Buffer
+	if err := s.PDF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "key.pdf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(needTool(t, "pdftotext"), path, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, a := range answers {
+		if !strings.Contains(squash(string(out)), "Key: "+a) {
+			t.Errorf("step %s: the PDF key lacks %q", id, a)
 		}
 	}
 }

@@ -27,7 +27,9 @@ func lessonsCommand() *Command {
   mailscope lessons worksheet ID    the lesson's worksheet for a class, to print: the steps
                                     and questions with room for the answers (never the
                                     answers: each learner's come from their own run); an
-                                    HTML page on stdout, or --html FILE, or --pdf FILE
+                                    HTML page on stdout, or --html FILE, or --pdf FILE;
+                                    --key makes the teacher's key: the answers of one
+                                    headless run (--link, --seed)
   mailscope lessons run ID          play the lesson headless on the virtual clock: every
   mailscope lessons run --all       step's action is done (the learner's too) and every
                                     check answered from the run, then graded to confirm;
@@ -64,6 +66,7 @@ Examples:
 			pdfOut := fs.String("pdf", "", "worksheet: write it as a PDF to `FILE` (- for stdout)")
 			htmlOut := fs.String("html", "", "worksheet: write the HTML page to `FILE` (default: stdout)")
 			paper := fs.String("paper", "a4", "worksheet: the PDF's `SIZE`, a4 or letter")
+			key := fs.Bool("key", false, "worksheet: a teacher's key instead: each answer from a headless run (on --link, --seed)")
 			return func(_ context.Context, args []string) error {
 				sub := "list"
 				if len(args) > 0 {
@@ -106,6 +109,9 @@ Examples:
 					writeLessonText(env.Stdout, l)
 					return nil
 				case "worksheet":
+					if !slices.Contains(lessonrun.PresetIDs(), *linkID) {
+						return Usagef("--link %q: no such preset (have %s)", *linkID, strings.Join(lessonrun.PresetIDs(), ", "))
+					}
 					if len(args) != 1 {
 						return Usagef("lessons worksheet wants one lesson id")
 					}
@@ -123,7 +129,13 @@ Examples:
 					if err != nil {
 						return err
 					}
-					return writeWorksheet(env.Stdout, lessons.Worksheet(l), *pdfOut, *htmlOut, *paper)
+					sheet := lessons.Worksheet(l)
+					if *key {
+						if err := addKey(sheet, l, lessonrun.Options{Link: *linkID, Seed: *seed}); err != nil {
+							return err
+						}
+					}
+					return writeWorksheet(env.Stdout, sheet, *pdfOut, *htmlOut, *paper)
 				case "run":
 					if *all == (len(args) == 1) || len(args) > 1 {
 						return Usagef("lessons run wants one lesson id, or --all")
@@ -252,6 +264,21 @@ func writeLessonText(w io.Writer, l *lessons.Lesson) {
 			fmt.Fprintf(w, "     %d) %s\n", j+1, o.Text)
 		}
 	}
+}
+
+// addKey plays the lesson headless and writes each check's answer from
+// that run into the sheet: a teacher's key. A run that fails is an error.
+func addKey(s *lessons.Sheet, l *lessons.Lesson, o lessonrun.Options) error {
+	rep, err := lessonrun.RunLesson(l, o)
+	if err != nil {
+		return err
+	}
+	answers := map[string]string{}
+	for _, c := range rep.Checks {
+		answers[c.Step] = c.Answer
+	}
+	s.AddKey(fmt.Sprintf("a headless run on %s, seed %d", rep.Link, o.Seed), answers)
+	return nil
 }
 
 // writeWorksheet writes a worksheet as a PDF to pdfPath, or as HTML to

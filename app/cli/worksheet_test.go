@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,11 +62,42 @@ func TestLessonsWorksheetPDF(t *testing.T) {
 	}
 }
 
+// The key's answers are those `lessons run` computes on the same link.
+func TestLessonsWorksheetKey(t *testing.T) {
+	code, out, errOut := run(t, "lessons", "run", "pop3-delete", "--link", "dialup-56k", "--json", "--dir", "")
+	if code != ExitOK {
+		t.Fatalf("run: exit %d, stderr %q", code, errOut)
+	}
+	var rep LessonsRun
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Lessons) != 1 || len(rep.Lessons[0].Checks) == 0 {
+		t.Fatalf("run --json: %v\n%s", err, out)
+	}
+	code, page, errOut := run(t, "lessons", "worksheet", "pop3-delete", "--key", "--link", "dialup-56k", "--dir", "")
+	if code != ExitOK {
+		t.Fatalf("worksheet --key: exit %d, stderr %q", code, errOut)
+	}
+	page = html.UnescapeString(page)
+	if !strings.Contains(page, "a headless run on dialup-56k, seed 1") {
+		t.Error("the key does not say which run")
+	}
+	for _, c := range rep.Lessons[0].Checks {
+		if !strings.Contains(page, "Key: "+c.Answer+"<") {
+			t.Errorf("step %s: the key lacks the run's answer %q", c.Step, c.Answer)
+		}
+	}
+	// Without --key, none of it.
+	_, plain, _ := run(t, "lessons", "worksheet", "pop3-delete", "--dir", "")
+	if strings.Contains(plain, "Key: ") {
+		t.Error("a worksheet without --key prints answers")
+	}
+}
+
 func TestLessonsWorksheetUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"lessons", "worksheet"},
 		{"lessons", "worksheet", "journey", "--pdf", "a.pdf", "--html", "a.html"},
 		{"lessons", "worksheet", "journey", "--paper", "a5"},
+		{"lessons", "worksheet", "journey", "--key", "--link", "carrier-pigeon"},
 	} {
 		if code, _, _ := run(t, append(args, "--dir", "")...); code != ExitUsage {
 			t.Errorf("mailscope %v: exit %d, want %d", args, code, ExitUsage)
