@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -103,11 +104,11 @@ func TestLoadErrors(t *testing.T) {
 		{"broken YAML, tab", "level: beginner", "level: beginner\n\tx: 1",
 			[]string{`mine.md:7: broken YAML: found a tab character that violates indentation`}},
 		{"unknown action", `do: check-mail`, `do: chek-mail`,
-			[]string{`mine.md:13: steps[0].action.do: unknown action "chek-mail" (did you mean "check-mail"?); the lab offers check-mail, compare, console, flag, go-offline, inject-fault, keep-on-serve, read, reset-lab, run-scenario, send, set-link, set-quota`}},
+			[]string{`mine.md:13: steps[0].action.do: unknown action "chek-mail" (did you mean "check-mail"?); the lab offers ` + actionList()}},
 		{"unknown function", `trace.count(verb="RETR")`, `trace.cnt(verb="RETR")`,
 			[]string{`mine.md:17: steps[0].check.answer: unknown function "trace.cnt" (did you mean "trace.count"?)`}},
 		{"unknown keyword", `trace.count(verb="RETR")`, `trace.count(verbs="RETR")`,
-			[]string{`mine.md:17: steps[0].check.answer: trace.count has no keyword "verbs" (did you mean "verb"?); it takes "verb", "protocol", "dir", "status", "device", "session" (at column 13)`}},
+			[]string{`mine.md:17: steps[0].check.answer: trace.count has no keyword "verbs" (did you mean "verb"?); it takes "verb", "protocol", "dir", "status", "device", "session", "tls", "secret" (at column 13)`}},
 		{"missing answer", "\n      answer: trace.count(verb=\"RETR\")", "",
 			[]string{`mine.md:14: steps[0].check.answer: missing: a number check needs answer: <expression>, such as trace.count(verb="RETR")`}},
 		{"answer written into the lesson", `answer: trace.count(verb="RETR")`, `answer: 3`,
@@ -131,6 +132,14 @@ steps`,
 			}},
 		{"minutes", `minutes: 5`, `minutes: 45`,
 			[]string{`mine.md:5: minutes: 45 is out of range: a lesson takes 5 to 15 minutes`}},
+		{"link", `level: beginner`, "level: beginner\nlink: dialup-57k",
+			[]string{`mine.md:7: link: "dialup-57k" is not one of "dialup-56k", "isdn-128k", "adsl-8m", "fibre-1g" (did you mean "dialup-56k"?)`}},
+		{"empty link", `level: beginner`, "level: beginner\nlink: ''",
+			[]string{`mine.md:7: link: empty: name a link preset, or leave link out`}},
+		{"list item not in the enum", `action: {do: check-mail, with: {device: Home PC}}`, `action: {do: compare, with: {scenario: dialup-morning, links: [dialup-56k, adsl8m]}}`,
+			[]string{`mine.md:13: steps[0].action.with.links: "adsl8m" is not one of "dialup-56k", "isdn-128k", "adsl-8m", "fibre-1g" (did you mean "adsl-8m"?)`}},
+		{"unknown scenario", `action: {do: check-mail, with: {device: Home PC}}`, `action: {do: compare, with: {scenario: dialup-mornin}}`,
+			[]string{`mine.md:13: steps[0].action.with.scenario: "dialup-mornin" is not one of "dialup-morning", "two-devices", "search", "folders", "quota", "always-on", "leave-on-server", "offline-imap" (did you mean "dialup-morning"?)`}},
 		{"level", `level: beginner`, `level: beginer`,
 			[]string{`mine.md:6: level: "beginer" is not one of "beginner", "intermediate", "advanced" (did you mean "beginner"?)`}},
 		{"bad id", `id: mine`, `id: My Lesson`,
@@ -403,4 +412,14 @@ func builtinCount(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(set.List())
+}
+
+// actionList is the test catalogue's actions as the loader lists them.
+func actionList() string {
+	var ids []string
+	for id := range testCatalog().Actions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ", ")
 }

@@ -38,8 +38,10 @@ func lessonsCommand() *Command {
                                     (default: --dir), every mistake as file:line: field: message
 
 A lesson runs on a new lab with the default devices (Home PC over POP3,
-deleting; Laptop and Phone over IMAP), starting on --link; a step that sets
-the link changes it from there. --seed seeds the mail a lesson generates and
+deleting; Laptop and Phone over IMAP), starting on the link the lesson
+names (link: in its front matter), else on ` + lessonrun.DefaultLink + `; --link starts
+every lesson on the preset given instead. A step that sets the link
+changes it from there. --seed seeds the mail a lesson generates and
 the link's jitter: the same flags give the same answers.
 
 Your own lessons are Markdown files (*.md) in --dir, written like the
@@ -60,7 +62,7 @@ Examples:
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			dir := fs.String("dir", lessons.DefaultDir(), "`DIR` of your own lessons (*.md), besides the built-in ones")
 			asJSON := fs.Bool("json", false, "print JSON (list and run)")
-			linkID := fs.String("link", lessonrun.DefaultLink, "run: `ID` of the link preset the lab starts on (see mailscope presets)")
+			linkID := fs.String("link", "", "run: `ID` of the link preset the lab starts on, for every lesson (default: the lesson's own link, else "+lessonrun.DefaultLink+"; see mailscope presets)")
 			seed := fs.Int64("seed", 1, "run: `N` seeds generated mail and the link's jitter")
 			all := fs.Bool("all", false, "run: every lesson")
 			pdfOut := fs.String("pdf", "", "worksheet: write it as a PDF to `FILE` (- for stdout)")
@@ -140,7 +142,7 @@ Examples:
 					if *all == (len(args) == 1) || len(args) > 1 {
 						return Usagef("lessons run wants one lesson id, or --all")
 					}
-					if !slices.Contains(lessonrun.PresetIDs(), *linkID) {
+					if *linkID != "" && !slices.Contains(lessonrun.PresetIDs(), *linkID) {
 						return Usagef("--link %q: no such preset (have %s)", *linkID, strings.Join(lessonrun.PresetIDs(), ", "))
 					}
 					set, err := loadLessons(*dir, env)
@@ -233,6 +235,9 @@ func writeLessonsTable(w io.Writer, set *lessons.Set) error {
 func writeLessonText(w io.Writer, l *lessons.Lesson) {
 	fmt.Fprintf(w, "%s\n%s\n\n", l.Title, strings.Repeat("=", len([]rune(l.Title))))
 	fmt.Fprintf(w, "%d minutes, %s. id %s", l.Minutes, l.Level, l.ID)
+	if l.Link != "" {
+		fmt.Fprintf(w, "; on %s", l.Link)
+	}
 	if len(l.Prerequisites) > 0 {
 		fmt.Fprintf(w, "; after %s", strings.Join(l.Prerequisites, ", "))
 	}

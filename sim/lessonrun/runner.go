@@ -23,7 +23,9 @@ const DefaultBody = "A short note written for the lesson.\n"
 // Options configures a Runner.
 type Options struct {
 	// Link is the id of the link preset the lab starts on (and returns
-	// to at each reset-lab); "" means DefaultLink.
+	// to at each reset-lab). Set, it is the caller's choice (--link) and
+	// overrides a lesson's own link:; "" means the lesson's link in
+	// RunLesson, else DefaultLink.
 	Link string
 	// Seed seeds the generated mail of reset-lab {messages: n} that gives
 	// no seed of its own, and the link's jitter; 0 means 1.
@@ -56,6 +58,10 @@ type Runner struct {
 	prof link.Profile
 	lab  *lab.Lab
 	now  time.Duration
+	// lastSearch is what the last search action found (search.hits).
+	lastSearch *searchResult
+	delivered  int        // messages deliver made, for their Message-IDs
+	ext        *runExtras // actions_run.go's results
 }
 
 // New builds a runner and its lab.
@@ -101,6 +107,7 @@ func (r *Runner) reset(seed int64, messages int) error {
 		return err
 	}
 	r.lab, r.now = l, 0
+	r.lastSearch, r.delivered = nil, 0
 	// The user hangs up when an action ends (finish): no idle timer.
 	l.DialOnDemand(link.CallOptions{})
 	for _, d := range lab.DefaultDevices() {
@@ -142,7 +149,8 @@ func (e *FaultError) Unwrap() error { return e.Err }
 
 // Do performs an action: one of Catalog's. The lesson's loader has
 // checked its parameters' names and types. An action that fails while
-// an armed fault strikes returns a *FaultError.
+// an armed fault strikes returns a *FaultError; one whose message the
+// server refuses because a mailbox is over its quota, a *RefusedError.
 func (r *Runner) Do(a *lessons.Action) error {
 	if a == nil {
 		return nil
@@ -154,6 +162,9 @@ func (r *Runner) Do(a *lessons.Action) error {
 	err := r.do(a)
 	if err != nil && r.lab.ArmedFaults() < armed {
 		return &FaultError{Action: a.Do, Err: err}
+	}
+	if r.overQuota(err) {
+		return &RefusedError{Action: a.Do, Err: err}
 	}
 	return err
 }
@@ -234,6 +245,11 @@ func (r *Runner) do(a *lessons.Action) error {
 			}
 			return d.GoOnline(at)
 		})
+	case "reply", "compose", "delete", "move", "create-folder", "open-folder", "search", "set-quota", "deliver":
+		return r.doMail(a)
+	case "console", "run-scenario", "compare", "add-device", "idle", "poll":
+		_, err := r.doRun(a)
+		return err
 	}
 	return fmt.Errorf("lessonrun: no action %q", a.Do)
 }
@@ -314,6 +330,12 @@ func (r *Runner) Name(path string) (lessons.Value, error) {
 	case "run":
 		return lessons.Record(r.runRecord()), nil
 	}
+	if v, ok, err := r.mailName(path); ok {
+		return v, err
+	}
+	if v, ok, err := r.nameRun(path); ok {
+		return v, err
+	}
 	if m, ok := strings.CutPrefix(path, "run."); ok {
 		if v, ok := r.runRecord()[m]; ok {
 			return v, nil
@@ -381,6 +403,7 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 			"offline_readable": lessons.Num(float64(ev.View.OfflineReadable)),
 			"outbox":           lessons.Num(float64(ev.View.Outbox)),
 			"offline":          lessons.Bool(ev.Offline),
+			"folders":          lessons.Num(float64(r.deviceFolders(name))),
 		}), nil
 	case "mailbox":
 		user, _ := arg(args, 0)
@@ -407,6 +430,12 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 			"flagged": lessons.Num(float64(flagged)),
 		}), nil
 	}
+	if v, ok, err := r.callMail(fn, args); ok {
+		return v, err
+	}
+	if v, ok, err := r.callRun(fn, args); ok {
+		return v, err
+	}
 	return lessons.Value{}, fmt.Errorf("lessonrun: no function %q", fn)
 }
 
@@ -426,6 +455,12 @@ type Filter struct {
 	Dir      string // c2s: the client's side; s2c: the server's
 	Status   string // a reply's status, any case: "250", "+OK", "OK"
 	Device   string // the client of the connection ("Home PC")
+	// TLS, if set, keeps what crossed inside TLS records (true) or in
+	// the clear (false).
+	TLS *bool
+	// Secret, if set, keeps the lines that carry a password or login
+	// data, which the trace masks (true), or the others (false).
+	Secret *bool
 	// Session, if not 0, keeps one connection: the Session-th (from 1)
 	// of the trace's connections that Protocol and Device select, or
 	// counting from the end when negative (-1: the last). One that does
@@ -442,6 +477,18 @@ func filterOf(kw map[string]lessons.Value) (Filter, error) {
 				return f, fmt.Errorf("lessonrun: session=%s: want a whole number (1: the first connection, -1: the last)", v.String())
 			}
 			f.Session = int(n)
+			continue
+		}
+		if k == "tls" || k == "secret" {
+			b, ok := v.Truth()
+			if !ok {
+				return f, fmt.Errorf("lessonrun: %s= wants true or false, not a %s", k, v.Kind())
+			}
+			if k == "tls" {
+				f.TLS = &b
+			} else {
+				f.Secret = &b
+			}
 			continue
 		}
 		s, ok := v.Text()
@@ -511,7 +558,9 @@ func (r *Runner) TraceTotals(f Filter) (lines, bytes int) {
 			f.Dir != "" && (f.Dir == "c2s") != (ev.Dir == trace.ClientToServer) ||
 			f.Verb != "" && !strings.EqualFold(ev.Verb, f.Verb) ||
 			f.Status != "" && !strings.EqualFold(ev.Status, f.Status) ||
-			f.Device != "" && !strings.EqualFold(client[ev.Session], f.Device) {
+			f.Device != "" && !strings.EqualFold(client[ev.Session], f.Device) ||
+			f.TLS != nil && *f.TLS != ev.Has(trace.FlagTLS) ||
+			f.Secret != nil && *f.Secret != ev.Masked() {
 			continue
 		}
 		bytes += ev.Bytes
@@ -536,6 +585,10 @@ type Report struct {
 	// Faults are the actions an armed fault broke, as the lesson meant
 	// (FaultError), each as "step <id>: …"; they do not fail the lesson.
 	Faults []string `json:"faults,omitempty"`
+	// Bounces are the actions whose message the server refused over a
+	// quota the lesson set (RefusedError), each as "step <id>: …"; they
+	// do not fail the lesson.
+	Bounces []string `json:"bounces,omitempty"`
 }
 
 // CheckReport is one check of a run.
@@ -555,7 +608,13 @@ type CheckReport struct {
 // action that fails, or a check that the run cannot answer or whose
 // answer does not grade right, makes the lesson not ok: the Report says
 // which, and the error joins them. The Report is complete either way.
+//
+// The lab starts on o.Link when it is set, else on the lesson's own link
+// (Lesson.Link), else on DefaultLink.
 func RunLesson(l *lessons.Lesson, o Options) (Report, error) {
+	if o.Link == "" {
+		o.Link = l.Link
+	}
 	o = o.withDefaults()
 	rep := Report{ID: l.ID, Link: o.Link, Checks: []CheckReport{}}
 	r, err := New(o)
@@ -572,8 +631,11 @@ func RunLesson(l *lessons.Lesson, o Options) (Report, error) {
 	for _, st := range l.Steps {
 		if err := r.Do(st.Action); err != nil {
 			var fe *FaultError
+			var re *RefusedError
 			if errors.As(err, &fe) {
 				rep.Faults = append(rep.Faults, fmt.Sprintf("step %s: %v", st.ID, err))
+			} else if errors.As(err, &re) {
+				rep.Bounces = append(rep.Bounces, fmt.Sprintf("step %s: %v", st.ID, err))
 			} else {
 				fail(st.ID, fmt.Errorf("%s: %w", st.Action.Do, err))
 			}
