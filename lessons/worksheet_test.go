@@ -41,14 +41,15 @@ func secrets(c *Check) []string {
 	if c.Explanation != "" {
 		out = append(out, PlainText(c.Explanation))
 	}
-	for _, e := range []*Expr{c.Answer, c.Goal} {
-		if e != nil {
-			out = append(out, e.String())
-		}
-	}
+	exprs := []*Expr{c.Answer, c.Goal}
 	for _, o := range c.Options {
-		if o.Correct != nil {
-			out = append(out, o.Correct.String())
+		exprs = append(exprs, o.Correct)
+	}
+	for _, e := range exprs {
+		// A constant (correct: false) is a word any text may hold; an
+		// expression that reads the run is not.
+		if e != nil && strings.ContainsAny(e.String(), "(.") {
+			out = append(out, e.String())
 		}
 	}
 	return out

@@ -62,7 +62,7 @@ Examples:
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			dir := fs.String("dir", lessons.DefaultDir(), "`DIR` of your own lessons (*.md), besides the built-in ones")
 			asJSON := fs.Bool("json", false, "print JSON (list and run)")
-			linkID := fs.String("link", "", "run: `ID` of the link preset the lab starts on, for every lesson (default: the lesson's own link, else "+lessonrun.DefaultLink+"; see mailscope presets)")
+			linkID := fs.String("link", "", "run, worksheet --key: `ID` of the link preset the lab starts on, for every lesson (default: the lesson's own link, else "+lessonrun.DefaultLink+"; see mailscope presets)")
 			seed := fs.Int64("seed", 1, "run: `N` seeds generated mail and the link's jitter")
 			all := fs.Bool("all", false, "run: every lesson")
 			pdfOut := fs.String("pdf", "", "worksheet: write it as a PDF to `FILE` (- for stdout)")
@@ -111,7 +111,7 @@ Examples:
 					writeLessonText(env.Stdout, l)
 					return nil
 				case "worksheet":
-					if !slices.Contains(lessonrun.PresetIDs(), *linkID) {
+					if *linkID != "" && !slices.Contains(lessonrun.PresetIDs(), *linkID) {
 						return Usagef("--link %q: no such preset (have %s)", *linkID, strings.Join(lessonrun.PresetIDs(), ", "))
 					}
 					if len(args) != 1 {
