@@ -21,6 +21,7 @@ import type {
   MessageReadDTO,
   MessageRefDTO,
   PresetDTO,
+  ProgressDTO,
   SearchResultDTO,
   SessionDTO,
   TraceSnapshotDTO,
@@ -96,6 +97,19 @@ interface Bindings {
     ExportCSV(req: CompareRequestDTO): Promise<string>;
     /** Native save dialog for a PNG drawn in the page (base64); the path or "". */
     SavePNG(name: string, base64: string): Promise<string>;
+  };
+  WorksheetService: {
+    /** A lesson's worksheet as a self-contained page, to show and print. */
+    HTML(id: string): Promise<string>;
+    /** The worksheet as a PDF (base64), to save as a download. */
+    PDFData(id: string): Promise<ExportDTO>;
+    /** Native save dialog; resolves to the path, or "" if cancelled. */
+    SavePDF(id: string): Promise<string>;
+  };
+  LessonsService: {
+    /** The learner's saved progress: the welcome seen, each lesson's place and answers. */
+    Progress(): Promise<ProgressDTO>;
+    SaveProgress(p: ProgressDTO): Promise<void>;
   };
 }
 
@@ -213,6 +227,17 @@ export const scenarios = {
   exportCSVData: (req: CompareRequestDTO) => svc('ScenariosService').ExportCSVData(req),
   exportCSVDialog: (req: CompareRequestDTO) => svc('ScenariosService').ExportCSV(req),
   savePNGDialog: (name: string, base64: string) => svc('ScenariosService').SavePNG(name, base64),
+};
+
+export const worksheet = {
+  html: (id: string) => svc('WorksheetService').HTML(id),
+  pdfData: (id: string) => svc('WorksheetService').PDFData(id),
+  savePDFDialog: (id: string) => svc('WorksheetService').SavePDF(id),
+};
+
+export const progress = {
+  get: () => svc('LessonsService').Progress(),
+  save: (p: ProgressDTO) => svc('LessonsService').SaveProgress(p),
 };
 
 /**

@@ -201,6 +201,16 @@ export interface ExportDTO {
   bytes: number;
 }
 
+/**
+ * The learner's saved progress (LessonsService.Progress): whether the
+ * first-run welcome was seen, and each lesson's progress, kept as the
+ * Lessons mode writes it (read-modify-write the whole object).
+ */
+export interface ProgressDTO {
+  welcomed: boolean;
+  lessons: Record<string, unknown>;
+}
+
 export interface AccountDTO {
   name: string;
   password: string;

@@ -171,6 +171,6 @@ const defaultApi: RaceApi = {
 
 export const race = createRaceStore(defaultApi);
 
-/** Which view the window shows: the lab (live trace) or Compare (the race). */
-export type Mode = 'lab' | 'compare';
+/** Which view the window shows: the lab (live trace), Compare (the race) or the Lessons. */
+export type Mode = 'lab' | 'compare' | 'lessons';
 export const mode = writable<Mode>('lab');
