@@ -599,3 +599,42 @@ func TestLessonsWalkEveryLesson(t *testing.T) {
 		}
 	}
 }
+
+// The learner does lesson 1's last step with the mailbox view's Open on
+// the Laptop, which keeps offline copies: the read mark reaches the
+// server at once, so the task's goal (read on the Laptop and on the
+// server) is met, as the lesson's own read action meets it.
+func TestLessonsLearnerReadsOnTheLaptop(t *testing.T) {
+	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
+	for _, st := range []string{"meet-the-lab", "send-one", "pop3-fetch", "second-message", "imap-check"} {
+		if out, err := a.Lessons.Perform("journey", st); err != nil || !out.Done {
+			t.Fatalf("Perform(%s) = %+v, %v", st, out, err)
+		}
+	}
+	snap, _ := a.Trace.Snapshot()
+	if g, err := a.Lessons.Answer("journey", "read-on-laptop", ""); err != nil || g.Correct {
+		t.Fatalf("the task before the learner read = %+v, %v", g, err)
+	}
+	views, _ := a.Views.Snapshot()
+	id := 0
+	for _, d := range views.Devices {
+		for _, m := range d.Messages {
+			if d.Name == "Laptop" && !m.Seen && m.Readable {
+				id = m.ID
+			}
+		}
+	}
+	if id == 0 {
+		t.Fatal("the Laptop holds no unread copy")
+	}
+	m, err := a.Actions.Open("Laptop", id)
+	if err != nil || !strings.Contains(m.Result.Outcome, "STORE") {
+		t.Fatalf("Open(Laptop) = %+v, %v; want the read mark sent to the server", m.Result, err)
+	}
+	if d, err := a.Lessons.Detect("journey", "read-on-laptop", snap.Seq); err != nil || !d.Done {
+		t.Errorf("Detect after the learner read = %+v, %v", d, err)
+	}
+	if g, err := a.Lessons.Answer("journey", "read-on-laptop", ""); err != nil || !g.Correct {
+		t.Errorf("the task after the learner read = %+v, %v", g, err)
+	}
+}
