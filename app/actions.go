@@ -28,6 +28,9 @@ type ActionService struct {
 	// settled, if set, sends what the action did to the views before its
 	// end is announced: the UI never shows "done" over a stale mailbox.
 	settled func()
+	// searched, if set, is told of each search that went through: the
+	// lessons' runs read it (search.hits) as their own search's.
+	searched func(device, folder, text string, onServer bool, hits int)
 
 	mu   sync.Mutex
 	next int
@@ -440,6 +443,13 @@ func (s *ActionService) Search(device, folder, text string) (SearchResultDTO, er
 		return r, fmt.Sprintf("found %d among the downloaded copies: a POP3 server cannot search", len(r.Found)), nil
 	})
 	out.Result = res
+	if err == nil && s.searched != nil {
+		hits := len(out.IDs)
+		if out.OnServer {
+			hits = out.ServerMatches
+		}
+		s.searched(device, folder, text, out.OnServer, hits)
+	}
 	return out, err
 }
 

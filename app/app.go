@@ -71,6 +71,7 @@ func NewWith(rt Runtime, o lab.Options, opts Options) (*App, error) {
 	a.Worksheet = newWorksheetService(e, cmp.Or(opts.LessonsDir, lessons.DefaultDir()))
 	a.Actions.settled = a.Views.settle
 	a.Lessons = newLessonsService(l, e, a.Actions, a.Link, opts)
+	a.Actions.searched = a.Lessons.noteSearch
 	return a, nil
 }
 

@@ -600,6 +600,22 @@ func (s *LessonsService) Detect(id, stepID string, since uint64) (DetectDTO, err
 	return DetectDTO{Done: done, Detail: detail, Detectable: true}, nil
 }
 
+// noteSearch tells every lesson's run of a search the learner made with
+// the Actions panel: a check on search.hits reads it as the run's own.
+func (s *LessonsService) noteSearch(device, folder, text string, onServer bool, hits int) {
+	s.mu.Lock()
+	runs := make([]*lessonRun, 0, len(s.runs))
+	for _, run := range s.runs {
+		runs = append(runs, run)
+	}
+	s.mu.Unlock()
+	for _, run := range runs {
+		run.mu.Lock()
+		run.r.NoteSearch(device, folder, text, onServer, hits)
+		run.mu.Unlock()
+	}
+}
+
 // choiceList is a choice answer given by option indexes: "0", "1, 2".
 var choiceList = regexp.MustCompile(`^\s*\d+(\s*,\s*\d+)*\s*$`)
 

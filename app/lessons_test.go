@@ -638,3 +638,41 @@ func TestLessonsLearnerReadsOnTheLaptop(t *testing.T) {
 		t.Errorf("the task after the learner read = %+v, %v", g, err)
 	}
 }
+
+// A search the learner makes with the Actions panel is the lesson's
+// search: Detect sees it, and the check on search.hits reads it.
+func TestLessonsLearnerSearches(t *testing.T) {
+	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
+	l := builtinLesson(t, "folders-search")
+	var at *lessons.Step
+	for _, st := range l.Steps {
+		if st.ID == "search-server" {
+			at = st
+			break
+		}
+		if st.Action != nil {
+			if out, err := a.Lessons.Perform(l.ID, st.ID); err != nil || !out.Done {
+				t.Fatalf("Perform(%s) = %+v, %v", st.ID, out, err)
+			}
+		}
+	}
+	if at == nil {
+		t.Fatal("folders-search has no step search-server")
+	}
+	snap, _ := a.Trace.Snapshot()
+	if d, _ := a.Lessons.Detect(l.ID, at.ID, snap.Seq); d.Done || !d.Detectable {
+		t.Fatalf("Detect before the learner searched = %+v", d)
+	}
+	text, _ := at.Action.With["text"].Text()
+	found, err := a.Actions.Search("Laptop", "INBOX", text)
+	if err != nil || !found.OnServer {
+		t.Fatalf("Search(Laptop) = %+v, %v", found, err)
+	}
+	if d, _ := a.Lessons.Detect(l.ID, at.ID, snap.Seq); !d.Done {
+		t.Errorf("Detect after the learner searched = %+v", d)
+	}
+	g, err := a.Lessons.Answer(l.ID, at.ID, strconv.Itoa(found.ServerMatches))
+	if err != nil || !g.Correct {
+		t.Errorf("Answer(the server's %d) = %+v, %v", found.ServerMatches, g, err)
+	}
+}

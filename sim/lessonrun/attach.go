@@ -30,9 +30,10 @@ type AttachOptions struct {
 
 // attached is what a runner on someone else's live lab keeps.
 type attached struct {
-	mu      sync.Mutex
-	windows []func() // cancel the offline windows inject-fault scheduled
-	read    map[readKey]int
+	mu       sync.Mutex
+	windows  []func() // cancel the offline windows inject-fault scheduled
+	read     map[readKey]int
+	searches []searchSeen // the learner's searches (NoteSearch)
 }
 
 // readKey names one read action a learner was asked for: its device and
@@ -302,7 +303,7 @@ func (r *Runner) resetLive(seed int64, messages int) error {
 	r.from = mark{seq: snap.Seq, sessions: len(snap.Sessions()), start: r.now, online: call.TotalOnline, cost: call.TotalCost}
 	r.lastSearch, r.delivered, r.ext = nil, 0, nil
 	r.live.mu.Lock()
-	r.live.read = nil
+	r.live.read, r.live.searches = nil, nil
 	r.live.mu.Unlock()
 	for _, d := range lab.DefaultDevices() {
 		if _, err := l.AddDevice(d); err != nil {
