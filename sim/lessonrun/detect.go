@@ -24,10 +24,12 @@ var ErrCannotDetect = errors.New("lessonrun: cannot detect")
 // events count. detail says in a sentence what was seen, or what is
 // still awaited.
 //
-//   - send: the SMTP server accepted a message for to (250 after its
-//     DATA or BDAT LAST payload, in a transaction with RCPT TO:<to>) on a
-//     connection of the from device; from any client when from is no
-//     device of the lab, or an outside one.
+//   - send: the SMTP server gave its verdict on a message for to, on a
+//     connection of the from device (from any client when from is no
+//     device of the lab, or an outside one): accepted (250 after its DATA
+//     or BDAT LAST payload, in a transaction with RCPT TO:<to>), or
+//     refused (a 4xx or 5xx to that RCPT or after the data, such as the
+//     552 of a full mailbox, which a lesson may mean).
 //   - check-mail: a POP3 connection of the device, or an IMAP one that
 //     selected a mailbox and opened no message (no BODY[] fetched
 //     without PEEK), began and ended.
@@ -118,7 +120,11 @@ func (r *Runner) Detect(a *lessons.Action, since uint64) (done bool, detail stri
 	return false, "", fmt.Errorf("%w whether %s was done", ErrCannotDetect, a.Do)
 }
 
-// detectSend looks for a message for to that the SMTP server accepted.
+// detectSend looks for the SMTP server's verdict on a message for to:
+// accepted (250 after its data) or refused (a 4xx or 5xx to its RCPT or
+// after its data: a full mailbox's 552, which a lesson may mean). The
+// replies are matched to the commands in order, so that a pipelined
+// transaction reads as a lock-step one.
 func (r *Runner) detectSend(from, to string, since uint64) (bool, string, error) {
 	_, o, isDevice := r.lab.Device(from)
 	anyClient := !isDevice || o.Outside
@@ -127,50 +133,54 @@ func (r *Runner) detectSend(from, to string, since uint64) (bool, string, error)
 	for _, si := range snap.Sessions() {
 		ours[si.ID] = si.Protocol == trace.SMTP && (anyClient || strings.EqualFold(si.ClientAddr, from))
 	}
-	// Per connection: after a DATA or BDAT LAST command, then after its
-	// payload, the server's next reply says whether it took the message.
-	const (
-		idle = iota
-		command
-		payload
-	)
-	state := map[uint64]int{}
-	rcpt := map[uint64]bool{} // the transaction names to
+	who := "a client"
+	if !anyClient {
+		who = o.Name
+	}
+	const forTo = "RCPT "            // a RCPT naming to, in the queue
+	pending := map[uint64][]string{} // per connection: the commands awaiting their reply
+	named := map[uint64]bool{}       // the transaction names to, and the server took it
 	for ev := range snap.Since(since) {
-		if !ours[ev.Session] {
+		if !ours[ev.Session] || ev.Kind != trace.KindLine || ev.Has(trace.FlagContinued) {
 			continue
 		}
-		c2s := ev.Dir == trace.ClientToServer
-		switch st := state[ev.Session]; {
-		case ev.Kind == trace.KindLine && c2s && st != payload:
+		id := ev.Session
+		if ev.Dir == trace.ClientToServer {
 			verb := strings.ToUpper(ev.Verb)
-			switch verb {
-			case "MAIL", "RSET":
-				rcpt[ev.Session] = false
-			case "RCPT":
-				rcpt[ev.Session] = rcpt[ev.Session] || to == "" || strings.Contains(strings.ToLower(ev.Text), "<"+strings.ToLower(to)+">")
+			switch {
+			case verb == "RCPT" && (to == "" || strings.Contains(strings.ToLower(ev.Text), "<"+strings.ToLower(to)+">")):
+				verb = forTo
+			case verb == "BDAT" && strings.Contains(strings.ToUpper(ev.Text), "LAST"):
+				verb = "."
 			}
-			if verb == "DATA" || verb == "BDAT" && strings.Contains(strings.ToUpper(ev.Text), "LAST") {
-				state[ev.Session] = command
-			} else {
-				state[ev.Session] = idle
+			pending[id] = append(pending[id], verb)
+			continue
+		}
+		if len(ev.Text) > 3 && ev.Text[3] == '-' || len(pending[id]) == 0 {
+			continue // a reply's first lines, or the greeting
+		}
+		verb := pending[id][0]
+		pending[id] = pending[id][1:]
+		refused := strings.HasPrefix(ev.Status, "4") || strings.HasPrefix(ev.Status, "5")
+		switch verb {
+		case "MAIL", "RSET":
+			named[id] = false
+		case forTo:
+			if refused {
+				return true, fmt.Sprintf("The SMTP server refused the message from %s for %s: %s.", who, to, ev.Text), nil
 			}
-		case ev.Kind == trace.KindBulk && c2s && st == command:
-			state[ev.Session] = payload
-		case ev.Kind == trace.KindLine && !c2s && st == payload:
-			if strings.HasPrefix(ev.Status, "250") && rcpt[ev.Session] {
-				if anyClient {
-					return true, "The SMTP server accepted a message: 250 after its data.", nil
-				}
-				return true, fmt.Sprintf("The SMTP server accepted a message from %s: 250 after its data.", o.Name), nil
+			named[id] = true
+		case ".":
+			switch {
+			case !named[id]:
+			case strings.HasPrefix(ev.Status, "250"):
+				return true, fmt.Sprintf("The SMTP server accepted a message from %s for %s: 250 after its data.", who, to), nil
+			case refused:
+				return true, fmt.Sprintf("The SMTP server refused the message from %s for %s after its data: %s.", who, to, ev.Text), nil
 			}
-			state[ev.Session] = idle
 		}
 	}
-	if anyClient {
-		return false, fmt.Sprintf("No message for %s has reached the SMTP server since this step began.", to), nil
-	}
-	return false, fmt.Sprintf("No message from %s for %s has reached the SMTP server since this step began.", o.Name, to), nil
+	return false, fmt.Sprintf("No message from %s for %s has reached the SMTP server since this step began.", who, to), nil
 }
 
 // detectCheck looks for a whole POP3 or IMAP check of the device.

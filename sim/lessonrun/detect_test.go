@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,8 +118,9 @@ func TestDetect(t *testing.T) {
 			}
 			return nil
 		})
-		if detect(t, r, a, since) {
-			t.Error("a message the server refused (552) counted as sent")
+		done, detail, _ := r.Detect(a, since)
+		if !done || !strings.Contains(detail, "refused") || !strings.Contains(detail, "552") {
+			t.Errorf("a message the server refused over quota = %v, %q; want done, saying it was refused with 552", done, detail)
 		}
 		// The refused message waits in the Laptop's outbox; drop it.
 		l.UseDevice("Laptop", func(d *mua.Device) error {
