@@ -868,3 +868,27 @@ func (p *pair) goOffline() {
 	p.up.mu.Unlock()
 	p.link.offlineEndsCall(b)
 }
+
+// MarkFault tells the trace that a fault acted here, at this end's clock,
+// without breaking the connection: the lab marks a protocol fault (a
+// chosen reply, a held command) on the server's end where it fired.
+func (c *Conn) MarkFault(detail string) {
+	if c.p.tap != nil {
+		now := time.Now()
+		c.p.tap.Mark(MarkFault, detail, c.isClient, c.now(now), now)
+	}
+}
+
+// Hold keeps this end from sending for d on its clock: on the live clock
+// it sleeps until then (or until stop closes; it reports whether d
+// passed), on the virtual clock it moves this end's clock on by d.
+func (c *Conn) Hold(d time.Duration, stop <-chan struct{}) bool {
+	until := c.now(time.Now()) + d
+	if c.p.live != nil {
+		if !c.p.live.Sleep(until, stop) {
+			return false
+		}
+	}
+	c.Advance(until)
+	return true
+}
