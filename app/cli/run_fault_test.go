@@ -129,3 +129,27 @@ func TestRunOfflineText(t *testing.T) {
 		}
 	}
 }
+
+// The protocol faults through run: the chosen reply reaches the client's
+// session (the device skips the message it could not retrieve and leaves
+// it on the server), a delay shows in virtual time, and what the lab
+// cannot do is a usage error that says why.
+func TestRunProtocolFaults(t *testing.T) {
+	spec := "reply@pop3,cmd=RETR,nth=2,with=-ERR [SYS/TEMP] try later"
+	code, s, faults, errOut := runWithTrace(t, "run", "--link", "loopback", "--messages", "3", "--fault", spec)
+	if code != ExitOK || len(faults) != 1 || !strings.HasPrefix(faults[0], spec+`: answered RETR with "-ERR [SYS/TEMP] try later"`) {
+		t.Errorf("exit %d (%s), fault rows %q", code, errOut, faults)
+	}
+	if s.Messages != 2 || s.LeftOnServer != 1 {
+		t.Errorf("%d messages downloaded, %d left; want 2 and the one answered by the fault", s.Messages, s.LeftOnServer)
+	}
+	_, plain, _, _ := runWithTrace(t, "run", "--link", "loopback", "--messages", "3")
+	_, held, faults, _ := runWithTrace(t, "run", "--link", "loopback", "--messages", "3", "--fault", "delay@pop3,cmd=RETR,for=5s")
+	if len(faults) != 3 || held.SimSeconds-plain.SimSeconds < 15 || held.SimSeconds-plain.SimSeconds > 16 {
+		t.Errorf("3 RETRs held 5 s each: %.3f s against %.3f s, fault rows %q", held.SimSeconds, plain.SimSeconds, faults)
+	}
+	code, _, errOut = run(t, "run", "--fault", "reply@smtp,cmd=EHLO,with=421 4.3.2 no")
+	if code != ExitUsage || !strings.Contains(errOut, "cmd=EHLO cannot be faulted (go-smtp answers the others itself)") {
+		t.Errorf("EHLO fault: exit %d, %q; want a usage error naming the reason", code, errOut)
+	}
+}

@@ -81,18 +81,25 @@ func markKey(ev *Event) string {
 			return markStall
 		case strings.HasPrefix(d, "drop"):
 			return markDrop
-		case strings.HasPrefix(d, "reply"):
+		case isProtocolFault(d, "reply"):
 			return markReply
-		case strings.HasPrefix(d, "delay"):
+		case isProtocolFault(d, "delay"):
 			return markDelay
-		case strings.HasPrefix(d, "disconnect"):
+		case isProtocolFault(d, "disconnect"):
 			return markDisconnect
-		case strings.HasPrefix(d, "chaos"):
+		case isProtocolFault(d, "chaos"):
 			return markChaos
 		}
 		return markFault
 	}
 	return ""
+}
+
+// isProtocolFault reports whether a fault row's text is a protocol
+// fault's: its spec ("reply@pop3,…", "chaos,p=…"), a colon, what it did.
+func isProtocolFault(text, kind string) bool {
+	rest, ok := strings.CutPrefix(text, kind)
+	return ok && (strings.HasPrefix(rest, "@") || strings.HasPrefix(rest, ",")) && strings.Contains(rest, ": ")
 }
 
 // explainMark returns the note for a mark event, or nil.
