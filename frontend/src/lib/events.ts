@@ -4,6 +4,7 @@
 import type {
   ActionProgressDTO,
   ConsoleOutputDTO,
+  FaultDTO,
   LabStateDTO,
   LinkStateDTO,
   TraceBatchDTO,
@@ -29,6 +30,8 @@ export const Events = {
   ViewsChanged: 'views:changed',
   /** A lesson's run was reset (reset-lab): its trace now starts at traceFrom. */
   LessonsChanged: 'lessons:changed',
+  /** A fault was armed, disarmed, consumed or fired: the whole list. */
+  FaultsChanged: 'faults:changed',
 } as const;
 
 export type EventName = (typeof Events)[keyof typeof Events];
@@ -44,4 +47,5 @@ export interface EventPayloads {
   'action:progress': ActionProgressDTO;
   'views:changed': ViewsBatchDTO;
   'lessons:changed': { id: string; traceFrom: number };
+  'faults:changed': FaultDTO[];
 }
