@@ -16,6 +16,7 @@ import type {
   DraftDTO,
   ExplanationDTO,
   ExportDTO,
+  FaultDTO,
   LabStateDTO,
   LinkStateDTO,
   MessageReadDTO,
@@ -105,6 +106,13 @@ interface Bindings {
     PDFData(id: string): Promise<ExportDTO>;
     /** Native save dialog; resolves to the path, or "" if cancelled. */
     SavePDF(id: string): Promise<string>;
+  };
+  FaultsService: {
+    List(): Promise<FaultDTO[] | null>;
+    /** Parses and arms a spec (the --fault text); rejects with what is wrong. */
+    Arm(spec: string): Promise<FaultDTO>;
+    Disarm(id: number): Promise<void>;
+    Clear(): Promise<void>;
   };
   LessonsService: {
     /** The learner's saved progress: the welcome seen, each lesson's place and answers. */
@@ -233,6 +241,13 @@ export const worksheet = {
   html: (id: string) => svc('WorksheetService').HTML(id),
   pdfData: (id: string) => svc('WorksheetService').PDFData(id),
   savePDFDialog: (id: string) => svc('WorksheetService').SavePDF(id),
+};
+
+export const faults = {
+  list: async () => (await svc('FaultsService').List()) ?? [],
+  arm: (spec: string) => svc('FaultsService').Arm(spec),
+  disarm: (id: number) => svc('FaultsService').Disarm(id),
+  clear: () => svc('FaultsService').Clear(),
 };
 
 export const progress = {

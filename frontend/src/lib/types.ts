@@ -675,3 +675,22 @@ export interface ViewsBatchDTO {
   changes: ViewChangeDTO[];
 }
 
+
+/** One armed fault (app/faults.go FaultDTO); the Faults panel lists them. */
+export interface FaultDTO {
+  id: number;
+  /** As armed: the same text as `--fault`. */
+  spec: string;
+  /** reset, stall, drop (link faults) or reply, delay, disconnect, chaos (protocol faults). */
+  kind: string;
+  /** smtp, pop3, imap, or '' for every protocol. */
+  protocol: string;
+  /** "every session", "session 4", "user alice", "the next connection". */
+  scope: string;
+  /** A link fault: for the next connection it matches, then gone. */
+  link: boolean;
+  /** How many times it acted. */
+  fired: number;
+  /** RFC 3339, when it was armed. */
+  armedAt: string;
+}
