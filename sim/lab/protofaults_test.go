@@ -3,6 +3,7 @@ package lab
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -455,5 +456,28 @@ func TestArmRefusesWhatServersCannotDo(t *testing.T) {
 	l.ClearFaults()
 	if len(l.Faults()) != 0 || changes != 2 {
 		t.Errorf("after Clear: %d faults, %d changes; want 0, 2", len(l.Faults()), changes)
+	}
+}
+
+// session= scopes a fault to one trace session: the other connection,
+// same user, same command, is not touched.
+func TestProtocolFaultSessionScope(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true})
+	if err := l.Seed("student", 1, 7); err != nil {
+		t.Fatal(err)
+	}
+	a, b := dialRaw(t, l, IMAP), dialRaw(t, l, IMAP)
+	arm(t, l, fmt.Sprintf("reply@imap,cmd=STATUS,session=%d,with=NO [UNAVAILABLE] not you", b.c.Info().ID))
+	for _, c := range []*rawConn{a, b} {
+		c.must("* OK")
+		c.send("a1 LOGIN student secret")
+		c.must("a1 OK")
+		c.send("a2 STATUS INBOX (MESSAGES)")
+	}
+	if got := a.must("a2 "); !strings.HasPrefix(got, "a2 OK") {
+		t.Errorf("session %d, out of scope: %q", a.c.Info().ID, got)
+	}
+	if got := b.must("a2 "); got != "a2 NO [UNAVAILABLE] not you" {
+		t.Errorf("session %d, in scope: %q", b.c.Info().ID, got)
 	}
 }

@@ -9,8 +9,7 @@ import (
 )
 
 // A FaultSpec is one fault written as text, the same everywhere (--fault on
-// the command line, and later the app's Faults panel, the HTTP API and
-// lessons):
+// the command line, the app's Faults panel, lessons, and the HTTP API):
 //
 //	spec     = kind [ "@" protocol ] *( "," key "=" value ) [ ",with=" rest ]
 //	kind     = "reset" / "stall" / "drop" / "offline"          ; link faults
