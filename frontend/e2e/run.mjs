@@ -1630,6 +1630,7 @@ flow('faults panel: arm a reply fault, see it fire in the trace, disarm it', asy
     assert((await marked.count()) > 0, 'the fault row is not marked as a reply fault');
     const label = await marked.first().locator('.kind').textContent();
     assert(/reply fault/i.test(label), `the fault row's label: ${label}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-row-1024x768.png') });
     // What the row means: Mailscope's own, RFC 0.
     await marked.first().click();
     await sideTab(page, 'line');
