@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -137,8 +138,14 @@ print("APPEND", typ, data[0].decode())
 typ, data = m.status("INBOX", "(MESSAGES)")
 print("STATUS", typ, data[0].decode())
 m.logout()
+host, port = os.environ["IMAPS"].split(":")
+m = imaplib.IMAP4_SSL(host, int(port), ssl_context=ssl._create_unverified_context())
+m.login("student", "secret")
+typ, data = m.select("INBOX")
+print("IMAPS SELECT", typ, data[0].decode())
+m.logout()
 `)
-	for _, want := range []string{"SELECT NO [UNAVAILABLE] busy", "APPEND NO [OVERQUOTA] full", "STATUS OK INBOX (MESSAGES 2)"} {
+	for _, want := range []string{"SELECT NO [UNAVAILABLE] busy", "APPEND NO [OVERQUOTA] full", "STATUS OK INBOX (MESSAGES 2)", "IMAPS SELECT NO [UNAVAILABLE] busy"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("imaplib output lacks %q:\n%s", want, out)
 		}
@@ -146,11 +153,11 @@ m.logout()
 	if msgs, _ := l.Store.Messages("student", "INBOX"); len(msgs) != 2 {
 		t.Errorf("after APPEND answered by a fault: %d messages, want 2", len(msgs))
 	}
-	if fired(l, sel.ID) != 1 || fired(l, app.ID) != 1 {
-		t.Errorf("fired SELECT %d, APPEND %d; want 1 each", fired(l, sel.ID), fired(l, app.ID))
+	if fired(l, sel.ID) != 2 || fired(l, app.ID) != 1 {
+		t.Errorf("fired SELECT %d, APPEND %d; want 2 (STARTTLS and implicit TLS) and 1", fired(l, sel.ID), fired(l, app.ID))
 	}
 	_, next := faultRows(l)
-	if len(next) != 2 || !strings.HasSuffix(next[0], " NO [UNAVAILABLE] busy") || strings.HasPrefix(next[0], "* ") {
+	if len(next) != 3 || !strings.HasSuffix(next[0], " NO [UNAVAILABLE] busy") || strings.HasPrefix(next[0], "* ") {
 		t.Errorf("the line after the SELECT fault = %q, want a tagged NO [UNAVAILABLE] busy", next)
 	}
 }
@@ -479,5 +486,91 @@ func TestProtocolFaultSessionScope(t *testing.T) {
 	}
 	if got := b.must("a2 "); got != "a2 NO [UNAVAILABLE] not you" {
 		t.Errorf("session %d, in scope: %q", b.c.Info().ID, got)
+	}
+}
+
+// SMTP with PIPELINING and CHUNKING on a raw wire: a pipelined RCPT
+// answered by a fault leaves the transaction without recipients (DATA is
+// refused, nothing stored); a BDAT fault answers the LAST chunk and the
+// message is dropped; the greetings of POP3 and IMAP refuse and close.
+func TestProtocolFaultPipeliningBDATAndGreetings(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true})
+	rcpt := arm(t, l, "reply@smtp,cmd=RCPT,user=alice,with=451 4.3.0 try again later")
+	arm(t, l, "reply@smtp,cmd=BDAT,with=452 4.3.1 no room today")
+	s := dialRaw(t, l, SMTP)
+	s.must("220 ")
+	s.send("EHLO raw")
+	s.must("250 ")
+	s.send("AUTH PLAIN " + "AGFsaWNlAGFsaWNl") // alice:alice
+	s.must("235 ")
+	// One write: MAIL, RCPT, DATA pipelined (RFC 2920).
+	s.send("MAIL FROM:<alice@mailscope.lab>\r\nRCPT TO:<student@mailscope.lab>\r\nDATA")
+	s.must("250 ")
+	if got := s.must("4"); got != "451 4.3.0 try again later" {
+		t.Errorf("pipelined RCPT: %q", got)
+	}
+	if got := s.must("5"); !strings.HasPrefix(got, "502 ") && !strings.HasPrefix(got, "503 ") && !strings.HasPrefix(got, "554 ") {
+		t.Errorf("DATA without a recipient: %q, want a refusal", got)
+	}
+	s.send("RSET")
+	s.must("250 ")
+	l.Disarm(rcpt.ID)
+	s.send("MAIL FROM:<alice@mailscope.lab>")
+	s.must("250 ")
+	s.send("RCPT TO:<student@mailscope.lab>")
+	s.must("250 ")
+	body := "Subject: chunked\r\n\r\nhello\r\n"
+	s.send(fmt.Sprintf("BDAT %d LAST", len(body)))
+	s.c.Write([]byte(body))
+	if got := s.must("4"); got != "452 4.3.1 no room today" {
+		t.Errorf("BDAT LAST: %q", got)
+	}
+	s.send("QUIT")
+	s.must("221 ")
+	if msgs, _ := l.Store.Messages("student", "INBOX"); len(msgs) != 0 {
+		t.Errorf("%d messages delivered, want none", len(msgs))
+	}
+
+	arm(t, l, "reply@pop3,cmd=greeting,with=-ERR [SYS/TEMP] maildrops are being moved")
+	arm(t, l, "reply@imap,cmd=greeting,with=BYE [UNAVAILABLE] come back later")
+	p := dialRaw(t, l, POP3)
+	if got := p.must("-ERR"); got != "-ERR [SYS/TEMP] maildrops are being moved" {
+		t.Errorf("POP3 greeting: %q", got)
+	}
+	if s, err := p.until(""); err == nil {
+		t.Errorf("after a refusing greeting POP3 sent %q, want the connection closed", s)
+	}
+	i := dialRaw(t, l, IMAP)
+	if got := i.must("* "); got != "* BYE [UNAVAILABLE] come back later" {
+		t.Errorf("IMAP greeting: %q", got)
+	}
+	if s, err := i.until(""); err == nil {
+		t.Errorf("after BYE IMAP sent %q, want the connection closed", s)
+	}
+}
+
+// swaks sees the chosen 451 on RCPT (in plain text: this swaks lacks
+// Net::SSLeay), and nothing is
+// delivered; with the fault disarmed the same command delivers.
+func TestProtocolFaultSwaks(t *testing.T) {
+	sw := need(t, "swaks")
+	l, eps := tcpLab(t, Options{})
+	f := arm(t, l, "reply@smtp,cmd=RCPT,with=451 4.3.0 try again later")
+	swaks := func() (string, error) {
+		out, err := exec.Command(sw, "--server", eps[SMTP], "--to", "student@mailscope.lab", "--from", "alice@mailscope.lab",
+			"--timeout", "10").CombinedOutput()
+		return string(out), err
+	}
+	out, err := swaks()
+	if err == nil || !strings.Contains(out, "<** 451 4.3.0 try again later") {
+		t.Errorf("swaks with the fault: %v\n%s", err, out)
+	}
+	if msgs, _ := l.Store.Messages("student", "INBOX"); len(msgs) != 0 {
+		t.Errorf("%d delivered despite the 451", len(msgs))
+	}
+	l.Disarm(f.ID)
+	out, err = swaks()
+	if msgs, _ := l.Store.Messages("student", "INBOX"); len(msgs) != 1 {
+		t.Errorf("disarmed: %d delivered, want 1: %v\n%s", len(msgs), err, out)
 	}
 }
