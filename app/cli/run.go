@@ -167,7 +167,12 @@ spent dialling, the time online and what the call cost on the tariff.`,
 					trace.WriteText(env.Stdout, snap.Events(), trace.ExportOptions{})
 					fmt.Fprintln(env.Stdout)
 				case "jsonl":
-					trace.WriteJSONL(env.Stdout, snap.Events(), trace.ExportOptions{})
+					// The faults given go first, as in the app's exports.
+					var specs []string
+					for _, f := range faults {
+						specs = append(specs, f.Spec)
+					}
+					trace.WriteJSONL(env.Stdout, snap.Events(), trace.ExportOptions{Faults: specs})
 				}
 				mailbox := "student"
 				if *proto == "smtp" {

@@ -19,6 +19,7 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 		t.Fatalf("run %v: exit %d, %v\n%s\n%s", args, code, err, errOut, out)
 	}
 	var faults []string
+	var armed []string         // the faults record, first if any
 	var traced [2]int64        // payload bytes in the trace: up, down
 	last := map[uint64]int64{} // per session, the latest time so far
 	for _, line := range strings.Split(out[:cut], "\n") {
@@ -27,12 +28,21 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 			Session         uint64
 			AtNs            int64
 			Bytes           int64
+			Type            string
+			Faults          []string
 		}
 		if line == "" {
 			continue
 		}
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatalf("trace line %q: %v", line, err)
+		}
+		if ev.Type == "faults" {
+			if armed != nil || len(faults) > 0 || traced != [2]int64{} {
+				t.Errorf("the faults record is not the first line: %s", line)
+			}
+			armed = ev.Faults
+			continue
 		}
 		if ev.Kind == "fault" {
 			faults = append(faults, ev.Text)
@@ -50,6 +60,15 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 	if up, down := s.PayloadBytesUp-s.PayloadBytesLostUp, s.PayloadBytesDown-s.PayloadBytesLostDown; traced != [2]int64{up, down} {
 		t.Errorf("run %v: the trace carries %d B up, %d B down; the summary says %d-%d up, %d-%d down",
 			args, traced[0], traced[1], s.PayloadBytesUp, s.PayloadBytesLostUp, s.PayloadBytesDown, s.PayloadBytesLostDown)
+	}
+	var given []string
+	for i, a := range args {
+		if a == "--fault" && i+1 < len(args) {
+			given = append(given, args[i+1])
+		}
+	}
+	if strings.Join(armed, "\n") != strings.Join(given, "\n") {
+		t.Errorf("the faults record says %q, --fault gave %q", armed, given)
 	}
 	return code, s, faults, errOut
 }
