@@ -1642,6 +1642,14 @@ flow('faults panel: arm a reply fault, see it fire in the trace, disarm it', asy
     await waitFor('the fired count', async () => Number(await page.locator(tid('fault-fired')).first().getAttribute('data-fired')) >= 1, 5000);
     log(`fired: ${await page.locator(tid('fault-fired')).first().textContent()}`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-fired-1024x768.png') });
+    // The other theme, to look at the marked row's and the list's contrast.
+    const theme0 = await page.evaluate(() => document.documentElement.dataset.theme);
+    await page.locator(tid('theme-toggle')).click();
+    await page.waitForFunction((t) => document.documentElement.dataset.theme !== t, theme0, { timeout: 5000 });
+    await page.locator(tid('trace-row')).first().click(); // the fault row no longer selected
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-fired-1024x768-other-theme.png') });
+    await page.locator(tid('theme-toggle')).click();
+    await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme0, { timeout: 5000 });
 
     await page.locator(tid('fault-disarm')).first().click();
     await page.locator(tid('faults-empty')).waitFor({ state: 'visible', timeout: 5000 });
