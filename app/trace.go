@@ -75,11 +75,12 @@ func (s *TraceService) SetReveal(on bool) error {
 // one RFC 3501.
 func (s *TraceService) Explain(seq uint64) ([]ExplanationDTO, error) {
 	snap := s.lab.Trace.Snapshot()
-	if seq == 0 || seq > snap.Seq {
+	i, ok := snap.Index(seq)
+	if !ok {
 		return nil, fmt.Errorf("app: no trace event %d", seq)
 	}
 	var out []ExplanationDTO
-	for _, x := range trace.ExplainInSnapshot(snap, int(seq-1)) {
+	for _, x := range trace.ExplainInSnapshot(snap, i) {
 		out = append(out, ExplanationDTO{Key: x.Key, Kind: string(x.Kind), Sentence: x.Sentence, RFC: x.RFC, Section: x.Section, Cite: x.Cite(), URL: x.URL()})
 	}
 	return out, nil
@@ -135,11 +136,11 @@ func (s *TraceService) render(buf *bytes.Buffer, format string) (string, error) 
 	var err error
 	switch format {
 	case FormatText:
-		err = trace.WriteText(buf, snap.Events(), opt)
+		err = trace.WriteText(buf, snap.All(), opt)
 	case FormatJSONL:
-		err = trace.WriteJSONL(buf, snap.Events(), opt)
+		err = trace.WriteJSONL(buf, snap.All(), opt)
 	case FormatPcapng:
-		err = trace.WritePcapng(buf, snap.Sessions(), snap.Events(), opt)
+		err = trace.WritePcapng(buf, snap.Sessions(), snap.All(), opt)
 	default:
 		return "", fmt.Errorf("app: unknown export format %q (text, jsonl, pcapng)", format)
 	}

@@ -1,0 +1,448 @@
+package trace
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"sync"
+	"unsafe"
+)
+
+// Retention bounds what a recorder holds in memory. When the events,
+// texts and payloads it holds pass Budget, it sets aside its oldest
+// closed sessions: each one's events are written to a spill file on disk
+// (JSON Lines, in a temporary folder removed by Recorder.Discard), where
+// Snapshot.All and Snapshot.Spilled still read them, or — with NoSpill,
+// or once the spill file would pass DiskBudget — dropped, keeping only the
+// session's totals (SessionTotals). Open sessions are never set aside.
+// The zero value keeps everything in memory.
+type Retention struct {
+	// Budget is the bytes of events (their fixed size, text and kept
+	// payload) held in memory before the oldest closed sessions are set
+	// aside; 0 or less keeps everything.
+	Budget int64
+	// NoSpill keeps set-aside sessions as their totals only.
+	NoSpill bool
+	// DiskBudget caps the spill file; 0 means DefaultDiskBudget.
+	DiskBudget int64
+	// Dir is where the spill folder is made; "" is os.TempDir.
+	Dir string
+}
+
+// DefaultBudget is the budget `mailscope serve` and the app use.
+const DefaultBudget = 256 << 20
+
+// DefaultDiskBudget is the spill file's cap when Retention leaves it 0.
+const DefaultDiskBudget = 4 << 30
+
+// eventSize is what one event costs beyond its text and payload.
+const eventSize = int64(unsafe.Sizeof(Event{}))
+
+// EventBytes is what an event costs the recorder's memory budget.
+func EventBytes(ev *Event) int64 { return eventSize + int64(len(ev.Text)+len(ev.Payload)) }
+
+// SetAside tells what a recorder has moved out of memory.
+type SetAside struct {
+	// Held is the bytes of events still in memory; Budget the budget.
+	Held, Budget int64
+	// Spilled is how many sessions were moved to disk, SpilledBytes
+	// their events' memory cost and DiskBytes the spill file's size.
+	Spilled                 int
+	SpilledBytes, DiskBytes int64
+	// Summarised is how many sessions are kept as their totals only, and
+	// SummarisedBytes what their events had cost.
+	Summarised      int
+	SummarisedBytes int64
+	// SpillError is why spilling stopped, if it failed.
+	SpillError string
+}
+
+// Any reports whether anything was set aside.
+func (a SetAside) Any() bool { return a.Spilled+a.Summarised > 0 }
+
+// String says what was set aside: "412 older sessions (1.2 GB) moved to
+// disk; 30 kept as summaries only".
+func (a SetAside) String() string {
+	if !a.Any() {
+		return "no sessions set aside"
+	}
+	s := ""
+	if a.Spilled > 0 {
+		s = fmt.Sprintf("%d older sessions (%s) moved to disk", a.Spilled, FormatBytes(a.SpilledBytes))
+	}
+	if a.Summarised > 0 {
+		if s != "" {
+			s += "; "
+		} else {
+			s = "older sessions: "
+		}
+		s += fmt.Sprintf("%d kept as summaries only (%s dropped)", a.Summarised, FormatBytes(a.SummarisedBytes))
+	}
+	return s
+}
+
+// FormatBytes writes n as "512 B", "3.4 kB", "1.2 MB", "1.2 GB".
+func FormatBytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// retention is the recorder's state for Retention; guarded by the
+// recorder's mu.
+type retention struct {
+	opt  Retention
+	on   bool
+	held int64
+	sess map[uint64]*sessHeld // sessions with events in memory
+
+	aside  map[uint64]SessionTotals // set-aside sessions' totals
+	status SetAside
+
+	spill *spillFile
+}
+
+type sessHeld struct {
+	bytes  int64
+	closed [2]bool
+	broken bool
+}
+
+func (s *sessHeld) done() bool { return s.broken || s.closed[0] && s.closed[1] }
+
+func (t *retention) init(opt Retention) {
+	t.opt = opt
+	t.on = opt.Budget > 0
+	if t.opt.DiskBudget == 0 {
+		t.opt.DiskBudget = DefaultDiskBudget
+	}
+	t.status.Budget = max(opt.Budget, 0)
+}
+
+// account adds ev to the budget and sets sessions aside when over it.
+func (r *Recorder) account(ev *Event) {
+	t := &r.ret
+	if t.sess == nil {
+		t.sess = map[uint64]*sessHeld{}
+	}
+	h := t.sess[ev.Session]
+	if h == nil {
+		h = &sessHeld{}
+		t.sess[ev.Session] = h
+	}
+	n := EventBytes(ev)
+	h.bytes += n
+	t.held += n
+	switch {
+	case ev.Kind == KindClose:
+		h.closed[ev.Dir] = true
+	case ev.Kind == KindFault && Breaks(ev.Text):
+		h.broken = true
+	}
+	if t.held > t.opt.Budget {
+		r.setAsideLocked()
+	}
+}
+
+// setAsideLocked moves the oldest closed sessions out of memory until
+// three quarters of the budget are held (so that it runs once in a while,
+// not at every event), then rebuilds the chunks without them. Old chunks
+// are left as they were: snapshots taken before still read them.
+func (r *Recorder) setAsideLocked() {
+	t := &r.ret
+	target := t.opt.Budget * 3 / 4
+	victims := map[uint64]bool{}
+	free := t.held
+	for _, si := range r.sessions {
+		if free <= target {
+			break
+		}
+		if h := t.sess[si.ID]; h != nil && h.done() {
+			victims[si.ID] = true
+			free -= h.bytes
+		}
+	}
+	if len(victims) == 0 {
+		return // everything held is still open
+	}
+	spill := !t.opt.NoSpill && t.status.SpillError == ""
+	var w *spillWriter
+	if spill {
+		var err error
+		if t.spill == nil {
+			t.spill, err = newSpillFile(t.opt.Dir)
+		}
+		if err == nil {
+			w = t.spill.begin()
+		} else {
+			t.status.SpillError = err.Error()
+		}
+	}
+	totals := map[uint64]SessionTotals{}
+	var payload int64
+	old, n := r.chunks, r.n
+	r.chunks, r.n = nil, 0
+	for i := 0; i < n; i++ {
+		ev := &old[i/chunkSize][i%chunkSize]
+		if !victims[ev.Session] {
+			r.store(ev)
+			continue
+		}
+		tot := totals[ev.Session]
+		tot.add(ev)
+		totals[ev.Session] = tot
+		if !ev.Has(FlagTruncated) { // a truncated payload's preview was never reserved
+			payload += int64(len(ev.Payload))
+		}
+		if w != nil {
+			w.add(ev)
+		}
+	}
+	kept := w != nil && w.end(t.opt.DiskBudget)
+	if w != nil && !kept && w.err != nil {
+		t.status.SpillError = w.err.Error()
+	}
+	if t.aside == nil {
+		t.aside = map[uint64]SessionTotals{}
+	}
+	for id := range victims {
+		h := t.sess[id]
+		t.held -= h.bytes
+		delete(t.sess, id)
+		if kept {
+			t.status.Spilled++
+			t.status.SpilledBytes += h.bytes
+			t.spill.sessions[id] = true
+		} else {
+			t.status.Summarised++
+			t.status.SummarisedBytes += h.bytes
+		}
+		t.aside[id] = t.aside[id].merge(totals[id])
+	}
+	if t.spill != nil {
+		t.status.DiskBytes = t.spill.size
+	}
+	// The payload bytes those events kept are free for new payloads.
+	r.release(int(payload))
+}
+
+// SetAside reports what the recorder has moved out of memory.
+func (r *Recorder) SetAside() SetAside {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.ret.status
+	st.Held = r.ret.held
+	return st
+}
+
+func (t *retention) snapshot(s *Snapshot) {
+	if len(t.aside) == 0 {
+		return
+	}
+	s.aside.totals = make(map[uint64]SessionTotals, len(t.aside))
+	for id, tot := range t.aside {
+		s.aside.totals[id] = tot
+	}
+	s.aside.status = t.status
+	if t.spill != nil {
+		s.aside.spill = t.spill
+		s.aside.batches = t.spill.batches[:len(t.spill.batches):len(t.spill.batches)]
+	}
+}
+
+func (t *retention) discard() {
+	if t.spill != nil {
+		t.spill.remove()
+		t.spill = nil
+	}
+}
+
+// asideView is what a snapshot knows of the sessions set aside.
+type asideView struct {
+	totals  map[uint64]SessionTotals
+	status  SetAside
+	spill   *spillFile
+	batches []spillBatch
+}
+
+// SetAside reports what had been set aside when the snapshot was taken.
+func (s *Snapshot) SetAside() SetAside { return s.aside.status }
+
+// AsideSession reports whether session id was set aside (spilled or
+// summarised) when the snapshot was taken.
+func (s *Snapshot) AsideSession(id uint64) bool {
+	_, ok := s.aside.totals[id]
+	return ok
+}
+
+// Spilled yields the events of the sessions moved to disk, in Seq order,
+// reading the spill file as it goes. An error reading it ends the
+// sequence early; it is returned by SpillErr.
+func (s *Snapshot) Spilled() iter.Seq[Event] {
+	return func(yield func(Event) bool) {
+		s.merge(false, yield)
+	}
+}
+
+// All yields every event the recorder still has, in memory or on disk,
+// in Seq order: what an export or a search over the whole trace reads.
+func (s *Snapshot) All() iter.Seq[Event] {
+	if len(s.aside.batches) == 0 {
+		return s.Events()
+	}
+	return func(yield func(Event) bool) {
+		s.merge(true, yield)
+	}
+}
+
+// merge yields the spilled batches (each in Seq order) and, with mem, the
+// events in memory, merged by Seq.
+func (s *Snapshot) merge(mem bool, yield func(Event) bool) {
+	type head struct {
+		ev   Event
+		ok   bool
+		next func() (Event, bool)
+	}
+	var heads []*head
+	for _, b := range s.aside.batches {
+		next, stop := iter.Pull(s.aside.spill.read(b))
+		defer stop()
+		heads = append(heads, &head{next: next})
+	}
+	if mem {
+		next, stop := iter.Pull(s.Events())
+		defer stop()
+		heads = append(heads, &head{next: next})
+	}
+	for _, h := range heads {
+		h.ev, h.ok = h.next()
+	}
+	for {
+		var best *head
+		for _, h := range heads {
+			if h.ok && (best == nil || h.ev.Seq < best.ev.Seq) {
+				best = h
+			}
+		}
+		if best == nil {
+			return
+		}
+		if !yield(best.ev) {
+			return
+		}
+		best.ev, best.ok = best.next()
+	}
+}
+
+// spillFile is the recorder's file of set-aside sessions: batches of
+// events, each in Seq order, one JSON object per line with every field
+// (payloads too), so that what is read back is the event that was held.
+type spillFile struct {
+	dir      string
+	f        *os.File
+	mu       sync.Mutex // guards writes and size against remove
+	size     int64
+	batches  []spillBatch
+	sessions map[uint64]bool
+}
+
+type spillBatch struct{ off, len int64 }
+
+func newSpillFile(dir string) (*spillFile, error) {
+	d, err := os.MkdirTemp(dir, "mailscope-trace-")
+	if err != nil {
+		return nil, fmt.Errorf("trace: spill: %w", err)
+	}
+	f, err := os.Create(d + "/spill.jsonl")
+	if err != nil {
+		os.RemoveAll(d)
+		return nil, fmt.Errorf("trace: spill: %w", err)
+	}
+	return &spillFile{dir: d, f: f, sessions: map[uint64]bool{}}, nil
+}
+
+// spilled is an Event with every field, for the spill file (Event's own
+// MarshalJSON writes the export shape, without payloads).
+type spilled Event
+
+type spillWriter struct {
+	sf  *spillFile
+	bw  *bufio.Writer
+	cw  countWriter
+	enc *json.Encoder
+	err error
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (sf *spillFile) begin() *spillWriter {
+	w := &spillWriter{sf: sf}
+	w.cw = countWriter{w: io.NewOffsetWriter(sf.f, sf.size)}
+	w.bw = bufio.NewWriterSize(&w.cw, 256<<10)
+	w.enc = json.NewEncoder(w.bw)
+	return w
+}
+
+func (w *spillWriter) add(ev *Event) {
+	if w.err == nil {
+		w.err = w.enc.Encode((*spilled)(ev))
+	}
+}
+
+// end finishes the batch; it reports false (and the batch does not count)
+// when writing failed or the file would pass limit.
+func (w *spillWriter) end(limit int64) bool {
+	if w.err == nil {
+		w.err = w.bw.Flush()
+	}
+	sf := w.sf
+	if w.err != nil || sf.size+w.cw.n > limit {
+		return false
+	}
+	sf.mu.Lock()
+	sf.batches = append(sf.batches, spillBatch{off: sf.size, len: w.cw.n})
+	sf.size += w.cw.n
+	sf.mu.Unlock()
+	return true
+}
+
+// read yields a batch's events.
+func (sf *spillFile) read(b spillBatch) iter.Seq[Event] {
+	return func(yield func(Event) bool) {
+		dec := json.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(sf.f, b.off, b.len), 32<<10))
+		for {
+			var ev spilled
+			if err := dec.Decode(&ev); err != nil {
+				return // io.EOF, or the file was removed
+			}
+			if !yield(Event(ev)) {
+				return
+			}
+		}
+	}
+}
+
+func (sf *spillFile) remove() {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	sf.f.Close()
+	os.RemoveAll(sf.dir)
+}
