@@ -13,7 +13,8 @@ import (
 // popSession plays one POP3 session through a real Session tap: greeting,
 // USER/PASS, RETR of a body of size n, QUIT, both closes.
 func popSession(r *Recorder, n int, closeIt bool) uint64 {
-	s := r.NewSession(SessionInfo{Protocol: POP3, ClientAddr: "127.0.0.1:50000", ServerAddr: "127.0.0.1:110"})
+	n0 := len(r.Snapshot().Sessions()) + 1
+	s := r.NewSession(SessionInfo{Protocol: POP3, ClientAddr: fmt.Sprintf("127.0.0.1:%d", 50000+n0), ServerAddr: "127.0.0.1:110", Start: time.Duration(n0) * time.Second})
 	at := time.Duration(s.ID()) * time.Second
 	step := func(fromClient bool, line string) {
 		s.Transfer(fromClient, []byte(line), at, at+time.Millisecond, len(line)+40, time.Time{})
