@@ -104,6 +104,20 @@ func TestServePcapngReadLive(t *testing.T) {
 	if retr != 2 {
 		t.Errorf("the live capture read back has %d RETR commands, want 2", retr)
 	}
+	// mailscope trace reads it too, with its filters and explanations.
+	var tout, terr syncBuffer
+	if code := Main(context.Background(), []string{"trace", path, "--verb", "retr", "--explain"}, &tout, &terr); code != ExitOK {
+		t.Fatalf("mailscope trace exited %d: %s", code, terr.String())
+	}
+	got := tout.String()
+	for _, want := range []string{"pcapng", "pop3", "C→S  RETR 1", "C→S  RETR 2", "RFC 1939"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("mailscope trace --verb retr --explain lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "USER student") {
+		t.Errorf("--verb retr printed a USER line:\n%s", got)
+	}
 }
 
 // With a small budget serve sets older sessions aside, says so, and every

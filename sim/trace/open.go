@@ -139,7 +139,7 @@ func readPcapng(r io.Reader) (*Saved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trace: pcapng: %w", err)
 	}
-	rec := NewRecorder(&Options{PayloadLimit: -1})
+	rec := NewRecorder(nil)
 	type stream struct {
 		s      *Session
 		client netip.AddrPort
