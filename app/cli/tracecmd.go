@@ -29,7 +29,7 @@ prints the matching lines too; --explain puts each line's explanation
 (its command, status and RFC section) under it. --json prints the
 sessions as JSON objects (snake_case), and the matching events with a
 filter.`,
-		Args:    "FILE",
+		Args: "FILE",
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			session := fs.Uint64("session", 0, "only session `N`")
 			proto := fs.String("protocol", "", "only `PROTOCOL` (smtp, pop3, imap)")
@@ -153,7 +153,6 @@ func newJSONEventOut(ev *trace.Event, ex []trace.Explanation, explain bool) json
 	}
 	return o
 }
-
 
 func explanationLine(x trace.Explanation) string {
 	if c := x.Cite(); c != "" {
