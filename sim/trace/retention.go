@@ -446,3 +446,13 @@ func (sf *spillFile) remove() {
 	sf.f.Close()
 	os.RemoveAll(sf.dir)
 }
+
+// IsAside reports whether session id has been set aside (spilled or kept
+// as its totals): its events are no longer in memory, so state kept per
+// session beside the trace (the lab's POP3 numbering) can go too.
+func (r *Recorder) IsAside(id uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.ret.aside[id]
+	return ok
+}
