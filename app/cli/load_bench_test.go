@@ -130,9 +130,11 @@ func runLoad(b *testing.B, py, secs, budget string) {
 
 	// Sample the heap while the clients run.
 	var peakHeap uint64
+	var samples []string // the heap every 5 s, to see whether it grows
 	stopSample := make(chan struct{})
 	var sampled sync.WaitGroup
 	sampled.Add(1)
+	t0 := time.Now()
 	go func() {
 		defer sampled.Done()
 		t := time.NewTicker(100 * time.Millisecond)
@@ -141,9 +143,12 @@ func runLoad(b *testing.B, py, secs, budget string) {
 			select {
 			case <-stopSample:
 				return
-			case <-t.C:
+			case now := <-t.C:
 				runtime.ReadMemStats(&ms)
 				peakHeap = max(peakHeap, ms.HeapAlloc)
+				if el := now.Sub(t0); int(el/(5*time.Second)) >= len(samples) {
+					samples = append(samples, fmt.Sprintf("%ds %.0f MB", int(el.Seconds()), float64(ms.HeapAlloc)/1e6))
+				}
 			}
 		}
 	}()
@@ -158,7 +163,6 @@ func runLoad(b *testing.B, py, secs, budget string) {
 	}
 	results := make([]result, len(clients))
 	var wg sync.WaitGroup
-	t0 := time.Now()
 	for i, c := range clients {
 		wg.Add(1)
 		go func() {
@@ -232,6 +236,7 @@ print(a, s, flush=True)
 	b.Logf("%s for %v, budget %s: heap before %.1f MB, peak heap %.1f MB, peak RSS %.1f MB; %d sessions, %d client ops, %d messages sent, all delivered (alice %d, student %d); %s",
 		secs, elapsed.Round(time.Second), budget, float64(heapBefore)/1e6, float64(peakHeap)/1e6, float64(hwm)/1e3,
 		totalSessions, totalOps, sent, alice, student, aside)
+	b.Logf("  heap: %s", strings.Join(samples, ", "))
 	for _, r := range results {
 		b.Logf("  %-6s %5d sessions %7d ops %4d errors", r.name, r.sessions, r.ops, r.errors)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -105,6 +106,12 @@ client's TCP connection with an RST.`,
 				budgetBytes, err := ParseSize(*budget)
 				if err != nil {
 					return Usagef("--trace-budget: %v", err)
+				}
+				if budgetBytes > 0 && os.Getenv("GOMEMLIMIT") == "" {
+					// A soft limit above the trace's budget makes the
+					// garbage collector return what set-aside sessions
+					// held instead of letting the heap double first.
+					defer debug.SetMemoryLimit(debug.SetMemoryLimit(budgetBytes + 256<<20))
 				}
 				prof, err := link.Preset(*linkID)
 				if err != nil {
