@@ -10,8 +10,8 @@ import (
 
 	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim/lab"
-	"github.com/mailscope/mailscope/sim/trace"
 	"github.com/mailscope/mailscope/sim/scenario"
+	"github.com/mailscope/mailscope/sim/trace"
 )
 
 // App is the desktop app's backend: one lab and the services bound to the

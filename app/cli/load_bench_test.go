@@ -227,7 +227,10 @@ print(a, s, flush=True)
 	if code := <-done; code != ExitOK {
 		b.Errorf("serve exited %d: %s", code, errOut.String())
 	}
-	aside := regexp.MustCompile(`mailscope: trace: .*`).FindString(errOut.String())
+	aside := "nothing set aside"
+	if all := regexp.MustCompile(`mailscope: trace: .*`).FindAllString(errOut.String(), -1); len(all) > 0 {
+		aside = all[len(all)-1] // the last: said at shutdown
+	}
 	b.ReportMetric(float64(peakHeap)/1e6, "peak-heap-MB")
 	b.ReportMetric(float64(hwm)/1e3, "peak-rss-MB")
 	b.ReportMetric(float64(totalSessions), "sessions")

@@ -41,8 +41,10 @@ const DefaultDiskBudget = 4 << 30
 // eventSize is what one event costs beyond its text and payload.
 const eventSize = int64(unsafe.Sizeof(Event{}))
 
-// EventBytes is what an event costs the recorder's memory budget.
-func EventBytes(ev *Event) int64 { return eventSize + int64(len(ev.Text)+len(ev.Payload)) }
+// EventBytes is what an event costs the recorder's memory budget: its
+// fixed size, its text and its payload's whole allocation (a payload is
+// grown by appending, so its capacity is what it holds).
+func EventBytes(ev *Event) int64 { return eventSize + int64(len(ev.Text)+cap(ev.Payload)) }
 
 // SetAside tells what a recorder has moved out of memory.
 type SetAside struct {
