@@ -369,6 +369,10 @@ func (r *Recorder) Close() {
 func (r *Recorder) Discard() {
 	r.Close()
 	r.mu.Lock()
+	r.ret.discarded = true // no more batches start for the disk
+	r.mu.Unlock()
+	r.ret.writers.Wait() // the batches on their way there
+	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ret.discard()
 }

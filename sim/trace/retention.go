@@ -3,10 +3,13 @@ package trace
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -110,7 +113,12 @@ type retention struct {
 	aside  map[uint64]SessionTotals // set-aside sessions' totals
 	status SetAside
 
-	spill *spillFile
+	spill   *spillFile
+	pending []*pendingBatch // batches being written; replaced, never changed in place
+	writers sync.WaitGroup  // writeSpill goroutines
+	// discarded: Discard was called; sessions set aside since are kept
+	// as their totals.
+	discarded bool
 }
 
 type sessHeld struct {
@@ -176,18 +184,17 @@ func (r *Recorder) setAsideLocked() {
 	if len(victims) == 0 {
 		return // everything held is still open
 	}
-	spill := !t.opt.NoSpill && t.status.SpillError == ""
-	var w *spillWriter
-	if spill {
+	spill := !t.opt.NoSpill && !t.discarded && t.status.SpillError == ""
+	if spill && t.spill == nil {
 		var err error
-		if t.spill == nil {
-			t.spill, err = newSpillFile(t.opt.Dir)
-		}
-		if err == nil {
-			w = t.spill.begin()
-		} else {
+		if t.spill, err = newSpillFile(t.opt.Dir); err != nil {
 			t.status.SpillError = err.Error()
+			spill = false
 		}
+	}
+	var pb *pendingBatch
+	if spill {
+		pb = &pendingBatch{bytes: map[uint64]int64{}}
 	}
 	totals := map[uint64]SessionTotals{}
 	var payload int64
@@ -205,36 +212,83 @@ func (r *Recorder) setAsideLocked() {
 		if !ev.Has(FlagTruncated) { // a truncated payload's preview was never reserved
 			payload += int64(len(ev.Payload))
 		}
-		if w != nil {
-			w.add(ev)
+		if pb != nil {
+			pb.events = append(pb.events, *ev)
 		}
 	}
-	kept := w != nil && w.end(t.opt.DiskBudget)
-	if w != nil && !kept && w.err != nil {
-		t.status.SpillError = w.err.Error()
-	}
-	if t.aside == nil {
-		t.aside = map[uint64]SessionTotals{}
+	// A new map each time, so that snapshots share it without a copy.
+	aside := make(map[uint64]SessionTotals, len(t.aside)+len(victims))
+	for id, tot := range t.aside {
+		aside[id] = tot
 	}
 	for id := range victims {
 		h := t.sess[id]
 		t.held -= h.bytes
 		delete(t.sess, id)
-		if kept {
+		if pb != nil {
+			// Counted as spilled now; writeSpill moves them to the
+			// summaries if the write fails or the disk budget is spent.
 			t.status.Spilled++
 			t.status.SpilledBytes += h.bytes
-			t.spill.sessions[id] = true
+			pb.bytes[id] = h.bytes
 		} else {
 			t.status.Summarised++
 			t.status.SummarisedBytes += h.bytes
 		}
-		t.aside[id] = t.aside[id].merge(totals[id])
+		aside[id] = aside[id].merge(totals[id])
 	}
-	if t.spill != nil {
-		t.status.DiskBytes = t.spill.size
+	t.aside = aside
+	if pb != nil {
+		// The file is written outside the lock: the servers' taps do
+		// not wait for the disk. Until it is, snapshots read the batch
+		// from memory.
+		t.pending = append(t.pending[:len(t.pending):len(t.pending)], pb)
+		t.writers.Add(1)
+		go r.writeSpill(t.spill, pb)
 	}
 	// The payload bytes those events kept are free for new payloads.
 	r.release(int(payload))
+}
+
+// waitSpill waits for the batches on their way to disk.
+func (r *Recorder) waitSpill() { r.ret.writers.Wait() }
+
+// pendingBatch is a batch of set-aside events on its way to the spill
+// file. Its events never change.
+type pendingBatch struct {
+	events []Event
+	bytes  map[uint64]int64 // each session's memory cost
+}
+
+// writeSpill writes a batch to the spill file and then, under the lock,
+// files it with the batches on disk, or, if the write failed or the file
+// would pass the disk budget, counts its sessions as summaries only.
+func (r *Recorder) writeSpill(sf *spillFile, pb *pendingBatch) {
+	defer r.ret.writers.Done()
+	b, err := sf.write(pb.events, r.ret.opt.DiskBudget)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := &r.ret
+	for i, p := range t.pending {
+		if p == pb {
+			t.pending = append(t.pending[:i:i], t.pending[i+1:]...)
+			break
+		}
+	}
+	if err == nil {
+		sf.batches = append(sf.batches[:len(sf.batches):len(sf.batches)], b)
+		t.status.DiskBytes = max(t.status.DiskBytes, b.off+b.len)
+		return
+	}
+	if !errors.Is(err, errDiskBudget) && t.status.SpillError == "" {
+		t.status.SpillError = err.Error()
+	}
+	for _, n := range pb.bytes {
+		t.status.Spilled--
+		t.status.SpilledBytes -= n
+		t.status.Summarised++
+		t.status.SummarisedBytes += n
+	}
 }
 
 // SetAside reports what the recorder has moved out of memory.
@@ -250,11 +304,9 @@ func (t *retention) snapshot(s *Snapshot) {
 	if len(t.aside) == 0 {
 		return
 	}
-	s.aside.totals = make(map[uint64]SessionTotals, len(t.aside))
-	for id, tot := range t.aside {
-		s.aside.totals[id] = tot
-	}
+	s.aside.totals = t.aside // never changed: setAsideLocked makes a new one
 	s.aside.status = t.status
+	s.aside.pending = t.pending[:len(t.pending):len(t.pending)]
 	if t.spill != nil {
 		s.aside.spill = t.spill
 		s.aside.batches = t.spill.batches[:len(t.spill.batches):len(t.spill.batches)]
@@ -262,6 +314,7 @@ func (t *retention) snapshot(s *Snapshot) {
 }
 
 func (t *retention) discard() {
+	t.pending = nil
 	if t.spill != nil {
 		t.spill.remove()
 		t.spill = nil
@@ -274,6 +327,7 @@ type asideView struct {
 	status  SetAside
 	spill   *spillFile
 	batches []spillBatch
+	pending []*pendingBatch
 }
 
 // SetAside reports what had been set aside when the snapshot was taken.
@@ -298,7 +352,7 @@ func (s *Snapshot) Spilled() iter.Seq[Event] {
 // All yields every event the recorder still has, in memory or on disk,
 // in Seq order: what an export or a search over the whole trace reads.
 func (s *Snapshot) All() iter.Seq[Event] {
-	if len(s.aside.batches) == 0 {
+	if len(s.aside.batches) == 0 && len(s.aside.pending) == 0 {
 		return s.Events()
 	}
 	return func(yield func(Event) bool) {
@@ -317,6 +371,11 @@ func (s *Snapshot) merge(mem bool, yield func(Event) bool) {
 	var heads []*head
 	for _, b := range s.aside.batches {
 		next, stop := iter.Pull(s.aside.spill.read(b))
+		defer stop()
+		heads = append(heads, &head{next: next})
+	}
+	for _, pb := range s.aside.pending {
+		next, stop := iter.Pull(slices.Values(pb.events))
 		defer stop()
 		heads = append(heads, &head{next: next})
 	}
@@ -349,40 +408,36 @@ func (s *Snapshot) merge(mem bool, yield func(Event) bool) {
 // events, each in Seq order, one JSON object per line with every field
 // (payloads too), so that what is read back is the event that was held.
 type spillFile struct {
-	dir      string
-	f        *os.File
-	mu       sync.Mutex // guards writes and size against remove
-	size     int64
-	batches  []spillBatch
-	sessions map[uint64]bool
+	dir string
+	f   *os.File
+
+	mu   sync.Mutex // serialises writes; guards size and removed
+	size int64
+	gone bool
+
+	batches []spillBatch // guarded by the recorder's mu
 }
 
 type spillBatch struct{ off, len int64 }
+
+var errDiskBudget = errors.New("trace: spill file full")
 
 func newSpillFile(dir string) (*spillFile, error) {
 	d, err := os.MkdirTemp(dir, "mailscope-trace-")
 	if err != nil {
 		return nil, fmt.Errorf("trace: spill: %w", err)
 	}
-	f, err := os.Create(d + "/spill.jsonl")
+	f, err := os.Create(filepath.Join(d, "spill.jsonl"))
 	if err != nil {
 		os.RemoveAll(d)
 		return nil, fmt.Errorf("trace: spill: %w", err)
 	}
-	return &spillFile{dir: d, f: f, sessions: map[uint64]bool{}}, nil
+	return &spillFile{dir: d, f: f}, nil
 }
 
 // spilled is an Event with every field, for the spill file (Event's own
 // MarshalJSON writes the export shape, without payloads).
 type spilled Event
-
-type spillWriter struct {
-	sf  *spillFile
-	bw  *bufio.Writer
-	cw  countWriter
-	enc *json.Encoder
-	err error
-}
 
 type countWriter struct {
 	w io.Writer
@@ -395,35 +450,34 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (sf *spillFile) begin() *spillWriter {
-	w := &spillWriter{sf: sf}
-	w.cw = countWriter{w: io.NewOffsetWriter(sf.f, sf.size)}
-	w.bw = bufio.NewWriterSize(&w.cw, 256<<10)
-	w.enc = json.NewEncoder(w.bw)
-	return w
-}
-
-func (w *spillWriter) add(ev *Event) {
-	if w.err == nil {
-		w.err = w.enc.Encode((*spilled)(ev))
-	}
-}
-
-// end finishes the batch; it reports false (and the batch does not count)
-// when writing failed or the file would pass limit.
-func (w *spillWriter) end(limit int64) bool {
-	if w.err == nil {
-		w.err = w.bw.Flush()
-	}
-	sf := w.sf
-	if w.err != nil || sf.size+w.cw.n > limit {
-		return false
-	}
+// write appends a batch of events; errDiskBudget when the file would pass
+// limit (what was written past the end is overwritten by the next batch).
+func (sf *spillFile) write(events []Event, limit int64) (spillBatch, error) {
 	sf.mu.Lock()
-	sf.batches = append(sf.batches, spillBatch{off: sf.size, len: w.cw.n})
-	sf.size += w.cw.n
-	sf.mu.Unlock()
-	return true
+	defer sf.mu.Unlock()
+	if sf.gone {
+		return spillBatch{}, errors.New("trace: spill file removed")
+	}
+	cw := &countWriter{w: io.NewOffsetWriter(sf.f, sf.size)}
+	bw := bufio.NewWriterSize(cw, 256<<10)
+	enc := json.NewEncoder(bw)
+	for i := range events {
+		if cw.n+int64(bw.Buffered()) > limit-sf.size {
+			return spillBatch{}, errDiskBudget
+		}
+		if err := enc.Encode((*spilled)(&events[i])); err != nil {
+			return spillBatch{}, fmt.Errorf("trace: spill: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return spillBatch{}, fmt.Errorf("trace: spill: %w", err)
+	}
+	if sf.size+cw.n > limit {
+		return spillBatch{}, errDiskBudget
+	}
+	b := spillBatch{off: sf.size, len: cw.n}
+	sf.size += cw.n
+	return b, nil
 }
 
 // read yields a batch's events.
@@ -445,6 +499,7 @@ func (sf *spillFile) read(b spillBatch) iter.Seq[Event] {
 func (sf *spillFile) remove() {
 	sf.mu.Lock()
 	defer sf.mu.Unlock()
+	sf.gone = true
 	sf.f.Close()
 	os.RemoveAll(sf.dir)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -55,6 +56,17 @@ func TestRetentionBudget(t *testing.T) {
 			t.Fatalf("held %d bytes, over the budget %d by more than one session", st.Held, budget)
 		}
 	}
+	// Before the spill file is written, a snapshot reads the batches
+	// from memory; All is checked below once they are on disk.
+	early := r.Snapshot()
+	n := 0
+	for range early.All() {
+		n++
+	}
+	if n != int(early.Seq) {
+		t.Errorf("All() before the spill is written yielded %d events, want %d", n, early.Seq)
+	}
+	r.waitSpill()
 	st := r.SetAside()
 	if st.Spilled == 0 || st.Summarised != 0 || st.DiskBytes == 0 {
 		t.Fatalf("SetAside() = %+v, want sessions spilled", st)
@@ -113,7 +125,7 @@ func TestRetentionBudget(t *testing.T) {
 		t.Errorf("Index found an event of a session set aside")
 	}
 	// Since counts from a Seq, not an index.
-	n := 0
+	n = 0
 	for ev := range snap.Since(last.Seq - 1) {
 		n++
 		if ev.Seq != last.Seq {
@@ -145,6 +157,7 @@ func TestRetentionSummariesOnly(t *testing.T) {
 			for range 100 {
 				popSession(r, 2000, true)
 			}
+			r.waitSpill()
 			st := r.SetAside()
 			if st.Spilled != 0 || st.Summarised == 0 || st.Held > tc.ret.Budget {
 				t.Fatalf("SetAside() = %+v, want summaries only within the budget", st)
@@ -181,5 +194,58 @@ func TestRetentionOffKeepsAll(t *testing.T) {
 	}
 	if _, err := os.Stat(os.TempDir()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Sessions recorded from several goroutines while readers walk All():
+// every snapshot yields each event once, in Seq order, whether it is in
+// memory, on its way to disk or on disk.
+func TestRetentionConcurrent(t *testing.T) {
+	r := NewRecorder(&Options{Retention: Retention{Budget: 48 << 10, Dir: t.TempDir()}})
+	defer r.Discard()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 40 {
+				popSession(r, 1500, true)
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			snap := r.Snapshot()
+			var last uint64
+			n := 0
+			for ev := range snap.All() {
+				if ev.Seq <= last {
+					t.Errorf("All() yielded seq %d after %d", ev.Seq, last)
+					return
+				}
+				last = ev.Seq
+				n++
+			}
+			if n != int(snap.Seq) {
+				t.Errorf("All() yielded %d events of a snapshot at seq %d", n, snap.Seq)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	r.waitSpill()
+	if st := r.SetAside(); st.Spilled == 0 || st.Held > 48<<10+8<<10 {
+		t.Errorf("SetAside() = %+v", st)
 	}
 }
