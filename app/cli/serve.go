@@ -253,8 +253,9 @@ func printTrace(w io.Writer, rec *trace.Recorder, format string, reveal bool) (s
 					return
 				}
 				if u.Resync {
+					// What was missed may have been set aside to disk since.
 					snap := sub.Resync()
-					for ev := range snap.Since(last) {
+					for ev := range snap.AllSince(last) {
 						emit(&ev)
 					}
 					continue
@@ -363,10 +364,11 @@ func writePcapngLive(path string, rec *trace.Recorder, reveal bool) (stop func()
 				if u.Resync {
 					// Fell behind: what was missed is in the recorder,
 					// in memory or set aside on disk.
-					for ev := range sub.Resync().All() {
-						if ev.Seq > last {
-							batch = append(batch, ev)
-							last = ev.Seq
+					for ev := range sub.Resync().AllSince(last) {
+						batch = append(batch, ev)
+						last = ev.Seq
+						if len(batch) >= 4096 {
+							write()
 						}
 					}
 					write()

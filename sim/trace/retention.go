@@ -238,7 +238,7 @@ func (r *Recorder) setAsideLocked() {
 		aside[id] = aside[id].merge(totals[id])
 	}
 	t.aside = aside
-	if pb != nil {
+	if pb != nil && len(pb.events) > 0 {
 		// The file is written outside the lock: the servers' taps do
 		// not wait for the disk. Until it is, snapshots read the batch
 		// from memory.
@@ -345,24 +345,29 @@ func (s *Snapshot) AsideSession(id uint64) bool {
 // sequence early; it is returned by SpillErr.
 func (s *Snapshot) Spilled() iter.Seq[Event] {
 	return func(yield func(Event) bool) {
-		s.merge(false, yield)
+		s.merge(false, 0, yield)
 	}
 }
 
 // All yields every event the recorder still has, in memory or on disk,
 // in Seq order: what an export or a search over the whole trace reads.
-func (s *Snapshot) All() iter.Seq[Event] {
+func (s *Snapshot) All() iter.Seq[Event] { return s.AllSince(0) }
+
+// AllSince is All from the event after seq: what a reader that fell
+// behind (serve's printer, its live pcapng) catches up with. Batches on
+// disk that end before seq are not read.
+func (s *Snapshot) AllSince(seq uint64) iter.Seq[Event] {
 	if len(s.aside.batches) == 0 && len(s.aside.pending) == 0 {
-		return s.Events()
+		return s.Since(seq)
 	}
 	return func(yield func(Event) bool) {
-		s.merge(true, yield)
+		s.merge(true, seq, yield)
 	}
 }
 
 // merge yields the spilled batches (each in Seq order) and, with mem, the
-// events in memory, merged by Seq.
-func (s *Snapshot) merge(mem bool, yield func(Event) bool) {
+// events in memory, merged by Seq, from the event after since.
+func (s *Snapshot) merge(mem bool, since uint64, yield func(Event) bool) {
 	type head struct {
 		ev   Event
 		ok   bool
@@ -370,22 +375,29 @@ func (s *Snapshot) merge(mem bool, yield func(Event) bool) {
 	}
 	var heads []*head
 	for _, b := range s.aside.batches {
+		if b.last <= since {
+			continue
+		}
 		next, stop := iter.Pull(s.aside.spill.read(b))
 		defer stop()
 		heads = append(heads, &head{next: next})
 	}
 	for _, pb := range s.aside.pending {
+		if pb.events[len(pb.events)-1].Seq <= since {
+			continue
+		}
 		next, stop := iter.Pull(slices.Values(pb.events))
 		defer stop()
 		heads = append(heads, &head{next: next})
 	}
 	if mem {
-		next, stop := iter.Pull(s.Events())
+		next, stop := iter.Pull(s.Since(since))
 		defer stop()
 		heads = append(heads, &head{next: next})
 	}
 	for _, h := range heads {
-		h.ev, h.ok = h.next()
+		for h.ev, h.ok = h.next(); h.ok && h.ev.Seq <= since; h.ev, h.ok = h.next() {
+		}
 	}
 	for {
 		var best *head
@@ -418,7 +430,10 @@ type spillFile struct {
 	batches []spillBatch // guarded by the recorder's mu
 }
 
-type spillBatch struct{ off, len int64 }
+type spillBatch struct {
+	off, len int64
+	last     uint64 // the Seq of its last event
+}
 
 var errDiskBudget = errors.New("trace: spill file full")
 
@@ -475,7 +490,7 @@ func (sf *spillFile) write(events []Event, limit int64) (spillBatch, error) {
 	if sf.size+cw.n > limit {
 		return spillBatch{}, errDiskBudget
 	}
-	b := spillBatch{off: sf.size, len: cw.n}
+	b := spillBatch{off: sf.size, len: cw.n, last: events[len(events)-1].Seq}
 	sf.size += cw.n
 	return b, nil
 }

@@ -95,6 +95,18 @@ func TestRetentionBudget(t *testing.T) {
 			t.Fatalf("All()[%d] = %+v, want %+v", i, ev, *w)
 		}
 	}
+	// AllSince starts after a Seq, wherever the events are.
+	mid := got[len(got)/3].Seq
+	k := 0
+	for ev := range snap.AllSince(mid) {
+		if w := got[len(got)/3+1+k]; ev.Seq != w.Seq || ev.Text != w.Text {
+			t.Fatalf("AllSince(%d)[%d] = seq %d %q, want seq %d %q", mid, k, ev.Seq, ev.Text, w.Seq, w.Text)
+		}
+		k++
+	}
+	if k != len(got)-len(got)/3-1 {
+		t.Errorf("AllSince(%d) yielded %d events, want %d", mid, k, len(got)-len(got)/3-1)
+	}
 	// The exports read the spilled sessions as well.
 	var a, b bytes.Buffer
 	WriteJSONL(&a, snap.All(), ExportOptions{})
