@@ -234,11 +234,11 @@ func readPcapng(r io.Reader) (*Saved, error) {
 
 func protocolOfPort(port uint16) Protocol {
 	switch port {
-	case 25, 465, 587, 2525, 1025, 1587:
+	case 25, 465, 587, 2525, 2465, 1025, 1587: // the IANA ports and serve's
 		return SMTP
-	case 110, 995, 1110:
+	case 110, 995, 2110, 2995, 1110:
 		return POP3
-	case 143, 993, 1143:
+	case 143, 993, 2143, 2993, 1143:
 		return IMAP
 	}
 	return ProtocolUnknown
