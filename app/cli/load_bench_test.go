@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,6 +90,8 @@ print("done", sessions, ops, errors, 0, flush=True)
 // every event, as before retention). It reports the peak Go heap
 // (sampled), the process's peak RSS (VmHWM), what the trace set aside,
 // and checks that every client was served and every message delivered.
+// MAILSCOPE_LOAD_HEAPPROFILE=FILE writes a heap profile at 10 s (go tool
+// pprof -sample_index=inuse_space).
 //
 //	make bench-load, or
 //	MAILSCOPE_LOAD_SECONDS=60 MAILSCOPE_LOAD_BUDGET=64MB go test -run='^$' -bench=Load -benchtime=1x ./app/cli
@@ -147,6 +150,12 @@ func runLoad(b *testing.B, py, secs, budget string) {
 				runtime.ReadMemStats(&ms)
 				peakHeap = max(peakHeap, ms.HeapAlloc)
 				if el := now.Sub(t0); int(el/(5*time.Second)) >= len(samples) {
+					if p := os.Getenv("MAILSCOPE_LOAD_HEAPPROFILE"); p != "" && len(samples) == 2 {
+						if f, err := os.Create(p); err == nil { // what the heap holds at 10 s
+							pprof.WriteHeapProfile(f)
+							f.Close()
+						}
+					}
 					samples = append(samples, fmt.Sprintf("%ds %.0f MB", int(el.Seconds()), float64(ms.HeapAlloc)/1e6))
 				}
 			}
