@@ -1191,3 +1191,58 @@ func (b *reportBuilder) oneFetchPerMessage() (Pattern, bool) {
 	return Pattern{Name: PatternOneFetchPerMessage, Count: count, SavingRoundTrips: saving,
 		Detail: fmt.Sprintf("%d FETCH commands one message each, one after another with the same items; a sequence set (1:5 or 1,3,7, RFC 3501 §6.4.5) asks for them all in one round trip", count)}, true
 }
+
+// Text is the report as a few lines for a terminal (serve prints it).
+func (r Report) Text() string {
+	var b strings.Builder
+	state := "closed"
+	if r.Open {
+		state = "open"
+	}
+	fmt.Fprintf(&b, "session %d %s %s (%s), %v\n", r.ID, r.Protocol, r.Client.Addr, state,
+		time.Duration(r.Time.TotalNs).Round(time.Millisecond))
+	var who []string
+	if r.Client.Login != "" {
+		who = append(who, "login "+r.Client.Login)
+	}
+	if r.Client.Hello != "" {
+		who = append(who, "hello "+r.Client.Hello)
+	}
+	if r.Client.Software != "" {
+		who = append(who, "software "+r.Client.Software)
+	}
+	if len(who) > 0 {
+		fmt.Fprintf(&b, "  client: %s\n", strings.Join(who, ", "))
+	}
+	verbs := make([]string, 0, len(r.Commands))
+	for v := range r.Commands {
+		verbs = append(verbs, v)
+	}
+	sort.Strings(verbs)
+	for i, v := range verbs {
+		verbs[i] = fmt.Sprintf("%s×%d", v, r.Commands[v])
+	}
+	fmt.Fprintf(&b, "  %d round trips, %d commands (%s), at most %d per turn\n",
+		r.RoundTrips, r.CommandCount, strings.Join(verbs, " "), r.MaxCommandsPerTurn)
+	fmt.Fprintf(&b, "  bytes: %d up, %d down (wire %d up, %d down); retrieved %d message(s)\n",
+		r.Bytes.PayloadUp, r.Bytes.PayloadDown, r.Bytes.WireUp, r.Bytes.WireDown, r.Retrieved)
+	ms := func(ns int64) time.Duration { return time.Duration(ns).Round(time.Millisecond) }
+	fmt.Fprintf(&b, "  time: server %v, client %v, link %v (latency ≈%v, serialisation ≈%v)\n",
+		ms(r.Time.ServerNs), ms(r.Time.ClientNs), ms(r.Time.LinkNs), ms(r.Time.LatencyNs), ms(r.Time.SerialisationNs))
+	if len(r.Capabilities.Offered) > 0 || len(r.Capabilities.Used) > 0 {
+		fmt.Fprintf(&b, "  capabilities offered: %s; used: %s\n", strings.Join(r.Capabilities.Offered, ", "), strings.Join(r.Capabilities.Used, ", "))
+	}
+	if r.TLS != nil {
+		fmt.Fprintf(&b, "  TLS: %s %s %s\n", r.TLS.Mode, r.TLS.Version, r.TLS.Cipher)
+	}
+	if r.Idle != nil {
+		fmt.Fprintf(&b, "  IDLE: %d time(s), %v\n", r.Idle.Count, ms(r.Idle.TotalNs))
+	}
+	if r.PreviousSession != 0 {
+		fmt.Fprintf(&b, "  %v after session %d of the same login\n", ms(r.PollIntervalNs), r.PreviousSession)
+	}
+	for _, p := range r.Patterns {
+		fmt.Fprintf(&b, "  pattern %s ×%d, could save %d round trip(s): %s\n", p.Name, p.Count, p.SavingRoundTrips, p.Detail)
+	}
+	return b.String()
+}
