@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,6 +118,33 @@ func TestServePcapngReadLive(t *testing.T) {
 	}
 	if strings.Contains(got, "USER student") {
 		t.Errorf("--verb retr printed a USER line:\n%s", got)
+	}
+	// --json: the sessions are the reports, as serve's API has them.
+	tout = syncBuffer{}
+	if code := Main(context.Background(), []string{"trace", path, "--json"}, &tout, &terr); code != ExitOK {
+		t.Fatalf("mailscope trace --json exited %d: %s", code, terr.String())
+	}
+	var js struct {
+		Format   string
+		Sessions []struct {
+			ID         uint64         `json:"id"`
+			Protocol   string         `json:"protocol"`
+			RoundTrips int            `json:"round_trips"`
+			Commands   map[string]int `json:"commands"`
+			Retrieved  int            `json:"retrieved"`
+			Client     struct {
+				Login string `json:"login"`
+			} `json:"client"`
+		}
+	}
+	if err := json.Unmarshal([]byte(tout.String()), &js); err != nil {
+		t.Fatalf("mailscope trace --json: %v\n%s", err, tout.String())
+	}
+	if js.Format != "pcapng" || len(js.Sessions) != 1 {
+		t.Fatalf("mailscope trace --json = %+v", js)
+	}
+	if s := js.Sessions[0]; s.Protocol != "pop3" || s.Commands["RETR"] != 2 || s.Retrieved != 2 || s.Client.Login != "student" || s.RoundTrips < 6 {
+		t.Errorf("the session's report = %+v", s)
 	}
 }
 

@@ -21,14 +21,15 @@ func traceCommand() *Command {
 		Long: `Reads a trace that Mailscope saved — a JSON Lines export, or a pcapng
 capture (exported, or written by serve --pcapng: its TCP streams are
 reassembled and their lines parsed again) — and prints a summary: the
-sessions, their protocols, bytes each way and time span, and the armed
-faults saved with the export. Read-only.
+sessions, their protocols, bytes each way and time span, the armed
+faults saved with the export, and each session's report (its client,
+commands, round trips and the patterns that wasted them). Read-only.
 
 With a filter (--session, --protocol, --verb, --grep) or --lines it
 prints the matching lines too; --explain puts each line's explanation
 (its command, status and RFC section) under it. --json prints the
 sessions as JSON objects (snake_case), and the matching events with a
-filter.`,
+filter; the session objects are the same reports as serve's API.`,
 		Args: "FILE",
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			session := fs.Uint64("session", 0, "only session `N`")
@@ -71,9 +72,9 @@ filter.`,
 						(*grep == "" || strings.Contains(strings.ToLower(ev.Text), strings.ToLower(*grep)))
 				}
 				sums := summarise(saved, match, filtered)
+				reports := savedReports(saved, sums)
 				if *asJSON {
-					out := savedJSON{File: args[0], Format: saved.Format, Faults: saved.Faults, Sessions: sums,
-						Note: "per-session reports are not in this build: sessions carry their totals"}
+					out := savedJSON{File: args[0], Format: saved.Format, Faults: saved.Faults, Sessions: reports}
 					if out.Faults == nil {
 						out.Faults = []string{}
 					}
@@ -90,7 +91,7 @@ filter.`,
 					}
 					return writeJSON(env.Stdout, out)
 				}
-				writeSavedSummary(env.Stdout, args[0], saved, sums)
+				writeSavedSummary(env.Stdout, args[0], saved, sums, reports)
 				if filtered || *lines || *explain {
 					fmt.Fprintln(env.Stdout)
 					writeSavedLines(env.Stdout, saved, match, *explain)
@@ -101,31 +102,46 @@ filter.`,
 	}
 }
 
-// SavedSession is one session of a saved trace in `mailscope trace --json`.
+// SavedSession is one session of a saved trace in the summary table.
 type SavedSession struct {
-	ID         uint64         `json:"id"`
-	Protocol   string         `json:"protocol"`
-	Client     string         `json:"client,omitempty"`
-	Server     string         `json:"server,omitempty"`
-	StartMs    float64        `json:"start_ms"`
-	EndMs      float64        `json:"end_ms"`
-	Events     int            `json:"events"`
-	BytesUp    int64          `json:"bytes_up"`
-	BytesDown  int64          `json:"bytes_down"`
-	WireUp     int64          `json:"wire_up"`
-	WireDown   int64          `json:"wire_down"`
-	Closed     bool           `json:"closed"`
-	Commands   map[string]int `json:"commands"`
-	RoundTrips int            `json:"client_turns"`
+	ID        uint64         `json:"id"`
+	Protocol  string         `json:"protocol"`
+	Client    string         `json:"client,omitempty"`
+	Server    string         `json:"server,omitempty"`
+	StartMs   float64        `json:"start_ms"`
+	EndMs     float64        `json:"end_ms"`
+	Events    int            `json:"events"`
+	BytesUp   int64          `json:"bytes_up"`
+	BytesDown int64          `json:"bytes_down"`
+	WireUp    int64          `json:"wire_up"`
+	WireDown  int64          `json:"wire_down"`
+	Closed    bool           `json:"closed"`
+	Commands  map[string]int `json:"commands"`
 }
 
+// savedJSON is `mailscope trace --json`: the sessions are the same
+// report objects as serve's API (trace.Report).
 type savedJSON struct {
 	File     string         `json:"file"`
 	Format   string         `json:"format"`
 	Faults   []string       `json:"faults"`
-	Note     string         `json:"note"`
-	Sessions []SavedSession `json:"sessions"`
+	Sessions []trace.Report `json:"sessions"`
 	Events   []jsonEventOut `json:"events,omitempty"`
+}
+
+// savedReports sums up the saved sessions (trace.Reports), those in sums.
+func savedReports(saved *trace.Saved, sums []SavedSession) []trace.Report {
+	keep := map[uint64]bool{}
+	for _, s := range sums {
+		keep[s.ID] = true
+	}
+	out := []trace.Report{}
+	for _, r := range trace.Reports(saved.Snapshot()) {
+		if keep[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 type jsonEventOut struct {
@@ -174,7 +190,6 @@ func summarise(saved *trace.Saved, match func(*trace.Event) bool, filtered bool)
 		order = append(order, si.ID)
 	}
 	hit := map[uint64]bool{}
-	lastDir := map[uint64]trace.Direction{}
 	for i := range saved.Events {
 		ev := &saved.Events[i]
 		s := by[ev.Session]
@@ -185,16 +200,8 @@ func summarise(saved *trace.Saved, match func(*trace.Event) bool, filtered bool)
 		if match(ev) {
 			hit[ev.Session] = true
 		}
-		if ev.Kind == trace.KindLine && ev.Dir == trace.ClientToServer {
-			if ev.Verb != "" {
-				s.Commands[ev.Verb]++
-			}
-			if d, ok := lastDir[ev.Session]; !ok || d == trace.ServerToClient {
-				s.RoundTrips++ // the client speaks after the server: a turn
-			}
-		}
-		if ev.Kind == trace.KindLine || ev.Kind == trace.KindBulk {
-			lastDir[ev.Session] = ev.Dir
+		if ev.Kind == trace.KindLine && ev.Dir == trace.ClientToServer && ev.Verb != "" {
+			s.Commands[ev.Verb]++
 		}
 	}
 	var out []SavedSession
@@ -210,7 +217,7 @@ func summarise(saved *trace.Saved, match func(*trace.Event) bool, filtered bool)
 	return out
 }
 
-func writeSavedSummary(w io.Writer, name string, saved *trace.Saved, sums []SavedSession) {
+func writeSavedSummary(w io.Writer, name string, saved *trace.Saved, sums []SavedSession, reports []trace.Report) {
 	var up, down int64
 	protos := map[string]int{}
 	var first, last time.Duration
@@ -235,19 +242,22 @@ func writeSavedSummary(w io.Writer, name string, saved *trace.Saved, sums []Save
 	for _, f := range saved.Faults {
 		fmt.Fprintf(w, "  fault armed: %s\n", f)
 	}
-	fmt.Fprintln(w, "  (per-session reports are not in this build: totals only)")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nsession\tprotocol\tclient\tstart\tevents\tup\tdown\tturns\tcommands")
+	fmt.Fprintln(tw, "\nsession\tprotocol\tclient\tstart\tevents\tup\tdown\tcommands")
 	for _, s := range sums {
 		var cs []string
 		for v, n := range s.Commands {
 			cs = append(cs, fmt.Sprintf("%s×%d", v, n))
 		}
 		sort.Strings(cs)
-		fmt.Fprintf(tw, "s%d\t%s\t%s\t%.3fs\t%d\t%s\t%s\t%d\t%s\n", s.ID, s.Protocol, s.Client, s.StartMs/1000, s.Events,
-			trace.FormatBytes(s.BytesUp), trace.FormatBytes(s.BytesDown), s.RoundTrips, strings.Join(cs, " "))
+		fmt.Fprintf(tw, "s%d\t%s\t%s\t%.3fs\t%d\t%s\t%s\t%s\n", s.ID, s.Protocol, s.Client, s.StartMs/1000, s.Events,
+			trace.FormatBytes(s.BytesUp), trace.FormatBytes(s.BytesDown), strings.Join(cs, " "))
 	}
 	tw.Flush()
+	for _, r := range reports {
+		fmt.Fprintln(w)
+		fmt.Fprint(w, strings.TrimRight(r.Text(), "\n")+"\n")
+	}
 }
 
 func writeSavedLines(w io.Writer, saved *trace.Saved, match func(*trace.Event) bool, explain bool) {
