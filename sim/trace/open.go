@@ -203,14 +203,18 @@ func readPcapng(r io.Reader) (*Saved, error) {
 				st.s = rec.NewSession(st.info)
 				st.s.Mark("connect", "", true, at, ci.Timestamp)
 			}
-			// The link reports a write piece by piece, each up to an LF.
+			// The link reports a write piece by piece, each up to an LF;
+			// the segment's IP and TCP headers count on the wire of its
+			// first piece, as the link counts its overhead.
 			p := tcp.Payload
+			hdr := max(int(ip4.Length)-len(p), 0)
 			for len(p) > 0 {
 				n := bytes.IndexByte(p, '\n') + 1
 				if n == 0 {
 					n = len(p)
 				}
-				st.s.Transfer(fromClient, p[:n], at, at, n, ci.Timestamp)
+				st.s.Transfer(fromClient, p[:n], at, at, n+hdr, ci.Timestamp)
+				hdr = 0
 				p = p[n:]
 			}
 		}

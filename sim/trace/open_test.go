@@ -110,3 +110,41 @@ func TestReopenPcapng(t *testing.T) {
 		}
 	}
 }
+
+// Exported and reopened, the sessions report the same: commands, round
+// trips, bytes on the stream and the wire, and patterns (a pcapng keeps no
+// virtual times, so its time split is not compared).
+func TestReopenSameReports(t *testing.T) {
+	r := NewRecorder(nil)
+	for range 3 {
+		popSession(r, 5000, true)
+	}
+	snap := r.Snapshot()
+	want := Reports(snap)
+	var jl, pc bytes.Buffer
+	WriteJSONL(&jl, snap.Events(), ExportOptions{})
+	WritePcapng(&pc, snap.Sessions(), snap.Events(), ExportOptions{})
+	for name, buf := range map[string]*bytes.Buffer{"jsonl": &jl, "pcapng": &pc} {
+		saved, err := ReadSaved(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Reports(saved.Snapshot())
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d reports, want %d", name, len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.ID != w.ID || g.Protocol != w.Protocol || g.RoundTrips != w.RoundTrips || g.ClientTurns != w.ClientTurns ||
+				g.CommandCount != w.CommandCount || g.Retrieved != w.Retrieved || g.Bytes != w.Bytes ||
+				g.Client.Login != w.Client.Login || len(g.Patterns) != len(w.Patterns) || g.Open != w.Open {
+				t.Errorf("%s: report %d = %+v\nwant %+v", name, i, g, w)
+			}
+			for v, n := range w.Commands {
+				if g.Commands[v] != n {
+					t.Errorf("%s: report %d: %s×%d, want ×%d", name, i, v, g.Commands[v], n)
+				}
+			}
+		}
+	}
+}

@@ -18,7 +18,8 @@ func popSession(r *Recorder, n int, closeIt bool) uint64 {
 	s := r.NewSession(SessionInfo{Protocol: POP3, ClientAddr: fmt.Sprintf("127.0.0.1:%d", 50000+n0), ServerAddr: "127.0.0.1:110", Start: time.Duration(n0) * time.Second})
 	at := time.Duration(s.ID()) * time.Second
 	step := func(fromClient bool, line string) {
-		s.Transfer(fromClient, []byte(line), at, at+time.Millisecond, len(line)+40, time.Time{})
+		// 40 bytes of TCP/IP headers per segment, as the link counts.
+		s.Transfer(fromClient, []byte(line), at, at+time.Millisecond, len(line)+40*((len(line)+MSS-1)/MSS), time.Time{})
 		at += time.Millisecond
 	}
 	s.Mark("connect", "", true, at, time.Time{})
