@@ -341,8 +341,9 @@ func (s *Snapshot) AsideSession(id uint64) bool {
 }
 
 // Spilled yields the events of the sessions moved to disk, in Seq order,
-// reading the spill file as it goes. An error reading it ends the
-// sequence early; it is returned by SpillErr.
+// reading the spill file as it goes (a batch still on its way there is
+// read from memory). An error reading the file, or its removal by
+// Discard, ends that batch early.
 func (s *Snapshot) Spilled() iter.Seq[Event] {
 	return func(yield func(Event) bool) {
 		s.merge(false, 0, yield)
