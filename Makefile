@@ -23,7 +23,7 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config gcc tshark \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: fuzz-smoke help deps deps-apt deps-npm deps-go frontend build run test clean e2e window-check ui-bench
+.PHONY: fuzz-smoke help deps deps-apt deps-npm deps-go frontend build run test clean e2e window-check ui-bench bench-load
 
 help:
 	@echo "make run    install what is missing, build the desktop app and start it"
@@ -32,6 +32,7 @@ help:
 	@echo "make e2e    end-to-end flows in Chromium against a dev build, under Xvfb"
 	@echo "make window-check  screenshot the production window under Xvfb"
 	@echo "make ui-bench      UI figures: scroll frame time, wire-to-row latency, memory, cold start"
+	@echo "make bench-load    serve under load (5 IMAP + SMTP + POP3 clients): peak memory, nothing lost"
 	@echo "make deps   install missing apt packages, npm packages and Go modules"
 	@echo "make clean  remove build output"
 
@@ -137,6 +138,14 @@ window-check: build
 # Figures, not pass/fail tests (not part of `make test`).
 ui-bench: build $(DEV_BIN)
 	cd frontend && node e2e/bench-ui.mjs && node e2e/bench-startup.mjs ../$(BIN)
+
+# serve under load for LOAD_SECONDS with --trace-budget LOAD_BUDGET (0 keeps
+# every event, as before retention): peak Go heap and RSS, nothing lost.
+LOAD_SECONDS ?= 60
+LOAD_BUDGET ?= 256MB
+bench-load:
+	MAILSCOPE_LOAD_SECONDS=$(LOAD_SECONDS) MAILSCOPE_LOAD_BUDGET=$(LOAD_BUDGET) \
+		go test -run='^$$' -bench=Load -benchtime=1x -timeout=30m ./app/cli
 
 # Keeps frontend/dist/.gitkeep: main.go's go:embed needs a file there.
 clean:

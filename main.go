@@ -250,6 +250,12 @@ func (wailsRuntimeAdapter) SaveFileDialog(ctx context.Context, name string) (str
 	return wailsruntime.SaveFileDialog(ctx, wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: saveTitle(name)})
 }
 
+func (wailsRuntimeAdapter) OpenFileDialog(ctx context.Context, title string) (string, error) {
+	return wailsruntime.OpenFileDialog(ctx, wailsruntime.OpenDialogOptions{Title: title, Filters: []wailsruntime.FileFilter{
+		{DisplayName: "Mailscope traces (*.jsonl, *.pcapng)", Pattern: "*.jsonl;*.pcapng"},
+	}})
+}
+
 // saveTitle names a save dialog by what is being saved: the trace exports,
 // the comparison's CSV, or its charts.
 func saveTitle(name string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/scenario"
+	"github.com/mailscope/mailscope/sim/trace"
 )
 
 // App is the desktop app's backend: one lab and the services bound to the
@@ -44,6 +45,11 @@ type Options struct {
 	// LessonsDir is the teacher's folder of lessons, besides the built-in
 	// ones; "" means lessons.DefaultDir().
 	LessonsDir string
+	// TraceBudget is the memory the trace may hold before it sets older
+	// closed sessions aside (see trace.Retention); 0 means
+	// trace.DefaultBudget, a negative value keeps everything. A lab
+	// option's own Trace.Retention wins.
+	TraceBudget int64
 }
 
 // New builds the lab (its servers on the simulated link) and the services.
@@ -55,6 +61,17 @@ func NewWith(rt Runtime, o lab.Options, opts Options) (*App, error) {
 	// The app's devices act while people watch: on the live clock, at the
 	// pace of the link, like the outside clients beside them.
 	o.Clock = lab.Live
+	if o.Trace == nil || o.Trace.Retention.Budget == 0 {
+		topt := trace.Options{}
+		if o.Trace != nil {
+			topt = *o.Trace
+		}
+		topt.Retention.Budget = opts.TraceBudget
+		if opts.TraceBudget == 0 {
+			topt.Retention.Budget = trace.DefaultBudget
+		}
+		o.Trace = &topt
+	}
 	l, err := lab.New(o)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
@@ -98,6 +115,9 @@ func (a *App) Shutdown() {
 	a.Lessons.close()
 	a.emit.setContext(nil)
 	a.lab.Close()
+	if a.lab.Trace != nil {
+		a.lab.Trace.Discard() // removes its spill file
+	}
 }
 
 // emitter sends events once Wails has given a context; before Startup and

@@ -236,6 +236,28 @@ type TraceSnapshotDTO struct {
 	Reveal   bool             `json:"reveal"`
 	Events   TraceBatchDTO    `json:"events"`
 	Sessions []SessionInfoDTO `json:"sessions"`
+	// Aside says what the recorder has set aside to stay within its
+	// memory budget; nil when nothing was.
+	Aside *TraceAsideDTO `json:"aside,omitempty"`
+	// Viewing is the saved trace shown instead of the live lab (see
+	// TraceService.Open); nil for the live lab.
+	Viewing *TraceViewingDTO `json:"viewing,omitempty"`
+}
+
+// TraceAsideDTO tells what older sessions were moved out of memory.
+type TraceAsideDTO struct {
+	Spilled         int    `json:"spilled"`      // sessions moved to disk
+	SpilledBytes    int64  `json:"spilledBytes"` // what they held in memory
+	Summarised      int    `json:"summarised"`   // sessions kept as their totals only
+	SummarisedBytes int64  `json:"summarisedBytes"`
+	Text            string `json:"text"` // "412 older sessions (1.2 GB) moved to disk; …"
+}
+
+// TraceViewingDTO names the saved trace in view (read-only).
+type TraceViewingDTO struct {
+	Name   string   `json:"name"`
+	Format string   `json:"format"` // "jsonl" or "pcapng"
+	Faults []string `json:"faults"` // armed faults saved with it
 }
 
 // SessionInfoDTO names one traced connection.

@@ -30,6 +30,27 @@ type Dialogs interface {
 	SaveFileDialog(ctx context.Context, defaultName string) (string, error)
 }
 
+// OpenDialogs is the part of the runtime that opens a file chooser. A
+// Runtime that also implements it lets TraceService.Open ask which file.
+type OpenDialogs interface {
+	// OpenFileDialog asks for a file to open; "" means cancelled.
+	OpenFileDialog(ctx context.Context, title string) (string, error)
+}
+
+var errNoOpenDialog = errors.New("app: no window to open a file dialog in; use OpenData")
+
+// openDialog asks the runtime for a file to open, if it can.
+func (e *emitter) openDialog() (string, error) {
+	e.mu.Lock()
+	ctx := e.ctx
+	e.mu.Unlock()
+	d, ok := e.rt.(OpenDialogs)
+	if !ok || ctx == nil {
+		return "", errNoOpenDialog
+	}
+	return d.OpenFileDialog(ctx, "Open a saved trace")
+}
+
 // saveDialog asks the runtime for a path, if it can open dialogs.
 func (e *emitter) saveDialog(name string) (string, error) {
 	e.mu.Lock()

@@ -2,8 +2,11 @@ package app
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +34,16 @@ type TraceService struct {
 	mu   sync.Mutex // guards sub and done
 	sub  *trace.Subscription
 	done chan struct{}
+
+	viewMu  sync.Mutex // guards viewing
+	viewing *savedView
+}
+
+// savedView is a saved trace opened read-only in place of the live one.
+type savedView struct {
+	name  string
+	saved *trace.Saved
+	snap  *trace.Snapshot
 }
 
 func newTraceService(l *lab.Lab, e *emitter) *TraceService {
@@ -42,6 +55,10 @@ func newTraceService(l *lab.Lab, e *emitter) *TraceService {
 func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
 	snap := s.lab.Trace.Snapshot()
 	reveal := s.Reveal()
+	v := s.view()
+	if v != nil {
+		snap = v.snap
+	}
 	b := newTraceBatch(snap.Len())
 	for i := 0; i < snap.Len(); i++ {
 		b.add(snap.At(i), reveal)
@@ -51,7 +68,72 @@ func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
 	for _, si := range snap.Sessions() {
 		out.Sessions = append(out.Sessions, newSessionInfoDTO(si))
 	}
+	if a := snap.SetAside(); a.Any() {
+		out.Aside = &TraceAsideDTO{Spilled: a.Spilled, SpilledBytes: a.SpilledBytes,
+			Summarised: a.Summarised, SummarisedBytes: a.SummarisedBytes, Text: a.String()}
+	}
+	if v != nil {
+		out.Viewing = &TraceViewingDTO{Name: v.name, Format: v.saved.Format, Faults: append([]string{}, v.saved.Faults...)}
+	}
 	return out, nil
+}
+
+func (s *TraceService) view() *savedView {
+	s.viewMu.Lock()
+	defer s.viewMu.Unlock()
+	return s.viewing
+}
+
+// Open reads a saved trace (a JSON Lines export or a pcapng Mailscope
+// wrote) and shows it read-only in place of the live trace until
+// CloseView; the UI reloads its snapshot (trace:resync). path "" asks
+// with a native dialog; it returns the path, or "" if cancelled.
+func (s *TraceService) Open(path string) (string, error) {
+	if path == "" {
+		var err error
+		if path, err = s.emit.openDialog(); err != nil || path == "" {
+			return "", err
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("app: %w", err)
+	}
+	defer f.Close()
+	return path, s.openFrom(filepath.Base(path), f)
+}
+
+// OpenData is Open for a file the browser read (base64 of its bytes).
+func (s *TraceService) OpenData(name, data string) error {
+	b, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		return fmt.Errorf("app: open %s: %w", name, err)
+	}
+	return s.openFrom(name, bytes.NewReader(b))
+}
+
+func (s *TraceService) openFrom(name string, r io.Reader) error {
+	saved, err := trace.ReadSaved(r)
+	if err != nil {
+		return fmt.Errorf("app: open %s: %w", name, err)
+	}
+	s.viewMu.Lock()
+	s.viewing = &savedView{name: name, saved: saved, snap: saved.Snapshot()}
+	s.viewMu.Unlock()
+	s.emit.Emit(EventTraceResync, nil)
+	return nil
+}
+
+// CloseView goes back to the live lab's trace.
+func (s *TraceService) CloseView() error {
+	s.viewMu.Lock()
+	was := s.viewing != nil
+	s.viewing = nil
+	s.viewMu.Unlock()
+	if was {
+		s.emit.Emit(EventTraceResync, nil)
+	}
+	return nil
 }
 
 // Reveal reports whether secrets are shown.
@@ -75,11 +157,15 @@ func (s *TraceService) SetReveal(on bool) error {
 // one RFC 3501.
 func (s *TraceService) Explain(seq uint64) ([]ExplanationDTO, error) {
 	snap := s.lab.Trace.Snapshot()
-	if seq == 0 || seq > snap.Seq {
+	if v := s.view(); v != nil {
+		snap = v.snap
+	}
+	i, ok := snap.Index(seq)
+	if !ok {
 		return nil, fmt.Errorf("app: no trace event %d", seq)
 	}
 	var out []ExplanationDTO
-	for _, x := range trace.ExplainInSnapshot(snap, int(seq-1)) {
+	for _, x := range trace.ExplainInSnapshot(snap, i) {
 		out = append(out, ExplanationDTO{Key: x.Key, Kind: string(x.Kind), Sentence: x.Sentence, RFC: x.RFC, Section: x.Section, Cite: x.Cite(), URL: x.URL()})
 	}
 	return out, nil
@@ -138,11 +224,11 @@ func (s *TraceService) render(buf *bytes.Buffer, format string) (string, error) 
 	var err error
 	switch format {
 	case FormatText:
-		err = trace.WriteText(buf, snap.Events(), opt)
+		err = trace.WriteText(buf, snap.All(), opt)
 	case FormatJSONL:
-		err = trace.WriteJSONL(buf, snap.Events(), opt)
+		err = trace.WriteJSONL(buf, snap.All(), opt)
 	case FormatPcapng:
-		err = trace.WritePcapng(buf, snap.Sessions(), snap.Events(), opt)
+		err = trace.WritePcapng(buf, snap.Sessions(), snap.All(), opt)
 	default:
 		return "", fmt.Errorf("app: unknown export format %q (text, jsonl, pcapng)", format)
 	}
@@ -182,7 +268,21 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var last time.Time // when the last batch left
+	aside := s.lab.Trace.SetAside()
 	flush := func() {
+		// Sessions set aside since the last batch: the UI reloads the
+		// snapshot, which no longer holds them, so that it stays within
+		// the budget too.
+		if a := s.lab.Trace.SetAside(); a.Spilled != aside.Spilled || a.Summarised != aside.Summarised {
+			aside = a
+			batch = newTraceBatch(batchMax)
+			s.emit.Emit(EventTraceResync, nil)
+			return
+		}
+		if s.view() != nil {
+			batch = newTraceBatch(batchMax) // a saved trace in view: it does not grow
+			return
+		}
 		if batch.len() > 0 {
 			s.emit.Emit(EventTraceAppend, batch.done())
 			batch = newTraceBatch(batchMax)

@@ -17,6 +17,7 @@ func Commands() []*Command {
 		scenariosCommand(),
 		presetsCommand(),
 		lessonsCommand(),
+		traceCommand(),
 		versionCommand(),
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +104,8 @@ to one trace session or one account (once logged in).`,
 			domain := fs.String("domain", "mailscope.lab", "the lab's mail domain")
 			var faults faultsFlag
 			fs.Var(&faults, "fault", "fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s; reply@pop3,cmd=RETR,with=-ERR …; delay@imap,cmd=FETCH,for=5s; disconnect@imap,during=IDLE,after=30s; chaos@smtp,p=0.2,seed=7")
+			budget := fs.String("trace-budget", "256MB", "memory the trace may hold (`SIZE`: 256MB, 1GB; 0 keeps everything); older closed sessions go to a file on disk")
+			pcapPath := fs.String("pcapng", "", "write the capture to `FILE` as it goes (readable by tshark while serve runs)")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -110,6 +115,16 @@ to one trace session or one account (once logged in).`,
 				case "text", "jsonl", "none":
 				default:
 					return Usagef("--trace must be text, jsonl or none")
+				}
+				budgetBytes, err := ParseSize(*budget)
+				if err != nil {
+					return Usagef("--trace-budget: %v", err)
+				}
+				if budgetBytes > 0 && os.Getenv("GOMEMLIMIT") == "" {
+					// A soft limit above the trace's budget makes the
+					// garbage collector return what set-aside sessions
+					// held instead of letting the heap double first.
+					defer debug.SetMemoryLimit(debug.SetMemoryLimit(budgetBytes + 256<<20))
 				}
 				prof, err := link.Preset(*linkID)
 				if err != nil {
@@ -131,11 +146,13 @@ to one trace session or one account (once logged in).`,
 					CertDir: *certDir, RequireAuth: *lan,
 					ErrorLog: log.New(env.Stderr, "mailscope: server: ", 0),
 					Faults:   faults.forConn(),
+					Trace:    &trace.Options{Retention: trace.Retention{Budget: budgetBytes}},
 				})
 				if err != nil {
 					return err
 				}
 				defer l.Close()
+				defer l.Trace.Discard()
 				if err := faults.arm(l); err != nil {
 					return Usagef("--fault: %v", err)
 				}
@@ -157,6 +174,16 @@ to one trace session or one account (once logged in).`,
 				if *traceFmt != "none" {
 					stop = printTrace(env.Stdout, l.Trace, *traceFmt, *reveal)
 				}
+				var stopPcap func() error
+				if *pcapPath != "" {
+					stopPcap, err = writePcapngLive(*pcapPath, l.Trace, *reveal)
+					if err != nil {
+						if stop != nil {
+							stop()
+						}
+						return err
+					}
+				}
 				eps, err := l.ListenTCP(want, *lan)
 				if err != nil {
 					if stop != nil {
@@ -164,6 +191,7 @@ to one trace session or one account (once logged in).`,
 					}
 					return err
 				}
+				stopAside := reportSetAside(env.Stderr, l.Trace)
 				printBanner(env.Stdout, l, eps, prof, *speed)
 				for _, f := range faults {
 					fmt.Fprintf(env.Stdout, "  fault: %s\n", f.Spec)
@@ -177,6 +205,13 @@ to one trace session or one account (once logged in).`,
 				l.Close()
 				if stop != nil {
 					stop()
+				}
+				stopAside()
+				if stopPcap != nil {
+					if err := stopPcap(); err != nil {
+						return err
+					}
+					fmt.Fprintf(env.Stderr, "mailscope: capture written to %s\n", *pcapPath)
 				}
 				return nil
 			}
@@ -234,8 +269,9 @@ func printTrace(w io.Writer, rec *trace.Recorder, format string, reveal bool) (s
 					return
 				}
 				if u.Resync {
+					// What was missed may have been set aside to disk since.
 					snap := sub.Resync()
-					for ev := range snap.Since(last) {
+					for ev := range snap.AllSince(last) {
 						emit(&ev)
 					}
 					continue
@@ -253,4 +289,123 @@ func printTrace(w io.Writer, rec *trace.Recorder, format string, reveal bool) (s
 		sub.Close()
 		<-done
 	}
+}
+
+// ParseSize reads a byte size: "256MB", "1GB", "512kB", "1048576", "0"
+// (units are powers of 1024, as memory is counted; "MiB" works too).
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToUpper(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("%q is not a size (256MB, 1GB, 0)", s)
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// reportSetAside prints a line whenever the recorder sets more sessions
+// aside (at most every 5 s) and a last one when stopped, if any were.
+func reportSetAside(w io.Writer, rec *trace.Recorder) (stop func()) {
+	done, quit := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		var last trace.SetAside
+		tick := time.NewTicker(5 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				if st := rec.SetAside(); st.Any() {
+					fmt.Fprintf(w, "mailscope: trace: %s; %s held of %s\n", st, trace.FormatBytes(st.Held), trace.FormatBytes(st.Budget))
+				}
+				return
+			case <-tick.C:
+				st := rec.SetAside()
+				if st.Spilled != last.Spilled || st.Summarised != last.Summarised {
+					fmt.Fprintf(w, "mailscope: trace: %s\n", st)
+				}
+				last = st
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
+}
+
+// writePcapngLive writes every event to a pcapng file as it is recorded,
+// flushing after each batch, until stop is called.
+func writePcapngLive(path string, rec *trace.Recorder, reveal bool) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := trace.NewPcapngStream(f, rec.Session, trace.ExportOptions{Reveal: reveal})
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	sub := rec.Subscribe(1 << 16)
+	done := make(chan error, 1)
+	go func() {
+		var batch []trace.Event
+		var last uint64
+		var werr error
+		write := func() {
+			if len(batch) > 0 && werr == nil {
+				werr = ps.Write(batch)
+			}
+			batch = batch[:0]
+		}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case u, ok := <-sub.C:
+				if !ok {
+					write()
+					done <- werr
+					return
+				}
+				if u.Resync {
+					// Fell behind: what was missed is in the recorder,
+					// in memory or set aside on disk.
+					for ev := range sub.Resync().AllSince(last) {
+						batch = append(batch, ev)
+						last = ev.Seq
+						if len(batch) >= 4096 {
+							write()
+						}
+					}
+					write()
+					continue
+				}
+				batch = append(batch, u.Event)
+				last = u.Event.Seq
+				if len(sub.C) == 0 || len(batch) >= 4096 {
+					write()
+				}
+			case <-tick.C:
+				write()
+			}
+		}
+	}()
+	return func() error {
+		sub.Close()
+		err := <-done
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
 }

@@ -335,6 +335,39 @@ flow('export text, JSON Lines and pcapng', async ({ page, outDir }) => {
   }
 });
 
+flow('open a saved trace read-only, then back to the live lab', async ({ page, outDir }) => {
+  await requireTestids(page, ['export-menu']);
+  // Some traffic, then a JSON Lines export to open again.
+  await openPanel(page, 'actions');
+  await requireTestids(page, ['check-Home-PC']);
+  const after = await lastSeq(page);
+  await page.locator(tid('check-Home-PC')).click();
+  await waitSession(page, 'pop3', after, (rows) => has(rows, 'c2s', /\bQUIT\b/), 'a POP3 session to QUIT');
+  await actionDone(page);
+  const item = page.locator(tid('export-jsonl')).first();
+  if (!(await item.isVisible().catch(() => false))) await page.locator(tid('export-menu')).first().click();
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), item.click()]);
+  const file = path.join(outDir, `reopen-${dl.suggestedFilename()}`);
+  await dl.saveAs(file);
+  const saved = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert(saved.length > 5, `the export has only ${saved.length} events`);
+  await page.locator(tid('open-trace')).first().waitFor({ state: 'visible', timeout: 5000 });
+  await page.locator(tid('open-trace-file')).setInputFiles(file);
+  const banner = page.locator(tid('trace-viewing'));
+  await banner.waitFor({ state: 'visible', timeout: 15000 });
+  const text = await banner.innerText();
+  assert(text.includes(path.basename(file)) && /read-only/.test(text), `banner says "${text}"`);
+  await page.waitForFunction(
+    ([sel, n]) => Number((document.querySelector(sel)?.textContent ?? '').replace(/\D+/g, ' ').trim().split(' ').pop()) === n,
+    [tid('trace-count'), saved.length],
+    { timeout: 10000 },
+  );
+  log(`viewing ${path.basename(file)}: ${saved.length} events, read-only`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-open-trace.png') });
+  await page.locator(tid('trace-back-live')).click();
+  await banner.waitFor({ state: 'detached', timeout: 15000 });
+});
+
 flow('dial-up: times and the ladder change', async ({ page }) => {
   // One POP3 check on the current (fast) link, one on the 56k modem; the
   // ladder of each, drawn to scale, and the row times must differ.

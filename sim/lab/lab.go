@@ -153,6 +153,7 @@ type Lab struct {
 
 	relMu     sync.Mutex
 	pop3Drops map[uint64]pop3Drop // trace session → its maildrop's numbering
+	pop3Kept  int                 // len(pop3Drops) after the last pruning
 
 	devices deviceRegistry // AddDevice's list (devices.go)
 

@@ -55,6 +55,16 @@ func (l *Lab) pop3Login(c net.Conn, md *mailstore.Maildrop) {
 		l.pop3Drops = map[uint64]pop3Drop{}
 	}
 	l.pop3Drops[id] = d
+	// The numbering follows the trace's retention: once a session's
+	// events are set aside, nothing in memory names its messages.
+	if len(l.pop3Drops) >= 2*l.pop3Kept {
+		for sid := range l.pop3Drops {
+			if l.Trace.IsAside(sid) {
+				delete(l.pop3Drops, sid)
+			}
+		}
+		l.pop3Kept = max(len(l.pop3Drops), 32)
+	}
 	l.relMu.Unlock()
 }
 

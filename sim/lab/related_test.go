@@ -85,3 +85,44 @@ func TestParseUIDSet(t *testing.T) {
 		t.Error("1:x parsed")
 	}
 }
+
+// The POP3 numbering kept per session follows the trace's retention:
+// with a small budget, the sessions set aside lose theirs, and the lines
+// still in memory are still related to their messages.
+func TestRelatedFollowsRetention(t *testing.T) {
+	l := newLab(t, Options{NoTLS: true, Trace: &trace.Options{Retention: trace.Retention{Budget: 24 << 10, Dir: t.TempDir()}}})
+	defer l.Trace.Discard()
+	pc, _ := l.NewDevice(DeviceOptions{Name: "Home PC", User: "student", Policy: mua.Policy{Mode: mua.POP3Keep}})
+	const checks = 80
+	for i := range checks {
+		// A new message each time: each session downloads one.
+		if err := l.Seed("student", 1, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pc.CheckMail(time.Duration(i) * time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := l.Trace.SetAside()
+	if st.Spilled == 0 {
+		t.Fatalf("SetAside() = %+v, want sessions set aside", st)
+	}
+	l.relMu.Lock()
+	kept := len(l.pop3Drops)
+	l.relMu.Unlock()
+	if kept >= checks/2 {
+		t.Errorf("%d POP3 numberings kept of %d sessions (%d set aside)", kept, checks, st.Spilled)
+	}
+	// The last session's RETR is related to the newest message.
+	var retr uint64
+	for ev := range l.Trace.Snapshot().Events() {
+		if strings.HasPrefix(ev.Text, "RETR ") {
+			retr = ev.Seq
+		}
+	}
+	// (An empty INBOX given one message per check: the newest is UID
+	// checks.)
+	if refs := l.Related(retr); len(refs) != 1 || refs[0].UID != checks {
+		t.Errorf("Related(last RETR) = %+v, want UID %d", refs, checks)
+	}
+}

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"iter"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,10 @@ type Options struct {
 	// sessions are then shown decrypted, each line marked FlagTLS. nil
 	// records TLS as encrypted bulk.
 	KeyLog *KeyLog
+
+	// Retention bounds the memory the recorder holds (see Retention);
+	// the zero value keeps every event in memory.
+	Retention Retention
 }
 
 // chunkSize is how many events one storage chunk holds. Chunks are never
@@ -54,6 +59,9 @@ type Recorder struct {
 	sessions    []SessionInfo
 	nextSession uint64
 	closed      bool
+
+	seq uint64 // the last Seq assigned; n falls behind it once sessions are set aside
+	ret retention
 }
 
 // NewRecorder returns an empty recorder. opt may be nil.
@@ -68,6 +76,7 @@ func NewRecorder(opt *Options) *Recorder {
 	if r.opt.MaxLine <= 0 {
 		r.opt.MaxLine = DefaultMaxLine
 	}
+	r.ret.init(r.opt.Retention)
 	return r
 }
 
@@ -130,20 +139,30 @@ func (r *Recorder) Append(ev Event) uint64 {
 }
 
 func (r *Recorder) appendLocked(ev *Event) uint64 {
-	i := r.n
-	r.n++
-	ev.Seq = uint64(r.n)
-	if i/chunkSize == len(r.chunks) {
-		r.chunks = append(r.chunks, new([chunkSize]Event))
-	}
-	r.chunks[i/chunkSize][i%chunkSize] = *ev
+	r.seq++
+	ev.Seq = r.seq
+	r.store(ev)
 	for _, s := range r.subs {
 		s.deliver(ev)
+	}
+	if r.ret.on {
+		r.account(ev)
 	}
 	return ev.Seq
 }
 
-// Len reports how many events are recorded.
+// store puts ev after the last event held.
+func (r *Recorder) store(ev *Event) {
+	i := r.n
+	r.n++
+	if i/chunkSize == len(r.chunks) {
+		r.chunks = append(r.chunks, new([chunkSize]Event))
+	}
+	r.chunks[i/chunkSize][i%chunkSize] = *ev
+}
+
+// Len reports how many events are held in memory: every event recorded,
+// unless sessions were set aside (see Retention).
 func (r *Recorder) Len() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -158,36 +177,58 @@ func (r *Recorder) Snapshot() *Snapshot {
 }
 
 func (r *Recorder) snapshotLocked() *Snapshot {
-	return &Snapshot{
-		Seq:      uint64(r.n),
+	snap := &Snapshot{
+		Seq:      r.seq,
+		n:        r.n,
 		chunks:   append([]*[chunkSize]Event(nil), r.chunks...),
 		sessions: r.sessions[:len(r.sessions):len(r.sessions)],
 	}
+	r.ret.snapshot(snap)
+	return snap
 }
 
 // Snapshot is a consistent read-only view of a recorder: the events with
-// Seq 1 through Seq. It shares storage with the recorder (events never
-// change once appended), so taking one is cheap.
+// Seq 1 through Seq that it holds in memory. It shares storage with the
+// recorder (events never change once appended), so taking one is cheap.
+// Until the recorder sets sessions aside (see Retention) it holds every
+// event, and the event at index i has Seq i+1.
 type Snapshot struct {
 	Seq      uint64 // the last event included; 0 when empty
+	n        int    // events held in memory
 	chunks   []*[chunkSize]Event
 	sessions []SessionInfo
+	aside    asideView
 }
 
-// Len is the number of events in the snapshot.
-func (s *Snapshot) Len() int { return int(s.Seq) }
+// Len is the number of events the snapshot holds in memory.
+func (s *Snapshot) Len() int { return s.n }
 
-// At returns the event with index i (Seq i+1). The event is shared: do
-// not modify it.
+// At returns the event with index i (Seq i+1 unless sessions were set
+// aside: see Index). The event is shared: do not modify it.
 func (s *Snapshot) At(i int) *Event { return &s.chunks[i/chunkSize][i%chunkSize] }
 
-// Events yields every event in order.
+// Index returns the index (for At) of the event with Seq seq, and false
+// when the snapshot does not hold it in memory.
+func (s *Snapshot) Index(seq uint64) (int, bool) {
+	i := s.search(seq)
+	return i, i < s.n && s.At(i).Seq == seq
+}
+
+// search returns the index of the first event whose Seq is at least seq.
+func (s *Snapshot) search(seq uint64) int {
+	if s.n == int(s.Seq) { // nothing set aside: Seq i+1 is at i
+		return min(int(max(seq, 1))-1, s.n)
+	}
+	return sort.Search(s.n, func(i int) bool { return s.At(i).Seq >= seq })
+}
+
+// Events yields every event held in memory, in order.
 func (s *Snapshot) Events() iter.Seq[Event] { return s.Since(0) }
 
-// Since yields the events after seq, in order.
+// Since yields the events held in memory after seq, in order.
 func (s *Snapshot) Since(seq uint64) iter.Seq[Event] {
 	return func(yield func(Event) bool) {
-		for i := int(seq); i < int(s.Seq); i++ {
+		for i := s.search(seq + 1); i < s.n; i++ {
 			if !yield(*s.At(i)) {
 				return
 			}
@@ -321,4 +362,17 @@ func (r *Recorder) Close() {
 		s.closeLocked()
 	}
 	r.subs = nil
+}
+
+// Discard closes the recorder and removes its spill file (see
+// Retention): the sessions moved to disk are gone, their summaries stay.
+func (r *Recorder) Discard() {
+	r.Close()
+	r.mu.Lock()
+	r.ret.discarded = true // no more batches start for the disk
+	r.mu.Unlock()
+	r.ret.writers.Wait() // the batches on their way there
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ret.discard()
 }

@@ -33,28 +33,48 @@ func (s *Snapshot) SessionTotals() map[uint64]SessionTotals {
 	for _, si := range s.sessions {
 		out[si.ID] = SessionTotals{End: si.Start}
 	}
+	for id, t := range s.aside.totals { // sessions set aside (see Retention)
+		out[id] = out[id].merge(t)
+	}
 	for i := range s.Len() {
 		ev := s.At(i)
 		t, ok := out[ev.Session]
 		if !ok {
 			t.End = ev.At
 		}
-		if ev.Dir == ClientToServer {
-			t.PayloadUp += int64(ev.StreamBytes())
-			t.WireUp += int64(ev.Wire)
-		} else {
-			t.PayloadDown += int64(ev.StreamBytes())
-			t.WireDown += int64(ev.Wire)
-		}
-		t.End = max(t.End, ev.At, ev.Arrive)
-		if ev.Kind == KindClose {
-			if ev.Dir == ClientToServer {
-				t.ClientClosed = true
-			} else {
-				t.ServerClosed = true
-			}
-		}
+		t.add(ev)
 		out[ev.Session] = t
 	}
 	return out
+}
+
+// add counts one event of the session.
+func (t *SessionTotals) add(ev *Event) {
+	if ev.Dir == ClientToServer {
+		t.PayloadUp += int64(ev.StreamBytes())
+		t.WireUp += int64(ev.Wire)
+	} else {
+		t.PayloadDown += int64(ev.StreamBytes())
+		t.WireDown += int64(ev.Wire)
+	}
+	t.End = max(t.End, ev.At, ev.Arrive)
+	if ev.Kind == KindClose {
+		if ev.Dir == ClientToServer {
+			t.ClientClosed = true
+		} else {
+			t.ServerClosed = true
+		}
+	}
+}
+
+// merge adds u's counts to t's.
+func (t SessionTotals) merge(u SessionTotals) SessionTotals {
+	t.PayloadUp += u.PayloadUp
+	t.PayloadDown += u.PayloadDown
+	t.WireUp += u.WireUp
+	t.WireDown += u.WireDown
+	t.End = max(t.End, u.End)
+	t.ClientClosed = t.ClientClosed || u.ClientClosed
+	t.ServerClosed = t.ServerClosed || u.ServerClosed
+	return t
 }

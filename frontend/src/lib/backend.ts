@@ -50,6 +50,9 @@ interface Bindings {
     ExportData(format: ExportFormat): Promise<ExportDTO>;
     /** Native save dialog; resolves to the path, or "" if cancelled. */
     Export(format: ExportFormat): Promise<string>;
+    Open(path: string): Promise<string>;
+    OpenData(name: string, base64: string): Promise<void>;
+    CloseView(): Promise<void>;
   };
   LabService: {
     State(): Promise<LabStateDTO>;
@@ -183,6 +186,12 @@ export const trace = {
   explain: async (seq: number) => (await svc('TraceService').Explain(seq)) ?? [],
   exportData: (f: ExportFormat) => svc('TraceService').ExportData(f),
   exportDialog: (f: ExportFormat) => svc('TraceService').Export(f),
+  /** Opens a saved trace through the native dialog; resolves to its path, "" if cancelled. */
+  openDialog: (): Promise<string> => svc('TraceService').Open(''),
+  /** Opens a saved trace the page read (base64 of its bytes). */
+  openData: (name: string, base64: string): Promise<void> => svc('TraceService').OpenData(name, base64),
+  /** Back to the live lab's trace. */
+  closeView: (): Promise<void> => svc('TraceService').CloseView(),
 };
 
 export const lab = {

@@ -181,6 +181,25 @@ export interface TraceSnapshotDTO {
   reveal: boolean;
   events: TraceBatchDTO;
   sessions: SessionInfoDTO[] | null;
+  /** What older sessions the recorder set aside to stay within its memory budget. */
+  aside?: TraceAsideDTO | null;
+  /** A saved trace shown read-only instead of the live lab. */
+  viewing?: TraceViewingDTO | null;
+}
+
+export interface TraceAsideDTO {
+  spilled: number;
+  spilledBytes: number;
+  summarised: number;
+  summarisedBytes: number;
+  /** "412 older sessions (1.2 GB) moved to disk; …" */
+  text: string;
+}
+
+export interface TraceViewingDTO {
+  name: string;
+  format: string;
+  faults: string[];
 }
 
 export interface ExplanationDTO {

@@ -31,6 +31,31 @@ function snap(seqs: number[], reveal = false): TraceSnapshotDTO {
 const seqs = (s: TraceState) => s.events.toArray().map((e) => e.seq);
 
 describe('reduceTrace', () => {
+  it('shows a saved trace read-only: live batches are ignored until the live lab is back', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(9)]) });
+    const viewing = { name: 'saved.jsonl', format: 'jsonl', faults: ['reply@pop3,cmd=RETR,with=-ERR'] };
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: { ...snap([1, 2, 3]), viewing } });
+    expect(s.viewing).toEqual(viewing);
+    expect(seqs(s)).toEqual([1, 2, 3]); // the pending live batch is not mixed in
+    expect(reduceTrace(s, { type: 'append', batch: toColumns([ev(4)]) })).toBe(s);
+    s = reduceTrace(s, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2]) });
+    expect(s.viewing).toBeNull();
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(3)]) });
+    expect(seqs(s)).toEqual([1, 2, 3]);
+  });
+
+  it('takes a snapshot with sessions set aside: gaps in seq, then dense live batches', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    const aside = { spilled: 2, spilledBytes: 3000, summarised: 0, summarisedBytes: 0, text: '2 older sessions (3.0 kB) moved to disk' };
+    const sn = { ...snap([7, 8, 9]), seq: 9, aside };
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: sn });
+    expect(s.aside?.text).toBe(aside.text);
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(10), ev(11)]) });
+    expect(seqs(s)).toEqual([7, 8, 9, 10, 11]);
+  });
+
   it('queues batches until the snapshot lands, then applies only newer events', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     expect(s.phase).toBe('loading');

@@ -8,7 +8,7 @@
 
 import { writable, type Readable } from 'svelte/store';
 import { TraceLog } from '../tracelog';
-import type { SessionInfoDTO, TraceBatchDTO, TraceSnapshotDTO } from '../types';
+import type { SessionInfoDTO, TraceAsideDTO, TraceBatchDTO, TraceSnapshotDTO, TraceViewingDTO } from '../types';
 
 export type TracePhase = 'idle' | 'loading' | 'live' | 'failed';
 
@@ -39,6 +39,10 @@ export interface TraceState {
   reveal: boolean;
   /** Sessions by first appearance (snapshot info, then sessions first seen live). */
   sessions: SessionInfoDTO[];
+  /** What the recorder set aside to stay within its memory budget (null: nothing). */
+  aside: TraceAsideDTO | null;
+  /** A saved trace in view, read-only: live batches are ignored until the next snapshot. */
+  viewing: TraceViewingDTO | null;
   /** Bumped on every change. */
   version: number;
   error: string | null;
@@ -59,6 +63,8 @@ export const initialTraceState: TraceState = {
   epoch: 0,
   reveal: false,
   sessions: [],
+  aside: null,
+  viewing: null,
   version: 0,
   error: null,
 };
@@ -172,7 +178,8 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
       if (n > 0) appendRange(events, sessions, known, snap.events, 0, n);
       let seq = Math.max(snap.seq, events.length ? events.seqAt(events.length - 1) : 0);
       let early: EarlyEvent[] = [];
-      for (const batch of state.pending) ({ seq, early } = appendAfter(events, sessions, known, seq, early, batch));
+      // A saved trace in view does not grow: what the live lab sends meanwhile waits for the way back.
+      if (!snap.viewing) for (const batch of state.pending) ({ seq, early } = appendAfter(events, sessions, known, seq, early, batch));
       return {
         ...state,
         phase: 'live',
@@ -182,6 +189,8 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
         early,
         reveal: snap.reveal,
         sessions,
+        aside: snap.aside ?? null,
+        viewing: snap.viewing ?? null,
         version: state.version + 1,
         error: null,
       };
@@ -191,7 +200,7 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
       if (state.phase === 'loading') {
         return { ...state, pending: [...state.pending, action.batch] };
       }
-      if (state.phase !== 'live') return state;
+      if (state.phase !== 'live' || state.viewing) return state;
       const known = sessionSet(state.sessions);
       const before = state.sessions.length;
       const { seq, early } = appendAfter(state.events, state.sessions, known, state.seq, state.early, action.batch);
