@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
@@ -63,7 +65,20 @@ it names (@pop3, @imap, @smtp) or for all:
 Times are on the live clock (scaled by --speed): a stall's at= counts from
 each connection's start, offline's from when serve started. Each fault is
 a row in the trace where it fired; a reset or offline ends the outside
-client's TCP connection with an RST.`,
+client's TCP connection with an RST.
+
+Session reports: on Ctrl-C, and whenever serve gets SIGUSR1
+(kill -USR1 PID), it prints a report of every session: the client, its
+commands, round trips, bytes, time, and the round trips it could have
+saved (pipelining-unused, one-fetch-per-message, one-retr-per-message,
+list-before-retr, downloaded-again, polling-where-idle). With --trace
+jsonl each report is one JSON object per line.
+
+--api 127.0.0.1:PORT serves an HTTP API on loopback (beyond it only with
+--lan; it has no authentication): GET /api/sessions (every session's
+report, snake_case JSON), GET /api/sessions/ID/events, GET /api/events
+(JSON Lines, streamed as they happen), GET/POST/DELETE /api/faults (the
+same specs as --fault).`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			def := lab.DefaultTCP()
 			addrs := map[string]*string{}
@@ -88,6 +103,7 @@ client's TCP connection with an RST.`,
 			domain := fs.String("domain", "mailscope.lab", "the lab's mail domain")
 			var faults faultsFlag
 			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
+			apiAddr := fs.String("api", "", "serve the HTTP API on `ADDR` (127.0.0.1:PORT; loopback only unless --lan)")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -137,10 +153,12 @@ client's TCP connection with an RST.`,
 				}
 				// Subscribe before the first client can connect: a session
 				// that came and went before it would be missing from stdout.
+				stdout := &lockedWriter{w: env.Stdout}
 				var stop func()
 				if *traceFmt != "none" {
-					stop = printTrace(env.Stdout, l.Trace, *traceFmt, *reveal)
+					stop = printTrace(stdout, l.Trace, *traceFmt, *reveal)
 				}
+				reports := &reportPrinter{w: stdout, format: *traceFmt, rec: l.Trace}
 				eps, err := l.ListenTCP(want, *lan)
 				if err != nil {
 					if stop != nil {
@@ -148,7 +166,25 @@ client's TCP connection with an RST.`,
 					}
 					return err
 				}
-				printBanner(env.Stdout, l, eps, prof, *speed)
+				printBanner(stdout, l, eps, prof, *speed)
+				if *apiAddr != "" {
+					addr, stopAPI, err := startAPI(*apiAddr, *lan, l, *reveal, env.Stderr)
+					if err != nil {
+						if stop != nil {
+							stop()
+						}
+						return err
+					}
+					defer stopAPI()
+					if *lan {
+						fmt.Fprintln(env.Stderr, "WARNING: --api with --lan: the API has no authentication and can arm faults.")
+					}
+					fmt.Fprintf(stdout, "  %-6s %-22s curl http://%s/api/sessions\n", "api", addr, addr)
+				}
+				if reportSignalName != "" {
+					fmt.Fprintf(stdout, "  session reports: on Ctrl-C, or kill -USR1 %d\n", os.Getpid())
+				}
+				onReportSignal(ctx, reports)
 				for _, f := range faults {
 					fmt.Fprintf(env.Stdout, "  fault: %s\n", f.Spec)
 					if f.Kind == "offline" {
@@ -162,6 +198,7 @@ client's TCP connection with an RST.`,
 				if stop != nil {
 					stop()
 				}
+				reports.print("at shutdown")
 				return nil
 			}
 		},
@@ -237,4 +274,16 @@ func printTrace(w io.Writer, rec *trace.Recorder, format string, reveal bool) (s
 		sub.Close()
 		<-done
 	}
+}
+
+// lockedWriter serialises the live trace and the reports on stdout.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
 }

@@ -1088,7 +1088,7 @@ func (b *reportBuilder) pipeliningUnused(r *Report) (Pattern, bool) {
 		return Pattern{}, false
 	}
 	return Pattern{Name: PatternPipeliningUnused, Count: saving, SavingRoundTrips: saving,
-		Detail: fmt.Sprintf("the server offered PIPELINING (RFC 2920) and each of the %d commands went in its own turn; grouped (MAIL, RCPT… DATA together, the next command after the message's \".\"), %d turns would have done", len(b.cmds), actual-saving)}, true
+		Detail: fmt.Sprintf("the server offered PIPELINING (RFC 2920) and each of the %d commands went in its own turn; grouped (MAIL, RCPT… DATA in one turn, the next command sent with the message's \".\"), they need only %d turns of their own", len(b.cmds), actual-saving)}, true
 }
 
 // listBeforeRetr: "LIST n" just before "RETR n". One LIST without an
