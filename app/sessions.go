@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/mailscope/mailscope/sim/lab"
+	"github.com/mailscope/mailscope/sim/trace"
 )
 
 // SessionService lists the connections the trace has seen, open or
@@ -11,20 +12,32 @@ type SessionService struct {
 }
 
 // List returns every session, oldest first, with its totals from the
-// trace (trace.Snapshot.SessionTotals). A session is open until both ends
-// have closed; while it is, its counters come from the link, which also
-// counts a line still on its way and knows the round trips.
+// trace (trace.Snapshot.SessionTotals) and its report (trace.Reports):
+// the round trips it spent and could have saved. A session is open until
+// both ends have closed; while it is, its counters come from the link,
+// which also counts a line still on its way.
 func (s *SessionService) List() ([]SessionDTO, error) {
 	snap := s.lab.Trace.Snapshot()
 	totals := snap.SessionTotals()
+	reports := map[uint64]trace.Report{}
+	for _, r := range trace.Reports(snap) {
+		reports[r.ID] = r
+	}
 	var out []SessionDTO
 	byID := map[uint64]*SessionDTO{}
 	for _, si := range snap.Sessions() {
 		t := totals[si.ID]
-		out = append(out, SessionDTO{
+		d := SessionDTO{
 			SessionInfoDTO: newSessionInfoDTO(si), Open: !t.Closed(), EndUs: us(t.End),
 			PayloadUp: t.PayloadUp, PayloadDown: t.PayloadDown, WireUp: t.WireUp, WireDown: t.WireDown,
-		})
+		}
+		if r, ok := reports[si.ID]; ok {
+			// Once closed, the turns come from the trace: the client's
+			// round trips and the turns the server waited for.
+			d.Report = newReportDTO(r)
+			d.ClientTurns, d.ServerTurns = int64(r.RoundTrips), int64(r.ClientTurns)
+		}
+		out = append(out, d)
 	}
 	for i := range out {
 		byID[out[i].ID] = &out[i]
