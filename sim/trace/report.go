@@ -41,7 +41,9 @@ const (
 	// UIDVALIDITY and UID).
 	PatternDownloadedAgain = "downloaded-again"
 	// PatternPollingWhereIdle: an IMAP client reconnecting to look for mail
-	// where the server offered IDLE (RFC 2177), which it never used.
+	// where the server offered IDLE (RFC 2177), which it never used: three
+	// or more sessions of the same login from the same host, at roughly
+	// regular intervals (the longest at most twice the shortest).
 	PatternPollingWhereIdle = "polling-where-idle"
 )
 
@@ -312,7 +314,7 @@ func crossSession(rs []Report) {
 		}
 	}
 	for _, list := range sessions {
-		if len(list) < 2 || rs[list[0]].Protocol != IMAP {
+		if len(list) < 3 || rs[list[0]].Protocol != IMAP || !onATimer(rs, list) {
 			continue
 		}
 		offered, used := false, false
@@ -331,6 +333,21 @@ func crossSession(rs []Report) {
 			})
 		}
 	}
+}
+
+// onATimer reports whether a client's sessions (three or more, oldest
+// first) began at roughly regular intervals: the longest at most twice
+// the shortest. Two sessions, or a burst then a pause, are not polling.
+func onATimer(rs []Report, list []int) bool {
+	lo, hi := int64(-1), int64(0)
+	for i := 1; i < len(list); i++ {
+		d := rs[list[i]].StartNs - rs[list[i-1]].StartNs
+		if lo < 0 || d < lo {
+			lo = d
+		}
+		hi = max(hi, d)
+	}
+	return lo > 0 && hi <= 2*lo
 }
 
 // fetchTurns is how many turns retrieved messages (which an IDLE client

@@ -291,6 +291,10 @@ func TestReportIMAPPatterns(t *testing.T) {
 	}
 	first := session([]string{"7", "8", "9"}, false)
 	second := session([]string{"9"}, false)
+	if _, ok := pattern(reportFor(t, rec, second), trace.PatternPollingWhereIdle); ok {
+		t.Error("two sessions are not yet polling on a timer")
+	}
+	third := session(nil, false)
 
 	r := reportFor(t, rec, first)
 	p, ok := pattern(r, trace.PatternOneFetchPerMessage)
@@ -307,16 +311,23 @@ func TestReportIMAPPatterns(t *testing.T) {
 	if p, ok := pattern(r2, trace.PatternDownloadedAgain); !ok || p.Count != 1 {
 		t.Errorf("downloaded-again = %+v (found %v), want UID 9 counted", p, ok)
 	}
-	p, ok = pattern(r2, trace.PatternPollingWhereIdle)
-	// Greeting, ID, LOGIN, SELECT, FETCH, LOGOUT: 6 round trips, one of
-	// them fetching mail, which an IDLE client would spend too.
+	// A minute apart, three times: polling. Greeting, ID, LOGIN, SELECT,
+	// FETCH, LOGOUT: 6 round trips, one of them fetching mail, which an
+	// IDLE client would spend too.
+	p, ok = pattern(reportFor(t, rec, second), trace.PatternPollingWhereIdle)
 	if !ok || p.SavingRoundTrips != 5 {
 		t.Errorf("polling-where-idle = %+v (found %v), want saving 5", p, ok)
+	}
+	p, ok = pattern(reportFor(t, rec, third), trace.PatternPollingWhereIdle)
+	if !ok || p.Count != 1 || p.SavingRoundTrips != 5 {
+		t.Errorf("third session: polling-where-idle = %+v (found %v), want saving 5 (no fetch)", p, ok)
 	}
 
 	// A client that uses IDLE is not polling.
 	rec = trace.NewRecorder(nil)
 	l = tapped(profile(), rec)
+	n = 0
+	session(nil, true)
 	session(nil, true)
 	id := session(nil, true)
 	r = reportFor(t, rec, id)
