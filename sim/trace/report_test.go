@@ -361,3 +361,23 @@ func TestReportOfMatchesReports(t *testing.T) {
 		t.Errorf("RoundTrips %d, MaxCommandsPerTurn %d; want 3 and 3", one.RoundTrips, one.MaxCommandsPerTurn)
 	}
 }
+
+// BenchmarkReports: 100 POP3 sessions of 1,000 lines each (100k events),
+// alternating command and reply.
+func BenchmarkReports(b *testing.B) {
+	rec := trace.NewRecorder(nil)
+	for s := range 100 {
+		rec.NewSession(trace.SessionInfo{ID: uint64(s + 1), Protocol: trace.POP3, ClientAddr: "127.0.0.1:4000"})
+		for i := range 500 {
+			rec.Append(trace.Event{Session: uint64(s + 1), Protocol: trace.POP3, Kind: trace.KindLine, Dir: trace.ClientToServer, Text: "LIST 1", Verb: "LIST", Bytes: 8, At: time.Duration(i)})
+			rec.Append(trace.Event{Session: uint64(s + 1), Protocol: trace.POP3, Kind: trace.KindLine, Dir: trace.ServerToClient, Text: "+OK 1 20", Status: "+OK", Bytes: 10, At: time.Duration(i)})
+		}
+	}
+	snap := rec.Snapshot()
+	b.ResetTimer()
+	for range b.N {
+		if rs := trace.Reports(snap); len(rs) != 100 || rs[0].RoundTrips != 500 {
+			b.Fatalf("%d reports, %d round trips", len(rs), rs[0].RoundTrips)
+		}
+	}
+}
