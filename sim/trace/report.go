@@ -51,12 +51,15 @@ const (
 //
 // Round trips. The session's data events (lines, bulk payloads, TLS
 // records; not connect, close or fault marks) are taken in trace order. A
-// client turn is a maximal run of client-to-server data events with no
-// server-to-client data event among them: every line the client sent
-// before it next read a reply. A turn is answered when a server data
-// event follows it. RoundTrips is the number of times the client waited
-// for the server: one for the greeting when the server spoke first, plus
-// each answered client turn. A lock-step client that sends n commands
+// client turn is every line the client sent before it could have read a
+// reply: it begins with the client's first line, and a client line starts
+// the next turn once a server data event of the current turn had arrived
+// (its virtual Arrive) by the time the line departed (its At). In a trace
+// where replies never overtake commands, that is a maximal run of client
+// events with no server event among them. A turn is answered when a
+// server data event follows it. RoundTrips is the number of times the
+// client waited for the server: one for the greeting when the server spoke
+// first, plus each answered client turn. A lock-step client that sends n commands
 // after the greeting spends n+1 round trips; the same commands pipelined
 // in one turn spend 2. (This is what the link counts as ClientTurns for a
 // live connection.) Unsolicited server lines (an IMAP EXISTS during IDLE)
@@ -384,13 +387,12 @@ type reportBuilder struct {
 	info SessionInfo
 	r    Report
 
-	started       bool
-	lastDir       Direction
-	turn          int // current (or last) client turn, from 1
+	replied       bool          // the current turn (or, before any, the greeting) has had a reply
+	replyArr      time.Duration // when its earliest reply arrived
+	turn          int           // current (or last) client turn, from 1
 	cmdsInTurn    int
 	turnLastArr   time.Duration // arrival of the client turn's last byte
 	serverLastArr time.Duration // arrival of the server run's last byte
-	greeted       bool
 	minTransit    time.Duration
 	end           time.Duration
 	clientClosed  bool
@@ -482,30 +484,38 @@ func (b *reportBuilder) add(ev *Event) {
 	}
 }
 
-// turns follows the client turns and the server runs.
+// turns follows the client turns and the replies to them. A client
+// event starts a new turn once the client could have read a reply to the
+// current one: a server event of the turn had arrived (virtual time) when
+// it departed. So a command written before the reply to the previous one
+// arrived stays in that turn, even when the trace lists the reply first
+// (client and server write from their own goroutines).
 func (b *reportBuilder) turns(ev *Event) {
 	if ev.Dir == ClientToServer {
-		if !b.started || b.lastDir == ServerToClient {
+		if b.turn == 0 || b.replied && b.replyArr <= ev.At {
+			if b.replied {
+				b.r.Time.ClientNs += int64(max(0, ev.At-b.serverLastArr))
+			}
 			b.turn++
 			b.r.ClientTurns++
 			b.cmdsInTurn = 0
-			if b.started {
-				b.r.Time.ClientNs += int64(max(0, ev.At-b.serverLastArr))
-			}
+			b.replied = false
+			b.turnLastArr = 0
 		}
 		b.turnLastArr = max(b.turnLastArr, ev.Arrive)
-	} else {
-		if !b.started {
-			b.greeted = true
-			b.r.RoundTrips++
-		} else if b.lastDir == ClientToServer {
-			b.r.RoundTrips++
+		return
+	}
+	if !b.replied {
+		// The first reply to this turn (or the greeting, before any).
+		b.replied = true
+		b.replyArr = ev.Arrive
+		b.r.RoundTrips++
+		if b.turn > 0 {
 			b.r.Time.ServerNs += int64(max(0, ev.At-b.turnLastArr))
 		}
-		b.serverLastArr = max(b.serverLastArr, ev.Arrive)
 	}
-	b.started = true
-	b.lastDir = ev.Dir
+	b.replyArr = min(b.replyArr, ev.Arrive)
+	b.serverLastArr = max(b.serverLastArr, ev.Arrive)
 }
 
 func (b *reportBuilder) command(verb, args string) {

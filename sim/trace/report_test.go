@@ -381,3 +381,34 @@ func BenchmarkReports(b *testing.B) {
 		}
 	}
 }
+
+// Client and server write from their own goroutines, so the trace can list
+// a reply before a command the client had already sent. The times decide:
+// RETR 2 left (at 12 ms) before the reply to RETR 1 arrived (at 40 ms), so
+// both are one turn: greeting + 1 round trip. Sent after the reply arrived,
+// it is a turn of its own.
+func TestReportTurnsFollowTheTimes(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name  string
+		retr2 time.Duration
+		want  int
+	}{{"pipelined, listed late", 12 * ms, 2}, {"after the reply", 41 * ms, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := trace.NewRecorder(nil)
+			rec.NewSession(trace.SessionInfo{ID: 1, Protocol: trace.POP3})
+			line := func(d trace.Direction, at, arrive time.Duration, text, verb, status string) {
+				rec.Append(trace.Event{Session: 1, Protocol: trace.POP3, Kind: trace.KindLine, Dir: d, At: at, Arrive: arrive, Text: text, Verb: verb, Status: status, Bytes: len(text) + 2})
+			}
+			line(trace.ServerToClient, 0, 20*ms, "+OK ready", "", "+OK")
+			line(trace.ClientToServer, 10*ms, 30*ms, "RETR 1", "RETR", "")
+			line(trace.ServerToClient, 31*ms, 40*ms, "+OK", "", "+OK")
+			line(trace.ClientToServer, tc.retr2, tc.retr2+20*ms, "RETR 2", "RETR", "")
+			line(trace.ServerToClient, tc.retr2+21*ms, tc.retr2+30*ms, "+OK", "", "+OK")
+			r := trace.Reports(rec.Snapshot())[0]
+			if r.RoundTrips != tc.want || r.ClientTurns != tc.want-1 {
+				t.Errorf("RoundTrips %d, ClientTurns %d; want %d, %d", r.RoundTrips, r.ClientTurns, tc.want, tc.want-1)
+			}
+		})
+	}
+}
