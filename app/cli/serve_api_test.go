@@ -391,3 +391,39 @@ func TestServeAPIRefusesNonLoopback(t *testing.T) {
 		t.Errorf("serve --api 0.0.0.0:0 exited %d: %s", code, errb.String())
 	}
 }
+
+// With --trace jsonl the reports at shutdown are JSON, one session a line,
+// after the events.
+func TestServeReportsAsJSONLines(t *testing.T) {
+	out := &syncBuffer{}
+	var errb syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve", "--cert-dir", "", "--smtp", "127.0.0.1:0", "--pop3", "", "--imap", "",
+			"--smtps", "", "--pop3s", "", "--imaps", "", "--trace", "jsonl"}, out, &errb)
+	}()
+	smtp := waitFor(t, out, regexp.MustCompile(`smtp\s+(127\.0\.0\.1:\d+)`))[1]
+	msg := t.TempDir() + "/m.eml"
+	os.WriteFile(msg, []byte("Subject: j\r\n\r\nhi\r\n"), 0o644)
+	if _, code := curlRun(t, "smtp://"+smtp, "--mail-from", "student@mailscope.lab", "--mail-rcpt", "bob@mailscope.lab", "-T", msg); code != curlOK {
+		t.Fatalf("curl: exit %d", code)
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("serve exited %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var last struct {
+		ID         uint64         `json:"id"`
+		Protocol   string         `json:"protocol"`
+		RoundTrips int            `json:"round_trips"`
+		Commands   map[string]int `json:"commands"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
+	}
+	if last.Protocol != "smtp" || last.RoundTrips < 6 || last.Commands["RCPT"] != 1 {
+		t.Errorf("the report line = %+v", last)
+	}
+}
