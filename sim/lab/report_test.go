@@ -152,3 +152,32 @@ func TestReportTLS(t *testing.T) {
 		t.Errorf("STARTTLS session used %q", rs[1].Capabilities.Used)
 	}
 }
+
+// fetchmail with keep, fetchall and uidl, run twice: the second run
+// retrieves again every message the first had (same UIDLs).
+func TestReportFetchmailDownloadedAgain(t *testing.T) {
+	const n = 2
+	l, eps := tcpLab(t, Options{})
+	l.Seed("student", n, 6)
+	host, port, _ := strings.Cut(eps[POP3], ":")
+	home := t.TempDir()
+	rc := home + "/fetchmailrc"
+	os.WriteFile(rc, []byte(fmt.Sprintf("set no syslog\npoll %s with proto POP3 port %s uidl\n  user \"student\" there with password \"secret\" is \"student\" here\n  options keep fetchall sslproto '' mda \"/bin/cat >/dev/null\"\n", host, port)), 0o600)
+	for range 2 {
+		run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--nodetach")
+	}
+	rs := reportsOf(t, l, trace.POP3)
+	if len(rs) != 2 {
+		t.Fatalf("%d POP3 sessions, want 2", len(rs))
+	}
+	if _, ok := findPattern(rs[0], trace.PatternDownloadedAgain); ok {
+		t.Errorf("first run: %+v", rs[0].Patterns)
+	}
+	p, ok := findPattern(rs[1], trace.PatternDownloadedAgain)
+	if !ok || p.Count != n || p.SavingRoundTrips < 1 {
+		t.Errorf("second run: downloaded-again = %+v (found %v), want %d; commands %v", p, ok, n, rs[1].Commands)
+	}
+	if rs[1].PreviousSession != rs[0].ID {
+		t.Errorf("second run's previous session %d, want %d", rs[1].PreviousSession, rs[0].ID)
+	}
+}

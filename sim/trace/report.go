@@ -104,7 +104,9 @@ type Report struct {
 	PollIntervalNs  int64  `json:"poll_interval_ns,omitempty"`
 
 	Patterns []Pattern `json:"patterns"`
-	// SavingRoundTrips sums the patterns' savings.
+	// SavingRoundTrips sums the patterns' savings, at most RoundTrips.
+	// Patterns can overlap (a RETR downloaded again is also one of the
+	// RETRs pipelining would have grouped), so the sum is an upper bound.
 	SavingRoundTrips int `json:"saving_round_trips"`
 
 	// retrieved keys, for downloaded-again across sessions
@@ -256,6 +258,7 @@ func finishPatterns(r *Report) {
 	for _, p := range r.Patterns {
 		r.SavingRoundTrips += p.SavingRoundTrips
 	}
+	r.SavingRoundTrips = min(r.SavingRoundTrips, r.RoundTrips)
 	if r.Patterns == nil {
 		r.Patterns = []Pattern{}
 	}
