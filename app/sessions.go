@@ -14,8 +14,8 @@ type SessionService struct {
 // List returns every session, oldest first, with its totals from the
 // trace (trace.Snapshot.SessionTotals) and its report (trace.Reports):
 // the round trips it spent and could have saved. A session is open until
-// both ends have closed; while it is, its counters come from the link,
-// which also counts a line still on its way.
+// both ends have closed; while it is, its byte counters come from the
+// link, which also counts a line still on its way.
 func (s *SessionService) List() ([]SessionDTO, error) {
 	snap := s.lab.Trace.Snapshot()
 	totals := snap.SessionTotals()
@@ -32,8 +32,9 @@ func (s *SessionService) List() ([]SessionDTO, error) {
 			PayloadUp: t.PayloadUp, PayloadDown: t.PayloadDown, WireUp: t.WireUp, WireDown: t.WireDown,
 		}
 		if r, ok := reports[si.ID]; ok {
-			// Once closed, the turns come from the trace: the client's
-			// round trips and the turns the server waited for.
+			// The turns come from the trace: the client's round trips and
+			// the turns the server waited for. (The link counts only reads
+			// that had to wait, so on a zero-latency link it says 0.)
 			d.Report = newReportDTO(r)
 			d.ClientTurns, d.ServerTurns = int64(r.RoundTrips), int64(r.ClientTurns)
 		}
@@ -44,7 +45,6 @@ func (s *SessionService) List() ([]SessionDTO, error) {
 	}
 	for _, st := range s.lab.Link.Open() {
 		if d := byID[st.ID]; d != nil && d.Open {
-			d.ClientTurns, d.ServerTurns = st.ClientTurns, st.ServerTurns
 			d.WireUp, d.WireDown = st.Up.Wire, st.Down.Wire
 			d.PayloadUp, d.PayloadDown = st.Up.Payload, st.Down.Payload
 		}
