@@ -416,6 +416,8 @@ type SessionDTO struct {
 	WireDown    int64   `json:"wireDown"`
 	ClientTurns int64   `json:"clientTurns"`
 	ServerTurns int64   `json:"serverTurns"`
+	// Report sums the session up from its trace (app/report_dto.go).
+	Report *ReportDTO `json:"report"`
 }
 
 // ConsoleDTO is an open console connection.

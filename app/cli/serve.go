@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailscope/mailscope/sim/lab"
@@ -79,7 +80,20 @@ so the store does not change:
   --fault disconnect@imap,during=IDLE,after=30s  BYE and close 30 s into IDLE
   --fault 'chaos@smtp,p=0.2,seed=7,with=451 4.7.1 greylisted'
 with= takes the rest of the spec; session=N and user=NAME narrow a fault
-to one trace session or one account (once logged in).`,
+to one trace session or one account (once logged in).
+
+Session reports: on Ctrl-C, and whenever serve gets SIGUSR1
+(kill -USR1 PID), it prints a report of every session: the client, its
+commands, round trips, bytes, time, and the round trips it could have
+saved (pipelining-unused, one-fetch-per-message, one-retr-per-message,
+list-before-retr, downloaded-again, polling-where-idle). With --trace
+jsonl each report is one JSON object per line.
+
+--api 127.0.0.1:PORT serves an HTTP API on loopback (beyond it only with
+--lan; it has no authentication): GET /api/sessions (every session's
+report, snake_case JSON), GET /api/sessions/ID/events, GET /api/events
+(JSON Lines, streamed as they happen), GET/POST/DELETE /api/faults (the
+same specs as --fault).`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			def := lab.DefaultTCP()
 			addrs := map[string]*string{}
@@ -106,6 +120,7 @@ to one trace session or one account (once logged in).`,
 			fs.Var(&faults, "fault", "fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s; reply@pop3,cmd=RETR,with=-ERR …; delay@imap,cmd=FETCH,for=5s; disconnect@imap,during=IDLE,after=30s; chaos@smtp,p=0.2,seed=7")
 			budget := fs.String("trace-budget", "256MB", "memory the trace may hold (`SIZE`: 256MB, 1GB; 0 keeps everything); older closed sessions go to a file on disk")
 			pcapPath := fs.String("pcapng", "", "write the capture to `FILE` as it goes (readable by tshark while serve runs)")
+			apiAddr := fs.String("api", "", "serve the HTTP API on `ADDR` (127.0.0.1:PORT; loopback only unless --lan)")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -170,9 +185,10 @@ to one trace session or one account (once logged in).`,
 				}
 				// Subscribe before the first client can connect: a session
 				// that came and went before it would be missing from stdout.
+				stdout := &lockedWriter{w: env.Stdout}
 				var stop func()
 				if *traceFmt != "none" {
-					stop = printTrace(env.Stdout, l.Trace, *traceFmt, *reveal)
+					stop = printTrace(stdout, l.Trace, *traceFmt, *reveal)
 				}
 				var stopPcap func() error
 				if *pcapPath != "" {
@@ -184,6 +200,7 @@ to one trace session or one account (once logged in).`,
 						return err
 					}
 				}
+				reports := &reportPrinter{w: stdout, format: *traceFmt, rec: l.Trace}
 				eps, err := l.ListenTCP(want, *lan)
 				if err != nil {
 					if stop != nil {
@@ -192,9 +209,27 @@ to one trace session or one account (once logged in).`,
 					return err
 				}
 				stopAside := reportSetAside(env.Stderr, l.Trace)
-				printBanner(env.Stdout, l, eps, prof, *speed)
+				printBanner(stdout, l, eps, prof, *speed)
+				if *apiAddr != "" {
+					addr, stopAPI, err := startAPI(*apiAddr, *lan, l, *reveal, env.Stderr)
+					if err != nil {
+						if stop != nil {
+							stop()
+						}
+						return err
+					}
+					defer stopAPI()
+					if *lan {
+						fmt.Fprintln(env.Stderr, "WARNING: --api with --lan: the API has no authentication and can arm faults.")
+					}
+					fmt.Fprintf(stdout, "  %-6s %-22s curl http://%s/api/sessions\n", "api", addr, addr)
+				}
+				if reportSignalName != "" {
+					fmt.Fprintf(stdout, "  session reports: on Ctrl-C, or kill -USR1 %d\n", os.Getpid())
+				}
+				onReportSignal(ctx, reports)
 				for _, f := range faults {
-					fmt.Fprintf(env.Stdout, "  fault: %s\n", f.Spec)
+					fmt.Fprintf(stdout, "  fault: %s\n", f.Spec)
 					if f.Kind == "offline" {
 						clock := l.Link.LiveClock()
 						defer f.ScheduleOffline(l.Link, clock, clock.Now())()
@@ -213,6 +248,7 @@ to one trace session or one account (once logged in).`,
 					}
 					fmt.Fprintf(env.Stderr, "mailscope: capture written to %s\n", *pcapPath)
 				}
+				reports.print("at shutdown")
 				return nil
 			}
 		},
@@ -408,4 +444,16 @@ func writePcapngLive(path string, rec *trace.Recorder, reveal bool) (stop func()
 		}
 		return err
 	}, nil
+}
+
+// lockedWriter serialises the live trace and the reports on stdout.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
 }

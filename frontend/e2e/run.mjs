@@ -171,6 +171,36 @@ flow('check mail over IMAP (Laptop)', async ({ page }) => {
   assert(!/error|fail/i.test(status), `action-status reports a failure: "${status}"`);
 });
 
+flow('session reports: the Sessions tab counts round trips and compares two sessions', async ({ page }) => {
+  await openPanel(page, 'actions');
+  await requireTestids(page, ['check-Home-PC', 'check-Laptop']);
+  for (const dev of ['check-Home-PC', 'check-Laptop']) {
+    await page.locator(tid(dev)).click();
+    await actionDone(page);
+  }
+  await openPanel(page, 'sessions');
+  const rows = page.locator(`${tid('sessions-list')} tbody tr`);
+  await waitFor('two sessions listed', async () => (await rows.count()) >= 2, 10000);
+  // A closed session's round trips are no longer 0.
+  const trips = await page.$$eval(`${tid('sessions-list')} tbody tr td.num:nth-of-type(4)`, (els) => els.map((e) => Number(e.textContent)));
+  log(`round trips per session: ${JSON.stringify(trips)}`);
+  assert(trips.length >= 2 && trips.every((n) => n > 0), `round trips ${JSON.stringify(trips)}`);
+  await rows.nth(0).locator('button.link').click();
+  const report = page.locator(tid('session-report'));
+  await report.waitFor({ timeout: 5000 });
+  const text = (await report.textContent()) ?? '';
+  assert(/Round trips\s*\d+/.test(text) && /Commands/.test(text), `report reads ${text.slice(0, 200)}`);
+  await rows.nth(0).locator('input[type=checkbox]').check();
+  await rows.nth(1).locator('input[type=checkbox]').check();
+  const cmp = page.locator(tid('sessions-compare'));
+  await cmp.waitFor({ timeout: 5000 });
+  const heads = await cmp.locator('thead th').count();
+  assert(heads === 3, `compare table has ${heads} header cells, want 3`);
+  const differ = await cmp.locator('tr.differ').count();
+  assert(differ > 0, 'a POP3 and an IMAP session differ in no row');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-session-reports.png') });
+});
+
 flow('console: USER student gets its reply', async ({ page }) => {
   await openPanel(page, 'console');
   await requireTestids(page, ['console-service', 'console-connect', 'console-input', 'console-output']);

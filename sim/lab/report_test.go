@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,5 +117,67 @@ func TestReportImaplibOneFetchPerMessage(t *testing.T) {
 	}
 	if r.Retrieved != n || r.Client.Login != "student" || r.Commands["FETCH"] != n {
 		t.Errorf("Retrieved %d, login %q, FETCH %d; want %d, student, %d", r.Retrieved, r.Client.Login, r.Commands["FETCH"], n, n)
+	}
+}
+
+const pyTLS = `
+import imaplib, os, ssl
+ctx = ssl._create_unverified_context()
+h, p = os.environ["IMAPS"].rsplit(":", 1)
+im = imaplib.IMAP4_SSL(h, int(p), ssl_context=ctx); im.login("student", "secret"); im.select("INBOX"); im.logout()
+h, p = os.environ["IMAP"].rsplit(":", 1)
+im = imaplib.IMAP4(h, int(p)); im.starttls(ssl_context=ctx); im.login("student", "secret"); im.logout()
+`
+
+// TLS as traced: implicit and STARTTLS, with the version and cipher the
+// ServerHello chose, decrypted with the lab's key log; the commands inside
+// TLS count as commands.
+func TestReportTLS(t *testing.T) {
+	l, eps := tcpLab(t, Options{})
+	python(t, eps, pyTLS)
+	rs := reportsOf(t, l, trace.IMAP)
+	if len(rs) != 2 {
+		t.Fatalf("%d IMAP sessions, want 2", len(rs))
+	}
+	for i, mode := range []string{"implicit", "starttls"} {
+		r := rs[i]
+		if r.TLS == nil || r.TLS.Mode != mode || r.TLS.Version != "TLS 1.3" || !strings.HasPrefix(r.TLS.Cipher, "TLS_") || !r.TLS.Decrypted {
+			t.Errorf("session %d: TLS = %+v, want %s TLS 1.3, decrypted", r.ID, r.TLS, mode)
+		}
+		if r.Client.Login != "student" || r.Commands["LOGIN"] != 1 {
+			t.Errorf("session %d: login %q, LOGIN×%d; want student inside TLS", r.ID, r.Client.Login, r.Commands["LOGIN"])
+		}
+	}
+	if !slices.Contains(rs[1].Capabilities.Used, "STARTTLS") {
+		t.Errorf("STARTTLS session used %q", rs[1].Capabilities.Used)
+	}
+}
+
+// fetchmail with keep, fetchall and uidl, run twice: the second run
+// retrieves again every message the first had (same UIDLs).
+func TestReportFetchmailDownloadedAgain(t *testing.T) {
+	const n = 2
+	l, eps := tcpLab(t, Options{})
+	l.Seed("student", n, 6)
+	host, port, _ := strings.Cut(eps[POP3], ":")
+	home := t.TempDir()
+	rc := home + "/fetchmailrc"
+	os.WriteFile(rc, []byte(fmt.Sprintf("set no syslog\npoll %s with proto POP3 port %s uidl\n  user \"student\" there with password \"secret\" is \"student\" here\n  options keep fetchall sslproto '' mda \"/bin/cat >/dev/null\"\n", host, port)), 0o600)
+	for range 2 {
+		run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--nodetach")
+	}
+	rs := reportsOf(t, l, trace.POP3)
+	if len(rs) != 2 {
+		t.Fatalf("%d POP3 sessions, want 2", len(rs))
+	}
+	if _, ok := findPattern(rs[0], trace.PatternDownloadedAgain); ok {
+		t.Errorf("first run: %+v", rs[0].Patterns)
+	}
+	p, ok := findPattern(rs[1], trace.PatternDownloadedAgain)
+	if !ok || p.Count != n || p.SavingRoundTrips < 1 {
+		t.Errorf("second run: downloaded-again = %+v (found %v), want %d; commands %v", p, ok, n, rs[1].Commands)
+	}
+	if rs[1].PreviousSession != rs[0].ID {
+		t.Errorf("second run's previous session %d, want %d", rs[1].PreviousSession, rs[0].ID)
 	}
 }

@@ -41,7 +41,9 @@ const (
 	// UIDVALIDITY and UID).
 	PatternDownloadedAgain = "downloaded-again"
 	// PatternPollingWhereIdle: an IMAP client reconnecting to look for mail
-	// where the server offered IDLE (RFC 2177), which it never used.
+	// where the server offered IDLE (RFC 2177), which it never used: three
+	// or more sessions of the same login from the same host, at roughly
+	// regular intervals (the longest at most twice the shortest).
 	PatternPollingWhereIdle = "polling-where-idle"
 )
 
@@ -49,12 +51,15 @@ const (
 //
 // Round trips. The session's data events (lines, bulk payloads, TLS
 // records; not connect, close or fault marks) are taken in trace order. A
-// client turn is a maximal run of client-to-server data events with no
-// server-to-client data event among them: every line the client sent
-// before it next read a reply. A turn is answered when a server data
-// event follows it. RoundTrips is the number of times the client waited
-// for the server: one for the greeting when the server spoke first, plus
-// each answered client turn. A lock-step client that sends n commands
+// client turn is every line the client sent before it could have read a
+// reply: it begins with the client's first line, and a client line starts
+// the next turn once a server data event of the current turn had arrived
+// (its virtual Arrive) by the time the line departed (its At). In a trace
+// where replies never overtake commands, that is a maximal run of client
+// events with no server event among them. A turn is answered when a
+// server data event follows it. RoundTrips is the number of times the
+// client waited for the server: one for the greeting when the server spoke
+// first, plus each answered client turn. A lock-step client that sends n commands
 // after the greeting spends n+1 round trips; the same commands pipelined
 // in one turn spend 2. (This is what the link counts as ClientTurns for a
 // live connection.) Unsolicited server lines (an IMAP EXISTS during IDLE)
@@ -99,7 +104,9 @@ type Report struct {
 	PollIntervalNs  int64  `json:"poll_interval_ns,omitempty"`
 
 	Patterns []Pattern `json:"patterns"`
-	// SavingRoundTrips sums the patterns' savings.
+	// SavingRoundTrips sums the patterns' savings, at most RoundTrips.
+	// Patterns can overlap (a RETR downloaded again is also one of the
+	// RETRs pipelining would have grouped), so the sum is an upper bound.
 	SavingRoundTrips int `json:"saving_round_trips"`
 
 	// retrieved keys, for downloaded-again across sessions
@@ -251,6 +258,7 @@ func finishPatterns(r *Report) {
 	for _, p := range r.Patterns {
 		r.SavingRoundTrips += p.SavingRoundTrips
 	}
+	r.SavingRoundTrips = min(r.SavingRoundTrips, r.RoundTrips)
 	if r.Patterns == nil {
 		r.Patterns = []Pattern{}
 	}
@@ -312,7 +320,7 @@ func crossSession(rs []Report) {
 		}
 	}
 	for _, list := range sessions {
-		if len(list) < 2 || rs[list[0]].Protocol != IMAP {
+		if len(list) < 3 || rs[list[0]].Protocol != IMAP || !onATimer(rs, list) {
 			continue
 		}
 		offered, used := false, false
@@ -331,6 +339,21 @@ func crossSession(rs []Report) {
 			})
 		}
 	}
+}
+
+// onATimer reports whether a client's sessions (three or more, oldest
+// first) began at roughly regular intervals: the longest at most twice
+// the shortest. Two sessions, or a burst then a pause, are not polling.
+func onATimer(rs []Report, list []int) bool {
+	lo, hi := int64(-1), int64(0)
+	for i := 1; i < len(list); i++ {
+		d := rs[list[i]].StartNs - rs[list[i-1]].StartNs
+		if lo < 0 || d < lo {
+			lo = d
+		}
+		hi = max(hi, d)
+	}
+	return lo > 0 && hi <= 2*lo
 }
 
 // fetchTurns is how many turns retrieved messages (which an IDLE client
@@ -367,13 +390,12 @@ type reportBuilder struct {
 	info SessionInfo
 	r    Report
 
-	started       bool
-	lastDir       Direction
-	turn          int // current (or last) client turn, from 1
+	replied       bool          // the current turn (or, before any, the greeting) has had a reply
+	replyArr      time.Duration // when its earliest reply arrived
+	turn          int           // current (or last) client turn, from 1
 	cmdsInTurn    int
 	turnLastArr   time.Duration // arrival of the client turn's last byte
 	serverLastArr time.Duration // arrival of the server run's last byte
-	greeted       bool
 	minTransit    time.Duration
 	end           time.Duration
 	clientClosed  bool
@@ -465,30 +487,38 @@ func (b *reportBuilder) add(ev *Event) {
 	}
 }
 
-// turns follows the client turns and the server runs.
+// turns follows the client turns and the replies to them. A client
+// event starts a new turn once the client could have read a reply to the
+// current one: a server event of the turn had arrived (virtual time) when
+// it departed. So a command written before the reply to the previous one
+// arrived stays in that turn, even when the trace lists the reply first
+// (client and server write from their own goroutines).
 func (b *reportBuilder) turns(ev *Event) {
 	if ev.Dir == ClientToServer {
-		if !b.started || b.lastDir == ServerToClient {
+		if b.turn == 0 || b.replied && b.replyArr <= ev.At {
+			if b.replied {
+				b.r.Time.ClientNs += int64(max(0, ev.At-b.serverLastArr))
+			}
 			b.turn++
 			b.r.ClientTurns++
 			b.cmdsInTurn = 0
-			if b.started {
-				b.r.Time.ClientNs += int64(max(0, ev.At-b.serverLastArr))
-			}
+			b.replied = false
+			b.turnLastArr = 0
 		}
 		b.turnLastArr = max(b.turnLastArr, ev.Arrive)
-	} else {
-		if !b.started {
-			b.greeted = true
-			b.r.RoundTrips++
-		} else if b.lastDir == ClientToServer {
-			b.r.RoundTrips++
+		return
+	}
+	if !b.replied {
+		// The first reply to this turn (or the greeting, before any).
+		b.replied = true
+		b.replyArr = ev.Arrive
+		b.r.RoundTrips++
+		if b.turn > 0 {
 			b.r.Time.ServerNs += int64(max(0, ev.At-b.turnLastArr))
 		}
-		b.serverLastArr = max(b.serverLastArr, ev.Arrive)
 	}
-	b.started = true
-	b.lastDir = ev.Dir
+	b.replyArr = min(b.replyArr, ev.Arrive)
+	b.serverLastArr = max(b.serverLastArr, ev.Arrive)
 }
 
 func (b *reportBuilder) command(verb, args string) {
@@ -1088,7 +1118,7 @@ func (b *reportBuilder) pipeliningUnused(r *Report) (Pattern, bool) {
 		return Pattern{}, false
 	}
 	return Pattern{Name: PatternPipeliningUnused, Count: saving, SavingRoundTrips: saving,
-		Detail: fmt.Sprintf("the server offered PIPELINING (RFC 2920) and each of the %d commands went in its own turn; grouped (MAIL, RCPT… DATA together, the next command after the message's \".\"), %d turns would have done", len(b.cmds), actual-saving)}, true
+		Detail: fmt.Sprintf("the server offered PIPELINING (RFC 2920) and each of the %d commands went in its own turn; grouped (MAIL, RCPT… DATA in one turn, the next command sent with the message's \".\"), they need only %d turns of their own", len(b.cmds), actual-saving)}, true
 }
 
 // listBeforeRetr: "LIST n" just before "RETR n". One LIST without an

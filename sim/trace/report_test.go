@@ -291,6 +291,10 @@ func TestReportIMAPPatterns(t *testing.T) {
 	}
 	first := session([]string{"7", "8", "9"}, false)
 	second := session([]string{"9"}, false)
+	if _, ok := pattern(reportFor(t, rec, second), trace.PatternPollingWhereIdle); ok {
+		t.Error("two sessions are not yet polling on a timer")
+	}
+	third := session(nil, false)
 
 	r := reportFor(t, rec, first)
 	p, ok := pattern(r, trace.PatternOneFetchPerMessage)
@@ -307,16 +311,23 @@ func TestReportIMAPPatterns(t *testing.T) {
 	if p, ok := pattern(r2, trace.PatternDownloadedAgain); !ok || p.Count != 1 {
 		t.Errorf("downloaded-again = %+v (found %v), want UID 9 counted", p, ok)
 	}
-	p, ok = pattern(r2, trace.PatternPollingWhereIdle)
-	// Greeting, ID, LOGIN, SELECT, FETCH, LOGOUT: 6 round trips, one of
-	// them fetching mail, which an IDLE client would spend too.
+	// A minute apart, three times: polling. Greeting, ID, LOGIN, SELECT,
+	// FETCH, LOGOUT: 6 round trips, one of them fetching mail, which an
+	// IDLE client would spend too.
+	p, ok = pattern(reportFor(t, rec, second), trace.PatternPollingWhereIdle)
 	if !ok || p.SavingRoundTrips != 5 {
 		t.Errorf("polling-where-idle = %+v (found %v), want saving 5", p, ok)
+	}
+	p, ok = pattern(reportFor(t, rec, third), trace.PatternPollingWhereIdle)
+	if !ok || p.Count != 1 || p.SavingRoundTrips != 5 {
+		t.Errorf("third session: polling-where-idle = %+v (found %v), want saving 5 (no fetch)", p, ok)
 	}
 
 	// A client that uses IDLE is not polling.
 	rec = trace.NewRecorder(nil)
 	l = tapped(profile(), rec)
+	n = 0
+	session(nil, true)
 	session(nil, true)
 	id := session(nil, true)
 	r = reportFor(t, rec, id)
@@ -348,5 +359,56 @@ func TestReportOfMatchesReports(t *testing.T) {
 	}
 	if one.RoundTrips != 3 || one.MaxCommandsPerTurn != 3 {
 		t.Errorf("RoundTrips %d, MaxCommandsPerTurn %d; want 3 and 3", one.RoundTrips, one.MaxCommandsPerTurn)
+	}
+}
+
+// BenchmarkReports: 100 POP3 sessions of 1,000 lines each (100k events),
+// alternating command and reply.
+func BenchmarkReports(b *testing.B) {
+	rec := trace.NewRecorder(nil)
+	for s := range 100 {
+		rec.NewSession(trace.SessionInfo{ID: uint64(s + 1), Protocol: trace.POP3, ClientAddr: "127.0.0.1:4000"})
+		for i := range 500 {
+			rec.Append(trace.Event{Session: uint64(s + 1), Protocol: trace.POP3, Kind: trace.KindLine, Dir: trace.ClientToServer, Text: "LIST 1", Verb: "LIST", Bytes: 8, At: time.Duration(i)})
+			rec.Append(trace.Event{Session: uint64(s + 1), Protocol: trace.POP3, Kind: trace.KindLine, Dir: trace.ServerToClient, Text: "+OK 1 20", Status: "+OK", Bytes: 10, At: time.Duration(i)})
+		}
+	}
+	snap := rec.Snapshot()
+	b.ResetTimer()
+	for range b.N {
+		if rs := trace.Reports(snap); len(rs) != 100 || rs[0].RoundTrips != 500 {
+			b.Fatalf("%d reports, %d round trips", len(rs), rs[0].RoundTrips)
+		}
+	}
+}
+
+// Client and server write from their own goroutines, so the trace can list
+// a reply before a command the client had already sent. The times decide:
+// RETR 2 left (at 12 ms) before the reply to RETR 1 arrived (at 40 ms), so
+// both are one turn: greeting + 1 round trip. Sent after the reply arrived,
+// it is a turn of its own.
+func TestReportTurnsFollowTheTimes(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name  string
+		retr2 time.Duration
+		want  int
+	}{{"pipelined, listed late", 12 * ms, 2}, {"after the reply", 41 * ms, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := trace.NewRecorder(nil)
+			rec.NewSession(trace.SessionInfo{ID: 1, Protocol: trace.POP3})
+			line := func(d trace.Direction, at, arrive time.Duration, text, verb, status string) {
+				rec.Append(trace.Event{Session: 1, Protocol: trace.POP3, Kind: trace.KindLine, Dir: d, At: at, Arrive: arrive, Text: text, Verb: verb, Status: status, Bytes: len(text) + 2})
+			}
+			line(trace.ServerToClient, 0, 20*ms, "+OK ready", "", "+OK")
+			line(trace.ClientToServer, 10*ms, 30*ms, "RETR 1", "RETR", "")
+			line(trace.ServerToClient, 31*ms, 40*ms, "+OK", "", "+OK")
+			line(trace.ClientToServer, tc.retr2, tc.retr2+20*ms, "RETR 2", "RETR", "")
+			line(trace.ServerToClient, tc.retr2+21*ms, tc.retr2+30*ms, "+OK", "", "+OK")
+			r := trace.Reports(rec.Snapshot())[0]
+			if r.RoundTrips != tc.want || r.ClientTurns != tc.want-1 {
+				t.Errorf("RoundTrips %d, ClientTurns %d; want %d, %d", r.RoundTrips, r.ClientTurns, tc.want, tc.want-1)
+			}
+		})
 	}
 }

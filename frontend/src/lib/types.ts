@@ -265,6 +265,45 @@ export interface SessionDTO extends SessionInfoDTO {
   wireDown: number;
   clientTurns: number;
   serverTurns: number;
+  /** The session summed up from its trace (app.ReportDTO). */
+  report: ReportDTO | null;
+}
+
+/** A named habit that cost round trips the client could have saved. */
+export interface PatternDTO {
+  name: string;
+  count: number;
+  savingRoundTrips: number;
+  detail: string;
+}
+
+/** What one session did (trace.Report), times in microseconds. */
+export interface ReportDTO {
+  login: string;
+  hello: string;
+  software: string;
+  clientId?: Record<string, string>;
+  capsOffered: string[] | null;
+  capsUsed: string[] | null;
+  commands: Record<string, number> | null;
+  commandCount: number;
+  roundTrips: number;
+  clientTurns: number;
+  maxCommandsPerTurn: number;
+  retrieved: number;
+  totalUs: number;
+  serverUs: number;
+  clientUs: number;
+  linkUs: number;
+  latencyUs: number;
+  serialisationUs: number;
+  tls: string;
+  idleCount: number;
+  idleUs: number;
+  previousSession: number;
+  pollIntervalUs: number;
+  patterns: PatternDTO[] | null;
+  savingRoundTrips: number;
 }
 
 export interface ConsoleDTO {
