@@ -5,6 +5,7 @@ import type {
   ActionProgressDTO,
   ConsoleOutputDTO,
   LabStateDTO,
+  LessonChangedDTO,
   LinkStateDTO,
   TraceBatchDTO,
   ViewsBatchDTO,
@@ -27,6 +28,8 @@ export const Events = {
   ActionProgress: 'action:progress',
   /** Changes to where the mail lives (the server's mailboxes), batched. */
   ViewsChanged: 'views:changed',
+  /** A lesson's run was reset: the trace shows the run from traceFrom on. */
+  LessonsChanged: 'lessons:changed',
 } as const;
 
 export type EventName = (typeof Events)[keyof typeof Events];
@@ -41,4 +44,5 @@ export interface EventPayloads {
   'console:closed': ConsoleOutputDTO;
   'action:progress': ActionProgressDTO;
   'views:changed': ViewsBatchDTO;
+  'lessons:changed': LessonChangedDTO;
 }

@@ -665,3 +665,146 @@ export interface ViewsBatchDTO {
   changes: ViewChangeDTO[];
 }
 
+
+// ---- Lessons (app/lessons.go, app.LessonsService) ----
+
+export type LessonLevel = 'beginner' | 'intermediate' | 'advanced' | string;
+
+/** A lesson in the list. */
+export interface LessonSummaryDTO {
+  id: string;
+  title: string;
+  order: number;
+  minutes: number;
+  level: LessonLevel;
+  objectives: string[];
+  claims: string[];
+  /** How many steps, and how many of them have a check. */
+  steps: number;
+  checks: number;
+  /** Built in (false: a teacher's own file). */
+  builtin: boolean;
+  prerequisites: string[];
+}
+
+/** A trace filter or highlight of a step: the filter box's text and/or fields (protocol, verb, dir, status, device). */
+export interface LessonFilterDTO {
+  text: string;
+  fields: Record<string, string>;
+}
+
+/** A value of an action's parameter. */
+export type LessonParam = string | number | boolean | string[];
+
+export interface LessonActionDTO {
+  do: string;
+  with: Record<string, LessonParam>;
+  /** What the action does, as a plain sentence. */
+  text: string;
+}
+
+export interface LessonWatchDTO {
+  trace: LessonFilterDTO | null;
+  /** A mailbox view: "server" or a device's name; '' for none. */
+  view: string;
+  highlight: LessonFilterDTO | null;
+}
+
+export type CheckKind = 'choice' | 'number' | 'text' | 'task';
+
+/** A step's question (its answer stays in Go). */
+export interface CheckDTO {
+  kind: CheckKind;
+  question: string;
+  /** A task's: what to do. */
+  prompt: string;
+  hints: string[];
+  /** A choice's options, in order; the answer is the index as a string. */
+  options: string[];
+  /** About the protocol itself, not a measurement of this run. */
+  concept: boolean;
+}
+
+export interface LessonStepDTO {
+  id: string;
+  title: string;
+  /** Markdown. */
+  narrative: string;
+  claims: string[];
+  /** Who does the action: the app, or the learner (asked, then detected). */
+  by: 'app' | 'learner' | '';
+  action: LessonActionDTO | null;
+  watch: LessonWatchDTO | null;
+  check: CheckDTO | null;
+}
+
+export interface LessonDTO {
+  id: string;
+  title: string;
+  order: number;
+  minutes: number;
+  level: LessonLevel;
+  objectives: string[];
+  prerequisites: string[];
+  claims: string[];
+  /** Markdown before the first step. */
+  intro: string;
+  /** A link to read more ('' for none). */
+  link: string;
+  steps: LessonStepDTO[];
+}
+
+/** What performing a step's action did. */
+export interface StepOutcomeDTO {
+  done: boolean;
+  /** What happened, in a sentence. */
+  outcome: string;
+  /** The armed fault struck (the failure the lesson asked for). */
+  fault: string;
+  error: string;
+  /** The lesson's run starts at this trace seq (a reset-lab moves it). */
+  traceFrom: number;
+}
+
+/** Did the learner do the step's action? */
+export interface DetectDTO {
+  done: boolean;
+  detail: string;
+  /** False: the app cannot tell; the learner says "I did it". */
+  detectable: boolean;
+}
+
+/** An answer graded (or, for Reveal, the run's answer). */
+export interface GradeDTO {
+  correct: boolean;
+  feedback: string;
+  expected: string;
+  explanation: string;
+  hint: string;
+}
+
+export interface AnswerRecordDTO {
+  answer: string;
+  correct: boolean;
+  tries: number;
+}
+
+export interface LessonProgressDTO {
+  /** The furthest step reached (index). */
+  step: number;
+  answers: Record<string, AnswerRecordDTO>;
+  done: boolean;
+  /** The lesson's run starts at this trace seq. */
+  traceFrom: number;
+}
+
+export interface ProgressDTO {
+  welcomed: boolean;
+  lessons: Record<string, LessonProgressDTO>;
+}
+
+/** The payload of lessons:changed: a lesson's run was reset. */
+export interface LessonChangedDTO {
+  id: string;
+  traceFrom: number;
+}

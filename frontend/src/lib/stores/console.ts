@@ -30,6 +30,8 @@ export interface ConsoleView {
   status: ConsoleStatus;
   conn: ConsoleDTO | null;
   lines: ConsoleLine[];
+  /** A line someone (a lesson) put in the input box for the user to send; taken by the panel. */
+  draft: string;
 }
 
 export interface ConsoleApi {
@@ -45,6 +47,10 @@ export interface ConsoleStore extends Readable<ConsoleView> {
   send(line: string): Promise<void>;
   disconnect(): Promise<void>;
   clear(): void;
+  /** Puts a line in the input box (and picks the service, when not connected): a lesson's "type this". */
+  prefill(service: ConsoleService, line: string): void;
+  /** The panel took the draft into its input box. */
+  takeDraft(): string;
   destroy(): void;
 }
 
@@ -67,10 +73,10 @@ export function createConsoleStore(
     closed: (cb) => on(Events.ConsoleClosed, cb),
   },
 ): ConsoleStore {
-  const view = writable<ConsoleView>({ service: 'pop3', status: 'idle', conn: null, lines: [] });
+  const view = writable<ConsoleView>({ service: 'pop3', status: 'idle', conn: null, lines: [], draft: '' });
   const history = new History(200);
   let n = 0;
-  let current: ConsoleView = { service: 'pop3', status: 'idle', conn: null, lines: [] };
+  let current: ConsoleView = { service: 'pop3', status: 'idle', conn: null, lines: [], draft: '' };
   view.subscribe((v) => (current = v));
 
   // Lines can arrive before Open's answer does (the greeting races it):
@@ -149,6 +155,15 @@ export function createConsoleStore(
     },
     clear() {
       view.update((v) => ({ ...v, lines: [] }));
+    },
+    prefill(service, line) {
+      const keep = current.status === 'open' || current.status === 'connecting';
+      view.update((v) => ({ ...v, service: keep ? v.service : service, draft: line }));
+    },
+    takeDraft() {
+      const d = current.draft;
+      if (d) view.update((v) => ({ ...v, draft: '' }));
+      return d;
     },
     destroy() {
       offOut();
