@@ -17,6 +17,8 @@ describe('commandFor', () => {
     expect(commandFor({ key: ' ' })).toBe('replay-toggle');
     expect(commandFor({ key: '.' })).toBe('replay-step');
     expect(commandFor({ key: 'c' })).toBe('mode');
+    expect(commandFor({ key: 'l' })).toBe('lessons');
+    expect(commandFor({ key: 'l', inField: true })).toBeNull();
     expect(commandFor({ key: 'Escape' })).toBe('escape');
   });
   it('ignores other keys and modified keys', () => {

@@ -150,6 +150,9 @@ describe('lessons reducer: answers', () => {
     expect(currentRun(s)?.questionShown).toBe(true);
     s = run(s, { type: 'revealed', stepID: 'send', grade: right });
     expect(currentRun(s)?.revealed?.expected).toBe('7');
+    // The class answers aloud: Next does not wait for an answer.
+    expect(canNext(s)).toBe(true);
+    expect(canNext(run(s, { type: 'teacher', on: false }))).toBe(false);
   });
 });
 

@@ -193,11 +193,15 @@ export function savedAnswer(s: LessonsState, stepID: string) {
   return pl ? (progressOf(s.progress, pl.lesson.id).answers[stepID] ?? null) : null;
 }
 
-/** Next is allowed when the step has no check, or its check was answered right (now or before) or skipped. */
+/**
+ * Next is allowed when the step has no check, or its check was answered
+ * right (now or before) or skipped; in teacher mode always (the class
+ * answers aloud).
+ */
 export function canNext(s: LessonsState): boolean {
   const step = currentStep(s);
   if (!step || !s.player) return false;
-  if (!step.check) return true;
+  if (!step.check || s.teacher) return true;
   const run = s.player.runs[step.id];
   if (run?.skipped || run?.grade?.correct) return true;
   return savedAnswer(s, step.id)?.correct === true;

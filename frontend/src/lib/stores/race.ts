@@ -173,7 +173,5 @@ export const race = createRaceStore(defaultApi);
 
 /** Which view the window shows: the lab (live trace), Compare (the race) or Lessons (the course, played beside the lab). */
 export type Mode = 'lab' | 'compare' | 'lessons';
-export const MODES: readonly Mode[] = ['lab', 'compare', 'lessons'];
-/** The mode after m, for the shortcut that cycles them. */
-export const nextMode = (m: Mode): Mode => MODES[(MODES.indexOf(m) + 1) % MODES.length] as Mode;
+
 export const mode = writable<Mode>('lab');
