@@ -37,8 +37,8 @@ describe('commandFor', () => {
     expect(commandFor({ key: 'Escape', inField: true })).toBe('escape');
   });
   it('documents every binding in the help list, from the same table', () => {
-    expect(shortcutHelp.length).toBe(13);
-    expect(shortcutHelp.flatMap((h) => h.keys)).toEqual(['?', '/', 'j', '↓', 'k', '↑', 'Enter', 'f', 'r', 't', 'p', 'Space', '.', 'c', 'Esc']);
+    expect(shortcutHelp.length).toBe(14);
+    expect(shortcutHelp.flatMap((h) => h.keys)).toEqual(['?', '/', 'j', '↓', 'k', '↑', 'Enter', 'f', 'r', 't', 'p', 'Space', '.', 'c', 'l', 'Esc']);
     expect(shortcutHelp.find((h) => h.keys.includes('Space'))?.what).toBe('Replay (in Compare mode, the race): play or pause');
     expect(new Set(shortcutHelp.map((h) => h.what)).size).toBe(shortcutHelp.length);
   });
