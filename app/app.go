@@ -24,14 +24,30 @@ type App struct {
 	// Scenarios is the Compare mode: scenarios and POP3-vs-IMAP races.
 	Scenarios *ScenariosService
 	Views     *ViewsService
+	// Lessons is the Lessons mode: the course, played beside the live lab.
+	Lessons *LessonsService
 
 	lab  *lab.Lab
 	emit *emitter
 }
 
+// Options configures the app beyond its lab. The zero value of each
+// field is documented.
+type Options struct {
+	// ConfigDir holds the learner's saved progress (progress.json); ""
+	// means os.UserConfigDir()/mailscope.
+	ConfigDir string
+	// LessonsDir is the teacher's folder of lessons, besides the built-in
+	// ones; "" means lessons.DefaultDir().
+	LessonsDir string
+}
+
 // New builds the lab (its servers on the simulated link) and the services.
 // rt must not be nil: pass NopRuntime{} when there is no window.
-func New(rt Runtime, o lab.Options) (*App, error) {
+func New(rt Runtime, o lab.Options) (*App, error) { return NewWith(rt, o, Options{}) }
+
+// NewWith is New with the app's own options.
+func NewWith(rt Runtime, o lab.Options, opts Options) (*App, error) {
 	// The app's devices act while people watch: on the live clock, at the
 	// pace of the link, like the outside clients beside them.
 	o.Clock = lab.Live
@@ -50,12 +66,13 @@ func New(rt Runtime, o lab.Options) (*App, error) {
 	a.Scenarios = newScenariosService(e, scenario.DefaultDir())
 	a.Views = newViewsService(l, e, func() { a.Lab.changed() })
 	a.Actions.settled = a.Views.settle
+	a.Lessons = newLessonsService(l, e, a.Actions, a.Link, opts)
 	return a, nil
 }
 
 // Services are the structs to bind in the window.
 func (a *App) Services() []any {
-	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views}
+	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views, a.Lessons}
 }
 
 // Startup keeps the Wails context and starts streaming the trace.
@@ -71,6 +88,7 @@ func (a *App) Shutdown() {
 	a.Trace.stop()
 	a.Views.stop()
 	a.Console.closeAll()
+	a.Lessons.close()
 	a.emit.setContext(nil)
 	a.lab.Close()
 }

@@ -30,10 +30,14 @@ const (
 	// EventViewsChanged: changes to where the mail lives (the server's
 	// mailboxes), batched like the trace. Payload: ViewsBatchDTO.
 	EventViewsChanged = "views:changed"
+	// EventLessonsChanged: a lesson's run on the lab was reset (its
+	// reset-lab): its trace now starts at traceFrom. Payload:
+	// LessonsChangedDTO.
+	EventLessonsChanged = "lessons:changed"
 )
 
 // EventNames lists every event name above, for tests and tools.
 func EventNames() []string {
 	return []string{EventLinkChanged, EventTraceAppend, EventTraceResync, EventLabChanged,
-		EventConsoleOutput, EventConsoleClosed, EventActionProgress, EventViewsChanged}
+		EventConsoleOutput, EventConsoleClosed, EventActionProgress, EventViewsChanged, EventLessonsChanged}
 }

@@ -55,3 +55,18 @@ func (l *Lab) faultsFor(opt func(link.ConnInfo) []link.Fault) func(link.ConnInfo
 		return out
 	}
 }
+
+// ArmedFaultSpecs are the armed faults still waiting for their
+// connection, oldest first.
+func (l *Lab) ArmedFaultSpecs() []link.FaultSpec {
+	l.faultMu.Lock()
+	defer l.faultMu.Unlock()
+	return append([]link.FaultSpec(nil), l.armed...)
+}
+
+// ClearFaults disarms every armed fault that has not struck yet.
+func (l *Lab) ClearFaults() {
+	l.faultMu.Lock()
+	l.armed = nil
+	l.faultMu.Unlock()
+}

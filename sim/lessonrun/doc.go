@@ -42,4 +42,13 @@
 // what the lesson's text claims.
 //
 // The trace and the clock start again at every reset-lab.
+//
+// Attach binds a Runner to a lab someone else owns instead: the desktop
+// app's live lab, beside the learner's own actions. Actions run at the
+// live clock's now; reset-lab cleans that lab in place (devices, mail,
+// faults, the link's offline state) and marks where the run starts in
+// its trace (TraceFrom), so that the checks count what a trace view
+// showing the rows from that mark shows, and run.online_seconds and
+// run.cost count from the reset. Detect says whether the learner has
+// done the action a step asks of them, from the lab and the trace.
 package lessonrun

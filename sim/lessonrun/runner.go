@@ -56,6 +56,12 @@ type Runner struct {
 	prof link.Profile
 	lab  *lab.Lab
 	now  time.Duration
+	// live is set on a runner attached to a live lab it does not own
+	// (Attach); nil when the runner owns its virtual lab.
+	live *attached
+	// from is where the run starts in the lab's trace and meters.
+	from mark
+	last mua.ActionResult // the last device action's result
 }
 
 // New builds a runner and its lab.
@@ -72,14 +78,20 @@ func New(o Options) (*Runner, error) {
 	return r, nil
 }
 
-// Lab is the runner's current lab; reset-lab replaces it.
+// Lab is the runner's current lab; reset-lab replaces it (except on an
+// attached lab, which it resets in place).
 func (r *Runner) Lab() *lab.Lab { return r.lab }
 
 // Now is the run's clock: when the last action ended.
 func (r *Runner) Now() time.Duration { return r.now }
 
-// Close closes the lab.
+// Close closes the lab. An attached runner leaves its lab open and only
+// cancels the offline windows it scheduled.
 func (r *Runner) Close() error {
+	if r.live != nil {
+		r.live.stop()
+		return nil
+	}
 	if r.lab == nil {
 		return nil
 	}
@@ -90,6 +102,9 @@ func (r *Runner) Close() error {
 
 // reset replaces the lab with a new one on the runner's preset.
 func (r *Runner) reset(seed int64, messages int) error {
+	if r.live != nil {
+		return r.resetLive(seed, messages)
+	}
 	if err := r.Close(); err != nil {
 		return err
 	}
@@ -120,7 +135,8 @@ func (r *Runner) reset(seed int64, messages int) error {
 // dialled line.
 func (r *Runner) finish(res mua.ActionResult) {
 	r.now = max(r.now, res.End)
-	if r.lab.Link.CallState().Up {
+	r.last = res
+	if r.live == nil && r.lab.Link.CallState().Up {
 		r.lab.Link.HangupAt(r.now)
 	}
 }
@@ -147,6 +163,7 @@ func (r *Runner) Do(a *lessons.Action) error {
 	if a == nil {
 		return nil
 	}
+	r.last = mua.ActionResult{}
 	if a.Do == "reset-lab" || a.Do == "inject-fault" {
 		return r.do(a)
 	}
@@ -206,7 +223,7 @@ func (r *Runner) do(a *lessons.Action) error {
 			if err := fs.Supported(); err != nil {
 				return err
 			}
-			fs.ScheduleVirtual(r.lab.Link, r.now)
+			r.scheduleOffline(fs)
 			return nil
 		}
 		return r.lab.ArmFault(fs)
@@ -238,10 +255,11 @@ func (r *Runner) do(a *lessons.Action) error {
 	return fmt.Errorf("lessonrun: no action %q", a.Do)
 }
 
-// use runs fn on a device at the run's clock.
+// use runs fn on a device at the run's clock: the one way a device
+// action gets its start time.
 func (r *Runner) use(name string, fn func(*mua.Device, time.Duration) (mua.ActionResult, error)) error {
 	return r.lab.UseDevice(name, func(d *mua.Device) error {
-		res, err := fn(d, r.now)
+		res, err := fn(d, r.clock())
 		r.finish(res)
 		return err
 	})
@@ -308,9 +326,9 @@ func flag(d *mua.Device, at time.Duration, subject, which string) (mua.ActionRes
 func (r *Runner) Name(path string) (lessons.Value, error) {
 	switch path {
 	case "link.preset":
-		return lessons.Str(r.prof.ID), nil
+		return lessons.Str(r.profile().ID), nil
 	case "link.rtt_ms":
-		return lessons.Num(float64(r.prof.RTT()) / float64(time.Millisecond)), nil
+		return lessons.Num(float64(r.profile().RTT()) / float64(time.Millisecond)), nil
 	case "run":
 		return lessons.Record(r.runRecord()), nil
 	}
@@ -324,8 +342,13 @@ func (r *Runner) Name(path string) (lessons.Value, error) {
 
 func (r *Runner) runRecord() map[string]lessons.Value {
 	snap := r.lab.Trace.Snapshot()
+	sessions, events := r.run(snap)
 	var up, down int
-	for ev := range snap.Events() {
+	end := r.now
+	for ev := range events {
+		if r.live != nil { // the learner's own actions move the clock too
+			end = max(end, ev.At, ev.Arrive)
+		}
 		if ev.Kind != trace.KindLine && ev.Kind != trace.KindBulk {
 			continue
 		}
@@ -335,14 +358,14 @@ func (r *Runner) runRecord() map[string]lessons.Value {
 			down += ev.Bytes
 		}
 	}
-	call := r.lab.Link.CallState()
+	online, cost := r.callTotals()
 	return map[string]lessons.Value{
-		"sim_seconds":    lessons.Num(r.now.Seconds()),
+		"sim_seconds":    lessons.Num((end - r.from.start).Seconds()),
 		"bytes_up":       lessons.Num(float64(up)),
 		"bytes_down":     lessons.Num(float64(down)),
-		"connections":    lessons.Num(float64(len(snap.Sessions()))),
-		"online_seconds": lessons.Num(call.TotalOnline.Seconds()),
-		"cost":           lessons.Num(call.TotalCost),
+		"connections":    lessons.Num(float64(len(sessions))),
+		"online_seconds": lessons.Num(online.Seconds()),
+		"cost":           lessons.Num(cost),
 	}
 }
 
@@ -469,7 +492,8 @@ func filterOf(kw map[string]lessons.Value) (Filter, error) {
 	return f, nil
 }
 
-// TraceTotals applies a filter to the lab's trace (a snapshot taken now).
+// TraceTotals applies a filter to the run's trace (a snapshot taken now):
+// the lab's, or on an attached lab what came after the last reset-lab.
 //
 // Lines counts protocol lines, one per line as the protocol defines it: a
 // command the client sent (c2s) or a line of the server's reply (s2c), so
@@ -485,9 +509,10 @@ func filterOf(kw map[string]lessons.Value) (Filter, error) {
 // everything the POP3 server said, the messages included.
 func (r *Runner) TraceTotals(f Filter) (lines, bytes int) {
 	snap := r.lab.Trace.Snapshot()
+	sessions, events := r.run(snap)
 	client := map[uint64]string{}
 	var picked []uint64 // the sessions Protocol and Device select, in order
-	for _, si := range snap.Sessions() {
+	for _, si := range sessions {
 		client[si.ID] = si.ClientAddr
 		if (f.Protocol == "" || strings.EqualFold(si.Protocol.String(), f.Protocol)) &&
 			(f.Device == "" || strings.EqualFold(si.ClientAddr, f.Device)) {
@@ -500,7 +525,7 @@ func (r *Runner) TraceTotals(f Filter) (lines, bytes int) {
 	} else if n < 0 && -n <= len(picked) {
 		only = picked[len(picked)+n]
 	}
-	for ev := range snap.Events() {
+	for ev := range events {
 		if ev.Kind != trace.KindLine && ev.Kind != trace.KindBulk {
 			continue
 		}

@@ -193,6 +193,13 @@ func (s *Store) AddUser(name, password string, quota int64) error {
 	if _, ok := s.users[key]; ok {
 		return fmt.Errorf("%w: %q", ErrUserExists, name)
 	}
+	s.addUserLocked(name, password, quota)
+	return nil
+}
+
+// addUserLocked makes a new user, its INBOX and default folders, all
+// subscribed, and tells the feeds.
+func (s *Store) addUserLocked(name, password string, quota int64) {
 	u := &user{
 		name:     name,
 		password: password,
@@ -212,7 +219,33 @@ func (s *Store) AddUser(name, password string, quota int64) error {
 		s.createLocked(u, n, f.Use)
 		u.subs[n] = true
 	}
-	s.users[key] = u
+	s.users[userKey(name)] = u
+}
+
+// ResetUser empties an account back to what AddUser made: every mailbox
+// goes with its messages (its watchers receive EventDeleted, the feeds
+// ChangeMailboxDeleted, then ChangeUserRemoved), and the account comes
+// back under the same name and password with INBOX and the default
+// folders (new UIDVALIDITYs: a client's cached UIDs are void), those
+// subscribed and no others, and no quota (ChangeUserAdded and
+// ChangeMailboxCreated, as from AddUser). It is one step under the
+// store's lock: no delivery finds the account missing. A POP3 session
+// that holds the old maildrop keeps its snapshot, but its QUIT deletes
+// nothing (the account it locked is gone, as after RemoveUser); a new
+// session may lock the new maildrop at once.
+func (s *Store) ResetUser(name string, op Op) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.userLocked(name)
+	if err != nil {
+		return err
+	}
+	for _, n := range sortedBoxNames(u) {
+		s.dropMailboxLocked(u.boxes[n], op)
+	}
+	delete(s.users, userKey(name))
+	s.changeLocked(Change{Kind: ChangeUserRemoved, At: op.At, Source: op.Source, User: u.name})
+	s.addUserLocked(u.name, u.password, 0)
 	return nil
 }
 

@@ -2,6 +2,9 @@ package mailstore
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -124,6 +127,101 @@ func TestRemoveUser(t *testing.T) {
 	st, _ := s.Status("alice", "INBOX")
 	if st.Messages != 0 || st.UIDValidity == w.Initial().Status.UIDValidity {
 		t.Errorf("Status after re-adding = %+v, want empty with new UIDVALIDITY", st)
+	}
+}
+
+// ResetUser empties an account as AddUser made it, in one step: the
+// mail, the folders made since and their subscriptions go, the quota is
+// lifted, the password stays; a POP3 session holding the old maildrop
+// commits nothing, and a new one may lock the new maildrop.
+func TestResetUser(t *testing.T) {
+	s := newStore(t, nil)
+	feed, _ := s.Follow()
+	defer feed.Close()
+	for i := range 3 {
+		mustDeliver(t, s, "alice", msg(i, 100), 0)
+	}
+	if err := s.CreateMailbox("alice", "Projects/2026", UseNone); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Subscribe("alice", "Projects/2026"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append("alice", "Projects/2026", msg(9, 50), nil, time.Time{}, Op{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetQuota("alice", 10_000); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Status("alice", "INBOX")
+	md, err := s.LockMaildrop("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := md.MarkDeleted(1); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Watch("alice", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	feed.Changes() // what came before the reset
+
+	if err := s.ResetUser("ALICE", Op{At: time.Minute}); err != nil {
+		t.Fatalf("ResetUser = %v", err)
+	}
+	if ev, ok := w.Next(); !ok || ev.Kind != EventDeleted || ev.At != time.Minute {
+		t.Errorf("INBOX watcher = %+v, %v; want deleted at 1m", ev, ok)
+	}
+	info, err := s.User("alice")
+	if err != nil || info.Name != "alice" || info.Quota != 0 || info.Used != 0 {
+		t.Errorf("User after reset = %+v, %v; want alice, no quota, nothing used", info, err)
+	}
+	if _, err := s.Authenticate("alice", "secret"); err != nil {
+		t.Errorf("the password did not survive: %v", err)
+	}
+	boxes, _ := s.Mailboxes("alice")
+	var names []string
+	for _, b := range boxes {
+		names = append(names, b.Name)
+	}
+	if got := fmt.Sprint(names); got != "[INBOX Archive Drafts Junk Sent Trash]" {
+		t.Errorf("mailboxes after reset = %s, want INBOX and the default folders", got)
+	}
+	subs, _ := s.Subscriptions("alice")
+	if len(subs) != len(names) || slices.Contains(subs, "Projects/2026") {
+		t.Errorf("subscriptions after reset = %v, want %v", subs, names)
+	}
+	after, _ := s.Status("alice", "INBOX")
+	if after.Messages != 0 || after.UIDValidity == before.UIDValidity {
+		t.Errorf("INBOX after reset = %+v, want empty with a new UIDVALIDITY (was %d)", after, before.UIDValidity)
+	}
+	// The old session's QUIT deletes nothing from the new INBOX, even a
+	// message that has the UID its mark named.
+	mustDeliver(t, s, "alice", msg(4, 100), 0)
+	if n, err := md.Commit(time.Minute); n != 0 || err == nil {
+		t.Errorf("old maildrop Commit = %d, %v; want nothing deleted and an error", n, err)
+	}
+	if got := uidsOf(t, s, "alice", "INBOX"); len(got) != 1 {
+		t.Errorf("INBOX after the old commit = %v, want the one new message", got)
+	}
+	md2, err := s.LockMaildrop("alice")
+	if err != nil {
+		t.Fatalf("a new POP3 session cannot lock the reset maildrop: %v", err)
+	}
+	md2.Release()
+	// The feed tells it as a removal and an addition, in that order.
+	var kinds []string
+	for _, c := range feed.Changes() {
+		kinds = append(kinds, c.Kind.String())
+	}
+	got := strings.Join(kinds, " ")
+	if !strings.HasPrefix(got, "mailbox-deleted") || !strings.Contains(got, "mailbox-deleted user-removed user-added mailbox-created") {
+		t.Errorf("feed = %s", got)
+	}
+	if err := s.ResetUser("nobody", Op{}); !errors.Is(err, ErrNoSuchUser) {
+		t.Errorf("ResetUser(nobody) = %v, want %v", err, ErrNoSuchUser)
 	}
 }
 
