@@ -721,6 +721,9 @@ export interface CheckDTO {
   hints: string[];
   /** A choice's options, in order; the answer is the index as a string. */
   options: string[];
+  /** A number's unit, and how far an answer may be from the run's ("±5%"), when the lesson says. */
+  unit?: string;
+  tolerance?: string;
   /** About the protocol itself, not a measurement of this run. */
   concept: boolean;
 }
@@ -749,9 +752,11 @@ export interface LessonDTO {
   claims: string[];
   /** Markdown before the first step. */
   intro: string;
-  /** A link to read more ('' for none). */
+  /** The link preset the lesson runs on ('' : the app's link as it is). */
   link: string;
   steps: LessonStepDTO[];
+  /** The first trace seq of the lesson's run in this session (1 until its reset-lab). */
+  traceFrom: number;
 }
 
 /** What performing a step's action did. */
@@ -759,8 +764,9 @@ export interface StepOutcomeDTO {
   done: boolean;
   /** What happened, in a sentence. */
   outcome: string;
-  /** The armed fault struck (the failure the lesson asked for). */
-  fault: string;
+  /** An armed fault broke the action, as the lesson meant (done is true too). */
+  fault: boolean;
+  /** Why the action failed otherwise; '' when it did not. */
   error: string;
   /** The lesson's run starts at this trace seq (a reset-lab moves it). */
   traceFrom: number;
@@ -790,8 +796,8 @@ export interface AnswerRecordDTO {
 }
 
 export interface LessonProgressDTO {
-  /** The furthest step reached (index). */
-  step: number;
+  /** The step to resume at (its id): the furthest the learner reached. */
+  step: string;
   answers: Record<string, AnswerRecordDTO>;
   done: boolean;
   /** The lesson's run starts at this trace seq. */

@@ -42,6 +42,7 @@ const lesson: LessonDTO = {
   claims: [],
   intro: 'Intro',
   link: '',
+  traceFrom: 1,
   steps: [
     step('reset', { by: 'app', action: { do: 'reset-lab', with: {}, text: 'Reset the lab.' } }),
     step('send', { by: 'learner', action: { do: 'send', with: { from: 'Laptop' }, text: 'Send a mail.' }, check: check() }),
@@ -76,24 +77,25 @@ describe('lessons reducer: navigation', () => {
     expect(s.player?.index).toBe(0);
     expect(currentStep(s)?.id).toBe('reset');
     expect(currentRun(s)?.action).toBe('pending');
-    expect(s.progress.lessons.journey).toEqual({ step: 0, answers: {}, done: false, traceFrom: 42 });
-    expect(runFrom(s)).toBe(42);
+    // Until its reset-lab, the run starts where Go says (1: the whole trace).
+    expect(s.progress.lessons.journey).toEqual({ step: 'reset', answers: {}, done: false, traceFrom: 1 });
+    expect(runFrom(s)).toBe(1);
     expect(canBack(s)).toBe(false);
     expect(canNext(s)).toBe(true); // no check
   });
 
   it('runs an app action on the first visit only, not on Back/Next revisits', () => {
     let s = run(loaded(), { type: 'opened', lesson, seq: 0 }, { type: 'perform-start', stepID: 'reset' });
-    s = run(s, { type: 'performed', stepID: 'reset', outcome: { done: true, outcome: 'The lab is empty.', fault: '', error: '', traceFrom: 5 } });
+    s = run(s, { type: 'performed', stepID: 'reset', outcome: { done: true, outcome: 'The lab is empty.', fault: false, error: '', traceFrom: 5 } });
     expect(currentRun(s)).toMatchObject({ action: 'done', outcome: 'The lab is empty.' });
     expect(runFrom(s)).toBe(5);
     s = run(s, { type: 'go', index: 1, seq: 9 });
     expect(currentRun(s)?.action).toBe('idle'); // learner's action: nothing for the app to run
     expect(currentRun(s)?.since).toBe(9);
-    expect(s.progress.lessons.journey?.step).toBe(1);
+    expect(s.progress.lessons.journey?.step).toBe('send');
     s = run(s, { type: 'go', index: 0, seq: 12 });
     expect(currentRun(s)?.action).toBe('done'); // kept, not pending again
-    expect(s.progress.lessons.journey?.step).toBe(1); // furthest step stays
+    expect(s.progress.lessons.journey?.step).toBe('send'); // furthest step stays
   });
 
   it('holds Next on a check until it is answered right or skipped', () => {
@@ -118,6 +120,7 @@ describe('lessons reducer: navigation', () => {
     const s = run(loaded(), { type: 'opened', lesson, seq: 0 }, { type: 'go', index: 3, seq: 0 }, { type: 'finish' });
     expect(s.progress.lessons.journey?.done).toBe(true);
     expect(fractionOf(summary, s.progress)).toBe(1);
+    expect(s.progress.lessons.journey?.step).toBe('fetch');
   });
 });
 
@@ -180,13 +183,13 @@ describe('lessons reducer: detection', () => {
   });
 
   it('"Do it for me" counts as done; a failed perform does not', () => {
-    const ok: StepOutcomeDTO = { done: true, outcome: 'Sent.', fault: '', error: '', traceFrom: 0 };
+    const ok: StepOutcomeDTO = { done: true, outcome: 'Sent.', fault: false, error: '', traceFrom: 0 };
     expect(currentRun(run(at1(), { type: 'performed', stepID: 'send', outcome: ok }))?.detect).toBe('done');
-    const bad: StepOutcomeDTO = { done: false, outcome: '', fault: '', error: 'no such device', traceFrom: 0 };
+    const bad: StepOutcomeDTO = { done: false, outcome: 'failed: no such device', fault: false, error: 'no such device', traceFrom: 0 };
     expect(currentRun(run(at1(), { type: 'performed', stepID: 'send', outcome: bad }))).toMatchObject({ detect: 'waiting', action: 'failed', error: 'no such device' });
     // A fault the lesson armed is the outcome it wanted, not a failure.
-    const fault: StepOutcomeDTO = { done: true, outcome: 'The line broke.', fault: 'reset after 1500 B', error: 'connection reset', traceFrom: 0 };
-    expect(currentRun(run(at1(), { type: 'performed', stepID: 'send', outcome: fault }))).toMatchObject({ action: 'done', fault: 'reset after 1500 B', error: '' });
+    const fault: StepOutcomeDTO = { done: true, outcome: 'broken by the armed fault, as the lesson meant', fault: true, error: '', traceFrom: 0 };
+    expect(currentRun(run(at1(), { type: 'performed', stepID: 'send', outcome: fault }))).toMatchObject({ action: 'done', fault: true, error: '' });
   });
 
   it('lessons:changed moves the start of the run', () => {
@@ -198,26 +201,29 @@ describe('lessons reducer: detection', () => {
 
 describe('lessons reducer: saved progress', () => {
   it('resumes at the saved step, without running its action again, and looks for the learner from the run', () => {
-    const saved: ProgressDTO = { welcomed: true, lessons: { journey: { step: 3, answers: { send: { answer: '7', correct: true, tries: 2 } }, done: false, traceFrom: 12 } } };
-    const s = run(loaded(saved), { type: 'opened', lesson, seq: 500 });
+    const saved: ProgressDTO = { welcomed: true, lessons: { journey: { step: 'fetch', answers: { send: { answer: '7', correct: true, tries: 2 } }, done: false, traceFrom: 1 } } };
+    const s = run(loaded(saved), { type: 'opened', lesson: { ...lesson, traceFrom: 12 }, seq: 500 });
     expect(s.player?.index).toBe(3);
     expect(currentRun(s)?.action).toBe('idle');
+    // This session's run start, from Go, wins over the saved one.
     expect(runFrom(s)).toBe(12);
-    expect(fractionOf(summary, s.progress)).toBe(0.75);
+    expect(fractionOf(summary, s.progress, s.outlines.journey)).toBe(0.75);
+    expect(fractionOf(summary, s.progress)).toBe(0); // steps not known yet
     // Back to the answered step: Next is open, from the saved answer.
     const b = run(s, { type: 'go', index: 1, seq: 500 });
     expect(canNext(b)).toBe(true);
     expect(currentRun(b)?.since).toBe(11);
   });
 
-  it('clamps a saved step beyond the lesson', () => {
-    expect(resumeIndex(lesson, { welcomed: false, lessons: { journey: { step: 99, answers: {}, done: false, traceFrom: 0 } } })).toBe(3);
+  it('resumes a step the lesson no longer has at its start', () => {
+    expect(resumeIndex(lesson, { welcomed: false, lessons: { journey: { step: 'gone', answers: {}, done: false, traceFrom: 0 } } })).toBe(0);
+    expect(resumeIndex(lesson, { welcomed: false, lessons: { journey: { step: 'words', answers: {}, done: false, traceFrom: 0 } } })).toBe(2);
   });
 
   it('restart forgets the answers and runs the first step again', () => {
     let s = run(loaded(), { type: 'opened', lesson, seq: 0 }, { type: 'go', index: 1, seq: 0 }, { type: 'graded', stepID: 'send', answer: '7', grade: right });
     s = run(s, { type: 'restart', seq: 60 });
-    expect(s.progress.lessons.journey).toEqual({ step: 0, answers: {}, done: false, traceFrom: 61 });
+    expect(s.progress.lessons.journey).toEqual({ step: 'reset', answers: {}, done: false, traceFrom: 61 });
     expect(currentRun(s)?.action).toBe('pending');
   });
 });
@@ -233,7 +239,7 @@ function fakeApi(saved: ProgressDTO = emptyProgress) {
     perform: async (id, s) => {
       calls.push(`perform ${id}/${s}`);
       if (s === 'send') sent = true;
-      return { done: true, outcome: `did ${s}`, fault: '', error: '', traceFrom: s === 'reset' ? 100 : 0 };
+      return { done: true, outcome: `did ${s}`, fault: false, error: '', traceFrom: s === 'reset' ? 100 : 1 };
     },
     detect: async (_id, s, since) => {
       calls.push(`detect ${s} since ${since}`);
@@ -282,7 +288,7 @@ describe('lessons store', () => {
     expect(f.calls.filter((c) => c === 'perform journey/reset')).toHaveLength(1);
     await tick(0);
     const last = f.saves[f.saves.length - 1];
-    expect(last?.lessons.journey).toMatchObject({ step: 1, answers: { send: { answer: '7', correct: true, tries: 2 } }, traceFrom: 100 });
+    expect(last?.lessons.journey).toMatchObject({ step: 'send', answers: { send: { answer: '7', correct: true, tries: 2 } }, traceFrom: 100 });
 
     // A reload: a new store from the saved progress.
     const g = fakeApi(last);

@@ -52,7 +52,8 @@ export interface StepRun {
   /** The action's outcome sentence, or why it failed. */
   outcome: string;
   error: string;
-  fault: string;
+  /** An armed fault broke the action, as the lesson meant. */
+  fault: boolean;
   detect: DetectState;
   detail: string;
   /** Detection looks at the trace after this seq. */
@@ -86,6 +87,8 @@ export interface LessonsState {
   opening: string | null;
   /** Teacher mode: one step per screen in large type, answers hidden until revealed. */
   teacher: boolean;
+  /** Each lesson's step ids, as far as known (progress saves a step by id). */
+  outlines: Record<string, string[]>;
 }
 
 export type LessonsAction =
@@ -94,6 +97,7 @@ export type LessonsAction =
   | { type: 'failed'; error: string }
   | { type: 'opening'; id: string }
   | { type: 'opened'; lesson: LessonDTO; seq: number }
+  | { type: 'outline'; id: string; steps: string[] }
   | { type: 'close' }
   | { type: 'go'; index: number; seq: number }
   | { type: 'perform-start'; stepID: string }
@@ -116,7 +120,7 @@ export type LessonsAction =
 export const emptyProgress: ProgressDTO = { welcomed: false, lessons: {} };
 
 export function initialLessons(): LessonsState {
-  return { list: [], loaded: false, loading: false, error: null, progress: emptyProgress, player: null, opening: null, teacher: false };
+  return { list: [], loaded: false, loading: false, error: null, progress: emptyProgress, player: null, opening: null, teacher: false, outlines: {} };
 }
 
 export function newRun(since: number, action: ActionState): StepRun {
@@ -124,7 +128,7 @@ export function newRun(since: number, action: ActionState): StepRun {
     action,
     outcome: '',
     error: '',
-    fault: '',
+    fault: false,
     detect: 'waiting',
     detail: '',
     since,
@@ -140,7 +144,12 @@ export function newRun(since: number, action: ActionState): StepRun {
 
 /** A lesson's saved progress, or a fresh one. */
 export function progressOf(p: ProgressDTO, id: string): LessonProgressDTO {
-  return p.lessons[id] ?? { step: 0, answers: {}, done: false, traceFrom: 0 };
+  return p.lessons[id] ?? { step: '', answers: {}, done: false, traceFrom: 0 };
+}
+
+/** The index of a saved step id among a lesson's steps; 0 when unknown. */
+export function stepIndex(steps: readonly string[], id: string): number {
+  return Math.max(0, steps.indexOf(id));
 }
 
 function withLesson(p: ProgressDTO, id: string, lp: LessonProgressDTO): ProgressDTO {
@@ -151,7 +160,13 @@ function withLesson(p: ProgressDTO, id: string, lp: LessonProgressDTO): Progress
 export function resumeIndex(lesson: LessonDTO, p: ProgressDTO): number {
   const lp = p.lessons[lesson.id];
   if (!lp) return 0;
-  return Math.max(0, Math.min(lesson.steps.length - 1, Math.trunc(lp.step) || 0));
+  return stepIndex(lesson.steps.map((x) => x.id), lp.step);
+}
+
+/** The furthest step reached in the open lesson (index). */
+export function furthestIndex(s: LessonsState): number {
+  const pl = s.player;
+  return pl ? stepIndex(pl.lesson.steps.map((x) => x.id), progressOf(s.progress, pl.lesson.id).step) : 0;
 }
 
 /** The learner's score on a lesson: right answers out of its checks. */
@@ -161,13 +176,13 @@ export function scoreOf(summary: Pick<LessonSummaryDTO, 'id' | 'checks'>, p: Pro
   return { correct: Math.min(correct, summary.checks), checks: summary.checks };
 }
 
-/** How far through a lesson the learner is, 0..1 (1 once done). */
-export function fractionOf(summary: Pick<LessonSummaryDTO, 'id' | 'steps'>, p: ProgressDTO): number {
+/** How far through a lesson the learner is, 0..1 (1 once done); steps: its step ids, when known. */
+export function fractionOf(summary: Pick<LessonSummaryDTO, 'id' | 'steps'>, p: ProgressDTO, steps: readonly string[] = []): number {
   const lp = p.lessons[summary.id];
   if (!lp) return 0;
   if (lp.done) return 1;
   if (summary.steps <= 0) return 0;
-  return Math.max(0, Math.min(1, lp.step / summary.steps));
+  return Math.max(0, Math.min(1, stepIndex(steps, lp.step) / summary.steps));
 }
 
 /** Has the learner started, finished or not touched the lesson? */
@@ -246,7 +261,8 @@ function enter(s: LessonsState, index: number, seq: number, fresh: boolean): Les
   const step = steps[i];
   if (!step) return s;
   const lp = progressOf(s.progress, pl.lesson.id);
-  const first = fresh || i > lp.step;
+  const furthest = stepIndex(steps.map((x) => x.id), lp.step);
+  const first = fresh || i > furthest;
   let runs = pl.runs;
   if (!runs[step.id]) {
     // Not seen in this visit: first time, the learner's action is looked
@@ -254,7 +270,8 @@ function enter(s: LessonsState, index: number, seq: number, fresh: boolean): Les
     const since = first ? seq : Math.max(0, lp.traceFrom - 1);
     runs = { ...runs, [step.id]: newRun(since, first && byApp(step) ? 'pending' : 'idle') };
   }
-  const progress = i > lp.step || !s.progress.lessons[pl.lesson.id] ? withLesson(s.progress, pl.lesson.id, { ...lp, step: Math.max(lp.step, i) }) : s.progress;
+  const keep = steps[Math.max(furthest, i)]?.id ?? step.id;
+  const progress = keep !== lp.step || !s.progress.lessons[pl.lesson.id] ? withLesson(s.progress, pl.lesson.id, { ...lp, step: keep }) : s.progress;
   return { ...s, progress, player: { ...pl, index: i, runs } };
 }
 
@@ -272,28 +289,35 @@ export function reduceLessons(s: LessonsState, a: LessonsAction): LessonsState {
       const lesson = a.lesson;
       if (!lesson.steps.length) return { ...s, opening: null, error: `The lesson "${lesson.title}" has no steps.` };
       const fresh = !s.progress.lessons[lesson.id];
-      let progress = s.progress;
-      if (fresh) progress = withLesson(progress, lesson.id, { step: 0, answers: {}, done: false, traceFrom: a.seq + 1 });
-      const opened: LessonsState = { ...s, progress, opening: null, player: { lesson, index: 0, runs: {} } };
+      // Go knows where the lesson's run starts in this session (a saved
+      // traceFrom may be from an earlier one).
+      const traceFrom = lesson.traceFrom > 0 ? lesson.traceFrom : a.seq + 1;
+      const lp = progressOf(s.progress, lesson.id);
+      const progress = fresh || lp.traceFrom !== traceFrom ? withLesson(s.progress, lesson.id, { ...lp, step: lp.step || (lesson.steps[0]?.id ?? ''), traceFrom }) : s.progress;
+      const outlines = { ...s.outlines, [lesson.id]: lesson.steps.map((x) => x.id) };
+      const opened: LessonsState = { ...s, progress, outlines, opening: null, player: { lesson, index: 0, runs: {} } };
       return enter(opened, fresh ? 0 : resumeIndex(lesson, progress), a.seq, fresh);
     }
+    case 'outline':
+      return { ...s, outlines: { ...s.outlines, [a.id]: a.steps } };
     case 'close':
       return s.player ? { ...s, player: null } : s;
     case 'go':
       return s.player && a.index !== s.player.index ? enter(s, a.index, a.seq, false) : s;
     case 'perform-start':
-      return updateRun(s, a.stepID, (r) => ({ ...r, action: 'running', error: '', outcome: '', fault: '' }));
+      return updateRun(s, a.stepID, (r) => ({ ...r, action: 'running', error: '', outcome: '', fault: false }));
     case 'performed': {
       const o = a.outcome;
+      const ok = o.done || o.fault;
       let next = updateRun(s, a.stepID, (r) => ({
         ...r,
-        action: o.error && !o.fault ? 'failed' : 'done',
+        action: ok ? 'done' : 'failed',
         outcome: o.outcome,
-        error: o.fault ? '' : o.error,
+        error: ok ? '' : o.error || o.outcome,
         fault: o.fault,
         // "Do it for me" did the learner's action.
-        detect: o.error && !o.fault ? r.detect : 'done',
-        detail: o.error && !o.fault ? r.detail : o.outcome,
+        detect: ok ? 'done' : r.detect,
+        detail: ok ? o.outcome : r.detail,
       }));
       if (o.traceFrom > 0) next = updateProgress(next, (lp) => (lp.traceFrom === o.traceFrom ? lp : { ...lp, traceFrom: o.traceFrom }));
       return next;
@@ -341,11 +365,11 @@ export function reduceLessons(s: LessonsState, a: LessonsAction): LessonsState {
     case 'skip':
       return updateRun(s, a.stepID, (r) => (r.skipped ? r : { ...r, skipped: true }));
     case 'finish':
-      return updateProgress(s, (lp) => (lp.done ? lp : { ...lp, done: true, step: Math.max(lp.step, (s.player?.lesson.steps.length ?? 1) - 1) }));
+      return updateProgress(s, (lp) => (lp.done ? lp : { ...lp, done: true, step: s.player?.lesson.steps[s.player.lesson.steps.length - 1]?.id ?? lp.step }));
     case 'restart': {
       const pl = s.player;
       if (!pl) return s;
-      const progress = withLesson(s.progress, pl.lesson.id, { step: 0, answers: {}, done: false, traceFrom: a.seq + 1 });
+      const progress = withLesson(s.progress, pl.lesson.id, { step: pl.lesson.steps[0]?.id ?? '', answers: {}, done: false, traceFrom: a.seq + 1 });
       return enter({ ...s, progress, player: { ...pl, index: 0, runs: {} } }, 0, a.seq, true);
     }
     case 'teacher':
@@ -499,6 +523,18 @@ export function createLessonsStore(api: LessonsApi, opts: { detectEveryMs?: numb
       try {
         const [list, progress] = await Promise.all([api.list(), api.progress().catch(() => emptyProgress)]);
         dispatch({ type: 'loaded', list, progress: progress ?? emptyProgress });
+        // The list's progress bars need the started lessons' steps (progress names a step by id).
+        const started = list.filter((l) => state.progress.lessons[l.id] && !state.outlines[l.id]);
+        await Promise.all(
+          started.map(async (l) => {
+            try {
+              const full = await api.get(l.id);
+              dispatch({ type: 'outline', id: l.id, steps: full.steps.map((x) => x.id) });
+            } catch {
+              // The bar shows no progress for it; opening it still works.
+            }
+          }),
+        );
       } catch (e) {
         dispatch({ type: 'failed', error: errorText(e) });
       }
@@ -543,8 +579,7 @@ export function createLessonsStore(api: LessonsApi, opts: { detectEveryMs?: numb
       const pl = state.player;
       if (!pl) return;
       // Only steps already reached: the course is walked in order.
-      const furthest = progressOf(state.progress, pl.lesson.id).step;
-      if (index > furthest) return;
+      if (index > furthestIndex(state)) return;
       dispatch({ type: 'go', index, seq: api.traceSeq() });
       poke();
     },
