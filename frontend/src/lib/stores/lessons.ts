@@ -521,6 +521,8 @@ export function createLessonsStore(api: LessonsApi, opts: { detectEveryMs?: numb
       if ((state.loaded && !force) || state.loading) return;
       dispatch({ type: 'loading' });
       try {
+        // A save still on its way (a lesson just finished) lands before the progress is read back.
+        await saving;
         const [list, progress] = await Promise.all([api.list(), api.progress().catch(() => emptyProgress)]);
         dispatch({ type: 'loaded', list, progress: progress ?? emptyProgress });
         // The list's progress bars need the started lessons' steps (progress names a step by id).
