@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim/lab"
@@ -32,8 +33,8 @@ import (
 // Each lesson has its own run on the lab (lessonrun.Attach): its
 // reset-lab cleans the lab in place and starts the lesson's trace at a
 // new mark (traceFrom, told as lessons:changed), from which its checks
-// count. Calls that touch a run go one at a time: a Detect waits for a
-// Perform in progress.
+// count. Calls that touch one lesson's run go one at a time (a Detect
+// waits for a Perform in progress); List and Get never wait for them.
 type LessonsService struct {
 	lab     *lab.Lab
 	emit    *emitter
@@ -42,7 +43,7 @@ type LessonsService struct {
 	dir     string // the teacher's lessons
 	config  string // where progress.json lives; "" when there is no config dir
 
-	mu   sync.Mutex // guards what follows, and every run
+	mu   sync.Mutex // guards set and runs; never held while a run acts
 	set  *lessons.Set
 	runs map[string]*lessonRun
 
@@ -52,6 +53,9 @@ type LessonsService struct {
 // lessonRun is one lesson's run on the lab, and what the learner did in
 // it this session.
 type lessonRun struct {
+	traceFrom atomic.Uint64 // r.TraceFrom() after the last Perform
+
+	mu       sync.Mutex // one call on the run at a time; guards what follows
 	r        *lessonrun.Runner
 	tries    map[string]int  // wrong answers per step
 	revealed map[string]bool // steps whose answer was revealed
@@ -100,7 +104,7 @@ type LessonDTO struct {
 	Intro         string   `json:"intro"` // Markdown
 	// Link is the preset the lesson runs on (its reset-lab puts the
 	// link there); "" runs it on the app's link as it is.
-	Link  string    `json:"link"`
+	Link  string          `json:"link"`
 	Steps []LessonStepDTO `json:"steps"`
 	// TraceFrom is the first trace seq of the lesson's run in this
 	// session: 1 until its reset-lab, then the event after the reset.
@@ -210,10 +214,13 @@ type ProgressDTO struct {
 
 // LessonProgressDTO is one lesson's progress.
 type LessonProgressDTO struct {
-	Step      string               `json:"step"` // the current step's id
-	Answers   map[string]AnswerDTO `json:"answers"`
-	Done      bool                 `json:"done"`
-	TraceFrom uint64               `json:"traceFrom"`
+	Step    string               `json:"step"` // the current step's id
+	Answers map[string]AnswerDTO `json:"answers"`
+	Done    bool                 `json:"done"`
+	// TraceFrom is where the lesson's run starts in the app's trace in
+	// this session: Progress gives the run's own (1 before any, and after
+	// a restart, whose lab and trace are new), whatever was saved.
+	TraceFrom uint64 `json:"traceFrom"`
 }
 
 // AnswerDTO is the learner's answer to one step's check.
@@ -283,7 +290,21 @@ func (s *LessonsService) lessonLocked(id, stepID string) (*lessons.Lesson, *less
 	return l, st, nil
 }
 
-// runLocked is the lesson's run on the lab, attached on first use.
+// find is a lesson, its step (when stepID is not ""), and its run on the
+// lab, attached on first use. The caller locks the run's mu to use it.
+func (s *LessonsService) find(id, stepID string) (*lessons.Lesson, *lessons.Step, *lessonRun, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, st, err := s.lessonLocked(id, stepID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	run, err := s.runLocked(l)
+	return l, st, run, err
+}
+
+// runLocked is the lesson's run on the lab, attached on first use;
+// called with s.mu held.
 func (s *LessonsService) runLocked(l *lessons.Lesson) (*lessonRun, error) {
 	if run := s.runs[l.ID]; run != nil {
 		return run, nil
@@ -293,6 +314,7 @@ func (s *LessonsService) runLocked(l *lessons.Lesson) (*lessonRun, error) {
 		return nil, fmt.Errorf("app: lesson %s: %w", l.ID, err)
 	}
 	run := &lessonRun{r: r, tries: map[string]int{}, revealed: map[string]bool{}}
+	run.traceFrom.Store(r.TraceFrom())
 	s.runs[l.ID] = run
 	return run, nil
 }
@@ -316,7 +338,7 @@ func (s *LessonsService) Get(id string) (LessonDTO, error) {
 		Intro: l.Intro, Link: lessonLink(l), Steps: []LessonStepDTO{}, TraceFrom: 1,
 	}
 	if run := s.runs[l.ID]; run != nil {
-		out.TraceFrom = run.r.TraceFrom()
+		out.TraceFrom = run.traceFrom.Load()
 	}
 	for _, st := range l.Steps {
 		out.Steps = append(out.Steps, newStepDTO(st))
@@ -379,16 +401,12 @@ func strs(in []string) []string { return append([]string{}, in...) }
 // outcome says so (Error, or Fault when the armed fault broke it as the
 // lesson meant). The error is for a lesson or step that does not exist.
 func (s *LessonsService) Perform(id, stepID string) (StepOutcomeDTO, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, st, err := s.lessonLocked(id, stepID)
+	l, st, run, err := s.find(id, stepID)
 	if err != nil {
 		return StepOutcomeDTO{}, err
 	}
-	run, err := s.runLocked(l)
-	if err != nil {
-		return StepOutcomeDTO{}, err
-	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
 	a := st.Action
 	if a == nil {
 		return StepOutcomeDTO{Done: true, Outcome: "Nothing to do in the lab at this step.", TraceFrom: run.r.TraceFrom()}, nil
@@ -413,7 +431,10 @@ func (s *LessonsService) Perform(id, stepID string) (StepOutcomeDTO, error) {
 	s.actions.end(pid, name, device, res, out.Outcome, err)
 	s.link.changed()
 	out.TraceFrom = run.r.TraceFrom()
+	run.traceFrom.Store(out.TraceFrom)
 	if a.Do == "reset-lab" && err == nil {
+		// A new run: the hints start again, and no answer is revealed.
+		run.tries, run.revealed = map[string]int{}, map[string]bool{}
 		s.emit.Emit(EventLessonsChanged, LessonsChangedDTO{ID: l.ID, TraceFrom: out.TraceFrom})
 	}
 	return out, nil
@@ -537,16 +558,12 @@ func actionText(a *lessons.Action, by string) string {
 // Detect says whether the learner has done the step's action in the lab
 // since the step opened: since is the trace's last seq then.
 func (s *LessonsService) Detect(id, stepID string, since uint64) (DetectDTO, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, st, err := s.lessonLocked(id, stepID)
+	_, st, run, err := s.find(id, stepID)
 	if err != nil {
 		return DetectDTO{}, err
 	}
-	run, err := s.runLocked(l)
-	if err != nil {
-		return DetectDTO{}, err
-	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
 	done, detail, err := run.r.Detect(st.Action, since)
 	switch {
 	case errors.Is(err, lessonrun.ErrCannotDetect):
@@ -568,12 +585,12 @@ var choiceList = regexp.MustCompile(`^\s*\d+(\s*,\s*\d+)*\s*$`)
 // The error says the lab cannot answer the check yet (the lesson's
 // fault, or a step done out of order), or that there is no such check.
 func (s *LessonsService) Answer(id, stepID, answer string) (GradeDTO, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, run, err := s.checkLocked(id, stepID)
+	c, run, err := s.check(id, stepID)
 	if err != nil {
 		return GradeDTO{}, err
 	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
 	if c.Kind == lessons.CheckChoice && choiceList.MatchString(answer) {
 		var from1 []string
 		for _, f := range strings.Split(answer, ",") {
@@ -613,12 +630,12 @@ func (s *LessonsService) Answer(id, stepID, answer string) (GradeDTO, error) {
 // answering. For a task, Expected is "done" and Feedback says whether
 // the lab meets its goal now.
 func (s *LessonsService) Reveal(id, stepID string) (GradeDTO, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, run, err := s.checkLocked(id, stepID)
+	c, run, err := s.check(id, stepID)
 	if err != nil {
 		return GradeDTO{}, err
 	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
 	answer, err := c.Solve(run.r)
 	var res lessons.Result
 	if err == nil {
@@ -638,17 +655,13 @@ func (s *LessonsService) Reveal(id, stepID string) (GradeDTO, error) {
 	return out, nil
 }
 
-func (s *LessonsService) checkLocked(id, stepID string) (*lessons.Check, *lessonRun, error) {
-	l, st, err := s.lessonLocked(id, stepID)
+func (s *LessonsService) check(id, stepID string) (*lessons.Check, *lessonRun, error) {
+	_, st, run, err := s.find(id, stepID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if st.Check == nil {
 		return nil, nil, fmt.Errorf("app: step %s of lesson %s has no check", stepID, id)
-	}
-	run, err := s.runLocked(l)
-	if err != nil {
-		return nil, nil, err
 	}
 	return st.Check, run, nil
 }
@@ -656,8 +669,9 @@ func (s *LessonsService) checkLocked(id, stepID string) (*lessons.Check, *lesson
 // progressFile is where the progress is saved.
 const progressFile = "progress.json"
 
-// Progress is what the learner has done, as last saved. No file, or one
-// that cannot be read, is no progress yet.
+// Progress is what the learner has done, as last saved, with each
+// lesson's traceFrom as its run has it now. No file, or one that cannot
+// be read, is no progress yet.
 func (s *LessonsService) Progress() (ProgressDTO, error) {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
@@ -671,7 +685,17 @@ func (s *LessonsService) Progress() (ProgressDTO, error) {
 			}
 		}
 	}
-	return p.normal(), nil
+	p = p.normal()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, lp := range p.Lessons {
+		lp.TraceFrom = 1
+		if run := s.runs[id]; run != nil {
+			lp.TraceFrom = run.traceFrom.Load()
+		}
+		p.Lessons[id] = lp
+	}
+	return p, nil
 }
 
 // SaveProgress saves the learner's progress, whole: a new file written
@@ -729,9 +753,13 @@ func (p ProgressDTO) normal() ProgressDTO {
 // closes.
 func (s *LessonsService) close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, run := range s.runs {
+	runs := s.runs
+	s.runs = map[string]*lessonRun{}
+	s.mu.Unlock()
+	for _, run := range runs {
+		// Not under run.mu: an attached runner's Close only cancels its
+		// offline windows (its own lock), and a Perform still running on
+		// a slow link must not hold the window's closing up.
 		run.r.Close()
 	}
-	s.runs = map[string]*lessonRun{}
 }

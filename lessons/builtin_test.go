@@ -19,21 +19,33 @@ func TestBuiltinLoads(t *testing.T) {
 		if n := len(l.Steps); n < 5 || n > 10 {
 			t.Errorf("journey has %d steps, want 5 to 10", n)
 		}
-		for _, st := range l.Steps {
-			if st.Narrative == "" {
-				t.Errorf("step %s has no narrative", st.ID)
+		for _, id := range []string{"journey", "pop3-delete", "offline-reading", "imap-state", "folders-search", "two-devices", "capacity"} {
+			l, err := set.Get(id)
+			if err != nil {
+				t.Error(err)
+				continue
 			}
-			if c := st.Check; c != nil {
-				// A comma in a YAML flow list splits a hint in two.
-				for _, h := range append(c.Hints, c.Question, c.Explanation) {
-					if h != "" && !unicode.IsUpper([]rune(h)[0]) {
-						t.Errorf("step %s: %q does not start a sentence", st.ID, h)
+			if l.Intro == "" {
+				t.Errorf("%s has no intro", id)
+			}
+			checks := 0
+			for _, st := range l.Steps {
+				if st.Narrative == "" {
+					t.Errorf("%s: step %s has no narrative", id, st.ID)
+				}
+				if c := st.Check; c != nil {
+					checks++
+					// A comma in a YAML flow list splits a hint in two.
+					for _, h := range append(c.Hints, c.Question, c.Explanation) {
+						if h != "" && !unicode.IsUpper([]rune(h)[0]) {
+							t.Errorf("%s: step %s: %q does not start a sentence", id, st.ID, h)
+						}
 					}
 				}
 			}
-		}
-		if l.Intro == "" {
-			t.Error("journey has no intro")
+			if checks < 4 {
+				t.Errorf("%s has %d checks, want several", id, checks)
+			}
 		}
 	}
 }

@@ -141,8 +141,31 @@
 //	flag       device, message (optional; default the newest), flag: flagged | seen (optional; default flagged)
 //	device(name).flagged, mailbox(user, folder).flagged → messages with \Flagged
 //
-// The test catalogue also describes set-link, go-offline,
-// console, run-scenario, compare, set-quota and the run.* metrics
-// (cost, round_trips, bytes_up, bytes_down, connections, sim_seconds,
-// online_seconds), link.preset and link.rtt_ms, for the lessons to come.
+// Lessons 4 (offline-reading), 6 (folders-search), 7 (two-devices) and 9
+// (capacity) add:
+//
+//	set-link      preset: a link preset (dialup-56k)
+//	go-offline    device (optional: none takes the whole link down)
+//	go-online     device (optional), which sends the device's outbox
+//	deliver       from: alice | bob, to (optional; default student), subject, body:
+//	              mail from another account, put straight into the mailbox
+//	reply         device, message (optional), body (optional): sent at once
+//	              online, held in the outbox offline
+//	compose       from: device, to, subject, body: into the outbox, unsent
+//	delete        device, message (optional)
+//	move          device, message (optional), folder (one that exists)
+//	create-folder device, folder
+//	open-folder   device, folder: an IMAP device synchronises it
+//	search        device, text, folder (optional; default INBOX)
+//	set-quota     user (optional; default student), bytes
+//	search.hits, search.where    the last search: matches, "server" or "local"
+//	quota(user="student")        → {used, limit} bytes
+//	device(name).folders         the folders it shows, INBOX included
+//	device.folder(device, folder) → {count, unread, offline_readable}
+//	run.cost, run.online_seconds, run.connections
+//
+// The test catalogue also describes console, run-scenario, compare,
+// keep-on-serve and the other run.* metrics (round_trips, bytes_up,
+// bytes_down, sim_seconds), link.preset and link.rtt_ms, for the lessons
+// to come.
 package lessons

@@ -48,7 +48,7 @@ func attach(t *testing.T, l *lab.Lab, o AttachOptions) (*Runner, func(string, ma
 	}
 }
 
-func num(t *testing.T, r *Runner, fn string, args []lessons.Value, kw map[string]lessons.Value) float64 {
+func numOf(t *testing.T, r *Runner, fn string, args []lessons.Value, kw map[string]lessons.Value) float64 {
 	t.Helper()
 	f, ok := call(t, r, fn, args, kw).Number()
 	if !ok {
@@ -140,7 +140,7 @@ func TestAttachedResetInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	retr := map[string]lessons.Value{"verb": lessons.Str("RETR"), "dir": lessons.Str("c2s")}
-	if n := num(t, r, "trace.count", nil, retr); n != 2 {
+	if n := numOf(t, r, "trace.count", nil, retr); n != 2 {
 		t.Fatalf("before the reset: %v RETR, want 2", n)
 	}
 	if _, err := l.AddDevice(lab.DeviceOptions{Name: "Tablet", User: "alice", Policy: mua.Policy{Mode: mua.IMAPOnline}}); err != nil {
@@ -200,14 +200,14 @@ func TestAttachedResetInPlace(t *testing.T) {
 			t.Errorf("%s right after the reset = %s, want 0", n, v)
 		}
 	}
-	if n := num(t, r, "trace.count", nil, retr); n != 0 {
+	if n := numOf(t, r, "trace.count", nil, retr); n != 0 {
 		t.Errorf("right after the reset: %v RETR, want 0 (the earlier ones are before the run)", n)
 	}
 	// The fault was disarmed: the check is whole, and counts three.
 	if err := do("check-mail", home); err != nil {
 		t.Fatal(err)
 	}
-	if n := num(t, r, "trace.count", nil, retr); n != 3 {
+	if n := numOf(t, r, "trace.count", nil, retr); n != 3 {
 		t.Errorf("after the reset's check: %v RETR, want 3", n)
 	}
 	if n := name(t, r, "run.connections"); n.String() != "1" {

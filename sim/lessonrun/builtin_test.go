@@ -1,22 +1,26 @@
 package lessonrun
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mailscope/mailscope/lessons"
+	"github.com/mailscope/mailscope/sim/link"
 )
 
-// Every built-in lesson runs to the end on the default link and on the
-// modem, and lessons 3 and 5 give the answers their text promises, the
-// same on both: what they count follows from the protocols.
-func TestBuiltinLessonsOnTwoLinks(t *testing.T) {
+// Every built-in lesson runs to the end on the default link, on the
+// modem and on ISDN, and with another seed, and lessons 3 to 9 give the
+// answers their text promises, the same on all: what they count follows
+// from the protocols.
+func TestBuiltinLessonsOnThreeLinks(t *testing.T) {
 	set, err := lessons.Builtin(Catalog())
 	if err != nil {
 		t.Fatal(err)
 	}
+	modem, _ := link.Preset("dialup-56k")
 	want := map[string]map[string]string{
 		"pop3-delete": {
 			"download":      "3",
@@ -35,12 +39,52 @@ func TestBuiltinLessonsOnTwoLinks(t *testing.T) {
 			"phone-check":  "done",
 			"phone-unread": "2",
 		},
+		"offline-reading": {
+			"work-offline":  "done",
+			"read-offline":  "No: the whole message was already on the Home PC",
+			"readable":      "2",
+			"reply-offline": "In the Home PC's outbox, waiting for the next call",
+			"reply-bob":     "2",
+			"next-call":     "2", // both replies in one SMTP session
+			"delivered":     "In Alice's mailbox on the server, waiting for her client",
+			"the-bill":      fmt.Sprint(2 * (modem.Tariff.PerCall + modem.Tariff.PerMinute)), // two calls of less than a minute
+		},
+		"folders-search": {
+			"search-server": "2",
+			"make-folder":   "On the server, in student's account",
+			"file-kit":      "2",
+			"phone-folder":  "done",
+			"home-check":    "No: POP3 collects only the INBOX",
+			"home-search":   "In its own copies, which it had to download first",
+			"compare-cost":  "The Home PC's download",
+		},
+		"two-devices": {
+			"phone-first":    "4",
+			"home-collects":  "0",
+			"laptop-late":    "Nothing: the Home PC took the mail off the server",
+			"phone-again":    "0",
+			"read-on-laptop": "1",
+			"flag-on-phone":  "1",
+			"phone-syncs":    "done",
+			"where-learnt":   "From the server, which keeps each message's flags",
+			"home-flags":     "No: POP3 downloads the message, not its flags",
+		},
+		"capacity": {
+			"one-more":      "552: the mailbox is full, nothing delivered",
+			"where-bounced": "Still in the Laptop's outbox",
+			"try-again":     "done",
+			"pop3-empties":  "0",
+		},
 	}
 	ids := map[string]bool{}
 	for _, l := range set.List() {
 		ids[l.ID] = true
-		for _, preset := range []string{DefaultLink, "dialup-56k"} {
-			rep, err := RunLesson(l, Options{Link: preset})
+		for _, o := range []Options{{Link: DefaultLink}, {Link: "dialup-56k"}, {Link: "isdn-128k"}, {Seed: 7}} {
+			preset := o.Link
+			if o.Seed != 0 {
+				preset = fmt.Sprintf("%s, seed %d", DefaultLink, o.Seed)
+			}
+			rep, err := RunLesson(l, o)
 			if err != nil {
 				t.Errorf("%s on %s: %v", l.ID, preset, err)
 				continue
@@ -56,6 +100,11 @@ func TestBuiltinLessonsOnTwoLinks(t *testing.T) {
 			}
 			if l.ID == "pop3-delete" && (len(rep.Faults) != 1 || !strings.Contains(rep.Faults[0], "step broken-check: check-mail") || !strings.Contains(rep.Faults[0], "RETR 2")) {
 				t.Errorf("%s on %s: faults %q, want the broken check cut off in RETR 2", l.ID, preset, rep.Faults)
+			}
+			if l.ID == "capacity" && (len(rep.Bounces) != 1 || !strings.Contains(rep.Bounces[0], "step one-more: send") || !strings.Contains(rep.Bounces[0], "552")) {
+				t.Errorf("%s on %s: bounces %q, want the third message refused with 552", l.ID, preset, rep.Bounces)
+			} else if l.ID != "capacity" && len(rep.Bounces) != 0 {
+				t.Errorf("%s on %s: bounces %q", l.ID, preset, rep.Bounces)
 			}
 		}
 	}
@@ -107,5 +156,49 @@ func TestPop3DeleteNeedsTheFault(t *testing.T) {
 	got := answers(rep)
 	if !strings.Contains(err.Error(), "step nothing-lost") || got["broken-check"] != "2" || got["count-removed"] != "2" {
 		t.Errorf("without the fault: %v, answers %v; want nothing-lost unanswerable, 2 DELE and 2 removed", err, got)
+	}
+}
+
+// A lesson whose actions stop doing what its text says fails: without the
+// step that sets the scene, the claim's check has no right answer.
+func TestLessonsNeedTheirSetUp(t *testing.T) {
+	for _, tt := range []struct {
+		file, step, next string // the step taken out, and the one after it
+		fails            string // the step that must fail then
+	}{
+		{"04-offline-reading.md", "work-offline", "read-offline", "step reply-offline"}, // online, the reply leaves at once
+		{"06-folders-search.md", "make-folder", "file-bus", "step file-bus"},            // no folder to move into
+		{"07-two-devices.md", "home-collects", "laptop-late", "step laptop-late"},       // nobody empties the mailbox
+		{"09-capacity.md", "small-mailbox", "field-notes", "step one-more"},             // no quota, no bounce
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "lessons", "builtin", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := cut(t, string(b), "  - id: "+tt.step+"\n", "  - id: "+tt.next+"\n")
+			text = cut(t, text, "## Step: "+tt.step+"\n", "## Step: "+tt.next+"\n")
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, tt.file), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			set, err := lessons.LoadDir(dir, Catalog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var l *lessons.Lesson
+			for _, x := range set.List() {
+				if !x.Builtin {
+					l = x
+				}
+			}
+			if l == nil {
+				t.Fatal("the copy did not load")
+			}
+			rep, err := RunLesson(l, Options{})
+			if err == nil || rep.OK || !strings.Contains(err.Error(), tt.fails) {
+				t.Errorf("%s without %s = %v; want %s to fail", l.ID, tt.step, err, tt.fails)
+			}
+		})
 	}
 }

@@ -23,9 +23,10 @@ var ErrCannotDetect = errors.New("lessonrun: cannot detect")
 // events count. detail says in a sentence what was seen, or what is
 // still awaited.
 //
-//   - send: the SMTP server accepted a message (250 after its DATA or
-//     BDAT LAST payload) on a connection of the from device; from any
-//     client when from is no device of the lab, or an outside one.
+//   - send: the SMTP server accepted a message for to (250 after its
+//     DATA or BDAT LAST payload, in a transaction with RCPT TO:<to>) on a
+//     connection of the from device; from any client when from is no
+//     device of the lab, or an outside one.
 //   - check-mail: a POP3 connection of the device, or an IMAP one that
 //     selected a mailbox and opened no message (no BODY[] fetched
 //     without PEEK), began and ended.
@@ -48,7 +49,7 @@ func (r *Runner) Detect(a *lessons.Action, since uint64) (done bool, detail stri
 	str := func(k string) string { s, _ := a.With[k].Text(); return s }
 	switch a.Do {
 	case "send":
-		return r.detectSend(str("from"), since)
+		return r.detectSend(str("from"), str("to"), since)
 	case "check-mail":
 		return r.detectCheck(str("device"), since)
 	case "read":
@@ -96,8 +97,8 @@ func (r *Runner) Detect(a *lessons.Action, since uint64) (done bool, detail stri
 	return false, "", fmt.Errorf("%w whether %s was done", ErrCannotDetect, a.Do)
 }
 
-// detectSend looks for a message the SMTP server accepted.
-func (r *Runner) detectSend(from string, since uint64) (bool, string, error) {
+// detectSend looks for a message for to that the SMTP server accepted.
+func (r *Runner) detectSend(from, to string, since uint64) (bool, string, error) {
 	_, o, isDevice := r.lab.Device(from)
 	anyClient := !isDevice || o.Outside
 	snap := r.lab.Trace.Snapshot()
@@ -113,6 +114,7 @@ func (r *Runner) detectSend(from string, since uint64) (bool, string, error) {
 		payload
 	)
 	state := map[uint64]int{}
+	rcpt := map[uint64]bool{} // the transaction names to
 	for ev := range snap.Since(since) {
 		if !ours[ev.Session] {
 			continue
@@ -121,6 +123,12 @@ func (r *Runner) detectSend(from string, since uint64) (bool, string, error) {
 		switch st := state[ev.Session]; {
 		case ev.Kind == trace.KindLine && c2s && st != payload:
 			verb := strings.ToUpper(ev.Verb)
+			switch verb {
+			case "MAIL", "RSET":
+				rcpt[ev.Session] = false
+			case "RCPT":
+				rcpt[ev.Session] = rcpt[ev.Session] || to == "" || strings.Contains(strings.ToLower(ev.Text), "<"+strings.ToLower(to)+">")
+			}
 			if verb == "DATA" || verb == "BDAT" && strings.Contains(strings.ToUpper(ev.Text), "LAST") {
 				state[ev.Session] = command
 			} else {
@@ -129,7 +137,7 @@ func (r *Runner) detectSend(from string, since uint64) (bool, string, error) {
 		case ev.Kind == trace.KindBulk && c2s && st == command:
 			state[ev.Session] = payload
 		case ev.Kind == trace.KindLine && !c2s && st == payload:
-			if strings.HasPrefix(ev.Status, "250") {
+			if strings.HasPrefix(ev.Status, "250") && rcpt[ev.Session] {
 				if anyClient {
 					return true, "The SMTP server accepted a message: 250 after its data.", nil
 				}
@@ -139,9 +147,9 @@ func (r *Runner) detectSend(from string, since uint64) (bool, string, error) {
 		}
 	}
 	if anyClient {
-		return false, "No message has reached the SMTP server since this step began.", nil
+		return false, fmt.Sprintf("No message for %s has reached the SMTP server since this step began.", to), nil
 	}
-	return false, fmt.Sprintf("No message from %s has reached the SMTP server since this step began.", o.Name), nil
+	return false, fmt.Sprintf("No message from %s for %s has reached the SMTP server since this step began.", o.Name, to), nil
 }
 
 // detectCheck looks for a whole POP3 or IMAP check of the device.

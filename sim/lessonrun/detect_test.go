@@ -49,6 +49,13 @@ func TestDetect(t *testing.T) {
 	l := liveLab(t, 0, "")
 	r, _ := attach(t, l, AttachOptions{})
 	to := lessons.Str("student@mailscope.lab")
+	sendTo := func(device, rcpt, subject string) {
+		use(t, l, device, func(d *mua.Device, at time.Duration) error {
+			d.Compose(at, mua.Draft{To: []string{rcpt}, Subject: subject, Body: "hi\n"})
+			_, err := d.Send(at)
+			return err
+		})
+	}
 	send := func(device, subject string) {
 		use(t, l, device, func(d *mua.Device, at time.Duration) error {
 			d.Compose(at, mua.Draft{To: []string{"student@mailscope.lab"}, Subject: subject, Body: "hi\n"})
@@ -66,6 +73,10 @@ func TestDetect(t *testing.T) {
 		send("Phone", "from the phone")
 		if detect(t, r, a, since) {
 			t.Error("the Phone's message counted as the Laptop's")
+		}
+		sendTo("Laptop", "alice@mailscope.lab", "to someone else")
+		if detect(t, r, a, since) {
+			t.Error("the Laptop's message to alice counted as one to student")
 		}
 		send("Laptop", "from the laptop")
 		if !detect(t, r, a, since) {
@@ -116,15 +127,17 @@ func TestDetect(t *testing.T) {
 	})
 
 	t.Run("check-mail", func(t *testing.T) {
-		for _, device := range []string{"Home PC", "Phone"} {
+		send("Phone", "waiting")
+		for _, device := range []string{"Laptop", "Phone", "Home PC"} {
 			a := act("check-mail", map[string]lessons.Value{"device": lessons.Str(device)})
 			since := seq(l)
 			if detect(t, r, a, since) {
 				t.Fatalf("%s: done before it checked", device)
 			}
-			use(t, l, "Laptop", func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
+			other := map[string]string{"Laptop": "Phone", "Phone": "Laptop", "Home PC": "Laptop"}[device]
+			use(t, l, other, func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
 			if detect(t, r, a, since) {
-				t.Errorf("%s: the Laptop's check counted", device)
+				t.Errorf("%s: the %s's check counted", device, other)
 			}
 			use(t, l, device, func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
 			if !detect(t, r, a, since) {

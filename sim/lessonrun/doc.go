@@ -41,7 +41,21 @@
 // asked for, and goes on to the checks, which say whether the run did
 // what the lesson's text claims.
 //
-// The trace and the clock start again at every reset-lab.
+// The mail actions (actions_mail.go) work on a device as its user would:
+// reply (sent at once online, held in the outbox offline), compose (into
+// the outbox only), delete, move (into a folder that exists),
+// create-folder, open-folder (an IMAP device synchronises a folder) and
+// search, which asks the server (UID SEARCH) from an online IMAP device
+// and looks through the device's own copies otherwise; search.hits and
+// search.where read the last one. deliver puts mail from another account
+// of the lab (alice, bob) straight into a mailbox, so that a reply has a
+// real recipient. set-quota sets an account's quota, quota(user) reads it
+// with the bytes used; a message the server then refuses with 552 makes
+// the action return a *RefusedError, which RunLesson reports in
+// Report.Bounces, as the bounce the lesson asked for.
+//
+// The trace, the clock and the last search start again at every
+// reset-lab.
 //
 // Attach binds a Runner to a lab someone else owns instead: the desktop
 // app's live lab, beside the learner's own actions. Actions run at the

@@ -56,6 +56,9 @@ type Runner struct {
 	prof link.Profile
 	lab  *lab.Lab
 	now  time.Duration
+	// lastSearch is what the last search action found (search.hits).
+	lastSearch *searchResult
+	delivered  int // messages deliver made, for their Message-IDs
 	// live is set on a runner attached to a live lab it does not own
 	// (Attach); nil when the runner owns its virtual lab.
 	live *attached
@@ -116,6 +119,7 @@ func (r *Runner) reset(seed int64, messages int) error {
 		return err
 	}
 	r.lab, r.now = l, 0
+	r.lastSearch, r.delivered = nil, 0
 	// The user hangs up when an action ends (finish): no idle timer.
 	l.DialOnDemand(link.CallOptions{})
 	for _, d := range lab.DefaultDevices() {
@@ -158,7 +162,8 @@ func (e *FaultError) Unwrap() error { return e.Err }
 
 // Do performs an action: one of Catalog's. The lesson's loader has
 // checked its parameters' names and types. An action that fails while
-// an armed fault strikes returns a *FaultError.
+// an armed fault strikes returns a *FaultError; one whose message the
+// server refuses because a mailbox is over its quota, a *RefusedError.
 func (r *Runner) Do(a *lessons.Action) error {
 	if a == nil {
 		return nil
@@ -171,6 +176,9 @@ func (r *Runner) Do(a *lessons.Action) error {
 	err := r.do(a)
 	if err != nil && r.lab.ArmedFaults() < armed {
 		return &FaultError{Action: a.Do, Err: err}
+	}
+	if r.overQuota(err) {
+		return &RefusedError{Action: a.Do, Err: err}
 	}
 	return err
 }
@@ -251,6 +259,8 @@ func (r *Runner) do(a *lessons.Action) error {
 			}
 			return d.GoOnline(at)
 		})
+	case "reply", "compose", "delete", "move", "create-folder", "open-folder", "search", "set-quota", "deliver":
+		return r.doMail(a)
 	}
 	return fmt.Errorf("lessonrun: no action %q", a.Do)
 }
@@ -332,6 +342,9 @@ func (r *Runner) Name(path string) (lessons.Value, error) {
 	case "run":
 		return lessons.Record(r.runRecord()), nil
 	}
+	if v, ok, err := r.mailName(path); ok {
+		return v, err
+	}
 	if m, ok := strings.CutPrefix(path, "run."); ok {
 		if v, ok := r.runRecord()[m]; ok {
 			return v, nil
@@ -404,6 +417,7 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 			"offline_readable": lessons.Num(float64(ev.View.OfflineReadable)),
 			"outbox":           lessons.Num(float64(ev.View.Outbox)),
 			"offline":          lessons.Bool(ev.Offline),
+			"folders":          lessons.Num(float64(r.deviceFolders(name))),
 		}), nil
 	case "mailbox":
 		user, _ := arg(args, 0)
@@ -429,6 +443,9 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 			"count": lessons.Num(float64(len(msgs))), "unseen": lessons.Num(float64(unseen)), "bytes": lessons.Num(float64(bytes)),
 			"flagged": lessons.Num(float64(flagged)),
 		}), nil
+	}
+	if v, ok, err := r.callMail(fn, args); ok {
+		return v, err
 	}
 	return lessons.Value{}, fmt.Errorf("lessonrun: no function %q", fn)
 }
@@ -561,6 +578,10 @@ type Report struct {
 	// Faults are the actions an armed fault broke, as the lesson meant
 	// (FaultError), each as "step <id>: …"; they do not fail the lesson.
 	Faults []string `json:"faults,omitempty"`
+	// Bounces are the actions whose message the server refused over a
+	// quota the lesson set (RefusedError), each as "step <id>: …"; they
+	// do not fail the lesson.
+	Bounces []string `json:"bounces,omitempty"`
 }
 
 // CheckReport is one check of a run.
@@ -597,8 +618,11 @@ func RunLesson(l *lessons.Lesson, o Options) (Report, error) {
 	for _, st := range l.Steps {
 		if err := r.Do(st.Action); err != nil {
 			var fe *FaultError
+			var re *RefusedError
 			if errors.As(err, &fe) {
 				rep.Faults = append(rep.Faults, fmt.Sprintf("step %s: %v", st.ID, err))
+			} else if errors.As(err, &re) {
+				rep.Bounces = append(rep.Bounces, fmt.Sprintf("step %s: %v", st.ID, err))
 			} else {
 				fail(st.ID, fmt.Errorf("%s: %w", st.Action.Do, err))
 			}
