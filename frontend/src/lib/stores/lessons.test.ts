@@ -316,6 +316,18 @@ describe('lessons store', () => {
     s.destroy();
   });
 
+  it('a refused "Do it for me" that the lab still sees done counts as done', async () => {
+    const f = fakeApi();
+    const s = createLessonsStore({ ...f.api, perform: async () => ({ done: false, outcome: 'failed: 552', fault: false, error: 'refused over quota', traceFrom: 1 }), detect: async () => ({ done: true, detectable: true, detail: 'The Laptop tried to send it.' }) }, { detectEveryMs: 1 });
+    await s.open('journey');
+    await s.next();
+    await s.perform();
+    expect(currentRun(s.get())).toMatchObject({ action: 'failed', detect: 'waiting' });
+    await tick(20);
+    expect(currentRun(s.get())).toMatchObject({ action: 'failed', detect: 'done', detail: 'The Laptop tried to send it.', error: 'refused over quota' });
+    s.destroy();
+  });
+
   it('"Do it for me" performs the learner\'s action', async () => {
     const f = fakeApi();
     const s = createLessonsStore(f.api);

@@ -589,6 +589,9 @@ export function createLessonsStore(api: LessonsApi, opts: { detectEveryMs?: numb
       const step = currentStep(state);
       if (!step?.action || currentRun(state)?.action === 'running') return;
       await performStep(step);
+      // An attempt the server refused (a mailbox over quota) may be just
+      // what the step asked for: let detection have its say.
+      if (byLearner(step) && currentRun(state)?.action === 'failed') poke();
     },
     async answer(text) {
       const pl = state.player;
