@@ -302,6 +302,19 @@ describe('lessons store', () => {
     t.destroy();
   });
 
+  it('a save keeps the welcome that was written meanwhile', async () => {
+    const f = fakeApi();
+    let onDisk: ProgressDTO = emptyProgress;
+    const s = createLessonsStore({ ...f.api, progress: async () => onDisk, saveProgress: async (p) => void (onDisk = p) });
+    await s.load();
+    onDisk = { ...onDisk, welcomed: true }; // the welcome, after the lessons loaded
+    await s.open('journey');
+    await tick(5);
+    expect(onDisk.welcomed).toBe(true);
+    expect(onDisk.lessons.journey?.step).toBe('reset');
+    s.destroy();
+  });
+
   it('folds a burst of pokes into one detection at a time', async () => {
     const f = fakeApi();
     const s = createLessonsStore(f.api, { detectEveryMs: 30 });

@@ -442,8 +442,15 @@ export function createLessonsStore(api: LessonsApi, opts: { detectEveryMs?: numb
     w.set(state);
     if (next.progress !== prev.progress && next.loaded) {
       const p = next.progress;
-      // One save at a time, in order; a failure is not the learner's problem.
-      saving = saving.then(() => api.saveProgress(p)).catch(() => {});
+      // One save at a time, in order; a failure is not the learner's
+      // problem. The welcome writes `welcomed` into the same record: read
+      // it back so that a save of the lessons never undoes it.
+      saving = saving
+        .then(async () => {
+          const now = await api.progress().catch(() => null);
+          await api.saveProgress({ ...p, welcomed: p.welcomed || !!now?.welcomed });
+        })
+        .catch(() => {});
     }
     return state;
   }
