@@ -16,10 +16,10 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/mailscope/mailscope/app/cli.Version=$(VERSION)
 
 # Debian packages: WebKitGTK and GTK headers for the window (cgo), tshark to
-# check pcapng exports, Xvfb/xauth/xdotool/imagemagick for headless window
+# check pcapng exports, poppler-utils (pdftotext) to read worksheet PDFs, Xvfb/xauth/xdotool/imagemagick for headless window
 # checks and screenshots, chromium for end-to-end tests, curl for probes.
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config gcc tshark \
-	xvfb xauth xdotool imagemagick curl chromium python3 fetchmail neomutt swaks
+	xvfb xauth xdotool imagemagick curl chromium python3 fetchmail neomutt swaks poppler-utils
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

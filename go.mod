@@ -7,6 +7,7 @@ require (
 	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
+	github.com/go-pdf/fpdf v0.9.0
 	github.com/gopacket/gopacket v1.7.7
 	github.com/knadh/go-pop3 v1.0.2
 	github.com/wailsapp/wails/v2 v2.11.0

@@ -28,6 +28,9 @@ type ActionService struct {
 	// settled, if set, sends what the action did to the views before its
 	// end is announced: the UI never shows "done" over a stale mailbox.
 	settled func()
+	// searched, if set, is told of each search that went through: the
+	// lessons' runs read it (search.hits) as their own search's.
+	searched func(device, folder, text string, onServer bool, hits int)
 
 	mu   sync.Mutex
 	next int
@@ -186,17 +189,31 @@ func count(n int, what string) string {
 
 // Open reads a message on a device, as a mail reader shows it. A body on
 // the device is read offline; an IMAP device reading online fetches it.
+// An IMAP device that reads its own copy while it can reach the server
+// marks it read there at once (STORE), as mail readers do; offline, the
+// server is told at the next connection.
 // A message the device cannot show is an error saying why in plain words.
 func (s *ActionService) Open(device string, id int) (MessageReadDTO, error) {
 	var out MessageReadDTO
 	var m mua.Message
 	res, err := s.act("open", device, func(d *mua.Device, at time.Duration) (mua.ActionResult, string, error) {
+		before, _ := d.Message(id)
 		r, err := d.Open(at, id)
 		if err != nil {
 			why := d.WhyUnreadable(id, err)
 			return r, "cannot open: " + why, plainError{"app: " + why, err}
 		}
 		m, _ = d.Message(id)
+		if r.Offline && !before.Seen && m.UID != 0 && d.Policy().Mode.IsIMAP() && !d.Offline() && !s.lab.Link.Offline() {
+			// An IMAP client that can reach the server tells it at once
+			// that the message was read, as mail readers do (and the
+			// lessons' read action): the \Seen is the server's to keep.
+			if r2, err := d.MarkRead(r.End, id, true); err == nil {
+				r2.Start = r.Start
+				m, _ = d.Message(id)
+				return r2, fmt.Sprintf("opened message %d from the device's own copy, and marked it read on the server (STORE)", id), nil
+			}
+		}
 		if r.Offline {
 			return r, fmt.Sprintf("opened message %d from the device's own copy: no network needed", id), nil
 		}
@@ -426,6 +443,13 @@ func (s *ActionService) Search(device, folder, text string) (SearchResultDTO, er
 		return r, fmt.Sprintf("found %d among the downloaded copies: a POP3 server cannot search", len(r.Found)), nil
 	})
 	out.Result = res
+	if err == nil && s.searched != nil {
+		hits := len(out.IDs)
+		if out.OnServer {
+			hits = out.ServerMatches
+		}
+		s.searched(device, folder, text, out.OnServer, hits)
+	}
 	return out, err
 }
 

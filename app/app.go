@@ -1,12 +1,14 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/scenario"
 )
@@ -24,6 +26,7 @@ type App struct {
 	// Scenarios is the Compare mode: scenarios and POP3-vs-IMAP races.
 	Scenarios *ScenariosService
 	Views     *ViewsService
+	Worksheet *WorksheetService
 	// Lessons is the Lessons mode: the course, played beside the live lab.
 	Lessons *LessonsService
 
@@ -65,14 +68,16 @@ func NewWith(rt Runtime, o lab.Options, opts Options) (*App, error) {
 	a.Actions = newActionService(l, e)
 	a.Scenarios = newScenariosService(e, scenario.DefaultDir())
 	a.Views = newViewsService(l, e, func() { a.Lab.changed() })
+	a.Worksheet = newWorksheetService(e, cmp.Or(opts.LessonsDir, lessons.DefaultDir()))
 	a.Actions.settled = a.Views.settle
 	a.Lessons = newLessonsService(l, e, a.Actions, a.Link, opts)
+	a.Actions.searched = a.Lessons.noteSearch
 	return a, nil
 }
 
 // Services are the structs to bind in the window.
 func (a *App) Services() []any {
-	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views, a.Lessons}
+	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views, a.Worksheet, a.Lessons}
 }
 
 // Startup keeps the Wails context and starts streaming the trace.

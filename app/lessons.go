@@ -40,8 +40,9 @@ type LessonsService struct {
 	emit    *emitter
 	actions *ActionService
 	link    *LinkService
-	dir     string // the teacher's lessons
-	config  string // where progress.json lives; "" when there is no config dir
+	dir     string           // the teacher's lessons
+	cat     *lessons.Catalog // what the runner offers lessons
+	config  string           // where progress.json lives; "" when there is no config dir
 
 	mu   sync.Mutex // guards set and runs; never held while a run acts
 	set  *lessons.Set
@@ -72,7 +73,7 @@ func newLessonsService(l *lab.Lab, e *emitter, actions *ActionService, lk *LinkS
 			config = filepath.Join(d, "mailscope")
 		}
 	}
-	return &LessonsService{lab: l, emit: e, actions: actions, link: lk, dir: dir, config: config, runs: map[string]*lessonRun{}}
+	return &LessonsService{lab: l, emit: e, actions: actions, link: lk, dir: dir, cat: lessonrun.Catalog(), config: config, runs: map[string]*lessonRun{}}
 }
 
 // LessonSummaryDTO is one row of the course.
@@ -129,7 +130,8 @@ type LessonStepDTO struct {
 // ActionDTO is a step's action on the lab.
 type ActionDTO struct {
 	Do string `json:"do"`
-	// With holds the parameters: strings, numbers and booleans.
+	// With holds the parameters: strings, numbers and booleans, and a
+	// list of strings for a list parameter (the console's lines).
 	With map[string]any `json:"with"`
 	// Text says it in a plain sentence: what the app does ("The Home PC
 	// checks its mail") or what the learner is asked ("Check mail on
@@ -174,7 +176,9 @@ type StepOutcomeDTO struct {
 	Done    bool   `json:"done"`
 	Outcome string `json:"outcome"` // a sentence
 	// Fault is true when an armed fault broke the action, as the lesson
-	// meant (a check cut off mid-download): Done is true too.
+	// meant (a check cut off mid-download): Done is true too. A message
+	// bounced over the quota the lesson set is Done too, and said so in
+	// the outcome.
 	Fault bool `json:"fault"`
 	// Error says why the action failed otherwise; "" when it did not.
 	Error string `json:"error"`
@@ -200,6 +204,9 @@ type GradeDTO struct {
 	// both only once answered correctly, or revealed.
 	Expected    string `json:"expected"`
 	Explanation string `json:"explanation"`
+	// Options are a choice's right options (indexes from 0), with
+	// Expected: Expected joins their texts with "; ".
+	Options []int `json:"options,omitempty"`
 	// Hint is the next hint to show after a wrong answer ("" when there
 	// is none left).
 	Hint string `json:"hint"`
@@ -258,10 +265,10 @@ func (s *LessonsService) List() ([]LessonSummaryDTO, error) {
 
 // loadLocked reads the course; called with s.mu held.
 func (s *LessonsService) loadLocked() *lessons.Set {
-	set, err := lessons.LoadDir(s.dir, lessonrun.Catalog())
+	set, err := lessons.LoadDir(s.dir, s.cat)
 	if err != nil {
 		log.Printf("app: lessons in %s: %v; showing the built-in ones", s.dir, err)
-		if set, err = lessons.Builtin(lessonrun.Catalog()); err != nil {
+		if set, err = lessons.Builtin(s.cat); err != nil {
 			log.Printf("app: built-in lessons: %v", err)
 			set = &lessons.Set{}
 		}
@@ -320,8 +327,8 @@ func (s *LessonsService) runLocked(l *lessons.Lesson) (*lessonRun, error) {
 }
 
 // lessonLink is the preset a lesson names for itself; "" runs it on the
-// app's link. (The lesson format has no link field yet.)
-func lessonLink(*lessons.Lesson) string { return "" }
+// app's link.
+func lessonLink(l *lessons.Lesson) string { return l.Link }
 
 // Get is one lesson with its steps, for the player: never an answer or
 // an explanation.
@@ -341,12 +348,12 @@ func (s *LessonsService) Get(id string) (LessonDTO, error) {
 		out.TraceFrom = run.traceFrom.Load()
 	}
 	for _, st := range l.Steps {
-		out.Steps = append(out.Steps, newStepDTO(st))
+		out.Steps = append(out.Steps, newStepDTO(st, s.cat))
 	}
 	return out, nil
 }
 
-func newStepDTO(st *lessons.Step) LessonStepDTO {
+func newStepDTO(st *lessons.Step, cat *lessons.Catalog) LessonStepDTO {
 	out := LessonStepDTO{ID: st.ID, Title: st.Title, Narrative: st.Narrative, Claims: strs(st.Claims), By: st.By}
 	if a := st.Action; a != nil {
 		with := map[string]any{}
@@ -358,6 +365,9 @@ func newStepDTO(st *lessons.Step) LessonStepDTO {
 				with[k], _ = v.Truth()
 			default:
 				with[k] = v.String()
+				if listParam(cat, a.Do, k) { // the console's lines: one string each
+					with[k] = strings.Split(strings.TrimSuffix(v.String(), "\n"), "\n")
+				}
 			}
 		}
 		out.Action = &ActionDTO{Do: a.Do, With: with, Text: actionText(a, st.By)}
@@ -376,6 +386,17 @@ func newStepDTO(st *lessons.Step) LessonStepDTO {
 		out.Check = dto
 	}
 	return out
+}
+
+// listParam reports whether an action's parameter is a list (the lesson
+// may give it as a YAML list; the runner gets it one item a line).
+func listParam(cat *lessons.Catalog, action, name string) bool {
+	for _, p := range cat.Actions[action].Params {
+		if p.Name == name {
+			return p.List
+		}
+	}
+	return false
 }
 
 func newFilterDTO(f *lessons.Filter) *FilterDTO {
@@ -398,8 +419,9 @@ func strs(in []string) []string { return append([]string{}, in...) }
 // mailbox views are settled before it returns, then lab:changed and
 // link:changed follow; a reset-lab also sends lessons:changed with the
 // run's new traceFrom. An action that fails is no error here: the
-// outcome says so (Error, or Fault when the armed fault broke it as the
-// lesson meant). The error is for a lesson or step that does not exist.
+// outcome says so (Error; or Fault when the armed fault broke it as the
+// lesson meant, and a bounce over the quota the lesson set, both Done).
+// The error is for a lesson or step that does not exist.
 func (s *LessonsService) Perform(id, stepID string) (StepOutcomeDTO, error) {
 	l, st, run, err := s.find(id, stepID)
 	if err != nil {
@@ -417,10 +439,14 @@ func (s *LessonsService) Perform(id, stepID string) (StepOutcomeDTO, error) {
 	res := run.r.LastResult()
 	var out StepOutcomeDTO
 	var fe *lessonrun.FaultError
+	var re *lessonrun.RefusedError
 	switch {
 	case errors.As(err, &fe):
 		out.Done, out.Fault = true, true
 		out.Outcome = "broken by the armed fault, as the lesson meant: " + mua.Explain(fe.Err)
+	case errors.As(err, &re):
+		out.Done = true
+		out.Outcome = "bounced, as the lesson meant: " + mua.Explain(re.Err)
 	case err != nil:
 		out.Error = err.Error()
 		out.Outcome = "failed: " + mua.Explain(err)
@@ -574,6 +600,22 @@ func (s *LessonsService) Detect(id, stepID string, since uint64) (DetectDTO, err
 	return DetectDTO{Done: done, Detail: detail, Detectable: true}, nil
 }
 
+// noteSearch tells every lesson's run of a search the learner made with
+// the Actions panel: a check on search.hits reads it as the run's own.
+func (s *LessonsService) noteSearch(device, folder, text string, onServer bool, hits int) {
+	s.mu.Lock()
+	runs := make([]*lessonRun, 0, len(s.runs))
+	for _, run := range s.runs {
+		runs = append(runs, run)
+	}
+	s.mu.Unlock()
+	for _, run := range runs {
+		run.mu.Lock()
+		run.r.NoteSearch(device, folder, text, onServer, hits)
+		run.mu.Unlock()
+	}
+}
+
 // choiceList is a choice answer given by option indexes: "0", "1, 2".
 var choiceList = regexp.MustCompile(`^\s*\d+(\s*,\s*\d+)*\s*$`)
 
@@ -608,7 +650,7 @@ func (s *LessonsService) Answer(id, stepID, answer string) (GradeDTO, error) {
 	}
 	out := GradeDTO{Correct: res.Correct, Feedback: res.Feedback}
 	if res.Correct || run.revealed[stepID] {
-		out.Expected, out.Explanation = res.Expected, res.Explanation
+		out.Expected, out.Explanation, out.Options = res.Expected, res.Explanation, res.Options
 	}
 	switch {
 	case res.Correct:
@@ -645,7 +687,7 @@ func (s *LessonsService) Reveal(id, stepID string) (GradeDTO, error) {
 		return GradeDTO{}, fmt.Errorf("app: the lab cannot answer this check yet: %w", err)
 	}
 	run.revealed[stepID] = true
-	out := GradeDTO{Expected: res.Expected, Explanation: res.Explanation, Feedback: "The answer from your run."}
+	out := GradeDTO{Expected: res.Expected, Explanation: res.Explanation, Options: res.Options, Feedback: "The answer from your run."}
 	if c.Kind == lessons.CheckTask {
 		out.Feedback = "The goal is met in the lab."
 		if !res.Correct {

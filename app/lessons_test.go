@@ -103,8 +103,13 @@ func TestLessonsList(t *testing.T) {
 // word list.
 func TestLessonsGetHidesAnswers(t *testing.T) {
 	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
-	for _, id := range []string{"journey", "pop3-delete"} {
-		l := builtinLesson(t, id)
+	set, err := lessons.Builtin(lessonrun.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	consoles := 0
+	for _, l := range set.List() {
+		id := l.ID
 		dto, err := a.Lessons.Get(id)
 		if err != nil {
 			t.Fatal(err)
@@ -123,6 +128,13 @@ func TestLessonsGetHidesAnswers(t *testing.T) {
 			}
 			if st.Action != nil && (got.Action.Do != st.Action.Do || got.Action.Text == "" || len(got.Action.With) != len(st.Action.With)) {
 				t.Errorf("%s %s action = %+v", id, st.ID, got.Action)
+			}
+			if st.Action != nil && st.Action.Do == "console" {
+				lines, ok := got.Action.With["lines"].([]string)
+				if want := strings.Split(strings.TrimSuffix(st.Action.With["lines"].String(), "\n"), "\n"); !ok || !slices.Equal(lines, want) {
+					t.Errorf("%s %s: the console's lines = %#v, want %q", id, st.ID, got.Action.With["lines"], want)
+				}
+				consoles++
 			}
 			c := st.Check
 			if c == nil {
@@ -161,6 +173,9 @@ func TestLessonsGetHidesAnswers(t *testing.T) {
 			}
 		}
 	}
+	if consoles == 0 {
+		t.Error("no built-in lesson opens the console: the lines' test looks at nothing")
+	}
 	if _, err := a.Lessons.Get("no-such-lesson"); err == nil {
 		t.Error("Get(no-such-lesson): no error")
 	}
@@ -172,6 +187,9 @@ func uiAnswer(t *testing.T, c *CheckDTO, expected string) string {
 	t.Helper()
 	if c.Kind != "choice" {
 		return expected
+	}
+	if i := slices.Index(c.Options, expected); i >= 0 { // one option, perhaps with a "; " of its own
+		return strconv.Itoa(i)
 	}
 	var idx []string
 	for _, want := range strings.Split(expected, "; ") {
@@ -254,7 +272,8 @@ func TestLessonsWalk(t *testing.T) {
 				t.Fatalf("%s %s: Reveal = %+v, %v", id, st.ID, rev, err)
 			}
 			got, err := a.Lessons.Answer(id, st.ID, uiAnswer(t, c, rev.Expected))
-			if err != nil || !got.Correct || got.Expected != rev.Expected || got.Explanation != rev.Explanation || got.Hint != "" {
+			if err != nil || !got.Correct || got.Expected != rev.Expected || got.Explanation != rev.Explanation || got.Hint != "" ||
+				!slices.Equal(got.Options, rev.Options) || (c.Kind == "choice") != (len(rev.Options) > 0) {
 				t.Errorf("%s %s: Answer(the run's %q) = %+v, %v", id, st.ID, rev.Expected, got, err)
 			}
 			if c.Kind == "choice" {
@@ -497,4 +516,163 @@ func viewsTold(rec *recorder, device string) bool {
 	}
 	rec.events = keep
 	return told
+}
+
+// A lesson that names its own link puts the app's link there at its
+// reset-lab; one that names none leaves the app's link as it is.
+func TestLessonsOwnLink(t *testing.T) {
+	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
+	if _, err := a.Link.Select("cable-100m"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Lessons.Perform("journey", "meet-the-lab"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.Link.State(); st.Profile.ID != "cable-100m" {
+		t.Errorf("journey's reset-lab changed the app's link to %s", st.Profile.ID)
+	}
+	var own *lessons.Lesson
+	set, _ := lessons.Builtin(lessonrun.Catalog())
+	for _, l := range set.List() {
+		if l.Link != "" && l.Steps[0].Action != nil && l.Steps[0].Action.Do == "reset-lab" {
+			own = l
+			break
+		}
+	}
+	if own == nil {
+		t.Skip("no built-in lesson names its own link and starts with reset-lab")
+	}
+	dto, _ := a.Lessons.Get(own.ID)
+	if dto.Link != own.Link {
+		t.Errorf("Get(%s).link = %q, want %q", own.ID, dto.Link, own.Link)
+	}
+	if _, err := a.Lessons.Perform(own.ID, own.Steps[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.Link.State(); st.Profile.ID != own.Link {
+		t.Errorf("%s's reset-lab left the app's link on %s, want %s", own.ID, st.Profile.ID, own.Link)
+	}
+}
+
+// Every built-in lesson walks through in the app, the live clock fast
+// (the modem's minutes pass in milliseconds): each step's action done by
+// Perform, each check answered right with the answer Reveal gives.
+func TestLessonsWalkEveryLesson(t *testing.T) {
+	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
+	if _, err := a.Link.SetSpeed(1000); err != nil {
+		t.Fatal(err)
+	}
+	list, err := a.Lessons.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sum := range list {
+		dto, err := a.Lessons.Get(sum.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range dto.Steps {
+			if st.Action != nil {
+				out, err := a.Lessons.Perform(dto.ID, st.ID)
+				if err != nil || !out.Done || out.Error != "" {
+					t.Fatalf("%s: Perform(%s) = %+v, %v", dto.ID, st.ID, out, err)
+				}
+			}
+			if st.Check == nil {
+				continue
+			}
+			rev, err := a.Lessons.Reveal(dto.ID, st.ID)
+			if err != nil {
+				t.Fatalf("%s %s: Reveal: %v", dto.ID, st.ID, err)
+			}
+			answer := rev.Expected
+			if st.Check.Kind == "choice" {
+				var idx []string
+				for _, i := range rev.Options {
+					idx = append(idx, strconv.Itoa(i))
+				}
+				answer = strings.Join(idx, ",")
+			}
+			if got, err := a.Lessons.Answer(dto.ID, st.ID, answer); err != nil || !got.Correct {
+				t.Errorf("%s %s: Answer(the run's %q) = %+v, %v", dto.ID, st.ID, rev.Expected, got, err)
+			}
+		}
+	}
+}
+
+// The learner does lesson 1's last step with the mailbox view's Open on
+// the Laptop, which keeps offline copies: the read mark reaches the
+// server at once, so the task's goal (read on the Laptop and on the
+// server) is met, as the lesson's own read action meets it.
+func TestLessonsLearnerReadsOnTheLaptop(t *testing.T) {
+	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
+	for _, st := range []string{"meet-the-lab", "send-one", "pop3-fetch", "second-message", "imap-check"} {
+		if out, err := a.Lessons.Perform("journey", st); err != nil || !out.Done {
+			t.Fatalf("Perform(%s) = %+v, %v", st, out, err)
+		}
+	}
+	snap, _ := a.Trace.Snapshot()
+	if g, err := a.Lessons.Answer("journey", "read-on-laptop", ""); err != nil || g.Correct {
+		t.Fatalf("the task before the learner read = %+v, %v", g, err)
+	}
+	views, _ := a.Views.Snapshot()
+	id := 0
+	for _, d := range views.Devices {
+		for _, m := range d.Messages {
+			if d.Name == "Laptop" && !m.Seen && m.Readable {
+				id = m.ID
+			}
+		}
+	}
+	if id == 0 {
+		t.Fatal("the Laptop holds no unread copy")
+	}
+	m, err := a.Actions.Open("Laptop", id)
+	if err != nil || !strings.Contains(m.Result.Outcome, "STORE") {
+		t.Fatalf("Open(Laptop) = %+v, %v; want the read mark sent to the server", m.Result, err)
+	}
+	if d, err := a.Lessons.Detect("journey", "read-on-laptop", snap.Seq); err != nil || !d.Done {
+		t.Errorf("Detect after the learner read = %+v, %v", d, err)
+	}
+	if g, err := a.Lessons.Answer("journey", "read-on-laptop", ""); err != nil || !g.Correct {
+		t.Errorf("the task after the learner read = %+v, %v", g, err)
+	}
+}
+
+// A search the learner makes with the Actions panel is the lesson's
+// search: Detect sees it, and the check on search.hits reads it.
+func TestLessonsLearnerSearches(t *testing.T) {
+	a, _ := newLessonsApp(t, NopRuntime{}, t.TempDir())
+	l := builtinLesson(t, "folders-search")
+	var at *lessons.Step
+	for _, st := range l.Steps {
+		if st.ID == "search-server" {
+			at = st
+			break
+		}
+		if st.Action != nil {
+			if out, err := a.Lessons.Perform(l.ID, st.ID); err != nil || !out.Done {
+				t.Fatalf("Perform(%s) = %+v, %v", st.ID, out, err)
+			}
+		}
+	}
+	if at == nil {
+		t.Fatal("folders-search has no step search-server")
+	}
+	snap, _ := a.Trace.Snapshot()
+	if d, _ := a.Lessons.Detect(l.ID, at.ID, snap.Seq); d.Done || !d.Detectable {
+		t.Fatalf("Detect before the learner searched = %+v", d)
+	}
+	text, _ := at.Action.With["text"].Text()
+	found, err := a.Actions.Search("Laptop", "INBOX", text)
+	if err != nil || !found.OnServer {
+		t.Fatalf("Search(Laptop) = %+v, %v", found, err)
+	}
+	if d, _ := a.Lessons.Detect(l.ID, at.ID, snap.Seq); !d.Done {
+		t.Errorf("Detect after the learner searched = %+v", d)
+	}
+	g, err := a.Lessons.Answer(l.ID, at.ID, strconv.Itoa(found.ServerMatches))
+	if err != nil || !g.Correct {
+		t.Errorf("Answer(the server's %d) = %+v, %v", found.ServerMatches, g, err)
+	}
 }

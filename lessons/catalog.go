@@ -36,6 +36,10 @@ type Param struct {
 	// take (the link presets, the devices of the lab, the scenario ids).
 	// A literal outside it is a load error.
 	Enum []string
+	// List lets a string parameter be given as a YAML list of strings,
+	// each checked against Enum; the runner gets them joined by line
+	// breaks, as if written one per line in a text ("|").
+	List bool
 	Doc  string
 }
 
@@ -78,6 +82,9 @@ type Catalog struct {
 	// ({verb: DELE, protocol: pop3}), each with its allowed values (an
 	// empty list allows any value); nil leaves them unchecked.
 	TraceFields map[string][]string
+	// Links are the link presets a lesson's link: may name; nil leaves
+	// link: unchecked.
+	Links []string
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -161,7 +168,7 @@ func (c *Catalog) Validate() error {
 	scalar := func(t Type) bool {
 		return t.Kind == KindNumber || t.Kind == KindString || t.Kind == KindBool || t.Kind == KindAny
 	}
-	params := func(where string, ps []Param, positional bool) {
+	params := func(where string, ps []Param, positional, action bool) {
 		seen := map[string]bool{}
 		optional := false
 		for _, p := range ps {
@@ -172,6 +179,8 @@ func (c *Catalog) Validate() error {
 				bad("%s: parameter %s has type %s; want number, string, bool or any", where, p.Name, p.Type)
 			case len(p.Enum) > 0 && p.Type.Kind != KindString:
 				bad("%s: parameter %s has an enum but is not a string", where, p.Name)
+			case p.List && (p.Type.Kind != KindString || !action):
+				bad("%s: parameter %s is a list but not a string of an action", where, p.Name)
 			case positional && optional && !p.Optional:
 				bad("%s: required parameter %s after an optional one", where, p.Name)
 			}
@@ -192,7 +201,7 @@ func (c *Catalog) Validate() error {
 		if !idPattern.MatchString(id) {
 			bad("action %q: want kebab-case", id)
 		}
-		params("action "+id, c.Actions[id].Params, false)
+		params("action "+id, c.Actions[id].Params, false, true)
 	}
 	for _, n := range sortedKeys(c.Names) {
 		typeOK("name "+n, c.Names[n])
@@ -202,8 +211,8 @@ func (c *Catalog) Validate() error {
 	}
 	for _, f := range sortedKeys(c.Funcs) {
 		spec := c.Funcs[f]
-		params("function "+f, spec.Args, true)
-		params("function "+f, spec.Kw, false)
+		params("function "+f, spec.Args, true, false)
+		params("function "+f, spec.Kw, false, false)
 		typeOK("function "+f+" result", spec.Result)
 	}
 	if len(errs) > 0 {

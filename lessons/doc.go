@@ -19,6 +19,7 @@
 //	order: 3                   # the course is sorted by order, then id
 //	minutes: 10                # 5 to 15
 //	level: beginner            # beginner | intermediate | advanced
+//	link: dialup-56k           # optional: the link preset it runs on
 //	objectives: [Say when POP3 removes a message from the server]
 //	prerequisites: [journey]   # lesson ids; no cycles
 //	claims: [pop3-delete]      # ids from ClaimIDs
@@ -42,6 +43,12 @@
 //	## Step: fetch
 //
 //	The Home PC logs in, downloads each message and marks it deleted.
+//
+// link names a link preset from the Catalog's Links. A lesson that names
+// one runs on it (its lab starts there and each reset-lab returns to it)
+// unless the learner, or `mailscope lessons run --link`, chooses another
+// link: the lesson's checks must hold on any preset, since their answers
+// come from the run. A lesson without link: runs on the runner's default.
 //
 // watch.trace and watch.highlight are either the text a learner would
 // type into the trace's filter box or fields ({verb: DELE, protocol:
@@ -164,8 +171,38 @@
 //	device.folder(device, folder) → {count, unread, offline_readable}
 //	run.cost, run.online_seconds, run.connections
 //
-// The test catalogue also describes console, run-scenario, compare,
-// keep-on-serve and the other run.* metrics (round_trips, bytes_up,
-// bytes_down, sim_seconds), link.preset and link.rtt_ms, for the lessons
-// to come.
+// Lesson 2 (smtp-by-hand) types into the console, whose connections the
+// trace names "Console":
+//
+//	console    service: smtp | pop3 | imap, lines: the lines to type (a list,
+//	           or one per line of a text); the app fills them in for the
+//	           learner, a headless run types them and reads each reply
+//	trace.count(..., device="Console")
+//
+// Lesson 8 (dialup-vs-broadband, link: dialup-56k) and lesson 10
+// race a scenario (sim/scenario's built-in ids) on links of their choice:
+//
+//	compare       scenario, links: presets (optional; default the scenario's)
+//	run-scenario  scenario, policy: pop3 | imap (optional), link (optional)
+//	result(protocol, link) → {cost, sim_seconds, online_seconds, bytes_down,
+//	              bytes_up, round_trips, connections, left_on_server,
+//	              offline_readable, notice_delay_seconds, …} of the last one
+//	compare.pop3.cost, compare.imap.bytes_down, …: result() on the default link
+//
+// Lessons 10 and 12 set a device up again, and lesson 11 waits for mail:
+//
+//	add-device  name, policy: pop3-delete | pop3-keep | imap-online | imap-offline,
+//	            tls: none | starttls | tls (optional)
+//	idle        device (IMAP), minutes, messages (optional): IDLE while mail arrives
+//	poll        device, every (minutes), minutes, messages (optional)
+//	watched(device) → {messages, noticed, delay_avg_seconds, connections, checks, bytes_down}
+//
+// and lesson 12 reads what crossed in the clear: trace.count(...,
+// tls=true|false, secret=true|false).
+//
+// A parameter marked List in the catalogue (lines, links) takes a YAML
+// list, each item checked against the parameter's enum. The test
+// catalogue also describes keep-on-serve and the other run.* metrics
+// (round_trips, bytes_up, bytes_down, sim_seconds), link.preset and
+// link.rtt_ms.
 package lessons

@@ -229,9 +229,51 @@ func TestSolveBuiltin(t *testing.T) {
 			if v, _ := kw["verb"].Text(); v == "DATA" {
 				return Num(1), nil
 			}
+			if tls, ok := kw["tls"].Truth(); ok && !tls && kw["session"].Kind() == KindNumber {
+				return Num(0), nil // the last session upgraded to TLS
+			}
+			if st, _ := kw["status"].Text(); st == "354" {
+				return Num(1), nil // the go-ahead for that one DATA
+			}
 			return Num(4), nil
 		},
-		"trace.bytes": func([]Value, map[string]Value) (Value, error) { return Num(1234), nil },
+		"trace.bytes": func(_ []Value, kw map[string]Value) (Value, error) {
+			// The Phone fetched headers only.
+			if d, _ := kw["device"].Text(); d == "Phone" {
+				return Num(500), nil
+			}
+			return Num(1234), nil
+		},
+		"result": func(args []Value, _ map[string]Value) (Value, error) {
+			// POP3 hangs up to read; on a link that does not dial, nothing costs.
+			proto, _ := args[0].Text()
+			link := "dialup-56k"
+			if len(args) > 1 {
+				link, _ = args[1].Text()
+			}
+			cost, online, left, secs := 0.3, 60.0, 0.0, 100.0
+			if proto == "imap" {
+				cost, online, left, secs = 1.0, 1200, 20, 90
+			}
+			switch link {
+			case "isdn-128k": // offline IMAP: the calls cost the same
+				cost = 0.8
+			case "dialup-56k":
+			default:
+				cost, secs = 0, secs/40
+			}
+			return Record(map[string]Value{"cost": Num(cost), "online_seconds": Num(online), "left_on_server": Num(left),
+				"sim_seconds": Num(secs), "bytes_down": Num(1000 + 5*left), "bytes_up": Num(100), "round_trips": Num(40),
+				"connections": Num(3), "offline_readable": Num(20), "notice_delay_seconds": Num(-1)}), nil
+		},
+		"watched": func(args []Value, _ map[string]Value) (Value, error) {
+			delay, conns := 300.0, 4.0
+			if d, _ := args[0].Text(); d == "Phone" {
+				delay, conns = 0.5, 1
+			}
+			return Record(map[string]Value{"messages": Num(3), "noticed": Num(3), "delay_avg_seconds": Num(delay),
+				"connections": Num(conns), "checks": Num(conns), "bytes_down": Num(2000)}), nil
+		},
 		"device": func(args []Value, _ map[string]Value) (Value, error) {
 			return Record(map[string]Value{"visible": Num(1), "unread": Num(0), "flagged": Num(1), "offline_readable": Num(1), "outbox": Num(0), "offline": Bool(false), "folders": Num(1)}), nil
 		},

@@ -26,11 +26,14 @@ const (
 
 // Lesson is one lesson file, parsed and validated.
 type Lesson struct {
-	ID            string
-	Title         string
-	Order         int
-	Minutes       int
-	Level         string
+	ID      string
+	Title   string
+	Order   int
+	Minutes int
+	Level   string
+	// Link is the link preset the lesson runs on ("dialup-56k"), unless
+	// the learner or --link chooses another; "" leaves it to the runner.
+	Link          string
 	Objectives    []string
 	Prerequisites []string
 	Claims        []string

@@ -104,7 +104,7 @@ func (p *fileParser) parse(data []byte) *Lesson {
 	}
 	root := doc.Content[0]
 	l := &Lesson{File: p.file}
-	m := p.mapping(root, "", []string{"id", "title", "order", "minutes", "level", "objectives", "prerequisites", "claims", "steps"})
+	m := p.mapping(root, "", []string{"id", "title", "order", "minutes", "level", "link", "objectives", "prerequisites", "claims", "steps"})
 	if m == nil {
 		return nil
 	}
@@ -121,6 +121,15 @@ func (p *fileParser) parse(data []byte) *Lesson {
 	l.Level = p.required(m, root, "level", "")
 	if n := m["level"]; n != nil && l.Level != "" && !contains(Levels, l.Level) {
 		p.errf(n, "level", "%q is not one of %s%s", l.Level, oneOf(Levels), didYouMean(l.Level, Levels))
+	}
+	if n := m["link"]; n != nil {
+		l.Link = strings.TrimSpace(p.str(n, "link"))
+		switch {
+		case l.Link == "" && n.Kind == yaml.ScalarNode:
+			p.errf(n, "link", "empty: name a link preset, or leave link out")
+		case l.Link != "" && p.cat != nil && p.cat.Links != nil && !contains(p.cat.Links, l.Link):
+			p.errf(n, "link", "%q is not one of %s%s", l.Link, oneOf(p.cat.Links), didYouMean(l.Link, p.cat.Links))
+		}
 	}
 	l.Objectives = p.strings(m["objectives"], "objectives")
 	if len(l.Objectives) == 0 {
@@ -322,6 +331,12 @@ func (p *fileParser) action(n *yaml.Node, field string) *Action {
 				continue
 			}
 			if p.cat == nil || !known {
+				if v.Kind == yaml.SequenceNode {
+					if val, ok := p.listValue(v, f, Param{Name: k.Value, Type: String, List: true}); ok {
+						a.With[k.Value] = val
+					}
+					continue
+				}
 				if val, ok := p.scalarValue(v, f, Any); ok {
 					a.With[k.Value] = val
 				}
@@ -334,6 +349,12 @@ func (p *fileParser) action(n *yaml.Node, field string) *Action {
 					names[j] = q.Name
 				}
 				p.errf(k, f, "%s takes no parameter %q%s; it takes %s", a.Do, k.Value, didYouMean(k.Value, names), oneOf(names))
+				continue
+			}
+			if param.List {
+				if val, ok := p.listValue(v, f, param); ok {
+					a.With[k.Value] = val
+				}
 				continue
 			}
 			val, ok := p.scalarValue(v, f, param.Type)
@@ -358,6 +379,43 @@ func (p *fileParser) action(n *yaml.Node, field string) *Action {
 		}
 	}
 	return a
+}
+
+// listValue reads a List parameter: a YAML list of strings, or one
+// string whose lines are the items; each item is checked against Enum.
+func (p *fileParser) listValue(n *yaml.Node, field string, param Param) (Value, bool) {
+	type item struct {
+		text string
+		node *yaml.Node
+	}
+	var items []item
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				p.errf(c, fmt.Sprintf("%s[%d]", field, i), "want text, not a list or mapping")
+				return Value{}, false
+			}
+			items = append(items, item{c.Value, c})
+		}
+	case yaml.ScalarNode:
+		for _, l := range strings.Split(strings.TrimRight(n.Value, "\n"), "\n") {
+			items = append(items, item{l, n})
+		}
+	default:
+		p.errf(n, field, "want a list of text, or a text")
+		return Value{}, false
+	}
+	ok := true
+	texts := make([]string, len(items))
+	for i, it := range items {
+		texts[i] = it.text
+		if s := strings.TrimSpace(it.text); len(param.Enum) > 0 && !contains(param.Enum, s) {
+			p.errf(it.node, field, "%q is not one of %s%s", s, oneOf(param.Enum), didYouMean(s, param.Enum))
+			ok = false
+		}
+	}
+	return Str(strings.Join(texts, "\n")), ok
 }
 
 func findParam(ps []Param, name string) (Param, bool) {

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -17,11 +19,17 @@ import (
 func lessonsCommand() *Command {
 	return &Command{
 		Name:    "lessons",
-		Args:    "[list | show ID | run ID | run --all | check [DIR]]",
+		Args:    "[list | show ID | worksheet ID | run ID | run --all | check [DIR]]",
 		Summary: "list, read, replay headless and check the lessons, built-in and your own",
 		Long: `  mailscope lessons                 one row per lesson: id, minutes, steps, checks, title
   mailscope lessons show ID         the lesson's text: its title, objectives, introduction,
                                     and each step's title, narrative and question
+  mailscope lessons worksheet ID    the lesson's worksheet for a class, to print: the steps
+                                    and questions with room for the answers (never the
+                                    answers: each learner's come from their own run); an
+                                    HTML page on stdout, or --html FILE, or --pdf FILE;
+                                    --key makes the teacher's key: the answers of one
+                                    headless run (--link, --seed)
   mailscope lessons run ID          play the lesson headless on the virtual clock: every
   mailscope lessons run --all       step's action is done (the learner's too) and every
                                     check answered from the run, then graded to confirm;
@@ -30,8 +38,10 @@ func lessonsCommand() *Command {
                                     (default: --dir), every mistake as file:line: field: message
 
 A lesson runs on a new lab with the default devices (Home PC over POP3,
-deleting; Laptop and Phone over IMAP), starting on --link; a step that sets
-the link changes it from there. --seed seeds the mail a lesson generates and
+deleting; Laptop and Phone over IMAP), starting on the link the lesson
+names (link: in its front matter), else on ` + lessonrun.DefaultLink + `; --link starts
+every lesson on the preset given instead. A step that sets the link
+changes it from there. --seed seeds the mail a lesson generates and
 the link's jitter: the same flags give the same answers.
 
 Your own lessons are Markdown files (*.md) in --dir, written like the
@@ -45,15 +55,20 @@ from its run (run), or a file has a mistake (check and the others).
 Examples:
   mailscope lessons --json
   mailscope lessons show journey
+  mailscope lessons worksheet journey --pdf journey.pdf --paper letter
   mailscope lessons run journey --link dialup-56k
   mailscope lessons run --all --json
   mailscope lessons check ./my-lessons`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			dir := fs.String("dir", lessons.DefaultDir(), "`DIR` of your own lessons (*.md), besides the built-in ones")
 			asJSON := fs.Bool("json", false, "print JSON (list and run)")
-			linkID := fs.String("link", lessonrun.DefaultLink, "run: `ID` of the link preset the lab starts on (see mailscope presets)")
+			linkID := fs.String("link", "", "run, worksheet --key: `ID` of the link preset the lab starts on, for every lesson (default: the lesson's own link, else "+lessonrun.DefaultLink+"; see mailscope presets)")
 			seed := fs.Int64("seed", 1, "run: `N` seeds generated mail and the link's jitter")
 			all := fs.Bool("all", false, "run: every lesson")
+			pdfOut := fs.String("pdf", "", "worksheet: write it as a PDF to `FILE` (- for stdout)")
+			htmlOut := fs.String("html", "", "worksheet: write the HTML page to `FILE` (default: stdout)")
+			paper := fs.String("paper", "a4", "worksheet: the PDF's `SIZE`, a4 or letter")
+			key := fs.Bool("key", false, "worksheet: a teacher's key instead: each answer from a headless run (on --link, --seed)")
 			return func(_ context.Context, args []string) error {
 				sub := "list"
 				if len(args) > 0 {
@@ -95,11 +110,39 @@ Examples:
 					}
 					writeLessonText(env.Stdout, l)
 					return nil
+				case "worksheet":
+					if *linkID != "" && !slices.Contains(lessonrun.PresetIDs(), *linkID) {
+						return Usagef("--link %q: no such preset (have %s)", *linkID, strings.Join(lessonrun.PresetIDs(), ", "))
+					}
+					if len(args) != 1 {
+						return Usagef("lessons worksheet wants one lesson id")
+					}
+					if *pdfOut != "" && *htmlOut != "" {
+						return Usagef("lessons worksheet: --pdf or --html, not both")
+					}
+					if p := strings.ToLower(*paper); p != "a4" && p != "letter" {
+						return Usagef("--paper %q: want a4 or letter", *paper)
+					}
+					set, err := loadLessons(*dir, env)
+					if err != nil {
+						return err
+					}
+					l, err := set.Get(args[0])
+					if err != nil {
+						return err
+					}
+					sheet := lessons.Worksheet(l)
+					if *key {
+						if err := addKey(sheet, l, lessonrun.Options{Link: *linkID, Seed: *seed}); err != nil {
+							return err
+						}
+					}
+					return writeWorksheet(env.Stdout, sheet, *pdfOut, *htmlOut, *paper)
 				case "run":
 					if *all == (len(args) == 1) || len(args) > 1 {
 						return Usagef("lessons run wants one lesson id, or --all")
 					}
-					if !slices.Contains(lessonrun.PresetIDs(), *linkID) {
+					if *linkID != "" && !slices.Contains(lessonrun.PresetIDs(), *linkID) {
 						return Usagef("--link %q: no such preset (have %s)", *linkID, strings.Join(lessonrun.PresetIDs(), ", "))
 					}
 					set, err := loadLessons(*dir, env)
@@ -130,7 +173,7 @@ Examples:
 					fmt.Fprintf(env.Stdout, "%s ok\n", plural(len(set.List()), "lesson"))
 					return nil
 				}
-				return Usagef("unknown subcommand %q (want list, show, run or check)", sub)
+				return Usagef("unknown subcommand %q (want list, show, worksheet, run or check)", sub)
 			}
 		},
 	}
@@ -192,6 +235,9 @@ func writeLessonsTable(w io.Writer, set *lessons.Set) error {
 func writeLessonText(w io.Writer, l *lessons.Lesson) {
 	fmt.Fprintf(w, "%s\n%s\n\n", l.Title, strings.Repeat("=", len([]rune(l.Title))))
 	fmt.Fprintf(w, "%d minutes, %s. id %s", l.Minutes, l.Level, l.ID)
+	if l.Link != "" {
+		fmt.Fprintf(w, "; on %s", l.Link)
+	}
 	if len(l.Prerequisites) > 0 {
 		fmt.Fprintf(w, "; after %s", strings.Join(l.Prerequisites, ", "))
 	}
@@ -223,6 +269,42 @@ func writeLessonText(w io.Writer, l *lessons.Lesson) {
 			fmt.Fprintf(w, "     %d) %s\n", j+1, o.Text)
 		}
 	}
+}
+
+// addKey plays the lesson headless and writes each check's answer from
+// that run into the sheet: a teacher's key. A run that fails is an error.
+func addKey(s *lessons.Sheet, l *lessons.Lesson, o lessonrun.Options) error {
+	rep, err := lessonrun.RunLesson(l, o)
+	if err != nil {
+		return err
+	}
+	answers := map[string]string{}
+	for _, c := range rep.Checks {
+		answers[c.Step] = c.Answer
+	}
+	s.AddKey(fmt.Sprintf("a headless run on %s, seed %d", rep.Link, o.Seed), answers)
+	return nil
+}
+
+// writeWorksheet writes a worksheet as a PDF to pdfPath, or as HTML to
+// htmlPath, or as HTML to stdout; "-" is stdout too.
+func writeWorksheet(stdout io.Writer, s *lessons.Sheet, pdfPath, htmlPath, paper string) error {
+	s.Paper = paper
+	var buf bytes.Buffer
+	path := htmlPath
+	if pdfPath != "" {
+		path = pdfPath
+		if err := s.PDF(&buf); err != nil {
+			return err
+		}
+	} else {
+		buf.Write(s.HTML())
+	}
+	if path == "" || path == "-" {
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // LessonsRun is `mailscope lessons run --json`'s output.

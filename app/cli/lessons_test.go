@@ -123,6 +123,27 @@ func TestLessonsRunText(t *testing.T) {
 	}
 }
 
+// A lesson that names its link runs on it; --link moves it, and every
+// other lesson, to the preset given.
+func TestLessonsRunLink(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"dialup-vs-broadband"}, []string{"dialup-vs-broadband on dialup-56k: ok"}},
+		{[]string{"dialup-vs-broadband", "--link", "isdn-128k"}, []string{"dialup-vs-broadband on isdn-128k: ok"}},
+		{[]string{"--all"}, []string{"journey on adsl-8m: ok", "dialup-vs-broadband on dialup-56k: ok"}},
+		{[]string{"--all", "--link", "fibre-1g"}, []string{"journey on fibre-1g: ok", "dialup-vs-broadband on fibre-1g: ok"}},
+	} {
+		code, out, errOut := run(t, append(append([]string{"lessons", "run"}, tt.args...), "--dir", "")...)
+		for _, w := range tt.want {
+			if code != ExitOK || !strings.Contains(out, w) {
+				t.Errorf("%v: exit %d, want %q in\n%s%s", tt.args, code, w, out, errOut)
+			}
+		}
+	}
+}
+
 func TestLessonsRunUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"lessons", "run"},

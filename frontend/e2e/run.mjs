@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-import { ARTIFACTS, ROOT, log, startAll, stopAll, waitFor } from './lib/harness.mjs';
+import { ARTIFACTS, ROOT, WELCOMED_KEY, launchBrowser, log, startAll, stopAll, waitFor } from './lib/harness.mjs';
 import {
   filterState,
   followTail,
@@ -2195,6 +2195,213 @@ lessonFlow('lesson beside the lab: the player, trace and mailboxes at 1024×768 
   await page.locator(tid('mode-lab')).click();
   await page.setViewportSize({ width: 1280, height: 800 });
   assert(!problems.length, `lesson layout:\n    ${problems.join('\n    ')}`);
+});
+
+// ---------------------------------------------------------------------------
+// Worksheets (issue 12): the page Go makes prints cleanly in Chromium, and
+// Chromium's print keeps every question on one page.
+
+/** pdftotext's pages of a PDF file, or null when poppler-utils is missing. */
+function pdfPages(file) {
+  try {
+    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).split('\f');
+  } catch (e) {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  }
+}
+const squash = (t) => t.replace(/\s+/g, ' ').trim();
+
+flow('worksheet prints', async ({ page, context }) => {
+  assert(await page.evaluate(() => typeof window.go.app.WorksheetService?.HTML === 'function'), 'WorksheetService.HTML is not bound');
+  const id = 'pop3-delete';
+  const html = await page.evaluate((i) => window.go.app.WorksheetService.HTML(i), id);
+  assert(html.startsWith('<!DOCTYPE html>'), `HTML(${id}) is not a page: ${html.slice(0, 60)}`);
+  const sheet = await context.newPage();
+  try {
+    await sheet.setViewportSize({ width: 900, height: 1200 });
+    await sheet.setContent(html, { waitUntil: 'load' });
+    await sheet.emulateMedia({ media: 'print' });
+    const look = await sheet.evaluate(() => {
+      const cs = (el) => getComputedStyle(el);
+      const qs = [...document.querySelectorAll('.question')];
+      return {
+        bg: cs(document.body).backgroundColor,
+        fg: cs(document.body).color,
+        questions: qs.map((q) => ({ text: q.querySelector('.q')?.textContent?.trim() ?? '', breakInside: cs(q).breakInside })),
+        lines: document.querySelectorAll('.question .line').length,
+        boxes: document.querySelectorAll('.question .box').length,
+        name: !!document.querySelector('.who'),
+        external: document.querySelectorAll('script, link, img[src^="http"]').length,
+      };
+    });
+    log(`worksheet ${id}: ${look.questions.length} questions, ${look.boxes} boxes, ${look.lines} ruled lines; ${look.fg} on ${look.bg}`);
+    assert(look.bg === 'rgb(255, 255, 255)' && look.fg === 'rgb(0, 0, 0)', `printed colours ${look.fg} on ${look.bg}, want black on white`);
+    assert(look.questions.length >= 5 && look.questions.every((q) => q.text && q.breakInside === 'avoid'), `questions: ${JSON.stringify(look.questions)}`);
+    assert(look.boxes >= 2 && look.lines >= 5 && look.name && look.external === 0, `sheet: ${JSON.stringify(look)}`);
+    await sheet.screenshot({ path: path.join(ARTIFACTS, 'e2e-worksheet-print.png'), fullPage: true });
+    for (const format of ['A4', 'Letter']) {
+      const file = path.join(ARTIFACTS, `e2e-worksheet-${format.toLowerCase()}.pdf`);
+      await sheet.pdf({ path: file, format, preferCSSPageSize: false, printBackground: false });
+      const pages = pdfPages(file);
+      if (!pages) {
+        log('pdftotext missing: the PDF is not read back');
+        continue;
+      }
+      // Chromium honours break-inside: every question's text and options on one page.
+      for (const q of look.questions) {
+        const on = pages.findIndex((p) => squash(p).includes(squash(q.text)));
+        assert(on >= 0, `${format}: question "${q.text}" not in the printed PDF`);
+      }
+      const opts = await sheet.evaluate(() =>
+        [...document.querySelectorAll('.question')].map((q) => ({
+          q: q.querySelector('.q')?.textContent?.trim() ?? '',
+          options: [...q.querySelectorAll('.option span:last-child')].map((o) => o.textContent.trim()),
+        })),
+      );
+      for (const o of opts) {
+        const p = pages.find((pg) => squash(pg).includes(squash(o.q)));
+        for (const t of o.options) assert(squash(p).includes(squash(t)), `${format}: option "${t}" is not on the page of "${o.q}"`);
+      }
+      log(`printed ${format}: ${pages.filter((p) => p.trim()).length} pages, every question whole on its page`);
+      if (format === 'A4') {
+        execFileSync('pdftoppm', ['-r', '70', '-png', '-f', '1', '-l', '2', file, path.join(ARTIFACTS, 'e2e-worksheet-chromium')]);
+      }
+    }
+  } finally {
+    await sheet.close();
+  }
+  // Go's own PDF, as the Save PDF button's download gets it.
+  const x = await page.evaluate((i) => window.go.app.WorksheetService.PDFData(i), id);
+  const pdf = Buffer.from(x.base64, 'base64');
+  assert(x.name === `mailscope-worksheet-${id}.pdf` && pdf.subarray(0, 5).toString() === '%PDF-' && pdf.length === x.bytes, `PDFData: ${x.name}, ${x.bytes} bytes`);
+  const goFile = path.join(ARTIFACTS, `e2e-worksheet-go-${id}.pdf`);
+  fs.writeFileSync(goFile, pdf);
+  const goPages = pdfPages(goFile);
+  if (goPages) {
+    assert(squash(goPages.join(' ')).includes('How many RETR commands did the Home PC send?'), "Go's PDF lacks the RETR question");
+    execFileSync('pdftoppm', ['-r', '70', '-png', '-f', '1', '-l', '1', goFile, path.join(ARTIFACTS, 'e2e-worksheet-go')]);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// First run (issue 12): the welcome on a fresh profile, the tour through
+// every stop at 1024×768 in large type, not again after a reload, and back
+// from Help. Its own browser profile: the shared one is already welcomed.
+
+flow('welcome and tour', async ({ app, display }) => {
+  const { context, page } = await launchBrowser({ url: app.url, display, viewport: { width: 1024, height: 768 }, welcomed: false });
+  try {
+    const welcome = page.locator(tid('welcome'));
+    await welcome.waitFor({ timeout: 15000 });
+    assert(/Mailscope/.test(await welcome.innerText()), 'the welcome does not say what Mailscope is');
+    for (const b of ['welcome-lesson', 'welcome-tour', 'welcome-explore']) await page.locator(tid(b)).waitFor({ timeout: 2000 });
+    // Large type, as on a projector; unanswered, the welcome is still there after a reload.
+    await page.evaluate(() => localStorage.setItem('mailscope.presentation', 'on'));
+    await page.reload({ waitUntil: 'load' });
+    await welcome.waitFor({ timeout: 15000 });
+    const rem = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+    assert(rem >= 18, `large type: root font ${rem}px`);
+    // The lab's shortcuts wait while the welcome is up: "c" would switch to Compare.
+    await page.keyboard.press('c');
+    assert((await page.locator(tid('mode-lab')).getAttribute('aria-checked')) === 'true', 'a shortcut went through the welcome');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-welcome-1024x768-large.png') });
+
+    const folds = () =>
+      page.evaluate(() => ['rail', 'side', 'side-tab-mail'].map((t) => {
+        const el = document.querySelector(`[data-testid="${t}"]`);
+        return t === 'side-tab-mail' ? el?.getAttribute('aria-selected') ?? 'folded' : !!el;
+      }).join(' '));
+    const foldsBefore = await folds();
+    log(`before the tour: rail, side, mail tab = ${foldsBefore}`);
+    await page.locator(tid('welcome-tour')).click();
+    const tour = page.locator(tid('tour'));
+    await tour.waitFor({ timeout: 5000 });
+    const total = Number((await page.locator(tid('tour-count')).innerText()).match(/of (\d+)/)?.[1]);
+    assert(total >= 6 && total <= 8, `the tour has ${total} stops`);
+    const seen = [];
+    for (let i = 0; i < total; i++) {
+      await waitFor(`tour stop ${i + 1}`, async () => (await page.locator(tid('tour-count')).innerText()).startsWith(`${i + 1} of`), 5000);
+      // The callout settles beside its target.
+      let st;
+      await waitFor(`stop ${i + 1} anchored`, async () => {
+        st = await page.evaluate(() => {
+          const c = document.querySelector('[data-testid="tour"]');
+          const r = c.getBoundingClientRect();
+          const id = c.dataset.target;
+          const t = id ? document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect() : null;
+          const overlap = t ? Math.max(0, Math.min(r.right, t.right) - Math.max(r.left, t.left)) * Math.max(0, Math.min(r.bottom, t.bottom) - Math.max(r.top, t.top)) : 0;
+          return {
+            stop: c.dataset.stop,
+            ready: c.dataset.ready === 'true',
+            target: id,
+            side: c.dataset.side,
+            box: { x: r.x, y: r.y, w: r.width, h: r.height },
+            inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
+            overlapShare: t ? overlap / (t.width * t.height) : 0,
+            font: parseFloat(getComputedStyle(c.querySelector('p')).fontSize),
+            focused: document.activeElement?.dataset?.testid ?? '',
+          };
+        });
+        return st.ready && st.box.w > 0 ? st : null;
+      }, 5000);
+      assert(st.target, `stop ${st.stop}: no part of the Lab found to point at`);
+      log(`tour ${i + 1}/${total} ${st.stop}: at ${st.target} (${st.side}), callout ${Math.round(st.box.w)}×${Math.round(st.box.h)} at ${Math.round(st.box.x)},${Math.round(st.box.y)}, text ${st.font}px`);
+      assert(st.inside, `stop ${st.stop}: the callout leaves the window: ${JSON.stringify(st.box)}`);
+      assert(st.font >= 18, `stop ${st.stop}: text ${st.font}px is not large type`);
+      assert(st.side === 'centre' || st.overlapShare < 0.05, `stop ${st.stop}: the callout covers its target (${(st.overlapShare * 100).toFixed(0)}%)`);
+      assert(st.focused === 'tour-next', `stop ${st.stop}: focus is on ${st.focused}, want Next`);
+      seen.push(st);
+      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-tour-${i + 1}-${st.stop}.png`) });
+      if (i === 1) {
+        // ← goes back, → forward again.
+        await page.keyboard.press('ArrowLeft');
+        await waitFor('back to stop 1', async () => (await page.locator(tid('tour-count')).innerText()).startsWith('1 of'), 3000);
+        await page.keyboard.press('ArrowRight');
+        await waitFor('stop 2 again', async () => (await page.locator(tid('tour-count')).innerText()).startsWith('2 of'), 3000);
+      }
+      if (i % 2) await page.keyboard.press('ArrowRight');
+      else await page.locator(tid('tour-next')).click();
+    }
+    await tour.waitFor({ state: 'detached', timeout: 5000 });
+    await frames(page, 3);
+    assert((await folds()) === foldsBefore, `the tour left the panels as "${await folds()}", they were "${foldsBefore}" (rail, side, mail tab)`);
+    const stops = seen.map((x) => x.stop);
+    assert(new Set(stops).size === total, `stops repeat: ${stops}`);
+    for (const want of ['trace', 'ladder', 'mail', 'compare']) assert(stops.includes(want), `the tour never shows ${want}: ${stops}`);
+    const at = Object.fromEntries(seen.map((x) => [x.stop, x.target]));
+    for (const [stop, want] of Object.entries({ link: 'link-summary', actions: 'actions-panel', trace: 'trace-view', explain: 'explain-panel', ladder: 'ladder-box', mail: 'mail-panel', compare: 'mode-compare' })) {
+      assert(at[stop] === want, `the ${stop} stop points at ${at[stop]}, want ${want}`);
+    }
+    assert((await page.evaluate((k) => localStorage.getItem(k), WELCOMED_KEY)) === '1', 'welcomed is not saved');
+    if (await page.evaluate(() => typeof window.go.app.LessonsService?.Progress === 'function')) {
+      const p = await page.evaluate(() => window.go.app.LessonsService.Progress());
+      assert(p.welcomed === true, `LessonsService.Progress() = ${JSON.stringify(p)}`);
+    }
+
+    // It does not come back by itself...
+    await page.reload({ waitUntil: 'load' });
+    await page.locator(tid('trace-view')).first().waitFor({ timeout: 15000 });
+    await page.waitForTimeout(1500);
+    assert((await welcome.count()) === 0, 'the welcome came back after a reload');
+    // ...only from Help.
+    await page.locator(tid('help-button')).click();
+    await page.locator(tid('help-welcome')).click();
+    await welcome.waitFor({ timeout: 5000 });
+    assert((await page.locator(tid('help-overlay')).count()) === 0, 'help stays open over the welcome');
+    await page.keyboard.press('Escape');
+    await welcome.waitFor({ state: 'detached', timeout: 3000 });
+    // "Start lesson 1" leaves the Lab for the Lessons mode.
+    await page.locator(tid('help-button')).click();
+    await page.locator(tid('help-welcome')).click();
+    await page.locator(tid('welcome-lesson')).click();
+    await welcome.waitFor({ state: 'detached', timeout: 3000 });
+    const modes = await page.evaluate(() => ['mode-lab', 'mode-compare'].map((m) => document.querySelector(`[data-testid="${m}"]`)?.getAttribute('aria-checked')));
+    assert(modes.every((m) => m !== 'true'), `after Start lesson 1 the mode is still lab or compare: ${modes}`);
+    await page.locator(tid('mode-lab')).click();
+  } finally {
+    await context.close().catch(() => {});
+  }
 });
 
 // ---------------------------------------------------------------------------

@@ -263,16 +263,17 @@ func (r *Runner) deliver(from, to, subject, body string) error {
 	}
 	r.delivered++
 	addr := from + "@" + r.lab.Domain
-	date := r.lab.Store.Time(r.now)
+	at := r.clock()
+	date := r.lab.Store.Time(at)
 	var b strings.Builder
 	fmt.Fprintf(&b, "From: %s <%s>\r\n", strings.ToUpper(from[:1])+from[1:], addr)
 	fmt.Fprintf(&b, "To: %s@%s\r\n", to, r.lab.Domain)
 	fmt.Fprintf(&b, "Subject: %s\r\n", oneLine(subject))
 	fmt.Fprintf(&b, "Date: %s\r\n", date.Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "Message-ID: <lesson.%d.%d@%s>\r\n", r.delivered, r.now.Milliseconds(), r.lab.Domain)
+	fmt.Fprintf(&b, "Message-ID: <lesson.%d.%d@%s>\r\n", r.delivered, at.Milliseconds(), r.lab.Domain)
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
 	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n"))
-	if _, err := r.lab.Store.Deliver(to, []byte(b.String()), r.now); err != nil {
+	if _, err := r.lab.Store.Deliver(to, []byte(b.String()), at); err != nil {
 		return fmt.Errorf("deliver: to %s: %w", to, err)
 	}
 	return nil

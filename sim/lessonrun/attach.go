@@ -1,13 +1,16 @@
 package lessonrun
 
 import (
+	"cmp"
 	"fmt"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim/lab"
 	"github.com/mailscope/mailscope/sim/link"
 	"github.com/mailscope/mailscope/sim/mua"
@@ -27,9 +30,10 @@ type AttachOptions struct {
 
 // attached is what a runner on someone else's live lab keeps.
 type attached struct {
-	mu      sync.Mutex
-	windows []func() // cancel the offline windows inject-fault scheduled
-	read    map[readKey]int
+	mu       sync.Mutex
+	windows  []func() // cancel the offline windows inject-fault scheduled
+	read     map[readKey]int
+	searches []searchSeen // the learner's searches (NoteSearch)
 }
 
 // readKey names one read action a learner was asked for: its device and
@@ -65,9 +69,10 @@ type mark struct {
 // (a learner's own actions, outside clients), and every name and function
 // reads it. The run starts with the lab's whole trace; reset-lab gives the
 // learner a clean lab in place (see Runner.TraceFrom). The link dials as
-// its owner set it up (the app hangs up when idle): actions do not hang
-// up when they end, as they do on a runner's own lab. Close cancels the
-// offline windows inject-fault scheduled and leaves the lab open.
+// its owner set it up (lab.DialOnDemand); an action hangs a call up when
+// it ends, as on a runner's own lab, unless another connection still
+// uses the line. Close cancels the offline windows inject-fault
+// scheduled and leaves the lab open.
 func Attach(l *lab.Lab, o AttachOptions) (*Runner, error) {
 	if o.Link != "" {
 		if p, err := link.Preset(o.Link); err != nil || p.ID == "custom" {
@@ -136,6 +141,46 @@ func (r *Runner) run(snap *trace.Snapshot) ([]trace.SessionInfo, iter.Seq[trace.
 	}
 }
 
+// simTime is run.sim_seconds: on a runner's own lab, where each action
+// starts when the one before it ended, the clock when the last ended. On
+// a live lab the learner reads and thinks between actions, so it is the
+// time the run's connections were busy instead (the union of each one's
+// span, from its dial or connect to its last byte, wherever its actions
+// came from): what the clock would say had they run back to back.
+func (r *Runner) simTime(sessions []trace.SessionInfo, events iter.Seq[trace.Event]) time.Duration {
+	if r.live == nil {
+		return r.now
+	}
+	type span struct{ from, to time.Duration }
+	spans := map[uint64]*span{}
+	var order []uint64
+	for ev := range events {
+		end := max(ev.At, ev.Arrive)
+		sp := spans[ev.Session]
+		if sp == nil {
+			sp = &span{ev.At, end}
+			spans[ev.Session] = sp
+			order = append(order, ev.Session)
+		}
+		sp.from, sp.to = min(sp.from, ev.At), max(sp.to, end)
+	}
+	list := make([]span, 0, len(order))
+	for _, id := range order {
+		list = append(list, *spans[id])
+	}
+	slices.SortFunc(list, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	var total, reach time.Duration
+	for _, sp := range list {
+		if sp.from > reach {
+			total += sp.to - sp.from
+		} else if sp.to > reach {
+			total += sp.to - reach
+		}
+		reach = max(reach, sp.to)
+	}
+	return total
+}
+
 // callTotals are the dial-up meter's totals since the run's mark.
 func (r *Runner) callTotals() (time.Duration, float64) {
 	call := r.lab.Link.CallState()
@@ -158,6 +203,69 @@ func (r *Runner) scheduleOffline(fs link.FaultSpec) {
 	r.live.mu.Lock()
 	r.live.windows = append(r.live.windows, stop)
 	r.live.mu.Unlock()
+}
+
+// FastForward is how long, in wall time, an action that plays minutes of
+// waiting (idle, poll) takes on an attached lab: its live clock runs that
+// much faster meanwhile.
+const FastForward = 3 * time.Second
+
+// fastForward speeds an attached lab's live clock up for an action that
+// waits for minutes of link time (idle, poll: a lesson's half hour of
+// mail arriving), so that it takes FastForward, and returns what puts
+// the speed back. It does nothing on a runner's own lab (its clock is
+// virtual), for other actions, on a paused clock, or when the clock
+// already runs that fast.
+func (r *Runner) fastForward(a *lessons.Action) (restore func()) {
+	restore = func() {}
+	if r.live == nil || a.Do != "idle" && a.Do != "poll" {
+		return
+	}
+	mins, _ := a.With["minutes"].Number()
+	clock := r.lab.Link.LiveClock()
+	was := clock.Speed()
+	fast := mins * float64(time.Minute) / float64(FastForward)
+	if was == 0 || fast <= was {
+		return
+	}
+	clock.SetSpeed(fast)
+	return func() { clock.SetSpeed(was) }
+}
+
+// hangupLive ends a dial-up call when an action ends, as the user of a
+// headless run does, unless a connection still uses the line (the
+// console's, an outside client's, a learner's action beside it): the
+// line's own idle hang-up ends that call later.
+//
+// The action's connections have closed at the client; the server's ends
+// follow within moments, on their own goroutines: it waits for those
+// (a second at most), then for the line to count them gone.
+func (r *Runner) hangupLive(res mua.ActionResult) {
+	lk := r.lab.Link
+	mine := map[uint64]bool{}
+	for _, c := range res.Conns {
+		mine[c.ID] = true
+	}
+	deadline := time.Now().Add(time.Second)
+	var closed time.Time // when the last of the action's connections was gone
+	for lk.CallState().Up && !lk.HangupIdle() {
+		open := false
+		for _, st := range lk.Open() {
+			open = open || mine[st.ID]
+		}
+		now := time.Now()
+		switch {
+		case open:
+		case closed.IsZero():
+			closed = now
+		case now.Sub(closed) > 10*time.Millisecond:
+			return // another connection holds the line
+		}
+		if now.After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // resetLive gives the learner a clean lab without replacing it (the app's
@@ -193,8 +301,9 @@ func (r *Runner) resetLive(seed int64, messages int) error {
 	call := l.Link.CallState()
 	r.now = r.clock()
 	r.from = mark{seq: snap.Seq, sessions: len(snap.Sessions()), start: r.now, online: call.TotalOnline, cost: call.TotalCost}
+	r.lastSearch, r.delivered, r.ext = nil, 0, nil
 	r.live.mu.Lock()
-	r.live.read = nil
+	r.live.read, r.live.searches = nil, nil
 	r.live.mu.Unlock()
 	for _, d := range lab.DefaultDevices() {
 		if _, err := l.AddDevice(d); err != nil {

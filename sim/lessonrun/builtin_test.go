@@ -12,8 +12,8 @@ import (
 )
 
 // Every built-in lesson runs to the end on the default link, on the
-// modem and on ISDN, and with another seed, and lessons 3 to 9 give the
-// answers their text promises, the same on all: what they count follows
+// modem and on ISDN, and on its own link with another seed, and gives the
+// answers its text promises, the same on all: what they count follows
 // from the protocols.
 func TestBuiltinLessonsOnThreeLinks(t *testing.T) {
 	set, err := lessons.Builtin(Catalog())
@@ -30,6 +30,41 @@ func TestBuiltinLessonsOnThreeLinks(t *testing.T) {
 			"count-removed": "0",
 			"commit-word":   "QUIT",
 			"bytes-before":  "1500", // the fault's after=
+		},
+		"smtp-by-hand": {
+			"first-words":  "A greeting with the code 220",
+			"by-hand":      "354: go on, send the text and end it with a line holding a single dot",
+			"arrived":      "1",
+			"goodbye":      "221",
+			"out-of-order": "With a 5xx refusal",
+			"nothing-new":  "1",
+		},
+		"dialup-vs-broadband": {
+			"modem-bill":     "POP3",
+			"why-dearer":     "It stayed online while its user read; the bytes were about the same",
+			"broadband-bill": "Neither; the line is flat-rate and both cost nothing per minute",
+		},
+		"too-simple": {
+			"headers-only":  "0",
+			"keep-check":    "On the Home PC, and still on the server",
+			"which-lighter": "The Phone, over IMAP",
+			"uidl-again":    "0",
+			"offline-imap":  "About the same, within a third",
+			"left-behind":   "20", // the scenario's mailbox
+		},
+		"push-or-poll": {
+			"phone-idles": "1",
+			"idle-again":  "4", // one, and one after each of the 3 pushes
+			"home-polls":  "4", // at 0, 10, 20 and 30 minutes
+			"who-first":   "The Phone, in IDLE",
+			"all-day":     "IMAP's IDLE, which keeps the line up all day",
+		},
+		"passwords": {
+			"plain-pop3":  "1",
+			"plain-smtp":  "No; the line crossed in the clear, and base64 is only an encoding that anyone can undo",
+			"secure-pop3": "Inside TLS records, unreadable without the session's keys",
+			"before-tls":  "2", // CAPA and STLS
+			"tls-word":    "STLS",
 		},
 		"imap-state": {
 			"laptop-check": "3",
@@ -82,7 +117,7 @@ func TestBuiltinLessonsOnThreeLinks(t *testing.T) {
 		for _, o := range []Options{{Link: DefaultLink}, {Link: "dialup-56k"}, {Link: "isdn-128k"}, {Seed: 7}} {
 			preset := o.Link
 			if o.Seed != 0 {
-				preset = fmt.Sprintf("%s, seed %d", DefaultLink, o.Seed)
+				preset = fmt.Sprintf("its own link, seed %d", o.Seed)
 			}
 			rep, err := RunLesson(l, o)
 			if err != nil {
@@ -198,6 +233,50 @@ func TestLessonsNeedTheirSetUp(t *testing.T) {
 			rep, err := RunLesson(l, Options{})
 			if err == nil || rep.OK || !strings.Contains(err.Error(), tt.fails) {
 				t.Errorf("%s without %s = %v; want %s to fail", l.ID, tt.step, err, tt.fails)
+			}
+		})
+	}
+}
+
+// A built-in lesson changed so that its lab no longer does what its text
+// says must fail: its claim-stating check then has no right answer.
+func TestLessonsFailWhenTheLabDoesNot(t *testing.T) {
+	for _, tt := range []struct {
+		file, id, old, new, step string
+	}{
+		// The Home PC never turns on STARTTLS: the password stays in the clear.
+		{"12-passwords.md", "passwords", "tls: starttls}}", "tls: none}}", "secure-pop3"},
+		// The Home PC deletes after all: nothing is left on the server.
+		{"10-too-simple.md", "too-simple", "policy: pop3-keep}}", "policy: pop3-delete}}", "keep-check"},
+		// The sender comes first: the RCPT is accepted.
+		{"02-smtp-by-hand.md", "smtp-by-hand", "          - EHLO console.mailscope.lab\n          - RCPT TO:<student@mailscope.lab>\n          - QUIT",
+			"          - EHLO console.mailscope.lab\n          - MAIL FROM:<alice@mailscope.lab>\n          - RCPT TO:<student@mailscope.lab>\n          - QUIT", "out-of-order"},
+		// The Phone polls instead of waiting in IDLE.
+		{"11-push-or-poll.md", "push-or-poll", "do: idle, with: {device: Phone, minutes: 30, messages: 3}", "do: poll, with: {device: Phone, every: 30, minutes: 30, messages: 3}", "who-first"},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "lessons", "builtin", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tt.old) {
+				t.Fatalf("%s has no %q", tt.file, tt.old)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, tt.file), []byte(strings.Replace(string(b), tt.old, tt.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			set, err := lessons.LoadDir(dir, Catalog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := set.Get(tt.id)
+			if err != nil || l.Builtin {
+				t.Fatalf("the copy: %v, %+v", err, l)
+			}
+			rep, err := RunLesson(l, Options{})
+			if err == nil || rep.OK || !strings.Contains(err.Error(), "step "+tt.step+":") {
+				t.Errorf("RunLesson of the changed %s = %v; want step %s to fail", tt.id, err, tt.step)
 			}
 		})
 	}

@@ -35,7 +35,7 @@ var Protocols = []string{"smtp", "pop3", "imap"}
 // function it implements, with the types of their parameters. The
 // loader validates lessons against it.
 func Catalog() *lessons.Catalog {
-	devices := Devices()
+	devices := append(Devices(), SpareDevices...)
 	device := lessons.Param{Name: "device", Type: lessons.String, Enum: devices, Doc: "one of the lab's devices"}
 	optDevice := device
 	optDevice.Optional = true
@@ -52,7 +52,7 @@ func Catalog() *lessons.Catalog {
 	folder := lessons.Param{Name: "folder", Type: lessons.String, Doc: "a folder's name"}
 	optFolder := folder
 	optFolder.Optional, optFolder.Doc = true, `default "INBOX"`
-	return &lessons.Catalog{
+	c := &lessons.Catalog{
 		Actions: map[string]lessons.ActionSpec{
 			"reset-lab": {Doc: "a new lab: the default devices, empty mailboxes or generated ones, an empty trace, the clock at zero",
 				Params: []lessons.Param{
@@ -127,6 +127,7 @@ func Catalog() *lessons.Catalog {
 				Result: lessons.RecordOf(map[string]lessons.Type{"count": lessons.Number, "unseen": lessons.Number, "flagged": lessons.Number, "bytes": lessons.Number})},
 		},
 		Views: append([]string{"server"}, devices...),
+		Links: PresetIDs(),
 		TraceFields: map[string][]string{
 			"protocol": Protocols,
 			"verb":     nil,
@@ -135,4 +136,6 @@ func Catalog() *lessons.Catalog {
 			"device":   devices,
 		},
 	}
+	addRunSpecs(c, devices)
+	return c
 }

@@ -1,7 +1,11 @@
 package lessonrun
 
 import (
+	"bufio"
+	"context"
 	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,8 +118,9 @@ func TestDetect(t *testing.T) {
 			}
 			return nil
 		})
-		if detect(t, r, a, since) {
-			t.Error("a message the server refused (552) counted as sent")
+		done, detail, _ := r.Detect(a, since)
+		if !done || !strings.Contains(detail, "refused") || !strings.Contains(detail, "552") {
+			t.Errorf("a message the server refused over quota = %v, %q; want done, saying it was refused with 552", done, detail)
 		}
 		// The refused message waits in the Laptop's outbox; drop it.
 		l.UseDevice("Laptop", func(d *mua.Device) error {
@@ -291,4 +296,121 @@ func TestDetect(t *testing.T) {
 			t.Errorf("Detect on no device = %v, want an error that is not ErrCannotDetect", err)
 		}
 	})
+}
+
+// The mail actions a learner is asked for, and the console, are seen
+// once done with the lab's own devices and connections, and not before.
+func TestDetectMailActions(t *testing.T) {
+	l := liveLab(t, 0, "")
+	r, _ := attach(t, l, AttachOptions{})
+	dev := func(name string) lessons.Value { return lessons.Str(name) }
+	use(t, l, "Phone", func(d *mua.Device, at time.Duration) error {
+		d.Compose(at, mua.Draft{To: []string{"student@mailscope.lab"}, Subject: "Plans", Body: "Shall we?\n"})
+		_, err := d.Send(at)
+		return err
+	})
+	use(t, l, "Laptop", func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
+	plans := func(d *mua.Device) int {
+		for _, m := range d.Messages("") {
+			if m.Subject == "Plans" {
+				return m.ID
+			}
+		}
+		t.Fatal("no Plans on " + d.Name())
+		return 0
+	}
+	steps := []struct {
+		name string
+		a    *lessons.Action
+		do   func(d *mua.Device, at time.Duration) error
+	}{
+		{"reply", act("reply", map[string]lessons.Value{"device": dev("Laptop"), "message": lessons.Str("plans")}),
+			func(d *mua.Device, at time.Duration) error { _, _, err := d.Reply(at, plans(d), "Yes.\n"); return err }},
+		{"create-folder", act("create-folder", map[string]lessons.Value{"device": dev("Laptop"), "folder": lessons.Str("Trips")}),
+			func(d *mua.Device, at time.Duration) error { _, err := d.CreateFolder(at, "Trips"); return err }},
+		{"move", act("move", map[string]lessons.Value{"device": dev("Laptop"), "message": lessons.Str("Plans"), "folder": lessons.Str("Trips")}),
+			func(d *mua.Device, at time.Duration) error { _, err := d.Move(at, plans(d), "Trips"); return err }},
+		{"search", act("search", map[string]lessons.Value{"device": dev("Laptop"), "text": lessons.Str("shall")}),
+			func(d *mua.Device, at time.Duration) error { _, err := d.Search(at, "Trips", "shall"); return err }},
+		{"delete", act("delete", map[string]lessons.Value{"device": dev("Laptop"), "message": lessons.Str("Plans")}),
+			func(d *mua.Device, at time.Duration) error { _, err := d.Delete(at, plans(d)); return err }},
+	}
+	for _, st := range steps {
+		since := seq(l)
+		if detect(t, r, st.a, since) {
+			t.Fatalf("%s: done before the Laptop did it", st.name)
+		}
+		use(t, l, "Laptop", st.do)
+		if !detect(t, r, st.a, since) {
+			t.Errorf("%s: not seen once the Laptop did it", st.name)
+		}
+	}
+
+	// open-folder: the Phone's SELECT of the folder, not of its INBOX.
+	if err := l.Store.CreateMailbox("student", "Receipts", ""); err != nil {
+		t.Fatal(err)
+	}
+	open := act("open-folder", map[string]lessons.Value{"device": dev("Phone"), "folder": lessons.Str("Receipts")})
+	since := seq(l)
+	use(t, l, "Phone", func(d *mua.Device, at time.Duration) error { _, err := d.CheckMail(at); return err })
+	if detect(t, r, open, since) {
+		t.Error("open-folder: the Phone's INBOX check counted")
+	}
+	use(t, l, "Phone", func(d *mua.Device, at time.Duration) error { _, err := d.CheckFolders(at, "Receipts"); return err })
+	if !detect(t, r, open, since) {
+		t.Error("open-folder: the Phone's SELECT of Receipts was not seen")
+	}
+
+	// A POP3 device's search leaves no trace: the app tells the runner.
+	home := act("search", map[string]lessons.Value{"device": dev("Home PC"), "text": lessons.Str("plans")})
+	since = seq(l)
+	if detect(t, r, home, since) {
+		t.Fatal("the Home PC's search seen before it searched")
+	}
+	r.NoteSearch("Home PC", "INBOX", "plans", false, 2)
+	if !detect(t, r, home, since) {
+		t.Error("the search the app told of was not seen")
+	}
+	if v := name(t, r, "search.hits"); v.String() != "2" {
+		t.Errorf("search.hits after NoteSearch = %s, want 2", v)
+	}
+	if v := name(t, r, "search.where"); v.String() != "local" {
+		t.Errorf("search.where after NoteSearch = %s, want local", v)
+	}
+
+	// The console: every command line, in order, on one connection.
+	console := act("console", map[string]lessons.Value{"service": lessons.Str("smtp"), "lines": lessons.Str("EHLO console.mailscope.lab\nQUIT\n")})
+	since = seq(l)
+	c, err := l.Dial(context.Background(), lab.SMTP, link.DialOptions{ClientAddr: ConsoleClient, Live: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	reply := func() {
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil || len(line) < 4 || line[3] == ' ' {
+				return
+			}
+		}
+	}
+	reply()
+	io.WriteString(c, "EHLO console.mailscope.lab\r\n")
+	reply()
+	if detect(t, r, console, since) {
+		t.Error("console: done before QUIT was typed")
+	}
+	io.WriteString(c, "QUIT\r\n")
+	reply()
+	waitFor(t, "the console's QUIT in the trace", func() bool { done, _, _ := r.Detect(console, since); return done })
+
+	for _, a := range []*lessons.Action{
+		act("delete", map[string]lessons.Value{"device": dev("Laptop")}),
+		act("open-folder", map[string]lessons.Value{"device": dev("Home PC"), "folder": lessons.Str("INBOX")}),
+	} {
+		if _, _, err := r.Detect(a, 0); !errors.Is(err, ErrCannotDetect) {
+			t.Errorf("Detect(%s %v) = %v, want ErrCannotDetect", a.Do, a.With, err)
+		}
+	}
 }

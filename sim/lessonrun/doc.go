@@ -54,6 +54,35 @@
 // the action return a *RefusedError, which RunLesson reports in
 // Report.Bounces, as the bounce the lesson asked for.
 //
+// The actions of actions_run.go:
+//
+//   - console types lines to a server over a raw connection on the link
+//     (client "Console" in the trace), as the app's console does, each
+//     after the reply to the one before (SMTP DATA's text up to its dot
+//     in one go); it refuses lines a server could not answer one by one
+//     (an unended DATA, lines after QUIT, over-long or too many) and waits
+//     at most ConsoleReplyWait for a reply.
+//   - run-scenario and compare play a built-in scenario on worlds of their
+//     own (sim/scenario), not on the lesson's lab: its trace and clock do
+//     not move. The results are kept until the next one, for
+//     result(protocol, link) and compare.pop3 / compare.imap (the lab's
+//     link if it was run, else the first link run).
+//   - add-device adds a device reading student's mail with a policy and a
+//     TLS mode; a device of that name is replaced, its local copies gone.
+//   - idle and poll keep a device waiting for mail for minutes on the
+//     run's clock while messages reach the server from outside, straight
+//     into the store at their virtual times (they never cross the
+//     reader's line): idle holds one IMAP connection in IDLE and the
+//     server pushes each message; poll checks every so many minutes (and
+//     once more at the end), hanging up a dial-up line after each check.
+//     watched(device) says how long the messages waited before the device
+//     listed them, and what the wait cost.
+//
+// trace.count and trace.bytes also take tls= (true: what crossed inside
+// TLS records, shown decrypted; false: what crossed in the clear) and
+// secret= (true: the lines carrying a password or login data, which the
+// trace masks).
+//
 // The trace, the clock and the last search start again at every
 // reset-lab.
 //

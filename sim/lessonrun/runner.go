@@ -23,7 +23,9 @@ const DefaultBody = "A short note written for the lesson.\n"
 // Options configures a Runner.
 type Options struct {
 	// Link is the id of the link preset the lab starts on (and returns
-	// to at each reset-lab); "" means DefaultLink.
+	// to at each reset-lab). Set, it is the caller's choice (--link) and
+	// overrides a lesson's own link:; "" means the lesson's link in
+	// RunLesson, else DefaultLink.
 	Link string
 	// Seed seeds the generated mail of reset-lab {messages: n} that gives
 	// no seed of its own, and the link's jitter; 0 means 1.
@@ -58,7 +60,8 @@ type Runner struct {
 	now  time.Duration
 	// lastSearch is what the last search action found (search.hits).
 	lastSearch *searchResult
-	delivered  int // messages deliver made, for their Message-IDs
+	delivered  int        // messages deliver made, for their Message-IDs
+	ext        *runExtras // actions_run.go's results
 	// live is set on a runner attached to a live lab it does not own
 	// (Attach); nil when the runner owns its virtual lab.
 	live *attached
@@ -140,7 +143,11 @@ func (r *Runner) reset(seed int64, messages int) error {
 func (r *Runner) finish(res mua.ActionResult) {
 	r.now = max(r.now, res.End)
 	r.last = res
-	if r.live == nil && r.lab.Link.CallState().Up {
+	if r.live != nil {
+		r.hangupLive(res)
+		return
+	}
+	if r.lab.Link.CallState().Up {
 		r.lab.Link.HangupAt(r.now)
 	}
 }
@@ -169,6 +176,7 @@ func (r *Runner) Do(a *lessons.Action) error {
 		return nil
 	}
 	r.last = mua.ActionResult{}
+	defer r.fastForward(a)()
 	if a.Do == "reset-lab" || a.Do == "inject-fault" {
 		return r.do(a)
 	}
@@ -261,6 +269,9 @@ func (r *Runner) do(a *lessons.Action) error {
 		})
 	case "reply", "compose", "delete", "move", "create-folder", "open-folder", "search", "set-quota", "deliver":
 		return r.doMail(a)
+	case "console", "run-scenario", "compare", "add-device", "idle", "poll":
+		_, err := r.doRun(a)
+		return err
 	}
 	return fmt.Errorf("lessonrun: no action %q", a.Do)
 }
@@ -345,6 +356,9 @@ func (r *Runner) Name(path string) (lessons.Value, error) {
 	if v, ok, err := r.mailName(path); ok {
 		return v, err
 	}
+	if v, ok, err := r.nameRun(path); ok {
+		return v, err
+	}
 	if m, ok := strings.CutPrefix(path, "run."); ok {
 		if v, ok := r.runRecord()[m]; ok {
 			return v, nil
@@ -357,11 +371,7 @@ func (r *Runner) runRecord() map[string]lessons.Value {
 	snap := r.lab.Trace.Snapshot()
 	sessions, events := r.run(snap)
 	var up, down int
-	end := r.now
 	for ev := range events {
-		if r.live != nil { // the learner's own actions move the clock too
-			end = max(end, ev.At, ev.Arrive)
-		}
 		if ev.Kind != trace.KindLine && ev.Kind != trace.KindBulk {
 			continue
 		}
@@ -373,7 +383,7 @@ func (r *Runner) runRecord() map[string]lessons.Value {
 	}
 	online, cost := r.callTotals()
 	return map[string]lessons.Value{
-		"sim_seconds":    lessons.Num((end - r.from.start).Seconds()),
+		"sim_seconds":    lessons.Num(r.simTime(sessions, events).Seconds()),
 		"bytes_up":       lessons.Num(float64(up)),
 		"bytes_down":     lessons.Num(float64(down)),
 		"connections":    lessons.Num(float64(len(sessions))),
@@ -447,6 +457,9 @@ func (r *Runner) Call(fn string, args []lessons.Value, kw map[string]lessons.Val
 	if v, ok, err := r.callMail(fn, args); ok {
 		return v, err
 	}
+	if v, ok, err := r.callRun(fn, args); ok {
+		return v, err
+	}
 	return lessons.Value{}, fmt.Errorf("lessonrun: no function %q", fn)
 }
 
@@ -466,6 +479,12 @@ type Filter struct {
 	Dir      string // c2s: the client's side; s2c: the server's
 	Status   string // a reply's status, any case: "250", "+OK", "OK"
 	Device   string // the client of the connection ("Home PC")
+	// TLS, if set, keeps what crossed inside TLS records (true) or in
+	// the clear (false).
+	TLS *bool
+	// Secret, if set, keeps the lines that carry a password or login
+	// data, which the trace masks (true), or the others (false).
+	Secret *bool
 	// Session, if not 0, keeps one connection: the Session-th (from 1)
 	// of the trace's connections that Protocol and Device select, or
 	// counting from the end when negative (-1: the last). One that does
@@ -482,6 +501,18 @@ func filterOf(kw map[string]lessons.Value) (Filter, error) {
 				return f, fmt.Errorf("lessonrun: session=%s: want a whole number (1: the first connection, -1: the last)", v.String())
 			}
 			f.Session = int(n)
+			continue
+		}
+		if k == "tls" || k == "secret" {
+			b, ok := v.Truth()
+			if !ok {
+				return f, fmt.Errorf("lessonrun: %s= wants true or false, not a %s", k, v.Kind())
+			}
+			if k == "tls" {
+				f.TLS = &b
+			} else {
+				f.Secret = &b
+			}
 			continue
 		}
 		s, ok := v.Text()
@@ -553,7 +584,9 @@ func (r *Runner) TraceTotals(f Filter) (lines, bytes int) {
 			f.Dir != "" && (f.Dir == "c2s") != (ev.Dir == trace.ClientToServer) ||
 			f.Verb != "" && !strings.EqualFold(ev.Verb, f.Verb) ||
 			f.Status != "" && !strings.EqualFold(ev.Status, f.Status) ||
-			f.Device != "" && !strings.EqualFold(client[ev.Session], f.Device) {
+			f.Device != "" && !strings.EqualFold(client[ev.Session], f.Device) ||
+			f.TLS != nil && *f.TLS != ev.Has(trace.FlagTLS) ||
+			f.Secret != nil && *f.Secret != ev.Masked() {
 			continue
 		}
 		bytes += ev.Bytes
@@ -601,7 +634,13 @@ type CheckReport struct {
 // action that fails, or a check that the run cannot answer or whose
 // answer does not grade right, makes the lesson not ok: the Report says
 // which, and the error joins them. The Report is complete either way.
+//
+// The lab starts on o.Link when it is set, else on the lesson's own link
+// (Lesson.Link), else on DefaultLink.
 func RunLesson(l *lessons.Lesson, o Options) (Report, error) {
+	if o.Link == "" {
+		o.Link = l.Link
+	}
 	o = o.withDefaults()
 	rep := Report{ID: l.ID, Link: o.Link, Checks: []CheckReport{}}
 	r, err := New(o)
@@ -664,33 +703,6 @@ func RunLesson(l *lessons.Lesson, o Options) (Report, error) {
 	return rep, nil
 }
 
-// PlainText strips a short Markdown text to plain words: emphasis,
-// code spans and link targets go, line breaks become spaces.
-func PlainText(md string) string {
-	s := strings.Join(strings.Fields(md), " ")
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '*', '`':
-			continue
-		case '_':
-			// Emphasis only at a word's edge: snake_case stays.
-			if (i == 0 || s[i-1] == ' ') || (i == len(s)-1 || strings.ContainsRune(" .,;:?!)", rune(s[i+1]))) {
-				continue
-			}
-			b.WriteByte(c)
-		case '[':
-			if j := strings.Index(s[i:], "]("); j > 0 {
-				if k := strings.IndexByte(s[i+j:], ')'); k > 0 {
-					b.WriteString(s[i+1 : i+j])
-					i += j + k
-					continue
-				}
-			}
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
+// PlainText strips a short Markdown text to plain words; it is
+// lessons.PlainText, which the worksheets share.
+func PlainText(md string) string { return lessons.PlainText(md) }

@@ -212,6 +212,23 @@ func (l *Link) HangupAt(t time.Duration) {
 	l.resetCall(gen, EndHangup)
 }
 
+// HangupIdle ends the call, but only if no connection is open on it, and
+// reports whether it did: a user who hangs up once their own work is
+// done, without cutting off anyone else's. The call is billed until the
+// line went idle (its last connection closed), not until the caller got
+// round to it.
+func (l *Link) HangupIdle() bool {
+	now := l.callNow()
+	c := &l.call
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.up || c.open > 0 || c.settleLocked(now) {
+		return false
+	}
+	c.endLocked(max(c.idleSince, c.upAt), EndHangup)
+	return true
+}
+
 // CallState reads the meter.
 func (l *Link) CallState() CallState {
 	now := l.callNow()

@@ -308,6 +308,39 @@ func TestHangupResetsOpenConnections(t *testing.T) {
 	}
 }
 
+// HangupIdle hangs up a call with nothing open on it, billed until now,
+// and leaves one that still carries a connection alone.
+func TestHangupIdle(t *testing.T) {
+	p := dialup(t)
+	l := New(Options{Profile: p})
+	if l.HangupIdle() {
+		t.Error("HangupIdle with no call = true")
+	}
+	l.EnableCalls(CallOptions{})
+	end, _ := session(t, l, 0, 2)
+	c, s := mustPipe(t, l, PipeOptions{Start: end})
+	if l.HangupIdle() || !l.CallState().Up {
+		t.Fatal("HangupIdle hung up a call that carries a connection")
+	}
+	io.WriteString(s, "+OK ready\r\n")
+	readN(t, c, len("+OK ready\r\n"))
+	at := max(c.Now(), s.Now())
+	c.Close()
+	s.Close()
+	// The bill stops when the line went idle, whatever the clock says
+	// when the caller hangs up.
+	if !l.HangupIdle() {
+		t.Fatal("HangupIdle with nothing open = false")
+	}
+	cs := l.CallState()
+	if cs.Up || cs.Ended != EndHangup || cs.Calls != 1 || cs.TotalOnline != at-p.DialTime {
+		t.Errorf("after HangupIdle: %+v, want one call ended by hangup, online %v (until the last close)", cs, at-p.DialTime)
+	}
+	if l.HangupIdle() {
+		t.Error("HangupIdle twice = true")
+	}
+}
+
 // The dialling connection's tap sees the dial, then the connect; a
 // connection on the call sees only its connect.
 func TestDialMarks(t *testing.T) {

@@ -319,8 +319,15 @@ export async function startDevApp({ display, bin = process.env.MAILSCOPE_DEV_BIN
   throw lastErr;
 }
 
-/** Launches Chromium (fresh profile) and opens url. Returns { context, page }. */
-export async function launchBrowser({ url, headless = process.env.E2E_HEADED !== '1', display, viewport } = {}) {
+/** The localStorage key that says the first-run welcome was answered (src/lib/welcome.ts). */
+export const WELCOMED_KEY = 'mailscope.welcomed';
+
+/**
+ * Launches Chromium (fresh profile) and opens url. Returns { context, page }.
+ * The profile has already answered the first-run welcome, so that it does
+ * not stand in front of the flows; welcomed: false starts a first run.
+ */
+export async function launchBrowser({ url, headless = process.env.E2E_HEADED !== '1', display, viewport, welcomed = true } = {}) {
   hookExit();
   const { chromium } = await import('playwright-core');
   const udd = tmpDir('chromium');
@@ -334,6 +341,15 @@ export async function launchBrowser({ url, headless = process.env.E2E_HEADED !==
     timeout: 60000,
   });
   closers.push(() => context.close());
+  if (welcomed) {
+    await context.addInitScript((key) => {
+      try {
+        localStorage.setItem(key, '1');
+      } catch {
+        /* no storage on about:blank */
+      }
+    }, WELCOMED_KEY);
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   page.pageErrors = [];
   page.on('pageerror', (e) => {

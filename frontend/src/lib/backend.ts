@@ -103,6 +103,14 @@ interface Bindings {
     /** Native save dialog for a PNG drawn in the page (base64); the path or "". */
     SavePNG(name: string, base64: string): Promise<string>;
   };
+  WorksheetService: {
+    /** A lesson's worksheet as a self-contained page, to show and print. */
+    HTML(id: string): Promise<string>;
+    /** The worksheet as a PDF (base64), to save as a download. */
+    PDFData(id: string): Promise<ExportDTO>;
+    /** Native save dialog; resolves to the path, or "" if cancelled. */
+    SavePDF(id: string): Promise<string>;
+  };
   LessonsService: {
     List(): Promise<LessonSummaryDTO[] | null>;
     Get(id: string): Promise<LessonDTO>;
@@ -244,6 +252,17 @@ export const lessons = {
   reveal: (id: string, stepID: string) => svc('LessonsService').Reveal(id, stepID),
   progress: () => svc('LessonsService').Progress(),
   saveProgress: (p: ProgressDTO) => svc('LessonsService').SaveProgress(p),
+};
+
+export const worksheet = {
+  html: (id: string) => svc('WorksheetService').HTML(id),
+  pdfData: (id: string) => svc('WorksheetService').PDFData(id),
+  savePDFDialog: (id: string) => svc('WorksheetService').SavePDF(id),
+};
+
+export const progress = {
+  get: () => svc('LessonsService').Progress(),
+  save: (p: ProgressDTO) => svc('LessonsService').SaveProgress(p),
 };
 
 /**

@@ -804,6 +804,11 @@ export interface LessonProgressDTO {
   traceFrom: number;
 }
 
+/**
+ * The learner's saved progress (LessonsService.Progress): whether the
+ * first-run welcome was seen, and each lesson's progress. The welcome and
+ * the Lessons mode each read, change and write it whole.
+ */
 export interface ProgressDTO {
   welcomed: boolean;
   lessons: Record<string, LessonProgressDTO>;

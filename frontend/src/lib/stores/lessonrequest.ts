@@ -1,5 +1,6 @@
-// A lesson someone asked to open (the first-run welcome offers lesson 1):
-// the Lessons mode opens it and sets this back to null.
+// A lesson some other part of the app asks the Lessons mode to open (the
+// first-run welcome's "Start lesson 1"). The Lessons mode reads it, opens
+// the lesson and sets it back to null.
 
 import { writable } from 'svelte/store';
 
