@@ -1850,6 +1850,13 @@ lessonFlow('lesson journey: lesson 1 through the UI, a wrong answer and its hint
   await page.locator(tid('mode-lessons')).click();
   await page.locator(`${tid('lesson-card')}[data-id="journey"]`).waitFor({ timeout: 10000 });
   await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-lessons-list.png') });
+  // The list opens a lesson's worksheet for printing.
+  if (await page.locator(tid('lesson-worksheet')).count()) {
+    await page.locator(`${tid('lesson-card')}[data-id="journey"] ${tid('lesson-worksheet')}`).click();
+    await page.locator(tid('worksheet-frame')).waitFor({ timeout: 15000 });
+    await page.locator(tid('worksheet-close')).click();
+    await page.locator(tid('worksheet')).waitFor({ state: 'detached', timeout: 5000 });
+  }
   await openLesson(page, 'journey');
 
   log(`  meet-the-lab: ${await atStep(page, 'meet-the-lab')}`);
