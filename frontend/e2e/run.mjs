@@ -2111,6 +2111,40 @@ lessonFlow('lesson teacher mode: one step per screen at 1024×768 and 1280×800,
   assert(page.pageErrors.length === 0, `page errors: ${page.pageErrors.join('; ')}`);
 });
 
+lessonFlow('lesson smtp-by-hand: the console opens with the lesson\'s lines typed, one after the other', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openLesson(page, 'smtp-by-hand');
+  await page.locator(tid('lesson-player')).waitFor({ state: 'attached', timeout: 10000 });
+  if ((await page.locator(tid('lesson-step')).getAttribute('data-step-id')) !== 'empty-lab') await page.locator(tid('lesson-restart')).click();
+  await atStep(page, 'empty-lab');
+  await nextStep(page);
+  await page.locator(`${tid('lesson-step')}[data-step-id="hello"]`).waitFor({ state: 'attached', timeout: 10000 });
+  // The console is open beside the step, on SMTP, the first line typed.
+  await page.locator(tid('lesson-banner')).waitFor({ timeout: 5000 });
+  await page.locator(tid('console-panel')).waitFor({ state: 'visible', timeout: 5000 });
+  assert((await page.locator(tid('console-service')).inputValue()) === 'smtp', 'the console is not on SMTP');
+  assert((await page.locator(tid('console-input')).inputValue()) === 'EHLO console.mailscope.lab', `the input holds "${await page.locator(tid('console-input')).inputValue()}"`);
+  await page.locator(tid('console-connect')).click();
+  const lines = () => page.locator(tid('console-line')).allTextContents();
+  await waitFor('the greeting', async () => (await lines()).some((t) => /^220 /.test(t)), 20000);
+  await page.locator(tid('console-input')).press('Enter');
+  await waitFor('the answer to EHLO', async () => (await lines()).some((t) => /^250 /.test(t)), 20000);
+  assert((await page.locator(tid('console-input')).inputValue()) === 'QUIT', 'the next line is not typed');
+  await page.locator(tid('console-input')).press('Enter');
+  await waitFor('the goodbye', async () => (await lines()).some((t) => /^221 /.test(t)), 20000);
+  const ehlo = (await lines()).filter((t) => /^250[ -]/.test(t)).length;
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-lesson-console.png') });
+  await page.locator(tid('lesson-banner-back')).click();
+  await detected(page, 'hello (typed in the console)');
+  // The server's 250 lines, counted in the trace's last SMTP session.
+  const rows = await traceLines(page);
+  const last = Math.max(...rows.filter((r) => r.protocol === 'smtp').map((r) => r.session));
+  const n = rows.filter((r) => r.session === last && r.dir === 's2c' && /^250[ -]/.test(r.line)).length;
+  assert(n === ehlo, `the trace shows ${n} lines of 250 in session #${last}, the console ${ehlo}`);
+  await answerRight(page, n, 'hello (the EHLO answer\'s lines)');
+  assert(page.pageErrors.length === 0, `page errors: ${page.pageErrors.join('; ')}`);
+});
+
 /** Walks lesson `id` in teacher mode from its first step: the class's actions done by "Do it now", every check revealed. */
 async function walkLesson(page, id) {
   await page.setViewportSize({ width: 1280, height: 800 });

@@ -22,6 +22,19 @@ describe('console store: a line typed for the user (a lesson step)', () => {
     s.destroy();
   });
 
+  it('drafts the next line after each one sent', async () => {
+    const s = store();
+    await s.connect();
+    s.prefill('smtp', ['EHLO me', 'QUIT']);
+    expect(s.takeDraft()).toBe('EHLO me');
+    await s.send('EHLO me');
+    expect(get(s)).toMatchObject({ draft: 'QUIT', queue: [] });
+    expect(s.takeDraft()).toBe('QUIT');
+    await s.send('QUIT');
+    expect(get(s).draft).toBe('');
+    s.destroy();
+  });
+
   it('leaves an open connection on its service', async () => {
     const s = store();
     await s.connect();
