@@ -29,6 +29,7 @@ type App struct {
 	Worksheet *WorksheetService
 	// Lessons is the Lessons mode: the course, played beside the live lab.
 	Lessons *LessonsService
+	Faults  *FaultsService
 
 	lab  *lab.Lab
 	emit *emitter
@@ -72,12 +73,13 @@ func NewWith(rt Runtime, o lab.Options, opts Options) (*App, error) {
 	a.Actions.settled = a.Views.settle
 	a.Lessons = newLessonsService(l, e, a.Actions, a.Link, opts)
 	a.Actions.searched = a.Lessons.noteSearch
+	a.Faults = newFaultsService(l, e)
 	return a, nil
 }
 
 // Services are the structs to bind in the window.
 func (a *App) Services() []any {
-	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views, a.Worksheet, a.Lessons}
+	return []any{a.Lab, a.Link, a.Trace, a.Sessions, a.Console, a.Actions, a.Scenarios, a.Views, a.Worksheet, a.Lessons, a.Faults}
 }
 
 // Startup keeps the Wails context and starts streaming the trace.

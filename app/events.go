@@ -34,10 +34,13 @@ const (
 	// reset-lab): its trace now starts at traceFrom. Payload:
 	// LessonsChangedDTO.
 	EventLessonsChanged = "lessons:changed"
+	// EventFaultsChanged: a fault was armed, disarmed, consumed by its
+	// connection or fired. Payload: []FaultDTO.
+	EventFaultsChanged = "faults:changed"
 )
 
 // EventNames lists every event name above, for tests and tools.
 func EventNames() []string {
 	return []string{EventLinkChanged, EventTraceAppend, EventTraceResync, EventLabChanged,
-		EventConsoleOutput, EventConsoleClosed, EventActionProgress, EventViewsChanged, EventLessonsChanged}
+		EventConsoleOutput, EventConsoleClosed, EventActionProgress, EventViewsChanged, EventLessonsChanged, EventFaultsChanged}
 }

@@ -132,6 +132,9 @@ func exportName(format string) string {
 func (s *TraceService) render(buf *bytes.Buffer, format string) (string, error) {
 	snap := s.lab.Trace.Snapshot()
 	opt := trace.ExportOptions{Reveal: s.Reveal()}
+	for _, f := range s.lab.Faults() {
+		opt.Faults = append(opt.Faults, f.Spec.Spec)
+	}
 	var err error
 	switch format {
 	case FormatText:

@@ -48,6 +48,19 @@ trace where it fired. A session that breaks is a result, not a crash: the
 whole trace and the summary are printed, the summary with the error and
 the messages left on the server, and the exit status is 1.
 
+Protocol faults answer, hold or end chosen commands, after TLS too, and
+stay armed for the whole run; a command answered by a fault never runs,
+so the store does not change:
+  --fault 'reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later'
+  --fault 'reply@imap,cmd=SELECT,with=NO [UNAVAILABLE] busy'
+  --fault 'reply@smtp,cmd=RCPT,with=451 4.3.0 try again later'
+  --fault 'reply@smtp,cmd=greeting,with=421 4.3.2 shutting down'
+  --fault delay@imap,cmd=FETCH,for=5s     hold each FETCH 5 s, then run it
+  --fault disconnect@imap,during=IDLE,after=30s  BYE and close 30 s into IDLE
+  --fault 'chaos@smtp,p=0.2,seed=7,with=451 4.7.1 greylisted'
+with= takes the rest of the spec; session=N and user=NAME narrow a fault
+to one trace session or one account (once logged in).
+
 On a metered link (dialup-56k, isdn-128k) the session first dials: the
 dial time passes before the first connection, the trace shows the call,
 the line hangs up when the session ends, and the summary gives the time
@@ -63,7 +76,7 @@ spent dialling, the time online and what the call cost on the tariff.`,
 			asJSON := fs.Bool("json", false, "print the summary as JSON")
 			size := fs.String("size", "", "typical `SIZE` of each generated message (200KB, 1MiB); default a mix of short notes and attachments")
 			var faults faultsFlag
-			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
+			fs.Var(&faults, "fault", "fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s; reply@pop3,cmd=RETR,with=-ERR …; delay@imap,cmd=FETCH,for=5s; disconnect@imap,during=IDLE,after=30s; chaos@smtp,p=0.2,seed=7")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])
@@ -114,6 +127,9 @@ spent dialling, the time online and what the call cost on the tariff.`,
 					return err
 				}
 				defer l.Close()
+				if err := faults.arm(l); err != nil {
+					return Usagef("--fault: %v", err)
+				}
 				// The session starts at virtual time zero: offline's at=
 				// counts from there, a dial included.
 				for _, f := range faults {
@@ -151,7 +167,12 @@ spent dialling, the time online and what the call cost on the tariff.`,
 					trace.WriteText(env.Stdout, snap.Events(), trace.ExportOptions{})
 					fmt.Fprintln(env.Stdout)
 				case "jsonl":
-					trace.WriteJSONL(env.Stdout, snap.Events(), trace.ExportOptions{})
+					// The faults given go first, as in the app's exports.
+					var specs []string
+					for _, f := range faults {
+						specs = append(specs, f.Spec)
+					}
+					trace.WriteJSONL(env.Stdout, snap.Events(), trace.ExportOptions{Faults: specs})
 				}
 				mailbox := "student"
 				if *proto == "smtp" {
@@ -308,6 +329,20 @@ func (f *faultsFlag) Set(v string) error {
 		return err
 	}
 	*f = append(*f, fs)
+	return nil
+}
+
+// arm arms the protocol faults on the lab, which refuses what its servers
+// cannot do (a verb they never hand over, a reply the protocol cannot
+// carry there). The link faults go through forConn.
+func (f faultsFlag) arm(l *lab.Lab) error {
+	for _, s := range f {
+		if s.IsProtocol() {
+			if err := l.ArmFault(s); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -19,6 +19,7 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 		t.Fatalf("run %v: exit %d, %v\n%s\n%s", args, code, err, errOut, out)
 	}
 	var faults []string
+	var armed []string         // the faults record, first if any
 	var traced [2]int64        // payload bytes in the trace: up, down
 	last := map[uint64]int64{} // per session, the latest time so far
 	for _, line := range strings.Split(out[:cut], "\n") {
@@ -27,12 +28,21 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 			Session         uint64
 			AtNs            int64
 			Bytes           int64
+			Type            string
+			Faults          []string
 		}
 		if line == "" {
 			continue
 		}
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatalf("trace line %q: %v", line, err)
+		}
+		if ev.Type == "faults" {
+			if armed != nil || len(faults) > 0 || traced != [2]int64{} {
+				t.Errorf("the faults record is not the first line: %s", line)
+			}
+			armed = ev.Faults
+			continue
 		}
 		if ev.Kind == "fault" {
 			faults = append(faults, ev.Text)
@@ -50,6 +60,15 @@ func runWithTrace(t *testing.T, args ...string) (int, RunSummary, []string, stri
 	if up, down := s.PayloadBytesUp-s.PayloadBytesLostUp, s.PayloadBytesDown-s.PayloadBytesLostDown; traced != [2]int64{up, down} {
 		t.Errorf("run %v: the trace carries %d B up, %d B down; the summary says %d-%d up, %d-%d down",
 			args, traced[0], traced[1], s.PayloadBytesUp, s.PayloadBytesLostUp, s.PayloadBytesDown, s.PayloadBytesLostDown)
+	}
+	var given []string
+	for i, a := range args {
+		if a == "--fault" && i+1 < len(args) {
+			given = append(given, args[i+1])
+		}
+	}
+	if strings.Join(armed, "\n") != strings.Join(given, "\n") {
+		t.Errorf("the faults record says %q, --fault gave %q", armed, given)
 	}
 	return code, s, faults, errOut
 }
@@ -127,5 +146,29 @@ func TestRunOfflineText(t *testing.T) {
 		if code != ExitError || !strings.Contains(text, want) {
 			t.Errorf("exit %d, output lacks %q:\n%s", code, want, text)
 		}
+	}
+}
+
+// The protocol faults through run: the chosen reply reaches the client's
+// session (the device skips the message it could not retrieve and leaves
+// it on the server), a delay shows in virtual time, and what the lab
+// cannot do is a usage error that says why.
+func TestRunProtocolFaults(t *testing.T) {
+	spec := "reply@pop3,cmd=RETR,nth=2,with=-ERR [SYS/TEMP] try later"
+	code, s, faults, errOut := runWithTrace(t, "run", "--link", "loopback", "--messages", "3", "--fault", spec)
+	if code != ExitOK || len(faults) != 1 || !strings.HasPrefix(faults[0], spec+`: answered RETR with "-ERR [SYS/TEMP] try later"`) {
+		t.Errorf("exit %d (%s), fault rows %q", code, errOut, faults)
+	}
+	if s.Messages != 2 || s.LeftOnServer != 1 {
+		t.Errorf("%d messages downloaded, %d left; want 2 and the one answered by the fault", s.Messages, s.LeftOnServer)
+	}
+	_, plain, _, _ := runWithTrace(t, "run", "--link", "loopback", "--messages", "3")
+	_, held, faults, _ := runWithTrace(t, "run", "--link", "loopback", "--messages", "3", "--fault", "delay@pop3,cmd=RETR,for=5s")
+	if len(faults) != 3 || held.SimSeconds-plain.SimSeconds < 15 || held.SimSeconds-plain.SimSeconds > 16 {
+		t.Errorf("3 RETRs held 5 s each: %.3f s against %.3f s, fault rows %q", held.SimSeconds, plain.SimSeconds, faults)
+	}
+	code, _, errOut = run(t, "run", "--fault", "reply@smtp,cmd=EHLO,with=421 4.3.2 no")
+	if code != ExitUsage || !strings.Contains(errOut, "cmd=EHLO cannot be faulted (go-smtp answers the others itself)") {
+		t.Errorf("EHLO fault: exit %d, %q; want a usage error naming the reason", code, errOut)
 	}
 }

@@ -127,8 +127,10 @@ func TestRunFaultForAnotherProtocol(t *testing.T) {
 func TestRunFaultUsage(t *testing.T) {
 	for _, tc := range []struct{ arg, want string }{
 		{"reset@pop3,after=lots", "after=lots: want a byte count"},
-		{"reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later", "not yet supported in this build"},
-		{"disconnect@imap,during=IDLE", "not yet supported in this build"},
+		// Protocol faults the servers cannot do are refused, saying why.
+		{"reply@smtp,cmd=NOOP,with=421 4.3.2 no", "cmd=NOOP cannot be faulted (go-smtp answers the others itself)"},
+		{"reply@pop3,cmd=RETR,with=ERR try later", "with= must be a POP3 reply: +OK or -ERR"},
+		{"disconnect@imap,after=30s", "disconnect needs during=IDLE"},
 	} {
 		code, _, errOut := run(t, "run", "--fault", tc.arg, "--messages", "1")
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {

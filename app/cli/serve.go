@@ -63,7 +63,20 @@ it names (@pop3, @imap, @smtp) or for all:
 Times are on the live clock (scaled by --speed): a stall's at= counts from
 each connection's start, offline's from when serve started. Each fault is
 a row in the trace where it fired; a reset or offline ends the outside
-client's TCP connection with an RST.`,
+client's TCP connection with an RST.
+
+Protocol faults answer, hold or end chosen commands, after TLS too, and
+stay armed for the whole run; a command answered by a fault never runs,
+so the store does not change:
+  --fault 'reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later'
+  --fault 'reply@imap,cmd=SELECT,with=NO [UNAVAILABLE] busy'
+  --fault 'reply@smtp,cmd=RCPT,with=451 4.3.0 try again later'
+  --fault 'reply@smtp,cmd=greeting,with=421 4.3.2 shutting down'
+  --fault delay@imap,cmd=FETCH,for=5s     hold each FETCH 5 s, then run it
+  --fault disconnect@imap,during=IDLE,after=30s  BYE and close 30 s into IDLE
+  --fault 'chaos@smtp,p=0.2,seed=7,with=451 4.7.1 greylisted'
+with= takes the rest of the spec; session=N and user=NAME narrow a fault
+to one trace session or one account (once logged in).`,
 		Setup: func(fs *flag.FlagSet, env Env) func(context.Context, []string) error {
 			def := lab.DefaultTCP()
 			addrs := map[string]*string{}
@@ -87,7 +100,7 @@ client's TCP connection with an RST.`,
 			lan := fs.Bool("lan", false, "allow binding beyond loopback (a classroom LAN): warns and requires auth")
 			domain := fs.String("domain", "mailscope.lab", "the lab's mail domain")
 			var faults faultsFlag
-			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
+			fs.Var(&faults, "fault", "fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s; reply@pop3,cmd=RETR,with=-ERR …; delay@imap,cmd=FETCH,for=5s; disconnect@imap,during=IDLE,after=30s; chaos@smtp,p=0.2,seed=7")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
@@ -123,6 +136,9 @@ client's TCP connection with an RST.`,
 					return err
 				}
 				defer l.Close()
+				if err := faults.arm(l); err != nil {
+					return Usagef("--fault: %v", err)
+				}
 				l.DialOnDemand(link.CallOptions{IdleHangup: link.DefaultIdleHangup})
 				if *seed > 0 {
 					for i, u := range l.Store.Users() {

@@ -339,3 +339,26 @@ outcome(lambda: p.retr(1))
 		t.Errorf("student has %d messages after the reset RETR, want 2", n)
 	}
 }
+
+// Protocol faults over serve against curl: POP3's RETR and IMAP's SELECT
+// get the chosen replies (inside STARTTLS for POP3), curl fails, serve's
+// trace marks each fault, and afterwards every message is still there.
+func TestServeProtocolFaultsAgainstCurl(t *testing.T) {
+	l := serveWithFaults(t, "reply@pop3,cmd=RETR,with=-ERR [SYS/TEMP] try later", "reply@imap,cmd=SELECT,user=student,with=NO [UNAVAILABLE] busy")
+	if _, code := curlRun(t, "pop3://"+l.pop3+"/1", "-u", "student:secret", "--ssl-reqd", "-k"); code == curlOK {
+		t.Errorf("curl RETR 1 answered -ERR: exit 0, want a failure")
+	}
+	waitFor(t, l.out, regexp.MustCompile(`\[fault\] reply@pop3,cmd=RETR,with=-ERR \[SYS/TEMP\] try later: answered RETR`))
+	waitFor(t, l.out, regexp.MustCompile(`-ERR \[SYS/TEMP\] try later`))
+	if _, code := curlRun(t, "imap://"+l.imap+"/INBOX?ALL", "-u", "student:secret"); code == curlOK {
+		t.Errorf("curl SELECT answered NO: exit 0, want a failure")
+	}
+	waitFor(t, l.out, regexp.MustCompile(`\[fault\] reply@imap,cmd=SELECT,user=student,with=NO \[UNAVAILABLE\] busy: answered SELECT`))
+	// alice is not in the SELECT fault's scope; POP3 LIST is not faulted.
+	if _, code := curlRun(t, "imap://"+l.imap+"/INBOX?ALL", "-u", "alice:alice"); code != curlOK {
+		t.Errorf("alice's SELECT: exit %d, want 0 (the fault is student's)", code)
+	}
+	if n := l.inbox(t, "student", "secret"); n != 2 {
+		t.Errorf("after the faults student has %d messages, want 2", n)
+	}
+}

@@ -1579,6 +1579,87 @@ flow('layout fits the window', async ({ page }) => {
 
 // Last: it leaves a 62 kB message on the server, which later flows that
 // download everything over a slow link would have to carry too.
+flow('faults panel: arm a reply fault, see it fire in the trace, disarm it', async ({ page }) => {
+  const vp = page.viewportSize();
+  await page.setViewportSize({ width: 1024, height: 768 });
+  try {
+    await selectPreset(page, 'loopback');
+    // Something for the Home PC to download.
+    await openPanel(page, 'actions');
+    await page.locator(tid('send-to')).fill('student@mailscope.lab');
+    await page.locator(tid('send-subject')).fill('e2e fault');
+    await page.locator(tid('send-body')).fill('RETR of this one is answered by a fault.');
+    await page.locator(tid('send-button')).click();
+    await actionDone(page);
+
+    await openPanel(page, 'faults');
+    await requireTestids(page, ['fault-spec', 'fault-arm', 'fault-example', 'faults-empty']);
+    // Go says what is wrong with a spec.
+    await page.locator(tid('fault-spec')).fill('reply@pop3,cmd=RETR');
+    await page.locator(tid('fault-arm')).click();
+    await page.locator(tid('fault-error')).waitFor({ state: 'visible', timeout: 5000 });
+    const err = await page.locator(tid('fault-error')).textContent();
+    assert(/reply needs cmd=VERB and with=LINE/.test(err), `error shown: ${err}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-error-1024x768.png') });
+    // An example fills the field; scope it to student's sessions.
+    await page.locator(tid('fault-example')).nth(1).click();
+    const picked = await page.locator(tid('fault-spec')).inputValue();
+    assert(picked.startsWith('reply@pop3,cmd=DELE'), `the example filled ${picked}`);
+    await page.locator(tid('fault-spec')).fill('reply@pop3,cmd=RETR,with=-ERR [SYS/TEMP] try later');
+    await page.locator(tid('fault-user')).selectOption('student');
+    await page.locator(tid('fault-arm')).click();
+    await page.locator(tid('fault-item')).first().waitFor({ state: 'visible', timeout: 5000 });
+    const armed = await page.locator(`${tid('fault-item')} code`).first().textContent();
+    assert(armed === 'reply@pop3,cmd=RETR,user=student,with=-ERR [SYS/TEMP] try later', `armed ${armed}`);
+    assert((await page.locator(tid('fault-fired')).first().getAttribute('data-fired')) === '0', 'fired before anything ran');
+
+    const after = await lastSeq(page);
+    await openPanel(page, 'actions');
+    await page.locator(tid('check-Home-PC')).click();
+    const s = await waitSession(
+      page,
+      'pop3',
+      after,
+      (rows) => rows.some((r) => r.kind === 'fault' && /reply@pop3,cmd=RETR,user=student,.*: answered RETR/.test(r.text)) && has(rows, 's2c', /-ERR \[SYS\/TEMP\] try later/),
+      'a POP3 session whose RETR is answered by the fault',
+    );
+    await actionDone(page);
+    log(`POP3 session ${s.session}: ${s.rows.length} rows`);
+    const marked = page.locator(`${tid('trace-row')}[data-session="${s.session}"][data-fault-kind="reply"]`);
+    await marked.first().scrollIntoViewIfNeeded();
+    assert((await marked.count()) > 0, 'the fault row is not marked as a reply fault');
+    const label = await marked.first().locator('.kind').textContent();
+    assert(/reply fault/i.test(label), `the fault row's label: ${label}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-row-1024x768.png') });
+    // What the row means: Mailscope's own, RFC 0.
+    await marked.first().click();
+    await sideTab(page, 'line');
+    await waitFor('the fault row explained', async () => (await page.locator(tid('explain-item')).count()) > 0, 5000);
+    const items = await page.$$eval(tid('explain-item'), (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
+    assert(items.some((t) => /reply fault answered the client's command with the chosen line/.test(t)), `explained as ${JSON.stringify(items)}`);
+
+    await openPanel(page, 'faults');
+    await waitFor('the fired count', async () => Number(await page.locator(tid('fault-fired')).first().getAttribute('data-fired')) >= 1, 5000);
+    log(`fired: ${await page.locator(tid('fault-fired')).first().textContent()}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-fired-1024x768.png') });
+    // The other theme, to look at the marked row's and the list's contrast.
+    const theme0 = await page.evaluate(() => document.documentElement.dataset.theme);
+    await page.locator(tid('theme-toggle')).click();
+    await page.waitForFunction((t) => document.documentElement.dataset.theme !== t, theme0, { timeout: 5000 });
+    await page.locator(tid('trace-row')).first().click(); // the fault row no longer selected
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-fired-1024x768-other-theme.png') });
+    await page.locator(tid('theme-toggle')).click();
+    await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme0, { timeout: 5000 });
+
+    await page.locator(tid('fault-disarm')).first().click();
+    await page.locator(tid('faults-empty')).waitFor({ state: 'visible', timeout: 5000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-faults-disarmed-1024x768.png') });
+  } finally {
+    await page.evaluate(() => window.go.app.FaultsService.Clear());
+    if (vp) await page.setViewportSize(vp);
+  }
+});
+
 flow('broken transfer: a RETR cut short says how much of the message arrived', async ({ page }) => {
   try {
     await brokenTransfer(page);

@@ -17,6 +17,9 @@ import (
 const fetchChunk = 256
 
 func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if err := ss.fault("FETCH"); err != nil {
+		return err
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	v, err := ss.selected()

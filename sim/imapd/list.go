@@ -23,6 +23,13 @@ import (
 // so it is tested without a server.
 
 func (ss *session) List(w *imapserver.ListWriter, ref string, patterns []string, options *imap.ListOptions) error {
+	verb := "LIST"
+	if isLSUB(w) {
+		verb = "LSUB"
+	}
+	if err := ss.fault(verb); err != nil {
+		return err
+	}
 	if options == nil {
 		options = &imap.ListOptions{}
 	}

@@ -16,6 +16,13 @@ var (
 )
 
 func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	verb := "SELECT"
+	if options != nil && options.ReadOnly {
+		verb = "EXAMINE"
+	}
+	if err := ss.fault(verb); err != nil {
+		return nil, err
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.sel != nil { // imapserver unselects first; be safe anyway
@@ -58,6 +65,9 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 }
 
 func (ss *session) Unselect() error {
+	if err := ss.fault("UNSELECT"); err != nil {
+		return err
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.sel != nil {
@@ -93,11 +103,31 @@ func (ss *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 }
 
 func (ss *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if err := ss.fault("IDLE"); err != nil {
+		return err
+	}
 	ss.mu.Lock()
 	v := ss.sel
+	user := ss.user
 	ss.mu.Unlock()
+	var cut <-chan string
+	if f := ss.srv.o.IdleIntercept; f != nil {
+		ch := make(chan string, 1)
+		ended := make(chan struct{})
+		defer close(ended)
+		go func() {
+			if bye, hit := f(ss.conn.NetConn(), user, ended); hit {
+				ch <- bye
+			}
+		}()
+		cut = ch
+	}
 	if v == nil {
-		<-stop
+		select {
+		case <-stop:
+		case bye := <-cut:
+			ss.hangUp(bye)
+		}
 		return nil
 	}
 	ready := v.w.Ready()
@@ -127,11 +157,27 @@ func (ss *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error 
 		case <-ready:
 		case <-stop:
 			return nil
+		case bye := <-cut:
+			ss.hangUp(bye)
+			return nil
 		}
 	}
 }
 
+// hangUp ends an IDLE from the server's side as a server going away does
+// (RFC 9051 §7.1.5): "* BYE text", then the connection closes. Nothing
+// else is being written during IDLE, so the line goes straight to the
+// connection (the TLS one after STARTTLS).
+func (ss *session) hangUp(bye string) {
+	nc := ss.conn.NetConn()
+	nc.Write([]byte("* BYE " + bye + "\r\n"))
+	nc.Close()
+}
+
 func (ss *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
+	if err := ss.fault("EXPUNGE"); err != nil {
+		return err
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	v, err := ss.selected()
@@ -162,6 +208,9 @@ func (ss *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error
 }
 
 func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, _ *imap.StoreOptions) error {
+	if err := ss.fault("STORE"); err != nil {
+		return err
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	v, err := ss.selected()
@@ -241,6 +290,9 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 }
 
 func (ss *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	if err := ss.fault("COPY"); err != nil {
+		return nil, err
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	v, err := ss.selected()
@@ -262,6 +314,9 @@ func (ss *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error)
 }
 
 func (ss *session) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	if err := ss.fault("MOVE"); err != nil {
+		return err
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	v, err := ss.selected()

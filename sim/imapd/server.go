@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +41,26 @@ type Options struct {
 	MaxLiteralSize uint32
 	// Logger receives internal errors; nil means log.Default().
 	Logger Logger
+	// Intercept, if set, sees each command that reaches a session method
+	// (FaultVerbs) before it runs, and "GREETING" before the greeting,
+	// with the connection (after STARTTLS, the TLS one) and the logged-in
+	// user ("" before login). It may block (a held command). hit means:
+	// answer with reply instead of running the command — a status
+	// response "NO [CODE] text" or "BAD text" sent with the command's
+	// tag; for the greeting "BYE text", after which the connection closes.
+	// The lab's protocol faults use it.
+	Intercept func(c net.Conn, user, verb string) (reply string, hit bool)
+	// IdleIntercept, if set, runs beside each IDLE until it returns or
+	// stop closes (the IDLE ended); hit means: send "* BYE bye" and close
+	// the connection.
+	IdleIntercept func(c net.Conn, user string, stop <-chan struct{}) (bye string, hit bool)
 }
+
+// FaultVerbs are the commands Intercept sees: those imapserver hands to
+// a session method. The rest (CAPABILITY, NOOP, CHECK, LOGOUT, STARTTLS,
+// ENABLE, ID …) imapserver answers itself.
+var FaultVerbs = []string{"GREETING", "LOGIN", "SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
+	"LIST", "LSUB", "NAMESPACE", "STATUS", "APPEND", "IDLE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE"}
 
 // Server serves IMAP over the store on any net.Listener.
 type Server struct {
@@ -209,6 +229,9 @@ func (c *conn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// NetConn returns the accepted conn (the link's), as tls.Conn.NetConn does.
+func (c *conn) NetConn() net.Conn { return c.Conn }
+
 // cork holds writes until uncork sends them as one. imapserver writes
 // each response as it is made; in IDLE the reader of DONE runs beside
 // the writer of updates, and on the virtual clock reading DONE moves the
@@ -280,6 +303,11 @@ func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, nil, &imap.Error{Type: imap.StatusResponseTypeBye, Text: "Server shutting down"}
+	}
+	if f := s.o.Intercept; f != nil {
+		if r, hit := f(c.NetConn(), "", "GREETING"); hit {
+			return nil, nil, &imap.Error{Type: imap.StatusResponseTypeBye, Text: strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r, "* "), "BYE"))}
+		}
 	}
 	raw := transport(c.NetConn())
 	ss := &session{srv: s, conn: c, store: s.o.Store, source: s.o.Store.NewSource()}

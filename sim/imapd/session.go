@@ -88,6 +88,9 @@ func (ss *session) Close() error {
 }
 
 func (ss *session) Login(username, password string) error {
+	if err := ss.fault("LOGIN"); err != nil {
+		return err
+	}
 	name, err := ss.store.Authenticate(username, password)
 	if err != nil {
 		return imapserver.ErrAuthFailed
@@ -112,12 +115,18 @@ func (ss *session) Unauthenticate() error {
 func (ss *session) AppendLimit() uint32 { return ss.srv.o.MaxLiteralSize }
 
 func (ss *session) Namespace() (*imap.NamespaceData, error) {
+	if err := ss.fault("NAMESPACE"); err != nil {
+		return nil, err
+	}
 	return &imap.NamespaceData{
 		Personal: []imap.NamespaceDescriptor{{Prefix: "", Delim: mailstore.Separator}},
 	}, nil
 }
 
 func (ss *session) Create(name string, options *imap.CreateOptions) error {
+	if err := ss.fault("CREATE"); err != nil {
+		return err
+	}
 	use := mailstore.UseNone
 	if options != nil {
 		switch len(options.SpecialUse) {
@@ -136,22 +145,37 @@ func (ss *session) Create(name string, options *imap.CreateOptions) error {
 }
 
 func (ss *session) Delete(name string) error {
+	if err := ss.fault("DELETE"); err != nil {
+		return err
+	}
 	return storeErr(ss.store.DeleteMailbox(ss.user, name, ss.op()))
 }
 
 func (ss *session) Rename(name, newName string, _ *imap.RenameOptions) error {
+	if err := ss.fault("RENAME"); err != nil {
+		return err
+	}
 	return storeErr(ss.store.RenameMailbox(ss.user, name, newName, ss.op()))
 }
 
 func (ss *session) Subscribe(name string) error {
+	if err := ss.fault("SUBSCRIBE"); err != nil {
+		return err
+	}
 	return storeErr(ss.store.Subscribe(ss.user, name))
 }
 
 func (ss *session) Unsubscribe(name string) error {
+	if err := ss.fault("UNSUBSCRIBE"); err != nil {
+		return err
+	}
 	return storeErr(ss.store.Unsubscribe(ss.user, name))
 }
 
 func (ss *session) Status(name string, _ *imap.StatusOptions) (*imap.StatusData, error) {
+	if err := ss.fault("STATUS"); err != nil {
+		return nil, err
+	}
 	st, err := ss.store.Status(ss.user, name)
 	if err != nil {
 		return nil, storeErr(err)
@@ -181,6 +205,10 @@ func statusData(st mailstore.Status) *imap.StatusData {
 }
 
 func (ss *session) Append(name string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
+	if err := ss.fault("APPEND"); err != nil {
+		io.Copy(io.Discard, r) // the literal is read and dropped: nothing is stored
+		return nil, err
+	}
 	limit := int64(ss.srv.o.MaxLiteralSize)
 	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
@@ -221,6 +249,48 @@ func specialUse(a imap.MailboxAttr) (mailstore.SpecialUse, bool) {
 		}
 	}
 	return mailstore.UseNone, false
+}
+
+// fault asks Options.Intercept about a command; a hit is the status
+// response to send with the command's tag, instead of running it.
+func (ss *session) fault(verb string) error {
+	f := ss.srv.o.Intercept
+	if f == nil {
+		return nil
+	}
+	ss.mu.Lock()
+	user := ss.user
+	ss.mu.Unlock()
+	r, hit := f(ss.conn.NetConn(), user, verb)
+	if !hit {
+		return nil
+	}
+	return StatusError(r)
+}
+
+// StatusError reads a status response written as text, "NO [CODE] text"
+// or "BAD text" (an optional leading tag-less "* " is not allowed: the
+// line goes with the command's tag). Anything else is NO with the whole
+// line as its text.
+func StatusError(line string) *imap.Error {
+	e := &imap.Error{Type: imap.StatusResponseTypeNo}
+	word, rest, _ := strings.Cut(line, " ")
+	switch strings.ToUpper(word) {
+	case "NO":
+	case "BAD":
+		e.Type = imap.StatusResponseTypeBad
+	case "OK":
+		e.Type = imap.StatusResponseTypeOK
+	default:
+		rest = line
+	}
+	if strings.HasPrefix(rest, "[") {
+		if code, text, ok := strings.Cut(rest[1:], "]"); ok {
+			e.Code, rest = imap.ResponseCode(code), strings.TrimSpace(text)
+		}
+	}
+	e.Text = rest
+	return e
 }
 
 func no(code imap.ResponseCode, text string) *imap.Error {

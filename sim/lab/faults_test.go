@@ -28,7 +28,7 @@ func TestArmFault(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, spec := range []string{"offline,for=5s", "reply@pop3,cmd=RETR,with=-ERR no"} {
+	for _, spec := range []string{"offline,for=5s"} {
 		fs, err := link.ParseFault(spec)
 		if err != nil {
 			t.Fatal(err)

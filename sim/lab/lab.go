@@ -145,8 +145,11 @@ type Lab struct {
 	viewsOnce sync.Once
 	views     *Views // the mailbox views, made on first use
 
-	faultMu sync.Mutex
-	armed   []link.FaultSpec // ArmFault's specs, each for one connection
+	faultMu   sync.Mutex
+	faultID   int           // the last armed fault's ID
+	armed     []armedLink   // link faults, each for one connection
+	proto     []*protoFault // protocol faults, armed until disarmed
+	faultHook func()        // OnFaultsChanged
 
 	relMu     sync.Mutex
 	pop3Drops map[uint64]pop3Drop // trace session → its maildrop's numbering
@@ -233,25 +236,30 @@ func New(o Options) (*Lab, error) {
 	if o.ErrorLog != nil {
 		imapLog = o.ErrorLog
 	}
-	smtpOpt := smtpd.Options{Store: l.Store, Domain: o.Domain, LocalDomains: o.LocalDomains, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth, ErrorLog: o.ErrorLog}
+	smtpOpt := smtpd.Options{Store: l.Store, Domain: o.Domain, LocalDomains: o.LocalDomains, TLSConfig: l.TLS, InsecureAuth: insecure, RequireAuth: o.RequireAuth, ErrorLog: o.ErrorLog, Intercept: l.intercept(SMTP)}
+	imapOpt := imapd.Options{Store: l.Store, TLSConfig: l.TLS, InsecureAuth: insecure, Logger: imapLog, Intercept: l.intercept(IMAP), IdleIntercept: l.idleIntercept}
+	pop3Opt := pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, ErrorLog: o.ErrorLog, OnLogin: l.pop3Login, Intercept: l.intercept(POP3)}
 	services := []struct {
 		name string
 		srv  server
 	}{
 		{SMTP, smtpd.New(smtpOpt)},
-		{IMAP, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, InsecureAuth: insecure, Logger: imapLog})},
-		{POP3, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, InsecureAuth: insecure, ErrorLog: o.ErrorLog, OnLogin: l.pop3Login})},
+		{IMAP, imapd.New(imapOpt)},
+		{POP3, pop3d.New(pop3Opt)},
 	}
 	if l.TLS != nil {
 		implicit := smtpOpt
 		implicit.ImplicitTLS, implicit.InsecureAuth = true, false
+		imapsOpt, pop3sOpt := imapOpt, pop3Opt
+		imapsOpt.ImplicitTLS, imapsOpt.InsecureAuth = true, false
+		pop3sOpt.ImplicitTLS, pop3sOpt.InsecureAuth = true, false
 		services = append(services, []struct {
 			name string
 			srv  server
 		}{
 			{SMTPS, smtpd.New(implicit)},
-			{IMAPS, imapd.New(imapd.Options{Store: l.Store, TLSConfig: l.TLS, ImplicitTLS: true, Logger: imapLog})},
-			{POP3S, pop3d.New(pop3d.Options{Backend: l.Store, Hostname: o.Domain, TLSConfig: l.TLS, ImplicitTLS: true, ErrorLog: o.ErrorLog, OnLogin: l.pop3Login})},
+			{IMAPS, imapd.New(imapsOpt)},
+			{POP3S, pop3d.New(pop3sOpt)},
 		}...)
 	}
 	for _, s := range services {

@@ -48,7 +48,7 @@ func TestInjectFault(t *testing.T) {
 	if err := do("reset-lab", map[string]lessons.Value{"messages": lessons.Num(2)}); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"reset@pop9", "reply@pop3,cmd=RETR,with=-ERR no", "offline"} {
+	for _, bad := range []string{"reset@pop9", "reply@pop3,cmd=XTND,with=-ERR no", "offline"} {
 		if err := do("inject-fault", map[string]lessons.Value{"spec": lessons.Str(bad)}); err == nil {
 			t.Errorf("inject-fault %q: no error", bad)
 		}

@@ -82,7 +82,8 @@ type Conn struct {
 	// waiting is set while a Read waits for the peer (virtual drops).
 	waiting atomic.Bool
 
-	rmu, wmu  sync.Mutex // one reader, one writer at a time
+	rmu, wmu  sync.Mutex    // one reader, one writer at a time
+	pending   []pendingMark // MarkFault's marks for the next write; guarded by wmu
 	rdeadline atomic.Pointer[deadline]
 	wdeadline atomic.Pointer[deadline]
 	closeOnce sync.Once
@@ -308,6 +309,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 		p.lastArr = ch.arrival(len(ch.data) - 1)
 		if part.from == hold {
 			ch.marks, marks = marks, nil
+		}
+		if c.pending != nil { // MarkFault's, before anything else of this write
+			ch.marks, c.pending = append(c.pending, ch.marks...), nil
 		}
 		p.q = append(p.q, ch)
 		p.queued += len(ch.data)
@@ -867,4 +871,36 @@ func (p *pair) goOffline() {
 	p.down.mu.Unlock()
 	p.up.mu.Unlock()
 	p.link.offlineEndsCall(b)
+}
+
+// MarkFault tells the trace that a fault acted here, at this end's clock,
+// without breaking the connection: the lab marks a protocol fault (a
+// chosen reply, a held command) on the server's end where it fired.
+//
+// The mark goes with this end's next write (the reply the fault made, a
+// BYE), so that the trace lists it just before those bytes, when they
+// are delivered; it is stamped now.
+func (c *Conn) MarkFault(detail string) {
+	if c.p.tap == nil {
+		return
+	}
+	now := time.Now()
+	m := pendingMark{detail: detail, fromClient: c.isClient, at: c.now(now), wall: now}
+	c.wmu.Lock()
+	c.pending = append(c.pending, m)
+	c.wmu.Unlock()
+}
+
+// Hold keeps this end from sending for d on its clock: on the live clock
+// it sleeps until then (or until stop closes; it reports whether d
+// passed), on the virtual clock it moves this end's clock on by d.
+func (c *Conn) Hold(d time.Duration, stop <-chan struct{}) bool {
+	until := c.now(time.Now()) + d
+	if c.p.live != nil {
+		if !c.p.live.Sleep(until, stop) {
+			return false
+		}
+	}
+	c.Advance(until)
+	return true
 }

@@ -9,12 +9,11 @@ import (
 )
 
 // A FaultSpec is one fault written as text, the same everywhere (--fault on
-// the command line, and later the app's Faults panel, the HTTP API and
-// lessons):
+// the command line, the app's Faults panel, lessons, and the HTTP API):
 //
 //	spec     = kind [ "@" protocol ] *( "," key "=" value ) [ ",with=" rest ]
 //	kind     = "reset" / "stall" / "drop" / "offline"          ; link faults
-//	         / "reply" / "delay" / "disconnect" / "chaos"      ; protocol faults (later)
+//	         / "reply" / "delay" / "disconnect" / "chaos"      ; protocol faults
 //	protocol = "smtp" / "pop3" / "imap"
 //	key      = 1*( "a"-"z" )
 //	value    = 1*( any printable character but "," )
@@ -34,6 +33,21 @@ import (
 //
 // A spec with @protocol applies to that protocol's connections only
 // (ConnInfo.Protocol); without, to every connection.
+//
+// The protocol faults act on the commands a server reads (in plaintext,
+// after TLS too; the lab applies them, see lab.ArmFault) and stay armed
+// until disarmed:
+//
+//	reply      cmd=VERB [nth=N] with=LINE        answer the command (the Nth matching one of a session) with LINE instead of running it
+//	delay      cmd=VERB [nth=N] for=DUR          hold the command for DUR on the link's clock, then run it
+//	disconnect during=IDLE after=DUR             the server says BYE and closes DUR after IDLE began (IMAP)
+//	chaos      p=P seed=S [cmd=VERB] [with=LINE] each matching command fails with probability P, reproducibly from S
+//
+// cmd= is a protocol verb (RETR, SELECT, RCPT …; case does not matter), or
+// "greeting" for reply: the server's first line is LINE and, for a
+// refusal (421, -ERR, BYE), the connection then closes. Each takes the
+// scope keys session=N (one trace session) and user=NAME (an account: the
+// fault applies once the session has logged in as it).
 //
 // Every kind works on both clocks. A fault plans on each write's
 // departure, virtual time on the clock its connection runs on, so the
@@ -73,10 +87,21 @@ type FaultSpec struct {
 	At    time.Duration // since the connection came up (offline: the link's start)
 	For   time.Duration
 	HasAt bool // at= was given (stall: timed, not by bytes)
+
+	// The protocol faults' parsed values; zero when not given.
+	Cmd     string  // upper case; "GREETING" for the greeting
+	Nth     int     // 0: every matching command
+	With    string  // the reply line ("" for chaos: the protocol's default)
+	During  string  // disconnect: the state ("IDLE")
+	P       float64 // chaos
+	Seed    int64   // chaos
+	Session uint64  // 0: every session
+	User    string  // "": every session
 }
 
 // ErrFaultNotSupported is what a spec of a kind this build parses but does
 // not apply yet answers (the protocol faults).
+// (none today: every kind applies; the error stays for callers that check).
 var ErrFaultNotSupported = errors.New("not yet supported in this build")
 
 // faultKeys lists each kind's keys; the first group are the link faults
@@ -86,10 +111,10 @@ var faultKeys = map[string][]string{
 	"stall":      {"at", "after", "for", "dir"},
 	"drop":       {"dir", "after"},
 	"offline":    {"at", "for"},
-	"reply":      {"cmd", "nth", "with"},
-	"delay":      {"cmd", "nth", "for"},
-	"disconnect": {"cmd", "nth", "during"},
-	"chaos":      {"p", "seed", "with"},
+	"reply":      {"cmd", "nth", "session", "user", "with"},
+	"delay":      {"cmd", "nth", "for", "session", "user"},
+	"disconnect": {"during", "after", "session", "user"},
+	"chaos":      {"p", "seed", "cmd", "session", "user", "with"},
 }
 
 var faultKinds = []string{"reset", "stall", "drop", "offline", "reply", "delay", "disconnect", "chaos"}
@@ -194,6 +219,14 @@ func (fs *FaultSpec) set(key, val string) error {
 			return errors.New("want up, down or both")
 		}
 	case "after":
+		if fs.Kind == "disconnect" {
+			d, err := time.ParseDuration(val)
+			if err != nil || d < 0 || d > 24*time.Hour {
+				return errors.New("want a duration such as 30s, at most 24h")
+			}
+			fs.For = d
+			return nil
+		}
 		n, err := strconv.ParseInt(val, 10, 64)
 		if err != nil || n < 0 {
 			return errors.New("want a byte count (0 or more)")
@@ -212,9 +245,53 @@ func (fs *FaultSpec) set(key, val string) error {
 		} else {
 			fs.For = d
 		}
+	case "cmd":
+		for _, r := range val {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return errors.New("want a command verb such as RETR, or greeting")
+			}
+		}
+		fs.Cmd = strings.ToUpper(val)
+	case "nth":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 {
+			return errors.New("want a count, 1 or more")
+		}
+		fs.Nth = n
+	case "with":
+		fs.With = val
+	case "during":
+		if !strings.EqualFold(val, "IDLE") {
+			return errors.New("want IDLE")
+		}
+		fs.During = "IDLE"
+	case "p":
+		p, err := strconv.ParseFloat(val, 64)
+		if err != nil || !(p > 0 && p <= 1) {
+			return errors.New("want a probability above 0, at most 1")
+		}
+		fs.P = p
+	case "seed":
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return errors.New("want an integer")
+		}
+		fs.Seed = n
+	case "session":
+		n, err := strconv.ParseUint(val, 10, 64)
+		if err != nil || n == 0 {
+			return errors.New("want a trace session number, 1 or more")
+		}
+		fs.Session = n
+	case "user":
+		fs.User = val
 	}
 	return nil
 }
+
+// IsProtocol reports whether the spec is a protocol fault (reply, delay,
+// disconnect, chaos), which acts on commands, not on bytes.
+func (fs FaultSpec) IsProtocol() bool { return fs.isProtocolFault() }
 
 func (fs *FaultSpec) isProtocolFault() bool {
 	switch fs.Kind {
@@ -254,18 +331,51 @@ func (fs *FaultSpec) check() error {
 		if fs.For <= 0 {
 			return errors.New("offline needs for=DURATION, more than 0")
 		}
+	case "reply":
+		if fs.Protocol == "" {
+			return errors.New("reply needs @smtp, @pop3 or @imap: its line is the protocol's")
+		}
+		if fs.Cmd == "" || fs.With == "" {
+			return errors.New("reply needs cmd=VERB and with=LINE")
+		}
+		if fs.Cmd == "GREETING" && fs.Nth > 1 {
+			return errors.New("a connection has one greeting: no nth=")
+		}
+	case "delay":
+		if fs.Cmd == "" || fs.For <= 0 {
+			return errors.New("delay needs cmd=VERB and for=DURATION, more than 0")
+		}
+		if fs.Cmd == "GREETING" {
+			return errors.New("delay acts on commands, not the greeting")
+		}
+	case "disconnect":
+		if fs.During == "" {
+			return errors.New("disconnect needs during=IDLE")
+		}
+		if fs.Protocol != "" && fs.Protocol != "imap" {
+			return errors.New("disconnect during=IDLE is IMAP's (@imap)")
+		}
+		fs.Protocol = "imap"
+	case "chaos":
+		if fs.P == 0 {
+			return errors.New("chaos needs p=PROBABILITY")
+		}
+		if _, ok := fs.Params["seed"]; !ok {
+			return errors.New("chaos needs seed=N, so that a run can be played again")
+		}
+		if fs.With != "" && fs.Protocol == "" {
+			return errors.New("chaos with=LINE needs @smtp, @pop3 or @imap: its line is the protocol's")
+		}
+		if fs.Cmd == "GREETING" {
+			return errors.New("chaos acts on commands, not the greeting")
+		}
 	}
 	return nil
 }
 
-// Supported reports whether this build can apply the spec: the protocol
-// faults answer ErrFaultNotSupported.
-func (fs FaultSpec) Supported() error {
-	if fs.isProtocolFault() {
-		return fmt.Errorf("link: fault %q: %s: %w", fs.Spec, fs.Kind, ErrFaultNotSupported)
-	}
-	return nil
-}
+// Supported reports whether this build can apply the spec: every kind
+// parses and applies (the protocol faults through a lab, lab.ArmFault).
+func (fs FaultSpec) Supported() error { return nil }
 
 // Matches reports whether the spec applies to a connection.
 func (fs FaultSpec) Matches(ci ConnInfo) bool {
@@ -278,9 +388,6 @@ func (fs FaultSpec) Matches(ci ConnInfo) bool {
 // departure on whichever clock the connection runs.
 // Offline and the protocol faults have no per-connection fault.
 func (fs FaultSpec) Fault(ci ConnInfo) (Fault, error) {
-	if err := fs.Supported(); err != nil {
-		return nil, err
-	}
 	switch fs.Kind {
 	case "reset":
 		return ResetAfter{Dir: fs.Dir, Bytes: fs.After}, nil

@@ -22,9 +22,15 @@ func TestParseFault(t *testing.T) {
 		{"drop,after=100", FaultSpec{Kind: "drop", Dir: Both, After: 100}},
 		{"offline,at=5s,for=30s", FaultSpec{Kind: "offline", At: 5 * time.Second, HasAt: true, For: 30 * time.Second}},
 		{"offline,for=1s", FaultSpec{Kind: "offline", For: time.Second}},
-		{"reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later", FaultSpec{Kind: "reply", Protocol: "pop3"}},
-		{"chaos,p=0.1,seed=7", FaultSpec{Kind: "chaos"}},
-		{"delay@imap,cmd=FETCH,for=3s", FaultSpec{Kind: "delay", Protocol: "imap", For: 3 * time.Second}},
+		{"reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later", FaultSpec{Kind: "reply", Protocol: "pop3", Cmd: "RETR", Nth: 3, With: "-ERR [SYS/TEMP] try later"}},
+		{"reply@imap,cmd=select,with=NO [UNAVAILABLE] busy", FaultSpec{Kind: "reply", Protocol: "imap", Cmd: "SELECT", With: "NO [UNAVAILABLE] busy"}},
+		{"reply@smtp,cmd=greeting,with=421 4.3.2 shutting down", FaultSpec{Kind: "reply", Protocol: "smtp", Cmd: "GREETING", With: "421 4.3.2 shutting down"}},
+		{"reply@smtp,cmd=RCPT,user=alice,session=4,with=451 4.3.0 try again later", FaultSpec{Kind: "reply", Protocol: "smtp", Cmd: "RCPT", User: "alice", Session: 4, With: "451 4.3.0 try again later"}},
+		{"chaos,p=0.1,seed=7", FaultSpec{Kind: "chaos", P: 0.1, Seed: 7}},
+		{"chaos@smtp,p=0.2,seed=7,with=451 4.7.1 greylisted", FaultSpec{Kind: "chaos", Protocol: "smtp", P: 0.2, Seed: 7, With: "451 4.7.1 greylisted"}},
+		{"delay@imap,cmd=FETCH,for=3s", FaultSpec{Kind: "delay", Protocol: "imap", Cmd: "FETCH", For: 3 * time.Second}},
+		{"disconnect@imap,during=IDLE,after=30s", FaultSpec{Kind: "disconnect", Protocol: "imap", During: "IDLE", For: 30 * time.Second}},
+		{"disconnect,during=idle,after=1m,user=bob", FaultSpec{Kind: "disconnect", Protocol: "imap", During: "IDLE", For: time.Minute, User: "bob"}},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
 			got, err := ParseFault(tc.spec)
@@ -54,8 +60,11 @@ func TestParseFaultWithTakesTheRest(t *testing.T) {
 	if fs.Params["cmd"] != "RETR" || fs.Params["nth"] != "3" {
 		t.Errorf("Params = %v", fs.Params)
 	}
-	if err := fs.Supported(); !errors.Is(err, ErrFaultNotSupported) || !strings.Contains(err.Error(), "not yet supported in this build") {
-		t.Errorf("Supported() = %v, want not yet supported", err)
+	if err := fs.Supported(); err != nil || !fs.IsProtocol() {
+		t.Errorf("Supported() = %v, IsProtocol() = %v; want nil, true", err, fs.IsProtocol())
+	}
+	if _, err := fs.Fault(ConnInfo{}); err == nil || errors.Is(err, ErrFaultNotSupported) {
+		t.Errorf("Fault() of a protocol fault = %v, want: not a per-connection fault", err)
 	}
 }
 
@@ -93,6 +102,26 @@ func TestParseFaultErrors(t *testing.T) {
 		{"reset\t,after=1", "control or invalid character"},
 		{"reset,after=\xff", "control or invalid character"},
 		{strings.Repeat("a", 2000), "at most 1024"},
+		// The protocol faults' keys.
+		{"reply,cmd=RETR,with=-ERR x", "reply needs @smtp, @pop3 or @imap"},
+		{"reply@pop3,cmd=RETR", "reply needs cmd=VERB and with=LINE"},
+		{"reply@pop3,with=-ERR x", "reply needs cmd=VERB and with=LINE"},
+		{"reply@pop3,cmd=RETR,nth=0,with=-ERR x", "nth=0: want a count"},
+		{"reply@pop3,cmd=RE TR,with=-ERR x", "cmd=RE TR: want a command verb"},
+		{"reply@smtp,cmd=greeting,nth=2,with=421 x", "one greeting"},
+		{"reply@pop3,cmd=RETR,session=0,with=-ERR x", "session=0: want a trace session number"},
+		{"reply@pop3,cmd=RETR,session=two,with=-ERR x", "session=two: want a trace session number"},
+		{"delay@imap,cmd=FETCH", "delay needs cmd=VERB and for=DURATION"},
+		{"delay@imap,cmd=greeting,for=1s", "not the greeting"},
+		{"disconnect@imap,after=30s", "disconnect needs during=IDLE"},
+		{"disconnect@imap,during=FETCH", "during=FETCH: want IDLE"},
+		{"disconnect@pop3,during=IDLE", "IMAP's"},
+		{"disconnect@imap,during=IDLE,after=30000", "after=30000: want a duration"},
+		{"chaos@smtp,seed=7", "chaos needs p="},
+		{"chaos@smtp,p=0.2", "chaos needs seed="},
+		{"chaos@smtp,p=1.5,seed=1", "p=1.5: want a probability"},
+		{"chaos@smtp,p=0,seed=1", "p=0: want a probability"},
+		{"chaos,p=0.2,seed=1,with=451 x", "chaos with=LINE needs @smtp"},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
 			_, err := ParseFault(tc.spec)
@@ -197,7 +226,7 @@ func FuzzParseFault(f *testing.F) {
 		if strings.ContainsAny(s, "\r\n\x00") {
 			t.Errorf("ParseFault(%q) accepted a control character", s)
 		}
-		if fs.Supported() == nil && fs.Kind != "offline" {
+		if fs.Supported() == nil && fs.Kind != "offline" && !fs.IsProtocol() {
 			if _, err := fs.Fault(ConnInfo{}); err != nil {
 				t.Errorf("ParseFault(%q) is supported but Fault() = %v", s, err)
 			}

@@ -69,6 +69,14 @@ type Options struct {
 	// maildrop, whose numbering the session's commands use. The lab ties
 	// the commands on the wire to the messages with it. It must not block.
 	OnLogin func(c net.Conn, md *mailstore.Maildrop)
+	// Intercept, if set, sees each command's verb (upper case) before its
+	// handler runs, and "GREETING" before the greeting, with the
+	// connection (after STLS, the TLS one) and the logged-in user ("" before
+	// login). It may block (a held command). hit means: send reply (one
+	// line, no CRLF) instead, and do not run the command; a replaced
+	// greeting that is not +OK closes the connection. The lab's protocol
+	// faults use it.
+	Intercept func(c net.Conn, user, verb string) (reply string, hit bool)
 }
 
 // Server serves POP3 on any net.Listener.
@@ -231,7 +239,15 @@ func (ss *session) run() {
 	// Fixed width, so that the greeting, and every byte count after it,
 	// is the same length on every run.
 	ss.stamp = fmt.Sprintf("<%d.%09d@%s>", ss.srv.nonce.Add(1), time.Now().UnixNano()%1e9, ss.srv.o.Hostname)
-	ss.ok("POP3 server ready " + ss.stamp)
+	if r, hit := ss.intercept("GREETING"); hit {
+		ss.bw.WriteString(r + "\r\n")
+		if !strings.HasPrefix(r, "+OK") {
+			ss.bw.Flush()
+			return
+		}
+	} else {
+		ss.ok("POP3 server ready " + ss.stamp)
+	}
 	for !ss.done {
 		if !ss.flush() {
 			return
@@ -342,6 +358,12 @@ func (ss *session) command(line string) error {
 	if ss.srv.beforeCommand != nil {
 		ss.srv.beforeCommand(ss, cmd)
 	}
+	if r, hit := ss.intercept(cmd.Verb); hit {
+		// Answered by a fault: the handler, and so the maildrop, never
+		// sees the command.
+		ss.bw.WriteString(r + "\r\n")
+		return nil
+	}
 	switch cmd.Verb {
 	case "CAPA":
 		return ss.handleCapa(cmd)
@@ -390,6 +412,17 @@ func (ss *session) command(line string) error {
 		return errorf("already logged in")
 	}
 	return errorf("unknown command %s", cmd.Verb)
+}
+
+func (ss *session) intercept(verb string) (string, bool) {
+	if ss.srv.o.Intercept == nil {
+		return "", false
+	}
+	user := ""
+	if ss.md != nil {
+		user = ss.md.User()
+	}
+	return ss.srv.o.Intercept(ss.conn, user, verb)
 }
 
 func (ss *session) authAllowed() bool { return ss.tls || ss.srv.o.InsecureAuth }

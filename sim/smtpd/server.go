@@ -3,9 +3,11 @@ package smtpd
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,6 +78,17 @@ type Options struct {
 	// Nil: the wall-clock time since the Store's epoch (never below
 	// zero), so that the message's internal date is the real now.
 	Clock func() time.Duration
+	// Intercept, if set, sees MAIL, RCPT, DATA, BDAT and AUTH before our
+	// code runs them, and "GREETING" as a connection is accepted (after
+	// TLS for ImplicitTLS), with the connection and the authenticated
+	// user ("" before AUTH). It may block (a held command). hit means:
+	// answer with reply ("451 4.3.0 text") instead of running the
+	// command; a greeting reply goes out in place of the 220 and the
+	// connection closes. DATA's and BDAT's reply answers the message
+	// text, which go-smtp has read (after its own 354 for DATA) and which
+	// is then dropped. go-smtp answers the other verbs itself (FaultVerbs).
+	// The lab's protocol faults use it.
+	Intercept func(c net.Conn, user, verb string) (reply string, hit bool)
 	// OnDeliver, if set, is called after every successful delivery,
 	// outside any lock, before the client gets its 250 reply.
 	OnDeliver func(Delivery)
@@ -201,6 +214,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		ln = tls.NewListener(ln, s.o.TLSConfig)
 	}
+	if s.o.Intercept != nil {
+		ln = &greetListener{ln, s.o.Intercept}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -272,6 +288,52 @@ func (s *Server) now(c net.Conn) time.Duration {
 		return s.o.Clock()
 	}
 	return max(time.Since(s.o.Store.Epoch()), 0)
+}
+
+// FaultVerbs are what Options.Intercept sees.
+var FaultVerbs = []string{"GREETING", "MAIL", "RCPT", "DATA", "BDAT", "AUTH"}
+
+// greetListener answers a connection whose greeting Intercept replaces
+// with that line, and closes it; go-smtp never sees it.
+type greetListener struct {
+	net.Listener
+	intercept func(c net.Conn, user, verb string) (string, bool)
+}
+
+func (l *greetListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		r, hit := l.intercept(c, "", "GREETING")
+		if !hit {
+			return c, nil
+		}
+		go func() {
+			c.Write([]byte(r + "\r\n"))
+			c.Close()
+		}()
+	}
+}
+
+// SMTPError reads a reply written as text, "451 4.3.0 text" (the
+// enhanced code optional), as go-smtp's error for it.
+func SMTPError(line string) *smtp.SMTPError {
+	e := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.NoEnhancedCode, Message: line}
+	code, rest, _ := strings.Cut(line, " ")
+	n, err := strconv.Atoi(code)
+	if err != nil || len(code) != 3 || n < 200 || n > 599 {
+		return e
+	}
+	e.Code, e.Message = n, rest
+	if enh, text, _ := strings.Cut(rest, " "); enh != "" {
+		var a, b, c int
+		if k, _ := fmt.Sscanf(enh, "%d.%d.%d", &a, &b, &c); k == 3 && fmt.Sprintf("%d.%d.%d", a, b, c) == enh {
+			e.EnhancedCode, e.Message = smtp.EnhancedCode{a, b, c}, text
+		}
+	}
+	return e
 }
 
 // listener wraps every accepted conn in a conn.

@@ -38,8 +38,27 @@ var (
 	_ smtp.AuthSession = (*session)(nil)
 )
 
+// fault asks Options.Intercept about a command; a hit is the reply to
+// send instead of running it.
+func (s *session) fault(verb string) error {
+	f := s.srv.o.Intercept
+	if f == nil {
+		return nil
+	}
+	s.mu.Lock()
+	user := s.authUser
+	s.mu.Unlock()
+	if r, hit := f(s.conn.Conn(), user, verb); hit {
+		return SMTPError(r)
+	}
+	return nil
+}
+
 // Mail opens a transaction.
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	if err := s.fault("MAIL"); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inMail {
@@ -68,6 +87,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 // Rcpt accepts a recipient: a known user at a local domain, whose
 // mailbox has room for the declared SIZE (or any room at all).
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := s.fault("RCPT"); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mb, err := parseMailbox(to)
@@ -96,6 +118,14 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 // It returns only after the store holds it, so the 250 go-smtp sends
 // next is true.
 func (s *session) Data(r io.Reader) error {
+	verb := "DATA"
+	if _, bdat := r.(*io.PipeReader); bdat {
+		verb = "BDAT"
+	}
+	if err := s.fault(verb); err != nil {
+		io.Copy(io.Discard, r) // read and dropped: nothing is delivered
+		return err
+	}
 	s.mu.Lock()
 	tx := transaction{from: s.from, rcpts: s.rcpts, authUser: s.authUser}
 	s.mu.Unlock()
@@ -145,6 +175,9 @@ func (s *session) AuthMechanisms() []string { return []string{sasl.Plain, "LOGIN
 
 // Auth starts a SASL exchange.
 func (s *session) Auth(mech string) (sasl.Server, error) {
+	if err := s.fault("AUTH"); err != nil {
+		return nil, err
+	}
 	switch strings.ToUpper(mech) {
 	case sasl.Plain:
 		return saslErrors{sasl.NewPlainServer(func(identity, user, pass string) error {

@@ -21,6 +21,10 @@ const (
 	markStall       = "stall"
 	markDrop        = "drop"
 	markFault       = "fault"
+	markReply       = "fault-reply"
+	markDelay       = "fault-delay"
+	markDisconnect  = "fault-disconnect"
+	markChaos       = "fault-chaos"
 	markIncomplete  = "incomplete"
 )
 
@@ -42,6 +46,10 @@ var markNotes = func() map[string]Explanation {
 		markNote(markStall, 0, "", "Mailscope's own row: the lab stalled one direction of the link, so its bytes stop for a while and then flow again; the reader simply waits, and the connection stays open."),
 		markNote(markDrop, 0, "", "Mailscope's own row: from here the lab drops the bytes of one direction, so the sender believes they went out while the receiver never gets them and waits for something that never comes."),
 		markNote(markFault, 0, "", "Mailscope's own row: the lab injected a fault here, and the row's text says which one."),
+		markNote(markReply, 0, "", "Mailscope's own row: an armed reply fault answered the client's command with the chosen line instead of running it, so the server's store never saw the command; the next line is that reply, as the client read it."),
+		markNote(markDelay, 0, "", "Mailscope's own row: an armed delay fault held the client's command on the server for the time the row says before running it, as a slow or overloaded server would; the reply that follows leaves that much later."),
+		markNote(markDisconnect, 0, "", "Mailscope's own row: an armed disconnect fault ended the IDLE from the server's side, as a server does on an inactivity timeout or a shutdown: it sent * BYE and closed the connection, and the client must reconnect."),
+		markNote(markChaos, 0, "", "Mailscope's own row: an armed chaos fault, drawing from its seed, failed this command with the chosen reply instead of running it; the same seed and the same commands fail the same way on every run."),
 		markNote(markIncomplete, 0, "", "The connection broke before this payload was complete: its byte count is what arrived, and the rest never did."),
 	} {
 		m[e.Key] = e
@@ -73,10 +81,25 @@ func markKey(ev *Event) string {
 			return markStall
 		case strings.HasPrefix(d, "drop"):
 			return markDrop
+		case isProtocolFault(d, "reply"):
+			return markReply
+		case isProtocolFault(d, "delay"):
+			return markDelay
+		case isProtocolFault(d, "disconnect"):
+			return markDisconnect
+		case isProtocolFault(d, "chaos"):
+			return markChaos
 		}
 		return markFault
 	}
 	return ""
+}
+
+// isProtocolFault reports whether a fault row's text is a protocol
+// fault's: its spec ("reply@pop3,…", "chaos,p=…"), a colon, what it did.
+func isProtocolFault(text, kind string) bool {
+	rest, ok := strings.CutPrefix(text, kind)
+	return ok && (strings.HasPrefix(rest, "@") || strings.HasPrefix(rest, ",")) && strings.Contains(rest, ": ")
 }
 
 // explainMark returns the note for a mark event, or nil.

@@ -281,6 +281,10 @@ func TestExplainerMarks(t *testing.T) {
 	c2.s.Mark("fault", "offline", true, 0, wall0)
 	c2.s.Mark("fault", "hangup", true, 0, wall0)
 	c2.s.Mark("fault", "reply smtp DATA", true, 0, wall0)
+	c2.s.Mark("fault", "reply@smtp,cmd=RCPT,with=451 4.3.0 later: answered RCPT with \"451 4.3.0 later\" instead of running it", false, 0, wall0)
+	c2.s.Mark("fault", "delay@smtp,cmd=MAIL,for=5s: held MAIL for 5s", false, 0, wall0)
+	c2.s.Mark("fault", "chaos,p=0.2,seed=7: answered RCPT with \"451 x\" instead of running it", false, 0, wall0)
+	c2.s.Mark("fault", "disconnect@imap,during=IDLE,after=30s: IDLE for 30s: sent \"* BYE x\" and closed the connection", false, 0, wall0)
 	checkExplained(t, r, []explainWant{
 		{c2s, "dialling 56k", "mark:dial", ""},
 		{s2c, "bulk RETR", "command:RETR mark:incomplete", ""},
@@ -290,6 +294,10 @@ func TestExplainerMarks(t *testing.T) {
 		{c2s, "offline", "mark:offline", ""},
 		{c2s, "hangup", "mark:hangup", ""},
 		{c2s, "reply smtp DATA", "mark:fault", ""},
+		{s2c, "reply@smtp,cmd=RCPT,with=451 4.3.0 later: answered RCPT with \"451 4.3.0 later\" instead of running it", "mark:fault-reply", ""},
+		{s2c, "delay@smtp,cmd=MAIL,for=5s: held MAIL for 5s", "mark:fault-delay", ""},
+		{s2c, "chaos,p=0.2,seed=7: answered RCPT with \"451 x\" instead of running it", "mark:fault-chaos", ""},
+		{s2c, "disconnect@imap,during=IDLE,after=30s: IDLE for 30s: sent \"* BYE x\" and closed the connection", "mark:fault-disconnect", ""},
 	})
 }
 

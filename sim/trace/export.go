@@ -27,6 +27,21 @@ type ExportOptions struct {
 	// Reveal it is ignored: the secrets would reveal the passwords sent
 	// inside TLS.
 	KeyLog *KeyLog
+
+	// Faults are the fault specs armed when the trace was exported (the
+	// same strings as --fault). WriteJSONL writes them as its first line,
+	// {"type":"faults","faults":["reply@pop3,cmd=RETR,with=-ERR x", …]},
+	// and WriteText as "# fault: SPEC" lines; with none, neither writes
+	// anything extra.
+	Faults []string
+}
+
+// FaultsRecord is the JSON Lines export's first line when faults were
+// armed (ExportOptions.Faults). An event line has no "type" field: a
+// reader tells the two apart by it.
+type FaultsRecord struct {
+	Type   string   `json:"type"` // "faults"
+	Faults []string `json:"faults"`
 }
 
 // WriteText writes a plain transcript, one line per event: virtual time
@@ -42,6 +57,9 @@ type ExportOptions struct {
 //	9.841500  s2  S→C  [bulk 30000 of 65930 B arrived, then the connection broke] Subject: big↵...
 func WriteText(w io.Writer, events iter.Seq[Event], opt ExportOptions) error {
 	bw := bufio.NewWriter(w)
+	for _, f := range opt.Faults {
+		fmt.Fprintf(bw, "# fault: %s\n", f)
+	}
 	var line []byte
 	for ev := range events {
 		line = AppendText(line[:0], &ev, opt.Reveal)
@@ -113,11 +131,17 @@ func AppendText(b []byte, ev *Event, reveal bool) []byte {
 // and the flags more, continued, truncated, encrypted, incomplete, tls,
 // masked, recordBytes for events decrypted from TLS, and announced for a
 // bulk payload whose size was announced (see Event.Announced; absent when
-// 0). Payload bytes are not included.
+// 0). Payload bytes are not included. With ExportOptions.Faults the first
+// line is a FaultsRecord instead of an event.
 func WriteJSONL(w io.Writer, events iter.Seq[Event], opt ExportOptions) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
+	if len(opt.Faults) > 0 {
+		if err := enc.Encode(FaultsRecord{Type: "faults", Faults: opt.Faults}); err != nil {
+			return fmt.Errorf("trace: write JSON Lines: %w", err)
+		}
+	}
 	for ev := range events {
 		if err := enc.Encode(ev.toJSON(opt.Reveal)); err != nil {
 			return fmt.Errorf("trace: write JSON Lines: %w", err)

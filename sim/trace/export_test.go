@@ -429,3 +429,32 @@ func TsharkLines(t *testing.T, path string, args ...string) []string {
 	}
 	return lines
 }
+
+// The armed faults go first in JSON Lines, in a record an event line
+// cannot be mistaken for, and as comments in the transcript.
+func TestExportFaultsRecord(t *testing.T) {
+	ev := Event{Seq: 1, Session: 1, Kind: KindFault, Text: "reply@pop3,cmd=RETR,with=-ERR x: answered RETR"}
+	events := func(yield func(Event) bool) { yield(ev) }
+	specs := []string{"reply@pop3,cmd=RETR,with=-ERR x, with a comma", "delay@imap,cmd=FETCH,for=5s"}
+	var b strings.Builder
+	if err := WriteJSONL(&b, events, ExportOptions{Faults: specs}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	var rec FaultsRecord
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &rec) != nil || rec.Type != "faults" || !slices.Equal(rec.Faults, specs) {
+		t.Fatalf("JSON Lines with faults:\n%s", b.String())
+	}
+	if strings.Contains(lines[1], `"type"`) {
+		t.Errorf("an event line has a type field: %s", lines[1])
+	}
+	b.Reset()
+	if err := WriteJSONL(&b, events, ExportOptions{}); err != nil || strings.Count(b.String(), "\n") != 1 {
+		t.Errorf("without faults: %q, %v; want the event only", b.String(), err)
+	}
+	b.Reset()
+	WriteText(&b, events, ExportOptions{Faults: specs})
+	if !strings.HasPrefix(b.String(), "# fault: "+specs[0]+"\n# fault: "+specs[1]+"\n") {
+		t.Errorf("transcript with faults:\n%s", b.String())
+	}
+}

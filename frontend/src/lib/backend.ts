@@ -22,6 +22,7 @@ import type {
   StepOutcomeDTO,
   ExplanationDTO,
   ExportDTO,
+  FaultDTO,
   LabStateDTO,
   LinkStateDTO,
   MessageReadDTO,
@@ -110,6 +111,13 @@ interface Bindings {
     PDFData(id: string): Promise<ExportDTO>;
     /** Native save dialog; resolves to the path, or "" if cancelled. */
     SavePDF(id: string): Promise<string>;
+  };
+  FaultsService: {
+    List(): Promise<FaultDTO[] | null>;
+    /** Parses and arms a spec (the --fault text); rejects with what is wrong. */
+    Arm(spec: string): Promise<FaultDTO>;
+    Disarm(id: number): Promise<void>;
+    Clear(): Promise<void>;
   };
   LessonsService: {
     List(): Promise<LessonSummaryDTO[] | null>;
@@ -258,6 +266,13 @@ export const worksheet = {
   html: (id: string) => svc('WorksheetService').HTML(id),
   pdfData: (id: string) => svc('WorksheetService').PDFData(id),
   savePDFDialog: (id: string) => svc('WorksheetService').SavePDF(id),
+};
+
+export const faults = {
+  list: async () => (await svc('FaultsService').List()) ?? [],
+  arm: (spec: string) => svc('FaultsService').Arm(spec),
+  disarm: (id: number) => svc('FaultsService').Disarm(id),
+  clear: () => svc('FaultsService').Clear(),
 };
 
 export const progress = {

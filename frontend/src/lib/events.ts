@@ -4,6 +4,7 @@
 import type {
   ActionProgressDTO,
   ConsoleOutputDTO,
+  FaultDTO,
   LabStateDTO,
   LessonChangedDTO,
   LinkStateDTO,
@@ -30,6 +31,8 @@ export const Events = {
   ViewsChanged: 'views:changed',
   /** A lesson's run was reset: the trace shows the run from traceFrom on. */
   LessonsChanged: 'lessons:changed',
+  /** A fault was armed, disarmed, consumed or fired: the whole list. */
+  FaultsChanged: 'faults:changed',
 } as const;
 
 export type EventName = (typeof Events)[keyof typeof Events];
@@ -45,4 +48,5 @@ export interface EventPayloads {
   'action:progress': ActionProgressDTO;
   'views:changed': ViewsBatchDTO;
   'lessons:changed': LessonChangedDTO;
+  'faults:changed': FaultDTO[];
 }

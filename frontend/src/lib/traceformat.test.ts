@@ -64,7 +64,14 @@ describe('rowView', () => {
     expect(rowView(ev({ kind: 'tls', text: 'TLS 1.3', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'TLS', pre: 'TLS 1.3', status: '' });
     expect(rowView(ev({ kind: 'connect', status: undefined }), at, 'virtual').kindLabel).toBe('connect');
     expect(rowView(ev({ kind: 'close', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'close' });
-    expect(rowView(ev({ kind: 'fault', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'fault' });
+    expect(rowView(ev({ kind: 'fault', status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'fault', faultKind: '' });
+    // A protocol fault's row (the lab's "SPEC: what it did") names its kind.
+    const reply = 'reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later, sorry: answered RETR with "-ERR [SYS/TEMP] try later, sorry" instead of running it';
+    expect(rowView(ev({ kind: 'fault', text: reply, status: undefined }), at, 'virtual')).toMatchObject({ separator: true, kindLabel: 'reply fault', faultKind: 'reply' });
+    expect(rowView(ev({ kind: 'fault', text: 'chaos,p=0.2,seed=7: answered RCPT with "451 x" instead of running it', status: undefined }), at, 'virtual').faultKind).toBe('chaos');
+    expect(rowView(ev({ kind: 'fault', text: 'reset after 300 bytes S→C', status: undefined }), at, 'virtual').faultKind).toBe('');
+    // A line that merely starts like one is not a fault row.
+    expect(rowView(ev({ kind: 'line', text: 'delay@imap,x: y' }), at, 'virtual').faultKind).toBe('');
     const b = ev({ kind: 'bulk', verb: 'DATA', text: 'From: a↵To: b↵', status: undefined });
     expect(rowView(b, at, 'virtual')).toMatchObject({ bulk: true, bulkLabel: 'message body, 4,102 bytes', previewText: '' });
     expect(rowView(b, { ...at, sub: 1, row: 12 }, 'virtual')).toMatchObject({ sub: 1, row: 12, previewText: 'To: b', bulkLabel: '' });

@@ -102,6 +102,8 @@ export interface RowView {
   incomplete: boolean;
   /** connect / close / TLS / fault for separators, else ''. */
   kindLabel: string;
+  /** A protocol fault's kind (reply, delay, disconnect, chaos) on its fault row, else ''. */
+  faultKind: string;
   text: string;
   /** The line around its status word (pre + status + post === text); status is '' without one. */
   pre: string;
@@ -118,6 +120,17 @@ export interface RowView {
 /** The kinds drawn as separators, and the word each shows. */
 const SEPARATORS: Partial<Record<TraceEventDTO['kind'], string>> = { connect: 'connect', close: 'close', tls: 'TLS', fault: 'fault', dial: '☎ dial' };
 
+/**
+ * A protocol fault's row reads "SPEC: what it did" (sim/lab faultDetail),
+ * its spec starting with the kind: "reply@pop3,…", "chaos,p=…".
+ */
+const PROTOCOL_FAULT = /^(reply|delay|disconnect|chaos)[@,][^]*?: /;
+
+/** The protocol fault kind of a fault row's text, or ''. */
+export function protocolFaultKind(text: string): string {
+  return PROTOCOL_FAULT.exec(text)?.[1] ?? '';
+}
+
 /** Where a display row sits: the event, its log index, preview line, display row and list position. */
 export interface RowPlace {
   index: number;
@@ -129,7 +142,8 @@ export interface RowPlace {
 
 /** Everything a trace row shows for ev at place p. */
 export function rowView(ev: TraceEventDTO, p: RowPlace, timeMode: TimeMode): RowView {
-  const kindLabel = SEPARATORS[ev.kind] ?? '';
+  const faultKind = ev.kind === 'fault' ? protocolFaultKind(ev.text) : '';
+  const kindLabel = faultKind ? `${faultKind} fault` : (SEPARATORS[ev.kind] ?? '');
   const separator = kindLabel !== '';
   const bulk = ev.kind === 'bulk';
   const preview = p.sub >= 0;
@@ -162,6 +176,7 @@ export function rowView(ev: TraceEventDTO, p: RowPlace, timeMode: TimeMode): Row
     masked: !!ev.masked,
     incomplete: !!ev.incomplete,
     kindLabel,
+    faultKind,
     text: ev.text,
     pre: parts ? parts[0] : ev.text,
     status: parts ? parts[1] : '',

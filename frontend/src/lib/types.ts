@@ -665,7 +665,6 @@ export interface ViewsBatchDTO {
   changes: ViewChangeDTO[];
 }
 
-
 // ---- Lessons (app/lessons.go, app.LessonsService) ----
 
 export type LessonLevel = 'beginner' | 'intermediate' | 'advanced' | string;
@@ -818,4 +817,23 @@ export interface ProgressDTO {
 export interface LessonChangedDTO {
   id: string;
   traceFrom: number;
+}
+
+/** One armed fault (app/faults.go FaultDTO); the Faults panel lists them. */
+export interface FaultDTO {
+  id: number;
+  /** As armed: the same text as `--fault`. */
+  spec: string;
+  /** reset, stall, drop (link faults) or reply, delay, disconnect, chaos (protocol faults). */
+  kind: string;
+  /** smtp, pop3, imap, or '' for every protocol. */
+  protocol: string;
+  /** "every session", "session 4", "user alice", "the next connection". */
+  scope: string;
+  /** A link fault: for the next connection it matches, then gone. */
+  link: boolean;
+  /** How many times it acted. */
+  fired: number;
+  /** RFC 3339, when it was armed. */
+  armedAt: string;
 }
