@@ -12,8 +12,14 @@ import type {
   ConsoleDTO,
   CustomLinkDTO,
   DeviceDTO,
+  DetectDTO,
   DeviceSpecDTO,
   DraftDTO,
+  GradeDTO,
+  LessonDTO,
+  LessonSummaryDTO,
+  ProgressDTO,
+  StepOutcomeDTO,
   ExplanationDTO,
   ExportDTO,
   FaultDTO,
@@ -22,7 +28,6 @@ import type {
   MessageReadDTO,
   MessageRefDTO,
   PresetDTO,
-  ProgressDTO,
   SearchResultDTO,
   SessionDTO,
   TraceSnapshotDTO,
@@ -118,7 +123,16 @@ interface Bindings {
     Clear(): Promise<void>;
   };
   LessonsService: {
-    /** The learner's saved progress: the welcome seen, each lesson's place and answers. */
+    List(): Promise<LessonSummaryDTO[] | null>;
+    Get(id: string): Promise<LessonDTO>;
+    /** Does the step's action in the live lab. */
+    Perform(id: string, stepID: string): Promise<StepOutcomeDTO>;
+    /** Did the learner do the step's action since trace seq `since`? */
+    Detect(id: string, stepID: string, since: number): Promise<DetectDTO>;
+    /** A choice's answer is the option's index as a string. */
+    Answer(id: string, stepID: string, answer: string): Promise<GradeDTO>;
+    /** Teacher mode: the run's answer and its explanation. */
+    Reveal(id: string, stepID: string): Promise<GradeDTO>;
     Progress(): Promise<ProgressDTO>;
     SaveProgress(p: ProgressDTO): Promise<void>;
   };
@@ -244,6 +258,17 @@ export const scenarios = {
   exportCSVData: (req: CompareRequestDTO) => svc('ScenariosService').ExportCSVData(req),
   exportCSVDialog: (req: CompareRequestDTO) => svc('ScenariosService').ExportCSV(req),
   savePNGDialog: (name: string, base64: string) => svc('ScenariosService').SavePNG(name, base64),
+};
+
+export const lessons = {
+  list: async () => (await svc('LessonsService').List()) ?? [],
+  get: (id: string) => svc('LessonsService').Get(id),
+  perform: (id: string, stepID: string) => svc('LessonsService').Perform(id, stepID),
+  detect: (id: string, stepID: string, since: number) => svc('LessonsService').Detect(id, stepID, since),
+  answer: (id: string, stepID: string, answer: string) => svc('LessonsService').Answer(id, stepID, answer),
+  reveal: (id: string, stepID: string) => svc('LessonsService').Reveal(id, stepID),
+  progress: () => svc('LessonsService').Progress(),
+  saveProgress: (p: ProgressDTO) => svc('LessonsService').SaveProgress(p),
 };
 
 export const worksheet = {

@@ -6,6 +6,7 @@ import type {
   ConsoleOutputDTO,
   FaultDTO,
   LabStateDTO,
+  LessonChangedDTO,
   LinkStateDTO,
   TraceBatchDTO,
   ViewsBatchDTO,
@@ -28,7 +29,7 @@ export const Events = {
   ActionProgress: 'action:progress',
   /** Changes to where the mail lives (the server's mailboxes), batched. */
   ViewsChanged: 'views:changed',
-  /** A lesson's run was reset (reset-lab): its trace now starts at traceFrom. */
+  /** A lesson's run was reset: the trace shows the run from traceFrom on. */
   LessonsChanged: 'lessons:changed',
   /** A fault was armed, disarmed, consumed or fired: the whole list. */
   FaultsChanged: 'faults:changed',
@@ -46,6 +47,6 @@ export interface EventPayloads {
   'console:closed': ConsoleOutputDTO;
   'action:progress': ActionProgressDTO;
   'views:changed': ViewsBatchDTO;
-  'lessons:changed': { id: string; traceFrom: number };
+  'lessons:changed': LessonChangedDTO;
   'faults:changed': FaultDTO[];
 }

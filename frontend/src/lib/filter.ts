@@ -19,6 +19,8 @@ export interface TraceFilter {
   status: StatusFilter;
   /** Case-insensitive substring of the text, verb or status. */
   text: string;
+  /** Only events with seq ≥ from: a lesson's run (absent or 0: all). */
+  from?: number;
 }
 
 export const defaultFilter: TraceFilter = {
@@ -44,6 +46,7 @@ export function filterKey(f: TraceFilter): string {
     f.dirs.s2c,
     f.status,
     f.text.trim().toLowerCase(),
+    f.from ?? 0,
   ]);
 }
 
@@ -82,7 +85,9 @@ export function compileFilter(f: TraceFilter): (ev: TraceEventDTO) => boolean {
   const needle = f.text.trim().toLowerCase();
   const anyProtocol = f.protocols.smtp || f.protocols.pop3 || f.protocols.imap;
   const anyDir = f.dirs.c2s || f.dirs.s2c;
+  const from = f.from ?? 0;
   return (ev) => {
+    if (ev.seq < from) return false;
     if (f.session !== null && ev.session !== f.session) return false;
     if (anyProtocol && (ev.protocol === 'unknown' || !f.protocols[ev.protocol])) return false;
     if (anyDir && !f.dirs[ev.dir]) return false;
@@ -139,7 +144,9 @@ export function compileLogFilter(f: TraceFilter, log: TraceLog): (i: number) => 
     }
     return ok;
   };
+  const from = f.from ?? 0;
   return (i) => {
+    if (from > 0 && log.seqAt(i) < from) return false;
     if (f.session !== null && log.session[i] !== f.session) return false;
     if (anyProtocol && !protocolOk[log.protocol[i] as number]) return false;
     if (anyDir && !dirOk[log.dir[i] as number]) return false;

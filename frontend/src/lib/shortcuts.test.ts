@@ -17,6 +17,8 @@ describe('commandFor', () => {
     expect(commandFor({ key: ' ' })).toBe('replay-toggle');
     expect(commandFor({ key: '.' })).toBe('replay-step');
     expect(commandFor({ key: 'c' })).toBe('mode');
+    expect(commandFor({ key: 'l' })).toBe('lessons');
+    expect(commandFor({ key: 'l', inField: true })).toBeNull();
     expect(commandFor({ key: 'Escape' })).toBe('escape');
   });
   it('ignores other keys and modified keys', () => {
@@ -35,8 +37,8 @@ describe('commandFor', () => {
     expect(commandFor({ key: 'Escape', inField: true })).toBe('escape');
   });
   it('documents every binding in the help list, from the same table', () => {
-    expect(shortcutHelp.length).toBe(13);
-    expect(shortcutHelp.flatMap((h) => h.keys)).toEqual(['?', '/', 'j', '↓', 'k', '↑', 'Enter', 'f', 'r', 't', 'p', 'Space', '.', 'c', 'Esc']);
+    expect(shortcutHelp.length).toBe(14);
+    expect(shortcutHelp.flatMap((h) => h.keys)).toEqual(['?', '/', 'j', '↓', 'k', '↑', 'Enter', 'f', 'r', 't', 'p', 'Space', '.', 'c', 'l', 'Esc']);
     expect(shortcutHelp.find((h) => h.keys.includes('Space'))?.what).toBe('Replay (in Compare mode, the race): play or pause');
     expect(new Set(shortcutHelp.map((h) => h.what)).size).toBe(shortcutHelp.length);
   });

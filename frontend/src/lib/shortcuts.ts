@@ -15,7 +15,8 @@ export type Command =
   | 'escape'
   | 'replay-toggle'
   | 'replay-step'
-  | 'mode';
+  | 'mode'
+  | 'lessons';
 
 export interface KeyPress {
   key: string;
@@ -43,6 +44,7 @@ const bindings: readonly { command: Command; keys: readonly string[]; what: stri
   { command: 'replay-toggle', keys: [' '], what: 'Replay (in Compare mode, the race): play or pause' },
   { command: 'replay-step', keys: ['.'], what: 'Replay (in Compare mode, the race): one step' },
   { command: 'mode', keys: ['c'], what: 'Lab or Compare mode (POP3 vs IMAP race)' },
+  { command: 'lessons', keys: ['l'], what: 'Lessons mode (the course) or back to the lab' },
   { command: 'escape', keys: ['Escape'], what: 'Close the overlay, clear the selection' },
 ];
 

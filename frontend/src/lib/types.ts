@@ -220,16 +220,6 @@ export interface ExportDTO {
   bytes: number;
 }
 
-/**
- * The learner's saved progress (LessonsService.Progress): whether the
- * first-run welcome was seen, and each lesson's progress, kept as the
- * Lessons mode writes it (read-modify-write the whole object).
- */
-export interface ProgressDTO {
-  welcomed: boolean;
-  lessons: Record<string, unknown>;
-}
-
 export interface AccountDTO {
   name: string;
   password: string;
@@ -733,6 +723,159 @@ export interface ViewsBatchDTO {
   changes: ViewChangeDTO[];
 }
 
+// ---- Lessons (app/lessons.go, app.LessonsService) ----
+
+export type LessonLevel = 'beginner' | 'intermediate' | 'advanced' | string;
+
+/** A lesson in the list. */
+export interface LessonSummaryDTO {
+  id: string;
+  title: string;
+  order: number;
+  minutes: number;
+  level: LessonLevel;
+  objectives: string[];
+  claims: string[];
+  /** How many steps, and how many of them have a check. */
+  steps: number;
+  checks: number;
+  /** Built in (false: a teacher's own file). */
+  builtin: boolean;
+  prerequisites: string[];
+}
+
+/** A trace filter or highlight of a step: the filter box's text and/or fields (protocol, verb, dir, status, device). */
+export interface LessonFilterDTO {
+  text: string;
+  fields: Record<string, string>;
+}
+
+/** A value of an action's parameter. */
+export type LessonParam = string | number | boolean | string[];
+
+export interface LessonActionDTO {
+  do: string;
+  with: Record<string, LessonParam>;
+  /** What the action does, as a plain sentence. */
+  text: string;
+}
+
+export interface LessonWatchDTO {
+  trace: LessonFilterDTO | null;
+  /** A mailbox view: "server" or a device's name; '' for none. */
+  view: string;
+  highlight: LessonFilterDTO | null;
+}
+
+export type CheckKind = 'choice' | 'number' | 'text' | 'task';
+
+/** A step's question (its answer stays in Go). */
+export interface CheckDTO {
+  kind: CheckKind;
+  question: string;
+  /** A task's: what to do. */
+  prompt: string;
+  hints: string[];
+  /** A choice's options, in order; the answer is the index as a string. */
+  options: string[];
+  /** A number's unit, and how far an answer may be from the run's ("±5%"), when the lesson says. */
+  unit?: string;
+  tolerance?: string;
+  /** About the protocol itself, not a measurement of this run. */
+  concept: boolean;
+}
+
+export interface LessonStepDTO {
+  id: string;
+  title: string;
+  /** Markdown. */
+  narrative: string;
+  claims: string[];
+  /** Who does the action: the app, or the learner (asked, then detected). */
+  by: 'app' | 'learner' | '';
+  action: LessonActionDTO | null;
+  watch: LessonWatchDTO | null;
+  check: CheckDTO | null;
+}
+
+export interface LessonDTO {
+  id: string;
+  title: string;
+  order: number;
+  minutes: number;
+  level: LessonLevel;
+  objectives: string[];
+  prerequisites: string[];
+  claims: string[];
+  /** Markdown before the first step. */
+  intro: string;
+  /** The link preset the lesson runs on ('' : the app's link as it is). */
+  link: string;
+  steps: LessonStepDTO[];
+  /** The first trace seq of the lesson's run in this session (1 until its reset-lab). */
+  traceFrom: number;
+}
+
+/** What performing a step's action did. */
+export interface StepOutcomeDTO {
+  done: boolean;
+  /** What happened, in a sentence. */
+  outcome: string;
+  /** An armed fault broke the action, as the lesson meant (done is true too). */
+  fault: boolean;
+  /** Why the action failed otherwise; '' when it did not. */
+  error: string;
+  /** The lesson's run starts at this trace seq (a reset-lab moves it). */
+  traceFrom: number;
+}
+
+/** Did the learner do the step's action? */
+export interface DetectDTO {
+  done: boolean;
+  detail: string;
+  /** False: the app cannot tell; the learner says "I did it". */
+  detectable: boolean;
+}
+
+/** An answer graded (or, for Reveal, the run's answer). */
+export interface GradeDTO {
+  correct: boolean;
+  feedback: string;
+  expected: string;
+  explanation: string;
+  hint: string;
+}
+
+export interface AnswerRecordDTO {
+  answer: string;
+  correct: boolean;
+  tries: number;
+}
+
+export interface LessonProgressDTO {
+  /** The step to resume at (its id): the furthest the learner reached. */
+  step: string;
+  answers: Record<string, AnswerRecordDTO>;
+  done: boolean;
+  /** The lesson's run starts at this trace seq. */
+  traceFrom: number;
+}
+
+/**
+ * The learner's saved progress (LessonsService.Progress): whether the
+ * first-run welcome was seen, and each lesson's progress. The welcome and
+ * the Lessons mode each read, change and write it whole.
+ */
+export interface ProgressDTO {
+  welcomed: boolean;
+  lessons: Record<string, LessonProgressDTO>;
+}
+
+/** The payload of lessons:changed: a lesson's run was reset. */
+export interface LessonChangedDTO {
+  id: string;
+  traceFrom: number;
+}
 
 /** One armed fault (app/faults.go FaultDTO); the Faults panel lists them. */
 export interface FaultDTO {

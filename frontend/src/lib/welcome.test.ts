@@ -36,7 +36,7 @@ describe('first-run welcome', () => {
   });
 
   it("keeps the lessons' progress when it marks welcomed", async () => {
-    const lessons = { journey: { step: 4, answers: { 'send-one': '7' } } };
+    const lessons = { journey: { step: 'pop3-fetch', answers: { 'send-one': { answer: '7', correct: true, tries: 1 } }, done: false, traceFrom: 1 } };
     const api = goProgress({ welcomed: false, lessons });
     await markWelcomed(api, memory());
     expect(api.saved[0]).toEqual({ welcomed: true, lessons });

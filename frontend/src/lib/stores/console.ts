@@ -30,6 +30,10 @@ export interface ConsoleView {
   status: ConsoleStatus;
   conn: ConsoleDTO | null;
   lines: ConsoleLine[];
+  /** A line someone (a lesson) put in the input box for the user to send; taken by the panel. */
+  draft: string;
+  /** The lines still to come after it: each send drafts the next. */
+  queue: string[];
 }
 
 export interface ConsoleApi {
@@ -45,6 +49,14 @@ export interface ConsoleStore extends Readable<ConsoleView> {
   send(line: string): Promise<void>;
   disconnect(): Promise<void>;
   clear(): void;
+  /**
+   * Puts the first of lines in the input box (and picks the service, when
+   * not connected): a lesson's "type this". Each line sent then drafts the
+   * next, so the learner types Enter line by line and reads each reply.
+   */
+  prefill(service: ConsoleService, lines: string | readonly string[]): void;
+  /** The panel took the draft into its input box. */
+  takeDraft(): string;
   destroy(): void;
 }
 
@@ -67,10 +79,10 @@ export function createConsoleStore(
     closed: (cb) => on(Events.ConsoleClosed, cb),
   },
 ): ConsoleStore {
-  const view = writable<ConsoleView>({ service: 'pop3', status: 'idle', conn: null, lines: [] });
+  const view = writable<ConsoleView>({ service: 'pop3', status: 'idle', conn: null, lines: [], draft: '', queue: [] });
   const history = new History(200);
   let n = 0;
-  let current: ConsoleView = { service: 'pop3', status: 'idle', conn: null, lines: [] };
+  let current: ConsoleView = { service: 'pop3', status: 'idle', conn: null, lines: [], draft: '', queue: [] };
   view.subscribe((v) => (current = v));
 
   // Lines can arrive before Open's answer does (the greeting races it):
@@ -130,6 +142,7 @@ export function createConsoleStore(
       if (v.status !== 'open' || !v.conn) return;
       history.push(line);
       add(mk('client', line));
+      if (v.queue.length) view.update((x) => ({ ...x, draft: x.queue[0] ?? '', queue: x.queue.slice(1) }));
       try {
         await api.send(v.conn.id, line);
       } catch (e) {
@@ -149,6 +162,16 @@ export function createConsoleStore(
     },
     clear() {
       view.update((v) => ({ ...v, lines: [] }));
+    },
+    prefill(service, lines) {
+      const all = typeof lines === 'string' ? [lines] : [...lines];
+      const keep = current.status === 'open' || current.status === 'connecting';
+      view.update((v) => ({ ...v, service: keep ? v.service : service, draft: all[0] ?? '', queue: all.slice(1) }));
+    },
+    takeDraft() {
+      const d = current.draft;
+      if (d) view.update((v) => ({ ...v, draft: '' }));
+      return d;
     },
     destroy() {
       offOut();

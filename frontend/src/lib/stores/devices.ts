@@ -214,3 +214,9 @@ export function devicesStore(): DevicesStore {
   shared ??= createDevicesStore();
   return shared;
 }
+
+/**
+ * A device someone asked the mailbox views to show (a lesson step that
+ * watches "Laptop"): the devices view picks its tab and sets this back to null.
+ */
+export const deviceFocus = writable<string | null>(null);

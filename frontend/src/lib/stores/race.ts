@@ -171,6 +171,7 @@ const defaultApi: RaceApi = {
 
 export const race = createRaceStore(defaultApi);
 
-/** Which view the window shows: the lab (live trace), Compare (the race) or the Lessons. */
+/** Which view the window shows: the lab (live trace), Compare (the race) or Lessons (the course, played beside the lab). */
 export type Mode = 'lab' | 'compare' | 'lessons';
+
 export const mode = writable<Mode>('lab');
