@@ -210,7 +210,16 @@ func TestMemoryPerEvent(t *testing.T) {
 	if size := unsafe.Sizeof(Event{}); size > 200 {
 		t.Errorf("unsafe.Sizeof(Event{}) = %d, want ≤ 200", size)
 	}
+	// The heap is the process's: what another goroutine allocates during
+	// a measurement counts too (0.06 B an event once under a loaded
+	// make test). Such noise only adds, so the least of three is the
+	// recorder's own.
 	perEvent, textPerEvent := measureEventMemory(100 * chunkSize)
+	for range 2 {
+		if p, tp := measureEventMemory(100 * chunkSize); p-tp < perEvent-textPerEvent {
+			perEvent, textPerEvent = p, tp
+		}
+	}
 	beyond := perEvent - textPerEvent
 	t.Logf("Event struct %d B; heap per line event %.2f B, of which text %.2f B, so %.2f B beyond text",
 		unsafe.Sizeof(Event{}), perEvent, textPerEvent, beyond)
