@@ -569,6 +569,64 @@ func actionText(a *lessons.Action, by string) string {
 			return pick("The link comes back", "Bring the link back online")
 		}
 		return pick(fmt.Sprintf("The %s works online again", device), fmt.Sprintf("Make the %s work online again", device))
+	case "reply":
+		return pick(fmt.Sprintf("The %s replies to %s", device, message("the newest message")),
+			fmt.Sprintf("Reply to %s on the %s", message("the newest message"), device))
+	case "compose":
+		return pick(fmt.Sprintf("The %s writes a message to %s and keeps it in its outbox", str("from"), str("to")),
+			fmt.Sprintf("Write a message to %s on the %s (it waits in the outbox)", str("to"), str("from")))
+	case "delete":
+		return pick(fmt.Sprintf("The %s deletes %s", device, message("the newest message")),
+			fmt.Sprintf("Delete %s on the %s", message("the newest message"), device))
+	case "move":
+		return pick(fmt.Sprintf("The %s moves %s to the folder %s", device, message("the newest message"), str("folder")),
+			fmt.Sprintf("Move %s to the folder %s on the %s", message("the newest message"), str("folder"), device))
+	case "create-folder":
+		return pick(fmt.Sprintf("The %s makes the folder %s", device, str("folder")),
+			fmt.Sprintf("Make the folder %s on the %s", str("folder"), device))
+	case "open-folder":
+		return pick(fmt.Sprintf("The %s opens the folder %s", device, str("folder")),
+			fmt.Sprintf("Open the folder %s on the %s", str("folder"), device))
+	case "search":
+		return pick(fmt.Sprintf("The %s searches for “%s”", device, str("text")),
+			fmt.Sprintf("Search the %s for “%s”", device, str("text")))
+	case "set-quota":
+		user := str("user")
+		if user == "" {
+			user = "student"
+		}
+		n, _ := a.With["bytes"].Number()
+		if n == 0 {
+			return pick(user+"'s account has no quota any more", "Remove "+user+"'s quota")
+		}
+		return pick(fmt.Sprintf("%s's account may hold %.0f bytes", user, n), fmt.Sprintf("Set %s's quota to %.0f bytes", user, n))
+	case "deliver":
+		to := str("to")
+		if to == "" {
+			to = "student"
+		}
+		return pick(fmt.Sprintf("A message from %s reaches %s's mailbox", str("from"), to),
+			fmt.Sprintf("Deliver a message from %s to %s", str("from"), to))
+	case "console":
+		return pick("The app types the lines in the "+strings.ToUpper(str("service"))+" console",
+			"Type the lines in the "+strings.ToUpper(str("service"))+" console, one at a time")
+	case "run-scenario":
+		return pick("The app runs the scenario "+str("scenario"), "Run the scenario "+str("scenario"))
+	case "compare":
+		return pick("The app races POP3 against IMAP in the scenario "+str("scenario"),
+			"Race POP3 against IMAP in the scenario "+str("scenario"))
+	case "add-device":
+		return pick(fmt.Sprintf("The %s is set up as a %s client", str("name"), str("policy")),
+			fmt.Sprintf("Set up the %s as a %s client", str("name"), str("policy")))
+	case "idle":
+		n, _ := a.With["minutes"].Number()
+		return pick(fmt.Sprintf("The %s waits in IDLE for %.0f minutes", device, n),
+			fmt.Sprintf("Let the %s wait in IDLE for %.0f minutes", device, n))
+	case "poll":
+		n, _ := a.With["minutes"].Number()
+		e, _ := a.With["every"].Number()
+		return pick(fmt.Sprintf("The %s checks its mail every %.0f minutes for %.0f minutes", device, e, n),
+			fmt.Sprintf("Let the %s check its mail every %.0f minutes for %.0f minutes", device, e, n))
 	}
 	var params []string
 	for _, k := range slices.Sorted(maps.Keys(a.With)) {

@@ -676,3 +676,27 @@ func TestLessonsLearnerSearches(t *testing.T) {
 		t.Errorf("Answer(the server's %d) = %+v, %v", found.ServerMatches, g, err)
 	}
 }
+
+// Every action the runner offers has its own sentence, for the app and
+// for the learner: none falls back to the generic "Do <action> (…)".
+func TestActionTextEveryAction(t *testing.T) {
+	for name, spec := range lessonrun.Catalog().Actions {
+		a := &lessons.Action{Do: name, With: map[string]lessons.Value{}}
+		for _, p := range spec.Params {
+			switch {
+			case p.Type.Kind == lessons.Number.Kind:
+				a.With[p.Name] = lessons.Num(3)
+			case len(p.Enum) > 0:
+				a.With[p.Name] = lessons.Str(p.Enum[0])
+			default:
+				a.With[p.Name] = lessons.Str("x")
+			}
+		}
+		for _, by := range []string{lessons.ByApp, lessons.ByLearner} {
+			got := actionText(a, by)
+			if strings.HasPrefix(got, "The app does "+name) || strings.HasPrefix(got, "Do "+name) || got == "" {
+				t.Errorf("actionText(%s, %s) = %q, the generic fallback", name, by, got)
+			}
+		}
+	}
+}
