@@ -173,7 +173,7 @@ func (c settingsCtx) neomutt() string {
 			scheme = "pop"
 		}
 		fmt.Fprintf(&b, "set pop_user=\"%s\"\nset pop_pass=\"%s\"\n", c.user, c.pass)
-		fmt.Fprintf(&b, "set spoolfile=\"%s://%s:%s/\"\n", scheme, c.host, c.port)
+		fmt.Fprintf(&b, "set folder=\"%s://%s:%s/\"\nset spoolfile=\"%s://%s:%s/\"\n", scheme, c.host, c.port, scheme, c.host, c.port)
 	case SMTP:
 		if c.ep.TLS {
 			scheme = "smtps"
@@ -233,7 +233,7 @@ func (c settingsCtx) fetchmail() string {
 	b.WriteString("# ~/.fetchmailrc (chmod 600), then: fetchmail -f ~/.fetchmailrc --nodetach\n")
 	fmt.Fprintf(&b, "poll %s with proto %s port %s\n", c.host, strings.ToUpper(c.ep.Protocol), c.port)
 	fmt.Fprintf(&b, "  user \"%s\" there with password \"%s\" is \"%s\" here\n", c.user, c.pass, c.user)
-	b.WriteString("  options keep")
+	b.WriteString("  options keep fetchall")
 	switch {
 	case c.ep.TLS:
 		b.WriteString(" ssl")

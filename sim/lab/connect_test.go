@@ -192,8 +192,8 @@ func (l *Lab) mustCert(t *testing.T) CertInfo {
 }
 
 // sawClientLine reports whether a client sent a line starting with verb on
-// a session to the listener at port since the first event from.
-func sawClientLine(t *testing.T, l *Lab, port uint16, from int, verb string) bool {
+// any session since the event numbered from.
+func sawClientLine(t *testing.T, l *Lab, from int, verb string) bool {
 	snap := settled(t, l)
 	for i := from; i < snap.Len(); i++ {
 		ev := snap.At(i)
@@ -226,7 +226,7 @@ func TestClientSettingsNeomutt(t *testing.T) {
 			from := settled(t, l).Len()
 			shell(t, home, "", "script -qec \"neomutt -n -F "+rc+" -e 'push <quit>'\" /dev/null", "TERM=xterm")
 			verb := map[string]string{IMAP: "SELECT", POP3: "UIDL"}[ep.Protocol]
-			if !sawClientLine(t, l, portOf(ep.Addr), from, verb) {
+			if !sawClientLine(t, l, from, verb) {
 				t.Errorf("neomutt never sent %s: it did not log in", verb)
 			}
 		})
