@@ -52,6 +52,11 @@ loopback: it prints a warning and requires authentication (SMTP accepts
 mail only after AUTH; passwords only after STARTTLS/STLS or on the TLS
 ports). Stop with Ctrl-C.
 
+At start it prints the TLS certificate's SHA-256 fingerprint (to pin or
+to compare with what a client shows) and the URL of Thunderbird's
+autoconfig document (--autoconfig, on loopback), which lists every
+listener with its port and connection security.
+
 --fault SPEC (repeatable) breaks the link on purpose for the connections
 it names (@pop3, @imap, @smtp) or for all:
   --fault reset@pop3,after=30000    reset once the server sent 30,000 bytes
@@ -89,6 +94,7 @@ client's TCP connection with an RST.`,
 			var faults faultsFlag
 			fs.Var(&faults, "fault", "link fault `SPEC` (repeatable): reset@pop3,after=30000; stall,at=2s,for=10s; stall,after=BYTES,for=10s; drop@imap,dir=down; offline,at=5s,for=30s")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
+			autoconfig := fs.String("autoconfig", "127.0.0.1:0", "loopback `ADDR` serving Thunderbird's autoconfig document (\"\" to disable; :0 a free port)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])
@@ -149,6 +155,14 @@ client's TCP connection with an RST.`,
 					return err
 				}
 				printBanner(env.Stdout, l, eps, prof, *speed)
+				stopAuto, err := printConnect(env.Stdout, l, *autoconfig)
+				if err != nil {
+					if stop != nil {
+						stop()
+					}
+					return err
+				}
+				defer stopAuto()
 				for _, f := range faults {
 					fmt.Fprintf(env.Stdout, "  fault: %s\n", f.Spec)
 					if f.Kind == "offline" {
