@@ -1002,8 +1002,15 @@ flow('connect a client: settings per listener and client, copy, fingerprint, aut
   await openPanel(page, 'servers');
   const st = await page.evaluate(() => window.go.app.LabService.SetListening(true));
   assert(st.listening && st.endpoints?.length, `no listeners: ${JSON.stringify(st)}`);
+  const railFp = ((await page.locator(tid('servers-fingerprint')).textContent({ timeout: 10000 })) ?? '').trim();
+  assert(railFp === st.cert.sha256, `the servers panel shows ${railFp}, Go says ${st.cert.sha256}`);
   const box = page.locator(tid('connect'));
-  await box.waitFor({ timeout: 10000 });
+  const openConnect = async () => {
+    await openPanel(page, 'servers');
+    await page.locator(tid('connect-open')).click();
+    await box.waitFor({ timeout: 10000 });
+  };
+  await openConnect();
   const shown = async () => (await box.locator(tid('connect-snippet')).textContent()) ?? '';
   const want = (svc, client) => st.endpoints.find((e) => e.service === svc).settings.find((s) => s.client === client).text;
   const services = st.endpoints.map((e) => e.service);
@@ -1044,15 +1051,18 @@ flow('connect a client: settings per listener and client, copy, fingerprint, aut
   };
   await page.setViewportSize({ width: 1024, height: 768 });
   for (const on of [false, true]) {
+    // The dialog is modal: close it to reach the type toggle, then open it again.
+    await box.locator(tid('connect-close')).click();
+    await box.waitFor({ state: 'hidden', timeout: 5000 });
     await large(on);
+    await openConnect();
     for (const client of ['thunderbird', 'python']) {
       await box.locator(tid(`connect-tab-${client}`)).click();
-      await box.scrollIntoViewIfNeeded();
-      await box.locator(tid('connect-snippet')).evaluate((e) => e.scrollIntoView({ block: 'start' }));
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       await page.screenshot({ path: path.join(ARTIFACTS, `e2e-connect-${client}-1024x768${on ? '-large' : ''}.png`) });
     }
   }
+  await box.locator(tid('connect-close')).click();
   await large(false);
   if (vp0) await page.setViewportSize(vp0);
   await page.evaluate(() => window.go.app.LabService.SetListening(false));

@@ -97,6 +97,8 @@ func (l *Lab) AutoconfigHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		// A public document: the app's own page may read it too.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Write(l.AutoconfigXML(eps))
 	}
 	for _, p := range AutoconfigPaths {
