@@ -141,7 +141,7 @@ func (c settingsCtx) certNote(comment string) string {
 func (c settingsCtx) thunderbird() string {
 	kind := map[string]string{SMTP: "Outgoing server (SMTP)", POP3: "Incoming server: POP3", IMAP: "Incoming server: IMAP"}[c.ep.Protocol]
 	var b strings.Builder
-	fmt.Fprintf(&b, "Account Settings → Configure manually\n%s\n", kind)
+	fmt.Fprintf(&b, "Account setup → Configure manually\n%s\n", kind)
 	fmt.Fprintf(&b, "  Server:              %s\n", c.host)
 	fmt.Fprintf(&b, "  Port:                %s\n", c.port)
 	fmt.Fprintf(&b, "  Connection security: %s\n", c.sec)
