@@ -231,6 +231,9 @@ func (c settingsCtx) fetchmail() string {
 	}
 	var b strings.Builder
 	b.WriteString("# ~/.fetchmailrc (chmod 600), then: fetchmail -f ~/.fetchmailrc --nodetach\n")
+	if c.tls() {
+		b.WriteString("# sslfingerprint is the certificate's MD5, the hash fetchmail 6.4 compares;\n# no sslcertck, since no CA it knows signed it.\n")
+	}
 	fmt.Fprintf(&b, "poll %s with proto %s port %s\n", c.host, strings.ToUpper(c.ep.Protocol), c.port)
 	fmt.Fprintf(&b, "  user \"%s\" there with password \"%s\" is \"%s\" here\n", c.user, c.pass, c.user)
 	b.WriteString("  options keep fetchall")
@@ -244,8 +247,6 @@ func (c settingsCtx) fetchmail() string {
 		b.WriteString(" sslproto ''")
 	}
 	if c.tls() {
-		// fetchmail 6.4 pins by the MD5 fingerprint of the certificate;
-		// no sslcertck, since it is not signed by a CA it knows.
 		fmt.Fprintf(&b, " no sslcertck\n  sslfingerprint \"%s\"", c.cert.MD5)
 	}
 	b.WriteString(" mda \"cat >>mail.mbox\"\n")
