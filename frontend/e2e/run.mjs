@@ -1052,11 +1052,14 @@ flow('connect a client: settings per listener and client, copy, fingerprint, aut
   await page.setViewportSize({ width: 1024, height: 768 });
   for (const on of [false, true]) {
     // The dialog is modal: close it to reach the type toggle, then open it again.
+    const chosen = await box.locator(tid('connect-endpoint')).inputValue();
     if (on) await box.locator(tid('connect-close')).click();
     else await page.keyboard.press('Escape'); // the keyboard closes it too
     await box.waitFor({ state: 'hidden', timeout: 5000 });
     await large(on);
     await openConnect();
+    const again = await box.locator(tid('connect-endpoint')).inputValue();
+    assert(again === chosen, `the dialog opened again on ${again}, not on ${chosen}`);
     for (const client of ['thunderbird', 'python']) {
       await box.locator(tid(`connect-tab-${client}`)).click();
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
