@@ -68,7 +68,7 @@ func (l *Lab) Autoconfig(eps []Endpoint) ClientConfig {
 		ID: l.Domain, Domain: l.Domain, DisplayName: "Mailscope lab (" + l.Domain + ")", DisplayShortName: "Mailscope",
 	}}
 	for _, ep := range eps {
-		host, port, _ := net.SplitHostPort(ep.Addr)
+		host, port := clientHost(ep.Addr)
 		sc := ServerConfig{Type: ep.Protocol, Hostname: host, Port: port, SocketType: l.socketType(ep),
 			Authentication: "password-cleartext", Username: "%EMAILLOCALPART%"}
 		if ep.Protocol == SMTP {

@@ -89,7 +89,8 @@ var Clients = []struct{ ID, Label string }{
 // fingerprint. fetchmail speaks no SMTP: for SMTP listeners its snippet
 // says so. Each snippet is run for real by the tests.
 func (l *Lab) ClientSettings(ep Endpoint, user, password string) []Snippet {
-	host, port, _ := net.SplitHostPort(ep.Addr)
+	host, port := clientHost(ep.Addr)
+	ep.Addr = net.JoinHostPort(host, port)
 	c := settingsCtx{l: l, ep: ep, host: host, port: port, user: user, pass: password, domain: l.Domain, sec: l.security(ep)}
 	if ci, ok := l.Cert(); ok {
 		c.cert, c.certFile = ci, ci.File
@@ -347,4 +348,15 @@ func (c settingsCtx) python() string {
 // plainAuth is SASL PLAIN's initial response (RFC 4616) for AUTH PLAIN.
 func plainAuth(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
+}
+
+// clientHost is where a client on this machine dials a listener: a
+// wildcard address (--lan on 0.0.0.0) is reached at 127.0.0.1, which the
+// certificate names.
+func clientHost(addr string) (host, port string) {
+	host, port, _ = net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return host, port
 }

@@ -447,3 +447,18 @@ func checkAutoconfig(t *testing.T, l *Lab, body []byte) {
 		}
 	}
 }
+
+// A listener on a wildcard address (serve --lan) is dialled at 127.0.0.1
+// by the snippets and the autoconfig document.
+func TestClientSettingsWildcard(t *testing.T) {
+	l, _ := tcpLab(t, Options{})
+	ep := Endpoint{Service: IMAPS, Protocol: IMAP, TLS: true, Addr: "0.0.0.0:2993"}
+	for _, sn := range l.ClientSettings(ep, "student", "secret") {
+		if strings.Contains(sn.Text, "0.0.0.0") {
+			t.Errorf("%s names 0.0.0.0:\n%s", sn.Client, sn.Text)
+		}
+	}
+	if h := l.Autoconfig([]Endpoint{ep}).Provider.Incoming[0].Hostname; h != "127.0.0.1" {
+		t.Errorf("autoconfig hostname = %q", h)
+	}
+}
