@@ -113,6 +113,7 @@ func (a *App) Shutdown() {
 	a.Views.stop()
 	a.Console.closeAll()
 	a.Lessons.close()
+	a.Lab.stopAutoconfig()
 	a.emit.setContext(nil)
 	a.lab.Close()
 	if a.lab.Trace != nil {

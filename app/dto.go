@@ -382,6 +382,19 @@ type LabStateDTO struct {
 	Accounts  []AccountDTO  `json:"accounts"`
 	Endpoints []EndpointDTO `json:"endpoints"`
 	Listening bool          `json:"listening"`
+	// Cert is the servers' TLS certificate as a client pins it; empty
+	// fields without TLS.
+	Cert CertDTO `json:"cert"`
+	// AutoconfigURL serves Thunderbird's autoconfig document for the
+	// listeners while they are on (lab.ServeAutoconfig); "" when off.
+	AutoconfigURL string `json:"autoconfigUrl"`
+}
+
+// CertDTO is the lab's self-signed certificate (lab.CertInfo).
+type CertDTO struct {
+	SHA256 string `json:"sha256"` // colon hex, as openssl x509 -fingerprint -sha256 prints it
+	PEM    string `json:"pem"`
+	File   string `json:"file"` // where it is kept; "" when only in memory
 }
 
 // AccountDTO is one mailbox owner.
@@ -403,6 +416,15 @@ type EndpointDTO struct {
 	Addr     string `json:"addr"`
 	// Example is the curl command line that reaches it (lab.Endpoint.Example).
 	Example string `json:"example"`
+	// Settings are each client's settings for it (lab.ClientSettings).
+	Settings []ClientSnippetDTO `json:"settings"`
+}
+
+// ClientSnippetDTO is one client's settings for one listener, to copy.
+type ClientSnippetDTO struct {
+	Client string `json:"client"` // "thunderbird", "neomutt", "curl", "fetchmail", "openssl", "python"
+	Label  string `json:"label"`
+	Text   string `json:"text"`
 }
 
 // SessionDTO is one connection with its counters.

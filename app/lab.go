@@ -2,8 +2,10 @@ package app
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/mailscope/mailscope/sim/lab"
+	"github.com/mailscope/mailscope/sim/mailstore"
 )
 
 // LabService is the servers panel: accounts, mailboxes, and the TCP
@@ -11,6 +13,10 @@ import (
 type LabService struct {
 	lab  *lab.Lab
 	emit *emitter
+
+	autoMu   sync.Mutex
+	autoURL  string // Thunderbird's autoconfig document, while listening
+	autoStop func()
 }
 
 // State is the lab as it is now.
@@ -28,12 +34,24 @@ func (s *LabService) state() LabStateDTO {
 	}
 	user, pass := exampleAccount(st.Accounts)
 	for _, ep := range s.lab.Endpoints() {
-		st.Endpoints = append(st.Endpoints, EndpointDTO{
+		dto := EndpointDTO{
 			Service: ep.Service, Protocol: ep.Protocol, TLS: ep.TLS, Addr: ep.Addr,
 			Example: ep.Example(user, pass, s.lab.Domain),
-		})
+		}
+		for _, sn := range s.lab.ClientSettings(ep, user, pass) {
+			dto.Settings = append(dto.Settings, ClientSnippetDTO{Client: sn.Client, Label: sn.Label, Text: sn.Text})
+		}
+		st.Endpoints = append(st.Endpoints, dto)
 	}
 	st.Listening = len(st.Endpoints) > 0
+	if ci, ok := s.lab.Cert(); ok {
+		st.Cert = CertDTO{SHA256: ci.SHA256, PEM: ci.PEM, File: ci.File}
+	}
+	if st.Listening {
+		s.autoMu.Lock()
+		st.AutoconfigURL = s.autoURL
+		s.autoMu.Unlock()
+	}
 	return st
 }
 
@@ -62,6 +80,7 @@ func (s *LabService) changed() LabStateDTO {
 func (s *LabService) SetListening(on bool) (LabStateDTO, error) {
 	if !on {
 		s.lab.StopTCP()
+		s.stopAutoconfig()
 		return s.changed(), nil
 	}
 	if len(s.lab.Endpoints()) == 0 {
@@ -69,7 +88,37 @@ func (s *LabService) SetListening(on bool) (LabStateDTO, error) {
 			return s.state(), fmt.Errorf("app: %w", err)
 		}
 	}
+	s.startAutoconfig()
 	return s.changed(), nil
+}
+
+// startAutoconfig serves Thunderbird's autoconfig document on a free
+// loopback port, once; a failure leaves it off (the listeners still work).
+func (s *LabService) startAutoconfig() {
+	s.autoMu.Lock()
+	defer s.autoMu.Unlock()
+	if s.autoStop != nil {
+		return
+	}
+	user := "student"
+	if st := s.lab.Store.Users(); len(st) > 0 && !hasUser(st, user) {
+		user = st[0].Name
+	}
+	url, stop, err := s.lab.ServeAutoconfig("127.0.0.1:0", user)
+	if err != nil {
+		return
+	}
+	s.autoURL, s.autoStop = url, stop
+}
+
+func (s *LabService) stopAutoconfig() {
+	s.autoMu.Lock()
+	stop := s.autoStop
+	s.autoURL, s.autoStop = "", nil
+	s.autoMu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // Seed delivers n generated messages to a user's INBOX.
@@ -95,4 +144,13 @@ func (s *LabService) SetQuota(user string, bytes int64) (LabStateDTO, error) {
 		return s.state(), fmt.Errorf("app: quota for %q: %w", user, err)
 	}
 	return s.changed(), nil
+}
+
+func hasUser(users []mailstore.UserInfo, name string) bool {
+	for _, u := range users {
+		if u.Name == name {
+			return true
+		}
+	}
+	return false
 }

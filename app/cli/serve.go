@@ -56,6 +56,11 @@ loopback: it prints a warning and requires authentication (SMTP accepts
 mail only after AUTH; passwords only after STARTTLS/STLS or on the TLS
 ports). Stop with Ctrl-C.
 
+At start it prints the TLS certificate's SHA-256 fingerprint (to pin or
+to compare with what a client shows) and the URL of Thunderbird's
+autoconfig document (--autoconfig, on loopback), which lists every
+listener with its port and connection security.
+
 --fault SPEC (repeatable) breaks the link on purpose for the connections
 it names (@pop3, @imap, @smtp) or for all:
   --fault reset@pop3,after=30000    reset once the server sent 30,000 bytes
@@ -122,6 +127,7 @@ same specs as --fault).`,
 			pcapPath := fs.String("pcapng", "", "write the capture to `FILE` as it goes (readable by tshark while serve runs)")
 			apiAddr := fs.String("api", "", "serve the HTTP API on `ADDR` (127.0.0.1:PORT; loopback only unless --lan)")
 			certDir := fs.String("cert-dir", lab.DefaultCertDir(), "where the self-signed TLS certificate is kept (\"\" for a new one each run)")
+			autoconfig := fs.String("autoconfig", "127.0.0.1:0", "loopback `ADDR` serving Thunderbird's autoconfig document (\"\" to disable; :0 a free port)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return Usagef("unexpected argument %q", args[0])
@@ -210,6 +216,14 @@ same specs as --fault).`,
 				}
 				stopAside := reportSetAside(env.Stderr, l.Trace)
 				printBanner(stdout, l, eps, prof, *speed)
+				stopAuto, err := printConnect(stdout, l, *autoconfig)
+				if err != nil {
+					if stop != nil {
+						stop()
+					}
+					return err
+				}
+				defer stopAuto()
 				if *apiAddr != "" {
 					addr, stopAPI, err := startAPI(*apiAddr, *lan, l, *reveal, env.Stderr)
 					if err != nil {

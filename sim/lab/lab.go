@@ -136,6 +136,7 @@ type Lab struct {
 	KeyLog *trace.KeyLog
 
 	clock   Clock
+	certDir string // Options.CertDir, where cert.pem is kept
 	observe func(link.ConnInfo) link.Tap
 	roots   *x509.CertPool    // trusts the lab's certificate
 	servers map[string]server // service → its server
@@ -299,6 +300,7 @@ func (l *Lab) makeTLS(certDir string) error {
 	if err != nil {
 		return fmt.Errorf("lab: certificate: %w", err)
 	}
+	l.certDir = certDir
 	l.roots = x509.NewCertPool()
 	l.roots.AddCert(leaf)
 	// The servers log their TLS 1.3 secrets here, so the trace can show

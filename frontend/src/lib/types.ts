@@ -237,6 +237,23 @@ export interface EndpointDTO {
   addr: string;
   /** The curl command line that reaches it, from Go (lab.Endpoint.Example). */
   example: string;
+  /** Each client's settings for it, from Go (lab.ClientSettings); absent in older states. */
+  settings?: ClientSnippetDTO[] | null;
+}
+
+export interface ClientSnippetDTO {
+  client: 'thunderbird' | 'neomutt' | 'curl' | 'fetchmail' | 'openssl' | 'python';
+  label: string;
+  text: string;
+}
+
+/** The lab's self-signed certificate, for pinning. */
+export interface CertDTO {
+  /** Colon hex, as `openssl x509 -noout -fingerprint -sha256` prints it; "" without TLS. */
+  sha256: string;
+  pem: string;
+  /** Where it is kept; "" when only in memory. */
+  file: string;
 }
 
 export interface LabStateDTO {
@@ -244,6 +261,9 @@ export interface LabStateDTO {
   accounts: AccountDTO[] | null;
   endpoints: EndpointDTO[] | null;
   listening: boolean;
+  cert?: CertDTO;
+  /** Thunderbird's autoconfig document, served while listening; "" when off. */
+  autoconfigUrl?: string;
 }
 
 export interface SessionDTO extends SessionInfoDTO {
