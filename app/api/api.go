@@ -9,9 +9,10 @@
 //	GET    /api/events                every event as it is recorded, JSON Lines, streamed
 //	                                  (?since=SEQ first replays the events after SEQ;
 //	                                  ?session=ID keeps one session's)
-//	GET    /api/faults                the armed faults: [{"spec", "kind", "protocol"}]
+//	GET    /api/faults                the armed faults: [{"id", "spec", "kind", "protocol", "fired"}]
 //	POST   /api/faults                arm one: the body is the spec text, or {"spec": "…"}
 //	DELETE /api/faults                disarm every armed fault: {"cleared": n}
+//	DELETE /api/faults/ID             disarm one: {"disarmed": ID}
 //
 // Errors are {"error": "…"} with a 4xx status. Secrets in events are
 // masked unless Options.Reveal.
@@ -66,6 +67,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /api/faults", h.faults)
 	mux.HandleFunc("POST /api/faults", h.armFault)
 	mux.HandleFunc("DELETE /api/faults", h.clearFaults)
+	mux.HandleFunc("DELETE /api/faults/{id}", h.disarmFault)
 	return mux
 }
 
@@ -73,9 +75,17 @@ type handler struct{ o Options }
 
 // Fault is an armed fault as the API shows it.
 type Fault struct {
+	ID       int    `json:"id"`
 	Spec     string `json:"spec"`
 	Kind     string `json:"kind"`
 	Protocol string `json:"protocol,omitempty"`
+	// Fired is how many times it acted (a link fault once, then it is
+	// gone; a protocol fault once per command it answered or held).
+	Fired int `json:"fired"`
+}
+
+func faultOf(a lab.ArmedFault) Fault {
+	return Fault{ID: a.ID, Spec: a.Spec.Spec, Kind: a.Spec.Kind, Protocol: a.Spec.Protocol, Fired: a.Fired}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -270,8 +280,8 @@ func (h *handler) faults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []Fault{}
-	for _, fs := range h.o.Lab.ArmedFaultSpecs() {
-		out = append(out, Fault{Spec: fs.Spec, Kind: fs.Kind, Protocol: fs.Protocol})
+	for _, a := range h.o.Lab.Faults() {
+		out = append(out, faultOf(a))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -313,7 +323,8 @@ func (h *handler) armFault(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	if err := h.o.Lab.ArmFault(fs); err != nil {
+	a, err := h.o.Lab.Arm(fs)
+	if err != nil {
 		status := http.StatusBadRequest
 		if errors.Is(err, link.ErrFaultNotSupported) {
 			status = http.StatusNotImplemented
@@ -321,7 +332,25 @@ func (h *handler) armFault(w http.ResponseWriter, r *http.Request) {
 		fail(w, status, "%v", err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, Fault{Spec: fs.Spec, Kind: fs.Kind, Protocol: fs.Protocol})
+	writeJSON(w, http.StatusCreated, faultOf(a))
+}
+
+// disarmFault disarms one fault by the id GET and POST gave it.
+func (h *handler) disarmFault(w http.ResponseWriter, r *http.Request) {
+	if h.o.Lab == nil {
+		fail(w, http.StatusNotFound, "api: no lab")
+		return
+	}
+	id, err := strconv.Atoi(r.PathValue("id"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, "api: fault id %q: want a number", r.PathValue("id"))
+		return
+	}
+	if err := h.o.Lab.Disarm(id); err != nil {
+		fail(w, http.StatusNotFound, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"disarmed": id})
 }
 
 func (h *handler) clearFaults(w http.ResponseWriter, r *http.Request) {

@@ -300,7 +300,7 @@ M.logout()
 	if code := p.do(t, "POST", "/api/faults", `{"spec": "drop@imap,dir=down"}`, nil); code != http.StatusCreated {
 		t.Errorf("POST JSON drop: %d", code)
 	}
-	var armed []map[string]string
+	var armed []map[string]any
 	p.get(t, "/api/faults", &armed)
 	if len(armed) != 2 || armed[0]["spec"] != "reset@pop3,after=300" || armed[1]["spec"] != "drop@imap,dir=down" {
 		t.Errorf("GET /api/faults = %v", armed)
@@ -317,6 +317,30 @@ M.logout()
 	p.get(t, "/api/faults", &armed)
 	if len(armed) != 1 || armed[0]["kind"] != "drop" {
 		t.Errorf("after the reset struck, armed = %v, want only the drop", armed)
+	}
+	// A protocol fault stays armed, counts its firings, and is disarmed
+	// by its id.
+	var rf struct {
+		ID    int
+		Fired int
+	}
+	if code := p.do(t, "POST", "/api/faults", "reply@pop3,cmd=RETR,with=-ERR [SYS/TEMP] busy", &rf); code != http.StatusCreated || rf.ID == 0 {
+		t.Errorf("POST reply: %d %+v", code, rf)
+	}
+	if _, code := curlRun(t, "pop3://"+p.pop3+"/1", "-u", "student:secret"); code == curlOK {
+		t.Errorf("curl RETR under the reply fault: exit 0, want a failure")
+	}
+	armed = nil
+	p.get(t, "/api/faults", &armed)
+	if len(armed) != 2 || armed[1]["kind"] != "reply" || armed[1]["fired"] != float64(1) || armed[1]["id"] != float64(rf.ID) {
+		t.Errorf("after the reply fired, armed = %v, want the drop and the reply fired once", armed)
+	}
+	var disarmed map[string]int
+	if code := p.do(t, "DELETE", fmt.Sprintf("/api/faults/%d", rf.ID), "", &disarmed); code != http.StatusOK || disarmed["disarmed"] != rf.ID {
+		t.Errorf("DELETE /api/faults/%d: %d %v", rf.ID, code, disarmed)
+	}
+	if code := p.do(t, "DELETE", fmt.Sprintf("/api/faults/%d", rf.ID), "", nil); code != http.StatusNotFound {
+		t.Errorf("DELETE a disarmed fault again: %d, want 404", code)
 	}
 	var cleared map[string]int
 	if code := p.do(t, "DELETE", "/api/faults", "", &cleared); code != http.StatusOK || cleared["cleared"] != 1 {
