@@ -232,7 +232,7 @@ func readPcapng(r io.Reader) (*Saved, error) {
 		}
 	}
 	snap := rec.Snapshot()
-	out := &Saved{Format: "pcapng", Sessions: snap.Sessions(), Events: snap.Slice()}
+	out := &Saved{Format: "pcapng", Sessions: snap.Sessions(), Events: snap.Slice(), Faults: faultsFromComment(nr.SectionInfo().Comment)}
 	return out, nil
 }
 

@@ -2,6 +2,9 @@ package trace
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -145,6 +148,42 @@ func TestReopenSameReports(t *testing.T) {
 					t.Errorf("%s: report %d: %s×%d, want ×%d", name, i, v, g.Commands[v], n)
 				}
 			}
+		}
+	}
+}
+
+// Armed faults exported with a pcapng ride in its section header's
+// comment and are listed again when it is reopened; without any the
+// capture has no comment and the reopened trace lists none.
+func TestReopenPcapngFaults(t *testing.T) {
+	r := NewRecorder(nil)
+	popSession(r, 500, false)
+	snap := r.Snapshot()
+	specs := []string{"reply@pop3,cmd=RETR,nth=2,with=-ERR [SYS/TEMP] try later, please", "reset@pop3,after=300"}
+	for _, faults := range [][]string{nil, specs} {
+		var buf bytes.Buffer
+		if err := WritePcapng(&buf, snap.Sessions(), snap.Events(), ExportOptions{Faults: faults}); err != nil {
+			t.Fatal(err)
+		}
+		saved, err := ReadSaved(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(saved.Faults, faults) {
+			t.Errorf("faults %q: reopened %q", faults, saved.Faults)
+		}
+		if len(saved.Events) != snap.Len() {
+			t.Errorf("faults %q: %d events, want %d", faults, len(saved.Events), snap.Len())
+		}
+		// tshark reads the capture with its comment as it reads one without.
+		path := filepath.Join(t.TempDir(), "faults.pcapng")
+		buf.Reset()
+		WritePcapng(&buf, snap.Sessions(), snap.Events(), ExportOptions{Faults: faults})
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if lines := TsharkLines(t, path, "-Y", "pop"); len(lines) == 0 {
+			t.Errorf("faults %q: tshark sees no POP packets", faults)
 		}
 	}
 }

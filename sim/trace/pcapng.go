@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -88,7 +89,7 @@ func WritePcapng(w io.Writer, sessions []SessionInfo, events iter.Seq[Event], op
 		LinkType:            layers.LinkTypeEthernet,
 		SnapLength:          0,
 		TimestampResolution: 9,
-	}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "mailscope"}})
+	}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "mailscope", Comment: faultsComment(opt.Faults)}})
 	if err != nil {
 		return fmt.Errorf("trace: pcapng: %w", err)
 	}
@@ -339,4 +340,31 @@ func decryptionSecretsBlock(keys []byte) []byte {
 	b = append(b, keys...)
 	b = append(b, make([]byte, pad)...)
 	return binary.LittleEndian.AppendUint32(b, uint32(total))
+}
+
+// faultsCommentPrefix starts the section header's comment of a capture
+// exported with armed faults: the prefix, then one spec per line. Wireshark
+// shows it under Statistics → Capture File Properties; ReadSaved lists the
+// specs as a JSON Lines export's faults record.
+const faultsCommentPrefix = "mailscope faults armed:\n"
+
+func faultsComment(specs []string) string {
+	if len(specs) == 0 {
+		return ""
+	}
+	return faultsCommentPrefix + strings.Join(specs, "\n")
+}
+
+func faultsFromComment(c string) []string {
+	rest, ok := strings.CutPrefix(c, faultsCommentPrefix)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(rest, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
