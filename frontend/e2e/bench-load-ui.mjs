@@ -134,33 +134,44 @@ let blankShot = null; // the first time the view showed no row: a screenshot
  */
 async function clickExplain(page) {
   const t0 = performance.now();
-  const seq = await page.evaluate(() => {
-    const view = document.querySelector('[data-testid="trace-view"]');
-    const box = view.getBoundingClientRect();
-    const all = [...view.querySelectorAll('[data-testid="trace-row"]')];
-    const rows = all.filter((r) => {
-      const b = r.getBoundingClientRect();
-      return b.height > 0 && b.bottom > box.top && b.top < box.bottom;
-    });
-    // The middle of the screen: clear of the rows following the tail pushes in.
-    const r = rows[Math.floor(rows.length / 2)];
-    if (!r) {
-      // The virtual list's rows are all off screen: the view shows none.
-      const tops = all.map((x) => x.getBoundingClientRect()).filter((b) => b.height > 0);
-      const span = tops.length ? `${Math.round(Math.min(...tops.map((b) => b.top)))}..${Math.round(Math.max(...tops.map((b) => b.bottom)))}` : 'none';
-      return {
-        why: `no row on screen: ${all.length} in the DOM at y ${span}, view y ${Math.round(box.top)}..${Math.round(box.bottom)}, scrollTop ${Math.round(view.scrollTop)} of ${view.scrollHeight}`,
-      };
-    }
-    r.click();
-    return { seq: Number(r.getAttribute('data-seq')) };
-  }).then((x) => x.seq ?? x);
+  // Looked for in up to 10 frames (rAF callbacks, just before a paint):
+  // the frames in which no row was on screen are the view falling behind
+  // its own scrolling, or reloading after a resync.
+  const found = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        let blank = 0;
+        let why = '';
+        const look = () => {
+          const view = document.querySelector('[data-testid="trace-view"]');
+          const box = view.getBoundingClientRect();
+          const all = [...view.querySelectorAll('[data-testid="trace-row"]')];
+          const rows = all.filter((r) => {
+            const b = r.getBoundingClientRect();
+            return b.height > 0 && b.bottom > box.top && b.top < box.bottom;
+          });
+          // The middle of the screen: clear of the rows following the tail pushes in.
+          const r = rows[Math.floor(rows.length / 2)];
+          if (r) {
+            r.click();
+            return resolve({ seq: Number(r.getAttribute('data-seq')), blankFrames: blank, why });
+          }
+          const tops = all.map((x) => x.getBoundingClientRect()).filter((b) => b.height > 0);
+          const span = tops.length ? `${Math.round(Math.min(...tops.map((b) => b.top)))}..${Math.round(Math.max(...tops.map((b) => b.bottom)))}` : 'none';
+          why ||= `no row on screen: ${all.length} in the DOM at y ${span}, view y ${Math.round(box.top)}..${Math.round(box.bottom)}, scrollTop ${Math.round(view.scrollTop)} of ${view.scrollHeight}`;
+          if (++blank >= 10) return resolve({ blankFrames: blank, why });
+          requestAnimationFrame(look);
+        };
+        requestAnimationFrame(look);
+      }),
+  );
+  const seq = found.seq ?? found;
   if (typeof seq !== 'number') {
     if (!blankShot) {
       blankShot = path.join(ARTIFACTS, 'bench-load-ui-blank.png');
       await page.screenshot({ path: blankShot }).catch(() => {});
     }
-    return { ms: null, why: seq.why };
+    return { ms: null, blankFrames: found.blankFrames, why: found.why };
   }
   let ms = null;
   try {
@@ -177,7 +188,7 @@ async function clickExplain(page) {
     /* not within 10 s: reported as null */
   }
   await followTail(page).catch(() => {});
-  return { seq, ms };
+  return { seq, ms, blankFrames: found.blankFrames, ...(found.why ? { why: found.why } : {}) };
 }
 
 function runClient(kind, env) {
@@ -296,7 +307,7 @@ async function main() {
       s.click = await clickExplain(page);
       figures.samples.push(s);
       log(
-        `${String(s.t).padStart(3)} s  app RSS ${s.appRssMB} MB (peak ${s.appHwmMB})  WebKit ${s.webkitPssMB} MB  Chromium ${s.chromiumPssMB} MB (JS ${s.jsHeapMB})  rows ${s.rows}  +${s.appendedPerS}/s  resyncs ${s.resyncs}  frame ${s.raf.medianMs}/${s.raf.maxMs} ms  click→explain ${s.click.ms ?? '—'} ms${s.aside ? `  [${s.aside}]` : ''}`,
+        `${String(s.t).padStart(3)} s  app RSS ${s.appRssMB} MB (peak ${s.appHwmMB})  WebKit ${s.webkitPssMB} MB  Chromium ${s.chromiumPssMB} MB (JS ${s.jsHeapMB})  rows ${s.rows}  +${s.appendedPerS}/s  resyncs ${s.resyncs}  frame ${s.raf.medianMs}/${s.raf.maxMs} ms  click→explain ${s.click.ms ?? '—'} ms${s.click.blankFrames ? ` (${s.click.blankFrames} frames with no row on screen)` : ''}${s.aside ? `  [${s.aside}]` : ''}`,
       );
     }
     const results = await all;
@@ -356,6 +367,7 @@ async function main() {
       clickMedianMs: clicks.every((c) => c === null) ? null : median(clicks.filter((c) => c !== null)),
       clickWorstMs: clicks.some((c) => c === null) ? null : Math.max(...clicks),
       clicksOverBound: clicks.filter((c) => c === null || c > CLICK_BOUND_MS).length,
+      samplesWithBlankView: ss.filter((s) => s.click.blankFrames >= 10).length,
       evalWorstMs: Math.max(...ss.map((s) => s.evalMs)),
       resyncs: fin.counters.resyncs,
     };
@@ -378,7 +390,7 @@ Load with the trace view open: ${f.seconds} s (${f.elapsedS} s), trace budget ${
   trace view     ${f.final?.rows} rows at the end (${f.final?.counters?.appended} events appended in ${f.final?.counters?.batches} batches, ${s.resyncs} resyncs), settled ${f.settleMs} ms after the clients stopped
   set aside      ${f.final?.aside ?? 'nothing'}
   frames         rAF interval median ${s.frameMedianMs} ms, worst ${s.frameWorstMs} ms; page round trip worst ${s.evalWorstMs} ms
-  click→explain  median ${s.clickMedianMs} ms, worst ${s.clickWorstMs ?? '> 10 s'} ms; ${s.clicksOverBound} of ${f.samples.length} over ${CLICK_BOUND_MS} ms
+  click→explain  median ${s.clickMedianMs} ms, worst ${s.clickWorstMs ?? '> 10 s'} ms; ${s.clicksOverBound} of ${f.samples.length} over ${CLICK_BOUND_MS} ms; ${s.samplesWithBlankView} samples with no row on screen for 10 frames
 ${f.failures.length ? `FAILED:\n  ${f.failures.join('\n  ')}` : 'every client served, nothing lost, within budget'}
 (build/e2e-artifacts/bench-load-ui.json, bench-load-ui.png)`);
   if (f.failures.length) process.exit(1);
