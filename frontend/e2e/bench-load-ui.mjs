@@ -317,12 +317,13 @@ async function main() {
       if (r.errors !== 0 || r.sessions === 0) failures.push(`client ${r.kind}: ${r.sessions} sessions, ${r.errors} errors: ${r.stderr}`);
     }
     const sent = results.reduce((s, r) => s + r.sent, 0);
-    // The view catches up once the clients stop: how long, and what it shows.
+    // The view catches up once the clients stop: how long (to the same
+    // count twice, 1 s apart, not 0), and what it shows.
     const c0 = performance.now();
     let settled = null;
     await waitFor('the trace view to settle', async () => {
       const n = await traceCount(page).catch(() => null);
-      const same = n !== null && n === settled;
+      const same = n !== null && n > 0 && n === settled; // 0: still reloading after a resync
       settled = n;
       return same;
     }, 60000, 1000).catch(() => {});
