@@ -91,7 +91,11 @@ func runWindow() error {
 		return fmt.Errorf("this binary has no frontend (frontend/dist was empty when it was built): build it with `make build`, or run a headless command: mailscope help")
 	}
 
-	backend, err := app.New(wailsRuntimeAdapter{}, lab.Options{CertDir: lab.DefaultCertDir()})
+	opts, err := appOptions()
+	if err != nil {
+		return err
+	}
+	backend, err := app.NewWith(wailsRuntimeAdapter{}, lab.Options{CertDir: lab.DefaultCertDir()}, opts)
 	if err != nil {
 		return err
 	}
@@ -136,6 +140,27 @@ func runWindow() error {
 		return fmt.Errorf("%w (the window needs a build with -tags desktop,production,webkit2_41: make build; headless commands: mailscope help)", err)
 	}
 	return nil
+}
+
+// appOptions are the app's own options from the environment:
+// MAILSCOPE_TRACE_BUDGET is the trace's memory budget, as serve's
+// --trace-budget reads it ("256MB", "64MB"; "0" keeps everything); unset,
+// the default (256 MB). An environment variable rather than a flag, as a
+// dev build's flags are Wails's own (-assetdir, -devserver).
+// make bench-load-ui sets it.
+func appOptions() (app.Options, error) {
+	var o app.Options
+	if v, ok := os.LookupEnv("MAILSCOPE_TRACE_BUDGET"); ok {
+		n, err := cli.ParseSize(v)
+		if err != nil {
+			return o, fmt.Errorf("MAILSCOPE_TRACE_BUDGET: %w", err)
+		}
+		o.TraceBudget = n
+		if n == 0 {
+			o.TraceBudget = -1 // app.Options: negative keeps everything
+		}
+	}
+	return o, nil
 }
 
 // windowEnv are settings for GTK, WebKitGTK and its JavaScript engine, set

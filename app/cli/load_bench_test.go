@@ -16,72 +16,11 @@ import (
 	"time"
 )
 
-// The load clients: Python's own libraries, each working flat out until
-// its deadline in sessions of a few commands (so that sessions close and
-// the trace's retention can set them aside), printing what it did.
-const loadPrelude = pyPrelude + `
-import time
-deadline = time.time() + float(os.environ["LOAD_SECONDS"])
-sessions = ops = errors = 0
-`
-
-const loadIMAP = loadPrelude + `
-h, p = addr("IMAP")
-while time.time() < deadline:
-    try:
-        m = imaplib.IMAP4(h, p, timeout=30)
-        m.login("alice", "alice"); ops += 1
-        typ, d = m.select("INBOX"); ops += 1
-        n = int(d[0])
-        m.fetch("1:*", "(FLAGS RFC822.SIZE ENVELOPE)"); ops += 1
-        if n:
-            m.fetch("%d:%d" % (max(1, n-4), n), "(BODY.PEEK[])"); ops += 1
-        m.search(None, "ALL"); ops += 1
-        m.noop(); ops += 1
-        m.logout(); ops += 1
-        sessions += 1
-    except Exception as e:
-        errors += 1
-        print("error", type(e).__name__, e, file=sys.stderr, flush=True)
-print("done", sessions, ops, errors, 0, flush=True)
-`
-
-const loadSMTP = loadPrelude + `
-h, p = addr("SMTP")
-sent = 0
-body = "Subject: load %d\r\n\r\n" + ("x" * 70 + "\r\n") * 60
-while time.time() < deadline:
-    try:
-        s = smtplib.SMTP(h, p, timeout=30)
-        s.ehlo("load.example")
-        for i in range(5):
-            s.sendmail("load@example.org", ["alice@mailscope.lab", "student@mailscope.lab"], body % sent)
-            sent += 1; ops += 1
-        s.quit()
-        sessions += 1
-    except Exception as e:
-        errors += 1
-        print("error", type(e).__name__, e, file=sys.stderr, flush=True)
-print("done", sessions, ops, errors, sent, flush=True)
-`
-
-const loadPOP3 = loadPrelude + `
-h, p = addr("POP3")
-while time.time() < deadline:
-    try:
-        c = poplib.POP3(h, p, timeout=30)
-        c.user("student"); c.pass_("secret"); ops += 2
-        n, _ = c.stat(); ops += 1
-        c.uidl(); c.list(); ops += 2
-        for i in range(max(1, n-2), n+1):
-            c.retr(i); ops += 1
-        c.quit()
-        sessions += 1
-    except Exception as e:
-        errors += 1
-        print("error", type(e).__name__, e, file=sys.stderr, flush=True)
-print("done", sessions, ops, errors, 0, flush=True)
-`
+// The load clients are testdata/loadclients.py (frontend/e2e/bench-load-ui.mjs
+// runs the same against the app): Python's own libraries, each working flat
+// out until its deadline in sessions of a few commands (so that sessions
+// close and the trace's retention can set them aside), printing what it did.
+const loadClients = "testdata/loadclients.py"
 
 // BenchmarkLoad is the load benchmark (not a timed test): five IMAP
 // clients, an SMTP and a POP3 client work flat out against serve on
@@ -166,9 +105,9 @@ func runLoad(b *testing.B, py, secs, budget string) {
 		sessions, ops, errors, sent int
 		stderr                      string
 	}
-	clients := []struct{ name, script string }{
-		{"imap1", loadIMAP}, {"imap2", loadIMAP}, {"imap3", loadIMAP}, {"imap4", loadIMAP}, {"imap5", loadIMAP},
-		{"smtp", loadSMTP}, {"pop3", loadPOP3},
+	clients := []struct{ name, kind string }{
+		{"imap1", "imap"}, {"imap2", "imap"}, {"imap3", "imap"}, {"imap4", "imap"}, {"imap5", "imap"},
+		{"smtp", "smtp"}, {"pop3", "pop3"},
 	}
 	results := make([]result, len(clients))
 	var wg sync.WaitGroup
@@ -176,7 +115,7 @@ func runLoad(b *testing.B, py, secs, budget string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(py, "-c", c.script)
+			cmd := exec.Command(py, loadClients, c.kind)
 			cmd.Env = append(append(os.Environ(), addrs...), "LOAD_SECONDS="+secs)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
@@ -212,15 +151,7 @@ func runLoad(b *testing.B, py, secs, budget string) {
 		totalSessions += r.sessions
 		totalOps += r.ops
 	}
-	check := exec.Command(py, "-c", pyPrelude+`
-h, p = addr("IMAP")
-m = imaplib.IMAP4(h, p, timeout=30); m.login("alice", "alice")
-a = int(m.select("INBOX", readonly=True)[1][0]); m.logout()
-h, p = addr("POP3")
-c = poplib.POP3(h, p, timeout=30); c.user("student"); c.pass_("secret")
-s = c.stat()[0]; c.quit()
-print(a, s, flush=True)
-`)
+	check := exec.Command(py, loadClients, "count")
 	check.Env = append(os.Environ(), addrs...)
 	co, err := check.Output()
 	if err != nil {
