@@ -48,19 +48,7 @@ trace where it fired. A session that breaks is a result, not a crash: the
 whole trace and the summary are printed, the summary with the error and
 the messages left on the server, and the exit status is 1.
 
-Protocol faults answer, hold or end chosen commands, after TLS too, and
-stay armed for the whole run; a command answered by a fault never runs,
-so the store does not change:
-  --fault 'reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later'
-  --fault 'reply@imap,cmd=SELECT,with=NO [UNAVAILABLE] busy'
-  --fault 'reply@smtp,cmd=RCPT,with=451 4.3.0 try again later'
-  --fault 'reply@smtp,cmd=greeting,with=421 4.3.2 shutting down'
-  --fault delay@imap,cmd=FETCH,for=5s     hold each FETCH 5 s, then run it
-  --fault disconnect@imap,during=IDLE,after=30s  BYE and close 30 s into IDLE
-  --fault 'chaos@smtp,p=0.2,seed=7,with=451 4.7.1 greylisted'
-with= takes the rest of the spec; session=N and user=NAME narrow a fault
-to one trace session or one account (once logged in).
-
+` + protocolFaultsHelp + `
 On a metered link (dialup-56k, isdn-128k) the session first dials: the
 dial time passes before the first connection, the trace shows the call,
 the line hangs up when the session ends, and the summary gives the time
@@ -384,3 +372,19 @@ func billing(t link.Tariff) string {
 	}
 	return "billed per started " + formatDuration(t.Increment)
 }
+
+// protocolFaultsHelp is the part of run's and serve's help about the
+// protocol faults, which both take with --fault.
+const protocolFaultsHelp = `Protocol faults answer, hold or end chosen commands, after TLS too, and
+stay armed for the whole run; a command answered by a fault never runs,
+so the store does not change:
+  --fault 'reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later'
+  --fault 'reply@imap,cmd=SELECT,with=NO [UNAVAILABLE] busy'
+  --fault 'reply@smtp,cmd=RCPT,with=451 4.3.0 try again later'
+  --fault 'reply@smtp,cmd=greeting,with=421 4.3.2 shutting down'
+  --fault delay@imap,cmd=FETCH,for=5s     hold each FETCH 5 s, then run it
+  --fault disconnect@imap,during=IDLE,after=30s  BYE and close 30 s into IDLE
+  --fault 'chaos@smtp,p=0.2,seed=7,with=451 4.7.1 greylisted'
+with= takes the rest of the spec; session=N and user=NAME narrow a fault
+to one trace session or one account (once logged in).
+`

@@ -74,19 +74,7 @@ each connection's start, offline's from when serve started. Each fault is
 a row in the trace where it fired; a reset or offline ends the outside
 client's TCP connection with an RST.
 
-Protocol faults answer, hold or end chosen commands, after TLS too, and
-stay armed for the whole run; a command answered by a fault never runs,
-so the store does not change:
-  --fault 'reply@pop3,cmd=RETR,nth=3,with=-ERR [SYS/TEMP] try later'
-  --fault 'reply@imap,cmd=SELECT,with=NO [UNAVAILABLE] busy'
-  --fault 'reply@smtp,cmd=RCPT,with=451 4.3.0 try again later'
-  --fault 'reply@smtp,cmd=greeting,with=421 4.3.2 shutting down'
-  --fault delay@imap,cmd=FETCH,for=5s     hold each FETCH 5 s, then run it
-  --fault disconnect@imap,during=IDLE,after=30s  BYE and close 30 s into IDLE
-  --fault 'chaos@smtp,p=0.2,seed=7,with=451 4.7.1 greylisted'
-with= takes the rest of the spec; session=N and user=NAME narrow a fault
-to one trace session or one account (once logged in).
-
+` + protocolFaultsHelp + `
 Session reports: on Ctrl-C, and whenever serve gets SIGUSR1
 (kill -USR1 PID), it prints a report of every session: the client, its
 commands, round trips, bytes, time, and the round trips it could have
