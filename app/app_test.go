@@ -40,6 +40,18 @@ func (r *recorder) waitEvent(t *testing.T, name string, ok func(any) bool) any {
 	return nil
 }
 
+// appendedSessions is the session ids of every event the UI has been
+// sent, each as " id ".
+func (r *recorder) appendedSessions() string {
+	var b strings.Builder
+	for _, d := range r.named(EventTraceAppend) {
+		for _, id := range d.(TraceBatchDTO).Session {
+			fmt.Fprintf(&b, " %d ", id)
+		}
+	}
+	return b.String()
+}
+
 // appendedText is every trace line the UI has received so far.
 func (r *recorder) appendedText() string {
 	var b strings.Builder

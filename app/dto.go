@@ -245,6 +245,14 @@ type TraceSnapshotDTO struct {
 }
 
 // TraceAsideDTO tells what older sessions were moved out of memory.
+// TraceAsideEventDTO is trace:aside: the sessions the recorder set aside
+// since the last one (their events leave the UI's log) and what it holds
+// aside in all.
+type TraceAsideEventDTO struct {
+	Sessions []uint64       `json:"sessions"`
+	Aside    *TraceAsideDTO `json:"aside"`
+}
+
 type TraceAsideDTO struct {
 	Spilled         int    `json:"spilled"`      // sessions moved to disk
 	SpilledBytes    int64  `json:"spilledBytes"` // what they held in memory

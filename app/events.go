@@ -15,6 +15,10 @@ const (
 	// setting changed); it must drop its trace and reload a snapshot. No
 	// payload.
 	EventTraceResync = "trace:resync"
+	// EventTraceAside: the recorder set older sessions aside to stay
+	// within its memory budget; the UI drops their events from its log
+	// (TraceAsideEventDTO) instead of reloading the whole snapshot.
+	EventTraceAside = "trace:aside"
 	// EventLabChanged: accounts, mailboxes or listeners changed. Payload:
 	// LabStateDTO.
 	EventLabChanged = "lab:changed"
@@ -41,6 +45,6 @@ const (
 
 // EventNames lists every event name above, for tests and tools.
 func EventNames() []string {
-	return []string{EventLinkChanged, EventTraceAppend, EventTraceResync, EventLabChanged,
+	return []string{EventLinkChanged, EventTraceAppend, EventTraceResync, EventTraceAside, EventLabChanged,
 		EventConsoleOutput, EventConsoleClosed, EventActionProgress, EventViewsChanged, EventLessonsChanged, EventFaultsChanged}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,9 @@ type TraceService struct {
 
 	viewMu  sync.Mutex // guards viewing
 	viewing *savedView
+
+	shownMu sync.Mutex          // guards shown
+	shown   map[uint64]struct{} // sessions the UI may hold events of (see show)
 }
 
 // savedView is a saved trace opened read-only in place of the live one.
@@ -61,7 +65,11 @@ func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
 	}
 	b := newTraceBatch(snap.Len())
 	for i := 0; i < snap.Len(); i++ {
-		b.add(snap.At(i), reveal)
+		ev := snap.At(i)
+		b.add(ev, reveal)
+		if v == nil && (i == 0 || ev.Session != snap.At(i-1).Session) {
+			s.show(ev.Session)
+		}
 	}
 	out := TraceSnapshotDTO{Seq: snap.Seq, Reveal: reveal, Events: b.done()}
 	Mark("first Snapshot served")
@@ -69,8 +77,7 @@ func (s *TraceService) Snapshot() (TraceSnapshotDTO, error) {
 		out.Sessions = append(out.Sessions, newSessionInfoDTO(si))
 	}
 	if a := snap.SetAside(); a.Any() {
-		out.Aside = &TraceAsideDTO{Spilled: a.Spilled, SpilledBytes: a.SpilledBytes,
-			Summarised: a.Summarised, SummarisedBytes: a.SummarisedBytes, Text: a.String()}
+		out.Aside = asideDTO(a)
 	}
 	if v != nil {
 		out.Viewing = &TraceViewingDTO{Name: v.name, Format: v.saved.Format, Faults: append([]string{}, v.saved.Faults...)}
@@ -258,9 +265,8 @@ func (s *TraceService) stop() {
 	}
 }
 
-// asideResyncEvery is the least time between two reloads of the UI's
-// trace for sessions set aside.
-const asideResyncEvery = 10 * time.Second
+// asideEvery is the least time between two trace:aside events.
+const asideEvery = 2 * time.Second
 
 // pump batches events: a batch leaves when it holds batchMax events or
 // batchEvery has passed since its first; the first event after a quiet
@@ -273,22 +279,33 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 	timer.Stop()
 	var last time.Time // when the last batch left
 	aside := s.lab.Trace.SetAside()
-	var lastAside time.Time // when set-aside sessions last made the UI reload
+	var lastAside time.Time // when the UI was last told of sessions set aside
 	flush := func() {
-		// Sessions set aside since the last batch: the UI reloads the
-		// snapshot, which no longer holds them, so that it stays within
-		// the budget too.
-		// At most once per asideResyncEvery: under load sessions are set
-		// aside every second, and each reload sends the whole snapshot
-		// (make bench-load-ui: 55 reloads in 60 s took the window past
-		// 1.3 GB on a 32 MB budget). Meanwhile batches go on as usual.
-		if a := s.lab.Trace.SetAside(); (a.Spilled != aside.Spilled || a.Summarised != aside.Summarised) &&
-			(lastAside.IsZero() || time.Since(lastAside) >= asideResyncEvery) {
+		// Sessions set aside since the last batch leave the UI's log by
+		// trace:aside, after the batch that may hold their last events:
+		// no reload (make bench-load-ui: a full snapshot at each set-aside,
+		// 55 in 60 s, took the window past 1.3 GB on a 32 MB budget).
+		// At most once per asideEvery, as set-asides come every second
+		// under load.
+		defer func() {
+			a := s.lab.Trace.SetAside()
+			if a.Spilled == aside.Spilled && a.Summarised == aside.Summarised ||
+				!lastAside.IsZero() && time.Since(lastAside) < asideEvery {
+				return
+			}
 			aside, lastAside = a, time.Now()
-			batch = newTraceBatch(batchMax)
-			s.emit.Emit(EventTraceResync, nil)
-			return
-		}
+			var gone []uint64
+			s.shownMu.Lock()
+			for id := range s.shown {
+				if s.lab.Trace.IsAside(id) {
+					gone = append(gone, id)
+					delete(s.shown, id)
+				}
+			}
+			s.shownMu.Unlock()
+			slices.Sort(gone)
+			s.emit.Emit(EventTraceAside, TraceAsideEventDTO{Sessions: gone, Aside: asideDTO(a)})
+		}()
 		if s.view() != nil {
 			batch = newTraceBatch(batchMax) // a saved trace in view: it does not grow
 			return
@@ -313,6 +330,7 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 				continue
 			}
 			batch.add(&u.Event, s.Reveal())
+			s.show(u.Event.Session)
 			switch {
 			case batch.len() == 1 && time.Since(last) >= batchEvery:
 				// The first line after a quiet spell goes at once: a
@@ -329,4 +347,23 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 			flush()
 		}
 	}
+}
+
+func asideDTO(a trace.SetAside) *TraceAsideDTO {
+	if !a.Any() {
+		return nil
+	}
+	return &TraceAsideDTO{Spilled: a.Spilled, SpilledBytes: a.SpilledBytes,
+		Summarised: a.Summarised, SummarisedBytes: a.SummarisedBytes, Text: a.String()}
+}
+
+// show notes that the UI may hold events of a session (a snapshot or a
+// batch sent them), so that trace:aside names it once it is set aside.
+func (s *TraceService) show(id uint64) {
+	s.shownMu.Lock()
+	if s.shown == nil {
+		s.shown = map[uint64]struct{}{}
+	}
+	s.shown[id] = struct{}{}
+	s.shownMu.Unlock()
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,7 +105,7 @@ func TestTraceOpenSaved(t *testing.T) {
 
 // With a small budget the app sets sessions aside: the bridge asks the UI
 // to resync and the snapshot says what was set aside.
-func TestTraceSetAsideResyncs(t *testing.T) {
+func TestTraceSetAsideTrims(t *testing.T) {
 	rec := &recorder{}
 	a, err := NewWith(rec, lab.Options{Trace: &trace.Options{Retention: trace.Retention{Budget: 6 << 10, Dir: t.TempDir()}}}, Options{})
 	if err != nil {
@@ -129,8 +130,25 @@ func TestTraceSetAsideResyncs(t *testing.T) {
 	if len(snap.Events.Seq) >= int(snap.Seq) {
 		t.Errorf("snapshot holds %d events of %d: nothing left out", len(snap.Events.Seq), snap.Seq)
 	}
-	popConsole(t, a, rec) // a batch after the set-aside carries the resync
-	rec.waitEvent(t, EventTraceResync, func(any) bool { return true })
+	popConsole(t, a, rec) // a batch after the set-aside brings trace:aside
+	d := rec.waitEvent(t, EventTraceAside, func(d any) bool { return len(d.(TraceAsideEventDTO).Sessions) > 0 })
+	ev := d.(TraceAsideEventDTO)
+	// It names sessions the UI was sent and that are now set aside, and
+	// says what is held aside; the UI drops them without a reload.
+	for _, id := range ev.Sessions {
+		if !a.lab.Trace.IsAside(id) {
+			t.Errorf("trace:aside names session %d, which is not set aside", id)
+		}
+		if !strings.Contains(rec.appendedSessions(), fmt.Sprintf(" %d ", id)) {
+			t.Errorf("trace:aside names session %d, which the UI was never sent", id)
+		}
+	}
+	if ev.Aside == nil || ev.Aside.Spilled < len(ev.Sessions) {
+		t.Errorf("trace:aside's totals %+v, for %d sessions", ev.Aside, len(ev.Sessions))
+	}
+	if n := len(rec.named(EventTraceResync)); n != 0 {
+		t.Errorf("%d trace:resync events: the set-aside reloaded the UI", n)
+	}
 	// The export still has every session.
 	x, _ := a.Trace.ExportData(FormatJSONL)
 	raw, _ := base64.StdEncoding.DecodeString(x.Base64)

@@ -8,6 +8,7 @@ import type {
   LabStateDTO,
   LessonChangedDTO,
   LinkStateDTO,
+  TraceAsideEventDTO,
   TraceBatchDTO,
   ViewsBatchDTO,
 } from './types';
@@ -19,6 +20,8 @@ export const Events = {
   TraceAppend: 'trace:append',
   /** The UI fell behind (or reveal changed): drop the trace and reload a snapshot. */
   TraceResync: 'trace:resync',
+  /** The recorder set older sessions aside: drop their events (no reload). */
+  TraceAside: 'trace:aside',
   /** Accounts, mailboxes or listeners changed. */
   LabChanged: 'lab:changed',
   /** Lines a console's server sent. */
@@ -42,6 +45,7 @@ export interface EventPayloads {
   'link:changed': LinkStateDTO;
   'trace:append': TraceBatchDTO;
   'trace:resync': null;
+  'trace:aside': TraceAsideEventDTO;
   'lab:changed': LabStateDTO;
   'console:output': ConsoleOutputDTO;
   'console:closed': ConsoleOutputDTO;

@@ -281,6 +281,43 @@ export class TraceLog {
     return out;
   }
 
+  /**
+   * A copy without the events of the given sessions (the recorder set them
+   * aside to stay within its memory budget): the rest in order, as they
+   * were. Returns this log itself when none of its events is dropped.
+   */
+  without(drop: ReadonlySet<number>): TraceLog {
+    let keep = 0;
+    for (let i = 0; i < this.length; i++) if (!drop.has(this.session[i] as number)) keep++;
+    if (keep === this.length) return this;
+    const out = new TraceLog(keep + 1024);
+    let j = 0;
+    for (let i = 0; i < this.length; i++) {
+      if (drop.has(this.session[i] as number)) continue;
+      out.seq[j] = this.seq[i] as number;
+      out.session[j] = this.session[i] as number;
+      out.atUs[j] = this.atUs[i] as number;
+      out.arriveUs[j] = this.arriveUs[i] as number;
+      out.wallMs[j] = this.wallMs[i] as number;
+      out.bytes[j] = this.bytes[i] as number;
+      out.wire[j] = this.wire[i] as number;
+      out.protocol[j] = this.protocol[i] as number;
+      out.dir[j] = this.dir[i] as number;
+      out.kind[j] = this.kind[i] as number;
+      out.flags[j] = this.flags[i] as number;
+      out.verb[j] = out.verbs.code(this.verbs.value(this.verb[i] as number));
+      out.status[j] = out.statuses.code(this.statuses.value(this.status[i] as number));
+      out.code[j] = out.codes.code(this.codes.value(this.code[i] as number));
+      out.text.push(this.text[i] as string);
+      out.tag.push(this.tag[i]);
+      const a = this.announced.get(i);
+      if (a !== undefined) out.announced.set(j, a);
+      j++;
+    }
+    out.length = j;
+    return out;
+  }
+
   /** The index of the event with seq (ascending seqs), or -1. */
   indexOfSeq(seq: number): number {
     // Seqs start at 1 and are dense in a full trace: try the direct slot first.

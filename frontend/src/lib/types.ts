@@ -196,6 +196,12 @@ export interface TraceAsideDTO {
   text: string;
 }
 
+/** trace:aside: the recorder set these sessions aside (their events leave the UI's log). */
+export interface TraceAsideEventDTO {
+  sessions: number[];
+  aside: TraceAsideDTO | null;
+}
+
 export interface TraceViewingDTO {
   name: string;
   format: string;

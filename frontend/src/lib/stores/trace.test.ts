@@ -31,6 +31,35 @@ function snap(seqs: number[], reveal = false): TraceSnapshotDTO {
 const seqs = (s: TraceState) => s.events.toArray().map((e) => e.seq);
 
 describe('reduceTrace', () => {
+  it('drops the events of sessions set aside (trace:aside) without a reload, keeping the rest and the seq', () => {
+    const aside = { spilled: 1, spilledBytes: 100, summarised: 0, summarisedBytes: 0, text: '1 older session (100 B) moved to disk' };
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2]) });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(3, 2), ev(4, 1), ev(5, 3), ev(6, 2)]) });
+    const before = s;
+    s = reduceTrace(s, { type: 'aside', sessions: [2], aside });
+    expect(seqs(s)).toEqual([1, 2, 4, 5]);
+    expect(s.events.toArray().map((e) => e.text)).toEqual(['line 1', 'line 2', 'line 4', 'line 5']);
+    expect(s.seq).toBe(6);
+    expect(s.aside).toEqual(aside);
+    expect(s.version).toBeGreaterThan(before.version);
+    expect(seqs(before)).toEqual([1, 2, 3, 4, 5, 6]); // the old state's log is untouched
+    // Live batches go on after it, and a session not held drops nothing.
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(7, 3)]) });
+    expect(seqs(s)).toEqual([1, 2, 4, 5, 7]);
+    const same = reduceTrace(s, { type: 'aside', sessions: [9], aside });
+    expect(same.events).toBe(s.events);
+  });
+
+  it('remembers sessions set aside while the snapshot loads and drops them when it lands', () => {
+    let s = reduceTrace(initialTraceState, { type: 'load' });
+    s = reduceTrace(s, { type: 'aside', sessions: [1], aside: null });
+    s = reduceTrace(s, { type: 'append', batch: toColumns([ev(4, 2)]) });
+    s = reduceTrace(s, { type: 'snapshot', epoch: s.epoch, snapshot: snap([1, 2, 3]) });
+    expect(seqs(s)).toEqual([4]);
+    expect(s.pendingDrop).toEqual([]);
+  });
+
   it('shows a saved trace read-only: live batches are ignored until the live lab is back', () => {
     let s = reduceTrace(initialTraceState, { type: 'load' });
     s = reduceTrace(s, { type: 'append', batch: toColumns([ev(9)]) });

@@ -8,7 +8,14 @@
 
 import { writable, type Readable } from 'svelte/store';
 import { TraceLog } from '../tracelog';
-import type { SessionInfoDTO, TraceAsideDTO, TraceBatchDTO, TraceSnapshotDTO, TraceViewingDTO } from '../types';
+import type {
+  SessionInfoDTO,
+  TraceAsideDTO,
+  TraceAsideEventDTO,
+  TraceBatchDTO,
+  TraceSnapshotDTO,
+  TraceViewingDTO,
+} from '../types';
 
 export type TracePhase = 'idle' | 'loading' | 'live' | 'failed';
 
@@ -41,6 +48,8 @@ export interface TraceState {
   sessions: SessionInfoDTO[];
   /** What the recorder set aside to stay within its memory budget (null: nothing). */
   aside: TraceAsideDTO | null;
+  /** Sessions set aside while the snapshot was loading: dropped once it lands. */
+  pendingDrop: number[];
   /** A saved trace in view, read-only: live batches are ignored until the next snapshot. */
   viewing: TraceViewingDTO | null;
   /** Bumped on every change. */
@@ -52,6 +61,8 @@ export type TraceAction =
   | { type: 'load' }
   | { type: 'snapshot'; epoch: number; snapshot: TraceSnapshotDTO }
   | { type: 'append'; batch: TraceBatchDTO }
+  /** The recorder set these sessions aside (trace:aside): drop their events. */
+  | { type: 'aside'; sessions: number[]; aside: TraceAsideDTO | null }
   | { type: 'failed'; epoch: number; error: string };
 
 export const initialTraceState: TraceState = {
@@ -64,6 +75,7 @@ export const initialTraceState: TraceState = {
   reveal: false,
   sessions: [],
   aside: null,
+  pendingDrop: [],
   viewing: null,
   version: 0,
   error: null,
@@ -163,6 +175,7 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
         seq: 0,
         pending: [],
         early: [],
+        pendingDrop: [],
         epoch: state.epoch + 1,
         sessions: [],
         version: state.version + 1,
@@ -180,10 +193,12 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
       let early: EarlyEvent[] = [];
       // A saved trace in view does not grow: what the live lab sends meanwhile waits for the way back.
       if (!snap.viewing) for (const batch of state.pending) ({ seq, early } = appendAfter(events, sessions, known, seq, early, batch));
+      const drop = new Set(state.pendingDrop);
       return {
         ...state,
         phase: 'live',
-        events,
+        events: drop.size ? events.without(drop) : events,
+        pendingDrop: [],
         seq,
         pending: [],
         early,
@@ -210,6 +225,17 @@ export function reduceTrace(state: TraceState, action: TraceAction): TraceState 
       if (sessions !== state.sessions) sessionSets.set(sessions, known);
       return { ...state, seq, early, sessions, version: state.version + 1 };
     }
+    case 'aside': {
+      if (state.viewing) return { ...state, pendingDrop: [...state.pendingDrop, ...action.sessions] };
+      if (state.phase === 'loading') {
+        return { ...state, aside: action.aside, pendingDrop: [...state.pendingDrop, ...action.sessions] };
+      }
+      if (state.phase !== 'live') return state;
+      const drop = new Set(action.sessions);
+      const events = drop.size ? state.events.without(drop) : state.events;
+      const early = state.early.filter((e) => !drop.has(e.batch.session[e.i] as number));
+      return { ...state, events, early, aside: action.aside, version: state.version + 1 };
+    }
     case 'failed':
       if (action.epoch !== state.epoch) return state;
       return { ...state, phase: 'failed', error: action.error, version: state.version + 1 };
@@ -223,6 +249,8 @@ export interface TraceSource {
   snapshot(): Promise<TraceSnapshotDTO>;
   onAppend(cb: (batch: TraceBatchDTO) => void): () => void;
   onResync(cb: () => void): () => void;
+  /** Sessions the recorder set aside (trace:aside); absent: a resync does it. */
+  onAside?(cb: (a: TraceAsideEventDTO) => void): () => void;
 }
 
 export interface TraceStore extends Readable<TraceState> {
@@ -267,10 +295,12 @@ export function createTraceStore(): TraceStore {
       // Listen first, so nothing that happens during the snapshot is lost.
       const offAppend = src.onAppend((batch) => dispatch({ type: 'append', batch }));
       const offResync = src.onResync(load);
+      const offAside = src.onAside?.((a) => dispatch({ type: 'aside', sessions: a.sessions ?? [], aside: a.aside ?? null })) ?? (() => {});
       load();
       return () => {
         offAppend();
         offResync();
+        offAside();
         source = null;
       };
     },
