@@ -32,17 +32,25 @@ type servedLab struct {
 // seeded messages in each account, and the faults.
 func serveWithFaults(t *testing.T, faults ...string) *servedLab {
 	t.Helper()
-	out := &syncBuffer{}
-	var errOut syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
 	args := []string{"serve", "--cert-dir", "", "--seed", "2",
 		"--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0",
 		"--smtps", "", "--pop3s", "", "--imaps", "", "--link", "adsl-8m", "--speed", "20"}
 	for _, f := range faults {
 		args = append(args, "--fault", f)
 	}
-	go func() { done <- Main(ctx, args, out, &errOut) }()
+	l, _ := startServe(t, args)
+	return l
+}
+
+// startServe runs Main with args (a serve command line that listens on
+// SMTP, POP3 and IMAP), waits for their addresses, and stops it when the
+// test ends (or at l.stop), which fails unless it exits with ExitOK.
+func startServe(t *testing.T, args []string) (*servedLab, *syncBuffer) {
+	t.Helper()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, args, out, errOut) }()
 	l := &servedLab{out: out}
 	l.smtp = waitFor(t, out, regexp.MustCompile(`smtp\s+(127\.0\.0\.1:\d+)`))[1]
 	l.pop3 = waitFor(t, out, regexp.MustCompile(`pop3\s+(127\.0\.0\.1:\d+)`))[1]
@@ -63,11 +71,11 @@ func serveWithFaults(t *testing.T, faults ...string) *servedLab {
 			t.Fatal("serve did not stop")
 		}
 		if testing.Verbose() {
-			t.Logf("serve's trace:\n%s", out.String())
+			t.Logf("serve's output:\n%s", out.String())
 		}
 	}
 	t.Cleanup(l.stop)
-	return l
+	return l, errOut
 }
 
 // need returns a tool's path, skipping the test when it is missing unless

@@ -18,35 +18,10 @@ import (
 // returns the lab and serve's stderr.
 func serveExtra(t *testing.T, extra ...string) (*servedLab, *syncBuffer) {
 	t.Helper()
-	out, errOut := &syncBuffer{}, &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
 	args := append([]string{"serve", "--cert-dir", "", "--seed", "2", "--trace", "none",
 		"--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0",
 		"--smtps", "", "--pop3s", "", "--imaps", "", "--link", "loopback"}, extra...)
-	go func() { done <- Main(ctx, args, out, errOut) }()
-	l := &servedLab{out: out}
-	l.smtp = waitFor(t, out, regexp.MustCompile(`smtp\s+(127\.0\.0\.1:\d+)`))[1]
-	l.pop3 = waitFor(t, out, regexp.MustCompile(`pop3\s+(127\.0\.0\.1:\d+)`))[1]
-	l.imap = waitFor(t, out, regexp.MustCompile(`imap\s+(127\.0\.0\.1:\d+)`))[1]
-	stopped := false
-	l.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case code := <-done:
-			if code != ExitOK {
-				t.Errorf("serve exited %d: %s", code, errOut.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("serve did not stop")
-		}
-	}
-	t.Cleanup(l.stop)
-	return l, errOut
+	return startServe(t, args)
 }
 
 const pyPOP3Session = pyPrelude + `
