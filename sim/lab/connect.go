@@ -294,50 +294,34 @@ func (c settingsCtx) python() string {
 	} else {
 		fmt.Fprintf(&b, "import %s\n", lib)
 	}
-	h, p := c.host, c.port
-	switch c.ep.Protocol {
-	case SMTP:
+	// open connects as v: implicit TLS, or plain then STARTTLS when the
+	// listener offers it; each library names these differently.
+	open := func(v, class, ctxArg, starttls string) {
 		if c.ep.TLS {
-			fmt.Fprintf(&b, "s = smtplib.SMTP_SSL(%q, %s, context=ctx)\n", h, p)
+			fmt.Fprintf(&b, "%s = %s.%s_SSL(%q, %s, %s=ctx)\n", v, lib, class, c.host, c.port, ctxArg)
 		} else {
-			fmt.Fprintf(&b, "s = smtplib.SMTP(%q, %s)\n", h, p)
+			fmt.Fprintf(&b, "%s = %s.%s(%q, %s)\n", v, lib, class, c.host, c.port)
 			if c.tls() {
-				b.WriteString("s.starttls(context=ctx)\n")
+				fmt.Fprintf(&b, "%s.%s(%s=ctx)\n", v, starttls, ctxArg)
 			}
 		}
 		if c.tls() {
-			b.WriteString("pinned(s.sock)\n")
+			fmt.Fprintf(&b, "pinned(%s.sock)\n", v)
 		}
+	}
+	switch c.ep.Protocol {
+	case SMTP:
+		open("s", "SMTP", "context", "starttls")
 		fmt.Fprintf(&b, "s.login(%q, %q)\n", c.user, c.pass)
 		fmt.Fprintf(&b, "s.sendmail(%q, [%q], \"Subject: hello from Python\\r\\n\\r\\nHello.\\r\\n\")\n", c.addr(), c.addr())
 		b.WriteString("s.quit()\n")
 	case POP3:
-		if c.ep.TLS {
-			fmt.Fprintf(&b, "p = poplib.POP3_SSL(%q, %s, context=ctx)\n", h, p)
-		} else {
-			fmt.Fprintf(&b, "p = poplib.POP3(%q, %s)\n", h, p)
-			if c.tls() {
-				b.WriteString("p.stls(context=ctx)\n")
-			}
-		}
-		if c.tls() {
-			b.WriteString("pinned(p.sock)\n")
-		}
+		open("p", "POP3", "context", "stls")
 		fmt.Fprintf(&b, "p.user(%q)\np.pass_(%q)\n", c.user, c.pass)
 		b.WriteString("count, size = p.stat()\nprint(count, \"messages,\", size, \"bytes\")\n")
 		b.WriteString("if count:\n    print(b\"\\n\".join(p.retr(1)[1]).decode(errors=\"replace\"))\np.quit()\n")
 	case IMAP:
-		if c.ep.TLS {
-			fmt.Fprintf(&b, "m = imaplib.IMAP4_SSL(%q, %s, ssl_context=ctx)\n", h, p)
-		} else {
-			fmt.Fprintf(&b, "m = imaplib.IMAP4(%q, %s)\n", h, p)
-			if c.tls() {
-				b.WriteString("m.starttls(ssl_context=ctx)\n")
-			}
-		}
-		if c.tls() {
-			b.WriteString("pinned(m.sock)\n")
-		}
+		open("m", "IMAP4", "ssl_context", "starttls")
 		fmt.Fprintf(&b, "m.login(%q, %q)\n", c.user, c.pass)
 		b.WriteString("m.select(\"INBOX\")\ntyp, data = m.uid(\"SEARCH\", None, \"ALL\")\nuids = data[0].split()\nprint(len(uids), \"messages\")\n")
 		b.WriteString("if uids:\n    typ, msg = m.uid(\"FETCH\", uids[0], \"(BODY.PEEK[])\")\n    print(msg[0][1].decode(errors=\"replace\"))\nm.logout()\n")
