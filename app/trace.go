@@ -280,6 +280,7 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 	var last time.Time // when the last batch left
 	aside := s.lab.Trace.SetAside()
 	var lastAside time.Time // when the UI was last told of sessions set aside
+	var shownLast uint64    // the session last passed to show
 	flush := func() {
 		// Sessions set aside since the last batch leave the UI's log by
 		// trace:aside, after the batch that may hold their last events:
@@ -330,7 +331,10 @@ func (s *TraceService) pump(sub *trace.Subscription, done chan struct{}) {
 				continue
 			}
 			batch.add(&u.Event, s.Reveal())
-			s.show(u.Event.Session)
+			if u.Event.Session != shownLast { // one lock per run of a session's events, not per event
+				s.show(u.Event.Session)
+				shownLast = u.Event.Session
+			}
 			switch {
 			case batch.len() == 1 && time.Since(last) >= batchEvery:
 				// The first line after a quiet spell goes at once: a
