@@ -164,7 +164,9 @@ func TestClientSettingsFetchmail(t *testing.T) {
 			home := t.TempDir()
 			rc := filepath.Join(home, "fetchmailrc")
 			os.WriteFile(rc, []byte("set no syslog\n"+text), 0o600)
-			shell(t, home, "", "fetchmail -f "+rc+" -i "+home+"/ids --nodetach")
+			// --pidfile: as root fetchmail locks /var/run/fetchmail.pid, shared
+			// by every run on the machine, whatever HOME says.
+			shell(t, home, "", "fetchmail -f "+rc+" -i "+home+"/ids --pidfile "+home+"/fetchmail.pid --nodetach")
 			mbox, _ := os.ReadFile(filepath.Join(home, "mail.mbox"))
 			if n := bytes.Count(mbox, []byte("\nSubject:")); n != studentInbox(l) {
 				t.Errorf("mail.mbox has %d messages, want %d", n, studentInbox(l))
@@ -173,7 +175,7 @@ func TestClientSettingsFetchmail(t *testing.T) {
 				// A wrong fingerprint is refused.
 				bad := strings.Replace(text, l.mustCert(t).MD5, strings.Repeat("00:", 15)+"00", 1)
 				os.WriteFile(rc, []byte("set no syslog\n"+bad), 0o600)
-				cmd := exec.Command("fetchmail", "-f", rc, "-i", home+"/ids2", "--nodetach")
+				cmd := exec.Command("fetchmail", "-f", rc, "-i", home+"/ids2", "--pidfile", home+"/fetchmail.pid", "--nodetach")
 				cmd.Dir, cmd.Env = home, append(os.Environ(), "HOME="+home, "FETCHMAILHOME="+home)
 				if out, err := cmd.CombinedOutput(); err == nil {
 					t.Errorf("fetchmail with a wrong fingerprint succeeded:\n%s", out)

@@ -237,7 +237,7 @@ func TestExplainedFetchmail(t *testing.T) {
 			home := t.TempDir()
 			rc := home + "/fetchmailrc"
 			os.WriteFile(rc, []byte(fmt.Sprintf("set no syslog\npoll %s with proto %s port %s\n  user \"student\" there with password \"secret\" is \"student\" here\n  options keep fetchall sslproto '' mda \"/bin/cat >/dev/null\"\n", host, proto, port)), 0o600)
-			run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--nodetach")
+			run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--pidfile", home+"/fetchmail.pid", "--nodetach")
 			requireExplained(t, l, "fetchmail "+proto)
 		})
 	}

@@ -51,7 +51,7 @@ func TestReportFetchmailListBeforeRetr(t *testing.T) {
 	home := t.TempDir()
 	rc := home + "/fetchmailrc"
 	os.WriteFile(rc, []byte(fmt.Sprintf("set no syslog\npoll %s with proto POP3 port %s\n  user \"student\" there with password \"secret\" is \"student\" here\n  options keep fetchall sslproto '' mda \"/bin/cat >/dev/null\"\n", host, port)), 0o600)
-	run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--nodetach")
+	run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--pidfile", home+"/fetchmail.pid", "--nodetach")
 	rs := reportsOf(t, l, trace.POP3)
 	r := rs[len(rs)-1]
 	p, ok := findPattern(r, trace.PatternListBeforeRetr)
@@ -164,7 +164,7 @@ func TestReportFetchmailDownloadedAgain(t *testing.T) {
 	rc := home + "/fetchmailrc"
 	os.WriteFile(rc, []byte(fmt.Sprintf("set no syslog\npoll %s with proto POP3 port %s uidl\n  user \"student\" there with password \"secret\" is \"student\" here\n  options keep fetchall sslproto '' mda \"/bin/cat >/dev/null\"\n", host, port)), 0o600)
 	for range 2 {
-		run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--nodetach")
+		run(t, home, "", "fetchmail", "-f", rc, "-i", home+"/ids", "--pidfile", home+"/fetchmail.pid", "--nodetach")
 	}
 	rs := reportsOf(t, l, trace.POP3)
 	if len(rs) != 2 {
